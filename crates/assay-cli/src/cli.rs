@@ -1,0 +1,272 @@
+//! Command-line definitions (clap derive). Each command's help ends with an example.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// assay validates computer-vision models and the data they learn from.
+#[derive(Debug, Parser)]
+#[command(name = "assay", version, about, long_about = None, after_help = "Start with `assay demo` to see everything assay does on a generated project.")]
+pub struct Cli {
+    /// Project folder (or any folder inside it). Defaults to the current folder.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a project (a `.assay/` folder holding the store).
+    #[command(after_help = "Example:\n  assay init my-project")]
+    Init {
+        /// Folder to create the project in (default: the current folder).
+        dir: Option<PathBuf>,
+    },
+    /// Import a dataset into the project.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Manage model predictions.
+    #[command(subcommand)]
+    Predictions(PredictionsCommand),
+    /// Export a dataset, a selection of it, predictions or tables.
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Show what the project holds: datasets, splits, counts per class, models.
+    #[command(
+        after_help = "Examples:\n  assay info\n  assay info --json | jq '.datasets[0].images'"
+    )]
+    Info {
+        /// Print one JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build a synthetic project with injected data problems and a simulated
+    /// detector, then show what it holds.
+    #[command(
+        after_help = "Example:\n  assay demo            # builds ./assay-demo\n  assay demo /tmp/demo --images 500"
+    )]
+    Demo(DemoArgs),
+}
+
+/// Where imported samples go.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// Dataset to import into (created if new). Defaults to the source's name.
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Split for every imported image (e.g. train, val).
+    #[arg(long)]
+    pub split: Option<String>,
+}
+
+/// Import formats.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// COCO instances JSON (boxes, polygons, RLE, crowds, keypoints).
+    #[command(
+        after_help = "Examples:\n  assay import coco --annotations instances_val2017.json --images val2017/ --split val\n  assay import coco --annotations gt.json            # annotations only, no pixels"
+    )]
+    Coco {
+        /// The COCO JSON file.
+        #[arg(long, value_name = "FILE")]
+        annotations: PathBuf,
+        /// Folder holding the images named in the file (optional).
+        #[arg(long, value_name = "DIR")]
+        images: Option<PathBuf>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// YOLO (Ultralytics) labels: boxes and polygons, class names from YAML.
+    #[command(
+        after_help = "Examples:\n  assay import yolo --data data.yaml                 # every split it lists\n  assay import yolo --images images/train --labels labels/train --classes data.yaml --split train"
+    )]
+    Yolo {
+        /// A data.yaml naming the splits and classes.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["images", "labels"])]
+        data: Option<PathBuf>,
+        /// Folder of images (when not using --data).
+        #[arg(long, value_name = "DIR", required_unless_present = "data")]
+        images: Option<PathBuf>,
+        /// Folder of label files (default: the images folder with `images` replaced by `labels`).
+        #[arg(long, value_name = "DIR")]
+        labels: Option<PathBuf>,
+        /// YAML with `names:` (or a text file, one class a line); required without --data.
+        #[arg(long, value_name = "FILE", required_unless_present = "data")]
+        classes: Option<PathBuf>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Pascal VOC XML files.
+    #[command(
+        after_help = "Example:\n  assay import voc --annotations VOC2012/Annotations --images VOC2012/JPEGImages"
+    )]
+    Voc {
+        /// Folder of .xml files.
+        #[arg(long, value_name = "DIR")]
+        annotations: PathBuf,
+        /// Folder of images.
+        #[arg(long, value_name = "DIR")]
+        images: Option<PathBuf>,
+        /// Text file with one class name a line (default: names found, sorted).
+        #[arg(long, value_name = "FILE")]
+        classes: Option<PathBuf>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// A plain folder of images, or a class-folder tree (root/<class>/*.jpg).
+    #[command(
+        after_help = "Examples:\n  assay import folder --images ./photos\n  assay import folder --images ./cifar/test --class-folders --split test"
+    )]
+    Folder {
+        /// The folder.
+        #[arg(long, value_name = "DIR")]
+        images: PathBuf,
+        /// Treat first-level folder names as image class labels.
+        #[arg(long)]
+        class_folders: bool,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Generated images with a manifest (CSV or JSONL: file, prompt, model, seed).
+    #[command(
+        after_help = "Example:\n  assay import generated --manifest prompts.csv --images ./generated"
+    )]
+    Generated {
+        /// The manifest.
+        #[arg(long, value_name = "FILE")]
+        manifest: PathBuf,
+        /// Folder the `file` column is relative to (default: the manifest's folder).
+        #[arg(long, value_name = "DIR")]
+        images: Option<PathBuf>,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+/// Prediction commands.
+#[derive(Debug, Subcommand)]
+pub enum PredictionsCommand {
+    /// Add a model's predictions on a dataset (replacing earlier ones of that model).
+    #[command(
+        after_help = "Examples:\n  assay predictions add --model yolov8n --coco results.json\n  assay predictions add --model yolov8n --yolo runs/detect/predict/labels"
+    )]
+    Add {
+        /// Name of the model.
+        #[arg(long)]
+        model: String,
+        /// COCO results file (list of {image_id, category_id, score, bbox|segmentation|keypoints}).
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "yolo",
+            conflicts_with = "yolo"
+        )]
+        coco: Option<PathBuf>,
+        /// Folder of YOLO prediction files (class cx cy w h conf).
+        #[arg(long, value_name = "DIR")]
+        yolo: Option<PathBuf>,
+        /// Dataset the predictions are on (default: the only one).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Match image ids within this split only.
+        #[arg(long)]
+        split: Option<String>,
+    },
+}
+
+/// Which samples to export.
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// Dataset to export (default: the only one).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Only this split.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Only images with an annotation of this class (repeatable).
+    #[arg(long = "class", value_name = "NAME")]
+    pub classes: Vec<String>,
+    /// Only the images listed in this file (file names or ids, one a line).
+    #[arg(long, value_name = "FILE")]
+    pub samples: Option<PathBuf>,
+}
+
+/// Export formats.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Ground truth as COCO JSON, or a model's predictions as a COCO results file.
+    #[command(
+        after_help = "Examples:\n  assay export coco --out gt.json --split val\n  assay export coco --out results.json --model yolov8n"
+    )]
+    Coco {
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Export this model's predictions instead of the ground truth.
+        #[arg(long)]
+        model: Option<String>,
+        #[command(flatten)]
+        selection: SelectionArgs,
+    },
+    /// Ground truth as YOLO labels with a data.yaml (for relabelling or training).
+    #[command(
+        after_help = "Example:\n  assay export yolo --out ./relabel --class person --copy-images"
+    )]
+    Yolo {
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Also copy the image files into <out>/images/<split>/.
+        #[arg(long)]
+        copy_images: bool,
+        #[command(flatten)]
+        selection: SelectionArgs,
+    },
+    /// A table of the project as CSV or Parquet (by the file extension).
+    #[command(
+        after_help = "Examples:\n  assay export table --table annotations --out annotations.parquet\n  assay export table --table predictions --model yolov8n --out preds.csv"
+    )]
+    Table {
+        /// Which table.
+        #[arg(long, value_enum)]
+        table: TableName,
+        /// Output file (.csv or .parquet).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Model, for the predictions table.
+        #[arg(long)]
+        model: Option<String>,
+        #[command(flatten)]
+        selection: SelectionArgs,
+    },
+}
+
+/// Tables that can be exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableName {
+    /// One row per image.
+    Samples,
+    /// One row per ground-truth annotation.
+    Annotations,
+    /// One row per prediction of a model.
+    Predictions,
+    /// One row per class with counts.
+    Classes,
+}
+
+/// Options of `assay demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder to build the demo project in (default: ./assay-demo).
+    pub dir: Option<PathBuf>,
+    /// Number of clean images before duplicates and corrupt files are added.
+    #[arg(long, default_value_t = 300)]
+    pub images: usize,
+    /// Random seed; the same seed builds the same project.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}

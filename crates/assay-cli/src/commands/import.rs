@@ -1,0 +1,307 @@
+//! `assay import ...`: read a dataset, find its images, store it in one transaction.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use assay_core::model::Dataset;
+use assay_io::images::{locate_images, LocatedImages};
+use assay_io::{coco, folder, generated, voc, yolo, Warnings};
+use assay_store::{DatasetImport, ImportSummary, SampleFile, Store};
+
+use crate::cli::{ImportCommand, Target};
+use crate::output::{print_warnings, progress, spinner};
+
+/// A dataset read from files, ready to be stored.
+pub struct ImportJob {
+    /// Format name (`coco`, `yolo`, ...).
+    pub format: &'static str,
+    /// The file or folder read.
+    pub source: PathBuf,
+    /// Dataset to import into.
+    pub dataset: String,
+    /// Split for every sample, if given.
+    pub split: Option<String>,
+    /// What was read.
+    pub data: Dataset,
+    /// The image files found, if an image folder was given.
+    pub images: LocatedImages,
+    /// Whether the format has its own image and annotation ids.
+    pub keep_ids: bool,
+    /// Warnings of reading and locating.
+    pub warnings: Warnings,
+}
+
+pub fn run(store: &mut Store, cmd: ImportCommand) -> Result<()> {
+    let job = match cmd {
+        ImportCommand::Coco {
+            annotations,
+            images,
+            target,
+        } => read_coco(&annotations, images.as_deref(), target)?,
+        ImportCommand::Yolo {
+            data,
+            images,
+            labels,
+            classes,
+            target,
+        } => match data {
+            Some(data) => read_yolo_data(&data, target)?,
+            None => {
+                let images = images.context("--images is required without --data")?;
+                let classes = classes.context("--classes is required without --data")?;
+                read_yolo_folders(&images, labels, &classes, target)?
+            }
+        },
+        ImportCommand::Voc {
+            annotations,
+            images,
+            classes,
+            target,
+        } => read_voc(&annotations, images.as_deref(), classes.as_deref(), target)?,
+        ImportCommand::Folder {
+            images,
+            class_folders,
+            target,
+        } => read_folder(&images, class_folders, target)?,
+        ImportCommand::Generated {
+            manifest,
+            images,
+            target,
+        } => read_generated(&manifest, images.as_deref(), target)?,
+    };
+    let summary = import_dataset(store, job)?;
+    println!(
+        "Imported into dataset {:?}: {} images added, {} updated, {} annotations, {} new categories",
+        summary.dataset, summary.samples_added, summary.samples_updated, summary.annotations, summary.categories_added
+    );
+    Ok(())
+}
+
+/// Stores a job in one transaction and prints its warnings.
+pub fn import_dataset(store: &mut Store, job: ImportJob) -> Result<ImportSummary> {
+    let mut warnings = job.warnings;
+    warnings.extend(job.images.warnings);
+    print_warnings(&warnings);
+    let files: HashMap<i64, SampleFile> = job
+        .images
+        .files
+        .into_iter()
+        .map(|(id, f)| {
+            let file = SampleFile {
+                path: f.path.display().to_string(),
+                content_hash: f.content_hash,
+                bytes: f.bytes,
+            };
+            (id, file)
+        })
+        .collect();
+    let counts = warnings.counts();
+    let source = job.source.display().to_string();
+    let summary = store.import_dataset(&DatasetImport {
+        dataset: &job.dataset,
+        format: job.format,
+        source: &source,
+        data: &job.data,
+        files: &files,
+        keep_ids: job.keep_ids,
+        split: job.split.as_deref(),
+        warnings: &counts,
+    })?;
+    Ok(summary)
+}
+
+/// Default dataset name: the file's stem or the folder's name.
+fn name_of(target: &Target, source: &Path) -> String {
+    target.dataset.clone().unwrap_or_else(|| {
+        let stem = source.file_stem().or_else(|| source.file_name());
+        stem.map_or_else(
+            || "default".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    })
+}
+
+/// Finds the images of `data` under `dir` with a progress bar.
+fn locate(data: &mut Dataset, dir: &Path) -> LocatedImages {
+    let bar = progress(data.samples.len(), "images");
+    let located = locate_images(data, dir, || bar.inc(1));
+    bar.finish_and_clear();
+    located
+}
+
+fn read_coco(annotations: &Path, images: Option<&Path>, target: Target) -> Result<ImportJob> {
+    let read = coco::read_coco(annotations)?;
+    let mut data = read.dataset;
+    let located = images.map(|dir| locate(&mut data, dir)).unwrap_or_default();
+    Ok(ImportJob {
+        format: "coco",
+        source: annotations.to_path_buf(),
+        dataset: name_of(&target, annotations),
+        split: target.split,
+        data,
+        images: located,
+        keep_ids: true,
+        warnings: read.warnings,
+    })
+}
+
+fn read_yolo_folders(
+    images: &Path,
+    labels: Option<PathBuf>,
+    classes: &Path,
+    target: Target,
+) -> Result<ImportJob> {
+    let categories = yolo::read_class_names(classes)?;
+    let split = yolo::YoloSplit {
+        name: target.split.clone().unwrap_or_default(),
+        labels: labels.unwrap_or_else(|| yolo::labels_dir_for(images)),
+        images: images.to_path_buf(),
+    };
+    let bar = spinner("images");
+    let read = yolo::read_yolo(&split.images, &split.labels, categories, || bar.inc(1))?;
+    bar.finish_and_clear();
+    let mut warnings = read.warnings;
+    warnings.extend(read.images.warnings);
+    Ok(ImportJob {
+        format: "yolo",
+        source: images.to_path_buf(),
+        dataset: name_of(&target, images),
+        split: target.split,
+        data: read.dataset,
+        images: LocatedImages {
+            files: read.images.files,
+            warnings: Warnings::default(),
+        },
+        keep_ids: false,
+        warnings,
+    })
+}
+
+/// Reads every split of a data.yaml into one dataset; file names are
+/// relative to the YAML's `path:` so that splits cannot collide.
+fn read_yolo_data(data_yaml: &Path, target: Target) -> Result<ImportJob> {
+    let categories = yolo::read_class_names(data_yaml)?;
+    let mut merged = Dataset {
+        categories: categories.clone(),
+        ..Dataset::default()
+    };
+    let mut files = HashMap::new();
+    let mut warnings = Warnings::default();
+    for split in yolo::read_splits(data_yaml)? {
+        let bar = spinner(&split.name);
+        let read = yolo::read_yolo(&split.images, &split.labels, categories.clone(), || {
+            bar.inc(1)
+        })?;
+        bar.finish_and_clear();
+        let offset = merged.samples.len() as i64;
+        let annotation_offset = merged.annotations.len() as i64;
+        let prefix = split
+            .images
+            .strip_prefix(data_yaml.parent().unwrap_or(Path::new("")))
+            .unwrap_or(&split.images);
+        for mut s in read.dataset.samples {
+            s.file_name = assay_io::images::to_file_name(&prefix.join(&s.file_name));
+            s.split = Some(target.split.clone().unwrap_or_else(|| split.name.clone()));
+            s.id += offset;
+            merged.samples.push(s);
+        }
+        for mut a in read.dataset.annotations {
+            a.sample_id += offset;
+            a.id += annotation_offset;
+            merged.annotations.push(a);
+        }
+        files.extend(
+            read.images
+                .files
+                .into_iter()
+                .map(|(id, f)| (id + offset, f)),
+        );
+        warnings.extend(read.warnings);
+        warnings.extend(read.images.warnings);
+    }
+    let name = target.dataset.clone().unwrap_or_else(|| {
+        let dir = std::path::absolute(data_yaml).ok().and_then(|p| {
+            p.parent()
+                .and_then(|d| d.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        });
+        dir.unwrap_or_else(|| "default".into())
+    });
+    Ok(ImportJob {
+        format: "yolo",
+        source: data_yaml.to_path_buf(),
+        dataset: name,
+        split: None,
+        data: merged,
+        images: LocatedImages {
+            files,
+            warnings: Warnings::default(),
+        },
+        keep_ids: false,
+        warnings,
+    })
+}
+
+fn read_voc(
+    annotations: &Path,
+    images: Option<&Path>,
+    classes: Option<&Path>,
+    target: Target,
+) -> Result<ImportJob> {
+    let classes = classes
+        .map(|p| yolo::read_class_names(p).map(|c| c.into_iter().map(|c| c.name).collect()))
+        .transpose()?;
+    let read = voc::read_voc(annotations, classes)?;
+    let mut data = read.dataset;
+    let located = images.map(|dir| locate(&mut data, dir)).unwrap_or_default();
+    Ok(ImportJob {
+        format: "voc",
+        source: annotations.to_path_buf(),
+        dataset: name_of(&target, annotations),
+        split: target.split,
+        data,
+        images: located,
+        keep_ids: false,
+        warnings: read.warnings,
+    })
+}
+
+fn read_folder(images: &Path, class_folders: bool, target: Target) -> Result<ImportJob> {
+    let read = folder::read_folder(images, class_folders)?;
+    let mut data = read.dataset;
+    let located = locate(&mut data, images);
+    Ok(ImportJob {
+        format: if class_folders {
+            "class-folders"
+        } else {
+            "folder"
+        },
+        source: images.to_path_buf(),
+        dataset: name_of(&target, images),
+        split: target.split,
+        data,
+        images: located,
+        keep_ids: false,
+        warnings: read.warnings,
+    })
+}
+
+fn read_generated(manifest: &Path, images: Option<&Path>, target: Target) -> Result<ImportJob> {
+    let read = generated::read_manifest(manifest)?;
+    let mut data = read.dataset;
+    let dir = images
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| manifest.parent().unwrap_or(Path::new(".")).to_path_buf());
+    let located = locate(&mut data, &dir);
+    Ok(ImportJob {
+        format: "generated",
+        source: manifest.to_path_buf(),
+        dataset: name_of(&target, manifest),
+        split: target.split,
+        data,
+        images: located,
+        keep_ids: false,
+        warnings: read.warnings,
+    })
+}

@@ -1,0 +1,69 @@
+//! One module per command; [`run`] dispatches.
+
+mod export;
+mod import;
+mod info;
+mod predictions;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use assay_store::Store;
+
+use crate::cli::{Cli, Command};
+
+pub use import::{import_dataset, ImportJob};
+pub use info::print_summary;
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let project = cli.project.clone().unwrap_or_else(|| PathBuf::from("."));
+    match cli.command {
+        Command::Init { dir } => init(dir.as_deref().unwrap_or(&project)),
+        Command::Import(cmd) => import::run(&mut open(&project)?, cmd),
+        Command::Predictions(cmd) => predictions::run(&mut open(&project)?, cmd),
+        Command::Export(cmd) => export::run(&open(&project)?, cmd),
+        Command::Info { json } => info::run(&open(&project)?, json),
+        Command::Demo(args) => crate::demo::run(&args),
+    }
+}
+
+fn init(dir: &Path) -> Result<()> {
+    let store = Store::init(dir)?;
+    println!("Created an assay project in {}", store.root().display());
+    println!("Next: assay import coco --annotations FILE [--images DIR]   (or yolo, voc, folder, generated)");
+    Ok(())
+}
+
+/// Opens the project at or above `dir`.
+pub fn open(dir: &Path) -> Result<Store> {
+    Ok(Store::open(dir)?)
+}
+
+/// The dataset a command works on: the one named, or the only one.
+pub fn choose_dataset(store: &Store, name: Option<&str>) -> Result<String> {
+    if let Some(name) = name {
+        return Ok(name.to_string());
+    }
+    let names = store.dataset_names()?;
+    match names.as_slice() {
+        [only] => Ok(only.clone()),
+        [] => bail!("the project has no datasets yet; import one first"),
+        _ => bail!(
+            "the project has several datasets ({}); choose one with --dataset",
+            names.join(", ")
+        ),
+    }
+}
+
+/// Reads a list of file names or ids, one a line.
+pub fn read_list(path: &Path) -> Result<std::collections::HashSet<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect())
+}

@@ -1,0 +1,9 @@
+//! Domain types and geometry shared by every assay crate.
+//!
+//! `assay-core` has no project dependencies. It holds what a dataset is made of
+//! ([`model`]), the box and polygon helpers ([`geometry`]) and COCO-compatible
+//! run-length encoded masks ([`mask`]) that reproduce `pycocotools.mask` exactly.
+
+pub mod geometry;
+pub mod mask;
+pub mod model;

@@ -1,0 +1,135 @@
+//! Errors and warnings of readers and writers.
+//!
+//! Every error names the file, where in it the problem is (a line, a JSON
+//! path, an XML element) and what was expected. Problems that leave the data
+//! usable are [`Warning`]s, counted by kind in the import summary.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A file that could not be read or understood.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}: {message}", file.display(), location.as_ref().map(|l| format!(": {l}")).unwrap_or_default())]
+pub struct IoError {
+    /// The file at fault.
+    pub file: PathBuf,
+    /// Where in the file: `line 3`, `$.annotations[4].bbox`, ...
+    pub location: Option<String>,
+    /// What was wrong and what was expected.
+    pub message: String,
+}
+
+impl IoError {
+    /// An error about a whole file.
+    pub fn file(file: &Path, message: impl Into<String>) -> Self {
+        IoError {
+            file: file.to_path_buf(),
+            location: None,
+            message: message.into(),
+        }
+    }
+
+    /// An error at a place in a file.
+    pub fn at(file: &Path, location: impl Into<String>, message: impl Into<String>) -> Self {
+        IoError {
+            file: file.to_path_buf(),
+            location: Some(location.into()),
+            message: message.into(),
+        }
+    }
+
+    /// An error from the operating system while reading or writing `file`.
+    pub fn os(file: &Path, err: std::io::Error) -> Self {
+        let message = match err.kind() {
+            std::io::ErrorKind::NotFound => "file not found".to_string(),
+            _ => err.to_string(),
+        };
+        IoError::file(file, message)
+    }
+}
+
+/// Result of a reader or writer.
+pub type Result<T, E = IoError> = std::result::Result<T, E>;
+
+/// A problem that leaves the data usable.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    /// Short machine name of the problem, e.g. `box_outside_image`.
+    pub kind: &'static str,
+    /// File and place the warning is about.
+    pub location: String,
+    /// What was found and what assay did about it.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} [{}]", self.location, self.message, self.kind)
+    }
+}
+
+/// Warnings collected while reading.
+#[derive(Debug, Clone, Default)]
+pub struct Warnings {
+    list: Vec<Warning>,
+}
+
+impl Warnings {
+    /// Records a warning.
+    pub fn push(
+        &mut self,
+        kind: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.list.push(Warning {
+            kind,
+            location: location.into(),
+            message: message.into(),
+        });
+    }
+
+    /// All warnings in the order they were found.
+    pub fn all(&self) -> &[Warning] {
+        &self.list
+    }
+
+    /// Number of warnings of each kind.
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts = BTreeMap::new();
+        for w in &self.list {
+            *counts.entry(w.kind).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Moves the warnings of `other` to the end of these.
+    pub fn extend(&mut self, other: Warnings) {
+        self.list.extend(other.list);
+    }
+}
+
+/// Reads a whole file, naming it in the error.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| IoError::os(path, e))
+}
+
+/// Reads a whole text file, naming it in the error.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = read_file(path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        IoError::file(
+            path,
+            format!(
+                "expected UTF-8 text, found invalid bytes at byte {}",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}

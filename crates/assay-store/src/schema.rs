@@ -1,0 +1,120 @@
+//! Versioned schema migrations, tracked in SQLite's `user_version`.
+
+use rusqlite::Connection;
+
+use crate::{Result, StoreError};
+
+/// Each entry moves the schema one version up; never edit a released one.
+const MIGRATIONS: &[&str] = &[
+    // Version 1: datasets with their samples, classes and ground truth;
+    // models with their predictions; an import log; the demo's injected truth.
+    r#"
+    CREATE TABLE datasets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE categories (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        source_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        supercategory TEXT,
+        keypoints TEXT,
+        skeleton TEXT,
+        UNIQUE (dataset_id, name)
+    );
+    CREATE TABLE samples (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        source_id INTEGER NOT NULL,
+        file_name TEXT NOT NULL,
+        split TEXT,
+        width INTEGER,
+        height INTEGER,
+        path TEXT,
+        content_hash TEXT,
+        bytes INTEGER,
+        UNIQUE (dataset_id, file_name)
+    );
+    CREATE INDEX samples_by_source ON samples (dataset_id, source_id);
+    CREATE INDEX samples_by_split ON samples (dataset_id, split);
+    CREATE INDEX samples_by_hash ON samples (content_hash);
+    CREATE TABLE generations (
+        sample_id INTEGER PRIMARY KEY REFERENCES samples(id) ON DELETE CASCADE,
+        prompt TEXT NOT NULL,
+        model TEXT NOT NULL,
+        seed INTEGER
+    );
+    CREATE TABLE annotations (
+        id INTEGER PRIMARY KEY,
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+        source_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        x REAL, y REAL, w REAL, h REAL,
+        area REAL,
+        iscrowd INTEGER NOT NULL DEFAULT 0,
+        segmentation TEXT,
+        keypoints TEXT
+    );
+    CREATE INDEX annotations_by_sample ON annotations (sample_id);
+    CREATE INDEX annotations_by_category ON annotations (category_id);
+    CREATE TABLE models (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE predictions (
+        id INTEGER PRIMARY KEY,
+        model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+        source_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        score REAL NOT NULL,
+        x REAL, y REAL, w REAL, h REAL,
+        area REAL,
+        segmentation TEXT,
+        keypoints TEXT
+    );
+    CREATE INDEX predictions_by_model_sample ON predictions (model_id, sample_id);
+    CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        format TEXT NOT NULL,
+        source TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE injected_problems (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        sample_id INTEGER REFERENCES samples(id) ON DELETE CASCADE,
+        annotation_source_id INTEGER,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    "#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to [`SCHEMA_VERSION`], one transaction per step.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
