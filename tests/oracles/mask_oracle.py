@@ -4,11 +4,13 @@ Usage: mask_oracle.py CASES.json
 
 Reads the randomized cases the Rust test generated, evaluates each with
 pycocotools.mask (the reference implementation) and prints one JSON result per
-case, in order, as a JSON list on stdout. Exits with status 2 and a message on
+case, in order, as a JSON list on stdout. Doubles (boxes, IoUs) are given as
+their IEEE-754 bit patterns (unsigned 64-bit integers) so they compare exactly. Exits with status 2 and a message on
 stderr when pycocotools is missing or is not the pinned version.
 """
 
 import json
+import struct
 import sys
 
 PINNED = "2.0.11"
@@ -23,6 +25,11 @@ except ImportError as err:
     sys.exit(f"mask_oracle: cannot import the oracle dependencies ({err}); run ./scripts/test.sh")
 if version("pycocotools") != PINNED:
     sys.exit(f"mask_oracle: pycocotools {version('pycocotools')} found, {PINNED} expected; run ./scripts/test.sh")
+
+
+def bits(value):
+    """IEEE-754 bit pattern of a double, so that JSON carries it exactly."""
+    return struct.unpack("<Q", struct.pack("<d", float(value)))[0]
 
 
 def polygons_to_rles(polys, h, w):
@@ -54,12 +61,12 @@ def summary(rle):
     h, w = rle["size"]
     decoded = None
     if h * w > 0:
-        bits = mask_utils.decode(rle).flatten(order="F")
-        decoded = np.packbits(bits).tobytes().hex()
+        pixels = mask_utils.decode(rle).flatten(order="F")
+        decoded = np.packbits(pixels).tobytes().hex()
     return {
         "counts": rle["counts"].decode("ascii"),
         "area": int(mask_utils.area(rle)),
-        "bbox": [float(v) for v in mask_utils.toBbox(rle)],
+        "bbox": [bits(v) for v in mask_utils.toBbox(rle)],
         "decoded": decoded,
     }
 
@@ -75,7 +82,7 @@ def evaluate(case):
         dt = [build(item) for item in case["dt"]]
         gt = [build(item) for item in case["gt"]]
         ious = mask_utils.iou(dt, gt, [int(c) for c in case["crowd"]])
-        return [[float(v) for v in row] for row in np.asarray(ious).reshape(len(dt), len(gt))]
+        return [[bits(v) for v in row] for row in np.asarray(ious).reshape(len(dt), len(gt))]
     raise ValueError(f"unknown case op {op!r}")
 
 

@@ -5,6 +5,10 @@
 //! `tests/oracles/mask_oracle.py` on them with the Python interpreter from
 //! `ASSAY_PYTHON` (default: `<workspace>/.venv/bin/python`) and compares
 //! every result. A missing interpreter or pycocotools fails the test.
+//!
+//! Everything must be identical, IoUs included: both sides compute each one
+//! as a single division of the same two integers, so they agree to the bit
+//! (stricter than the 1e-12 the comparison would otherwise allow).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,7 +20,6 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
 const SEED: u64 = 0x5eed_c0c0_a5a7;
-const IOU_TOLERANCE: f64 = 1e-12;
 const SETUP_HINT: &str = "run ./scripts/test.sh, which installs the Python oracles";
 
 /// How one mask is made, on both sides.
@@ -478,12 +481,15 @@ fn packed_hex(mask: &[u8]) -> String {
         .collect()
 }
 
+/// Doubles the oracle sent as IEEE-754 bit patterns (JSON decimals would
+/// not always parse back to the same double).
 fn floats(value: &Value) -> Vec<f64> {
     value
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(Value::as_f64)
+        .filter_map(Value::as_u64)
+        .map(f64::from_bits)
         .collect()
 }
 
@@ -542,7 +548,7 @@ fn compare_iou(dt: &[Item], gt: &[Item], crowd: &[bool], py: &Value) -> Vec<Stri
     ours.iter()
         .zip(&theirs)
         .enumerate()
-        .filter(|(_, (a, b))| (*a - *b).abs() > IOU_TOLERANCE)
+        .filter(|(_, (a, b))| a.to_bits() != b.to_bits())
         .map(|(i, (a, b))| format!("iou[{i}] {a} != pycocotools {b}"))
         .collect()
 }

@@ -46,6 +46,9 @@ pub fn to_file_name(rel: &Path) -> String {
         .join("/")
 }
 
+/// Largest plausible image side; larger sizes in a header mean a damaged file.
+const MAX_SIDE: u32 = 1 << 17;
+
 /// What the file system says about one image file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageFile {
@@ -70,7 +73,11 @@ pub fn inspect_image(path: &Path) -> Result<ImageFile> {
             .map_err(|e| format!("not a readable image ({e})"))
             .and_then(
                 |s| match (u32::try_from(s.width), u32::try_from(s.height)) {
-                    (Ok(w), Ok(h)) if w > 0 && h > 0 => Ok((w, h)),
+                    (Ok(w), Ok(h))
+                        if (1..=MAX_SIDE).contains(&w) && (1..=MAX_SIDE).contains(&h) =>
+                    {
+                        Ok((w, h))
+                    }
                     _ => Err(format!(
                         "image header gives an invalid size {}x{}",
                         s.width, s.height

@@ -130,7 +130,7 @@ fn locate(data: &mut Dataset, dir: &Path) -> LocatedImages {
     located
 }
 
-fn read_coco(annotations: &Path, images: Option<&Path>, target: Target) -> Result<ImportJob> {
+pub fn read_coco(annotations: &Path, images: Option<&Path>, target: Target) -> Result<ImportJob> {
     let read = coco::read_coco(annotations)?;
     let mut data = read.dataset;
     let located = images.map(|dir| locate(&mut data, dir)).unwrap_or_default();

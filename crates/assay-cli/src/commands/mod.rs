@@ -1,9 +1,9 @@
 //! One module per command; [`run`] dispatches.
 
 mod export;
-mod import;
-mod info;
-mod predictions;
+pub mod import;
+pub mod info;
+pub mod predictions;
 
 use std::path::{Path, PathBuf};
 
@@ -11,9 +11,6 @@ use anyhow::{bail, Context, Result};
 use assay_store::Store;
 
 use crate::cli::{Cli, Command};
-
-pub use import::{import_dataset, ImportJob};
-pub use info::print_summary;
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<()> {

@@ -1,3 +1,459 @@
-pub fn run(_args: &crate::cli::DemoArgs) -> anyhow::Result<()> {
+//! `assay demo`: builds a synthetic but realistic project, with data
+//! problems and label errors injected on purpose and a simulated detector's
+//! predictions, imports it through the same paths as user data, and keeps the
+//! truth about what it injected in the store so later steps can be scored.
+
+mod detector;
+mod problems;
+mod scene;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use assay_core::geometry::BBox;
+use assay_core::mask::Rle;
+use assay_core::model::{Annotation, Category, Dataset, Sample, Segmentation};
+use assay_io::coco;
+use assay_store::{Injection, Store};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::cli::{DemoArgs, Target};
+use crate::commands::{import, info, predictions};
+use crate::output::{progress, table};
+use problems::{Exposure, LabelError};
+use scene::{random_scene, Scene, CLASSES};
+
+/// Name of the dataset the demo builds.
+const DATASET: &str = "shapes";
+/// Name of the simulated detector.
+const MODEL: &str = "sim-detector";
+/// Images given each exposure problem, duplicated, and near-duplicated.
+const PER_PROBLEM: usize = 12;
+const DUPLICATES: usize = 8;
+
+pub fn run(args: &DemoArgs) -> Result<()> {
+    let started = Instant::now();
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("assay-demo"));
+    prepare(&dir)?;
+    let images_dir = dir.join("data").join("images");
+    std::fs::create_dir_all(&images_dir)
+        .with_context(|| format!("cannot create {}", images_dir.display()))?;
+    println!("Building the demo project in {}", dir.display());
+    let built = build(args, &images_dir)?;
+    let store = import_all(&dir, &built)?;
+    println!();
+    info::print_summary(&store.summary()?);
+    print_truth(&built.injections);
+    println!();
+    println!(
+        "Built in {:.1} s. Explore it with:",
+        started.elapsed().as_secs_f64()
+    );
+    println!("  assay info --project {}", dir.display());
+    println!("  assay export table --project {} --table predictions --model {MODEL} --out predictions.csv", dir.display());
     Ok(())
+}
+
+/// Refuses to overwrite a folder that is not an earlier demo.
+fn prepare(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    let is_demo =
+        dir.join(".assay").is_dir() && dir.join("data").join("annotations_train.json").is_file();
+    let empty = std::fs::read_dir(dir)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
+    if is_demo {
+        for sub in [".assay", "data"] {
+            std::fs::remove_dir_all(dir.join(sub))
+                .with_context(|| format!("cannot clear {}", dir.join(sub).display()))?;
+        }
+    } else if !empty {
+        bail!(
+            "{} exists and is not an earlier demo; choose another folder",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// What the demo generated.
+struct Built {
+    train: Dataset,
+    val: Dataset,
+    predictions: Vec<Annotation>,
+    injections: Vec<Injection>,
+}
+
+/// One generated image and what was done to it.
+struct Image {
+    file_name: String,
+    scene: Scene,
+    exposure: Option<Exposure>,
+    /// For copies: the file name of the original.
+    copy_of: Option<String>,
+    val: bool,
+}
+
+fn image_rng(seed: u64, index: usize) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed.wrapping_mul(1_000_003).wrapping_add(index as u64))
+}
+
+fn build(args: &DemoArgs, images_dir: &Path) -> Result<Built> {
+    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+    let n = args.images.max(4 * PER_PROBLEM + 2 * DUPLICATES);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng);
+    let exposures = [Exposure::Dark, Exposure::Light, Exposure::Blurry];
+    let exposure_of = |i: usize| {
+        order
+            .iter()
+            .position(|&o| o == i)
+            .and_then(|p| exposures.get(p / PER_PROBLEM))
+            .copied()
+    };
+    let bar = progress(n, "rendering");
+    let mut images: Vec<Image> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let image = render_original(args.seed, i, exposure_of(i), images_dir);
+            bar.inc(1);
+            image
+        })
+        .collect::<Result<_>>()?;
+    bar.finish_and_clear();
+    let clean: Vec<usize> = order[3 * PER_PROBLEM..].to_vec();
+    images.extend(copies(args.seed, &images, &clean, images_dir)?);
+    let mut injections = exposure_truth(&images);
+    injections.extend(copy_truth(&images));
+    let (mut train, mut val) = ground_truth(&images, &mut rng, &mut injections);
+    add_corrupt_files(&images, images_dir, &mut rng, &mut train, &mut injections)?;
+    let predictions = simulate_detector(&images, args.seed);
+    for d in [&mut train, &mut val] {
+        d.categories = CLASSES
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Category::named(i as i64 + 1, *c))
+            .collect();
+    }
+    Ok(Built {
+        train,
+        val,
+        predictions,
+        injections,
+    })
+}
+
+fn render_original(seed: u64, i: usize, exposure: Option<Exposure>, dir: &Path) -> Result<Image> {
+    let mut rng = image_rng(seed, i);
+    let crowded = rng.random::<f64>() < 0.12;
+    let scene = random_scene(&mut rng, crowded);
+    let mut px = scene.render(&mut rng);
+    if let Some(e) = exposure {
+        e.apply(&mut px, scene.width as usize);
+    }
+    let file_name = format!("img_{i:05}.jpg");
+    write_jpeg(&dir.join(&file_name), &px, &scene, 90)?;
+    Ok(Image {
+        file_name,
+        scene,
+        exposure,
+        copy_of: None,
+        val: i % 5 == 4,
+    })
+}
+
+fn write_jpeg(path: &Path, px: &[u8], scene: &Scene, quality: u8) -> Result<()> {
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
+        .encode(
+            px,
+            scene.width,
+            scene.height,
+            image::ExtendedColorType::Rgb8,
+        )
+        .context("JPEG encoding failed")?;
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Exact copies of clean training images placed in validation (a split
+/// leak), and near-duplicates: the same scene slightly brighter, recompressed.
+fn copies(seed: u64, images: &[Image], clean: &[usize], dir: &Path) -> Result<Vec<Image>> {
+    let mut out = Vec::new();
+    let train: Vec<usize> = clean.iter().copied().filter(|&i| !images[i].val).collect();
+    for (k, &i) in train.iter().take(DUPLICATES).enumerate() {
+        let file_name = format!("dup_{k:02}.jpg");
+        std::fs::copy(dir.join(&images[i].file_name), dir.join(&file_name))
+            .context("cannot copy a demo image")?;
+        out.push(Image {
+            file_name,
+            scene: images[i].scene.clone(),
+            exposure: None,
+            copy_of: Some(images[i].file_name.clone()),
+            val: true,
+        });
+    }
+    for (k, &i) in train.iter().skip(DUPLICATES).take(DUPLICATES).enumerate() {
+        let mut rng = image_rng(seed, i);
+        let crowded = rng.random::<f64>() < 0.12;
+        let scene = random_scene(&mut rng, crowded);
+        let mut px = scene.render(&mut rng);
+        problems::nudge(&mut px);
+        let file_name = format!("near_{k:02}.jpg");
+        write_jpeg(&dir.join(&file_name), &px, &scene, 75)?;
+        out.push(Image {
+            file_name,
+            scene,
+            exposure: None,
+            copy_of: Some(images[i].file_name.clone()),
+            val: false,
+        });
+    }
+    Ok(out)
+}
+
+fn exposure_truth(images: &[Image]) -> Vec<Injection> {
+    images
+        .iter()
+        .filter_map(|im| {
+            im.exposure.map(|e| Injection {
+                file_name: im.file_name.clone(),
+                annotation_id: None,
+                kind: e.name().to_string(),
+                detail: format!("whole image made {}", e.name()),
+            })
+        })
+        .collect()
+}
+
+fn copy_truth(images: &[Image]) -> Vec<Injection> {
+    let mut out = Vec::new();
+    for im in images {
+        let Some(original) = &im.copy_of else {
+            continue;
+        };
+        let exact = im.file_name.starts_with("dup_");
+        let kind = if exact {
+            "exact_duplicate"
+        } else {
+            "near_duplicate"
+        };
+        let detail = if exact {
+            "byte-identical copy of"
+        } else {
+            "brighter, recompressed copy of"
+        };
+        out.push(Injection {
+            file_name: im.file_name.clone(),
+            annotation_id: None,
+            kind: kind.into(),
+            detail: format!("{detail} {original}"),
+        });
+        if exact {
+            out.push(Injection {
+                file_name: im.file_name.clone(),
+                annotation_id: None,
+                kind: "split_leak".into(),
+                detail: format!("in val, copy of training image {original}"),
+            });
+        }
+    }
+    out
+}
+
+/// Ground truth of every image, split into train and val, with label errors
+/// injected into the objects of clean originals.
+fn ground_truth(
+    images: &[Image],
+    rng: &mut ChaCha8Rng,
+    injections: &mut Vec<Injection>,
+) -> (Dataset, Dataset) {
+    let (mut train, mut val) = (Dataset::default(), Dataset::default());
+    let mut next_id = 1;
+    for (i, im) in images.iter().enumerate() {
+        let sample_id = i as i64 + 1;
+        let target = if im.val { &mut val } else { &mut train };
+        target.samples.push(Sample {
+            id: sample_id,
+            file_name: im.file_name.clone(),
+            width: Some(im.scene.width),
+            height: Some(im.scene.height),
+            split: None,
+            generation: None,
+        });
+        let may_err = im.exposure.is_none() && im.copy_of.is_none();
+        for o in &im.scene.objects {
+            let error = if may_err { LabelError::draw(rng) } else { None };
+            let mut a = object_annotation(next_id, sample_id, o, &im.scene, rng);
+            match error {
+                Some(LabelError::WrongClass) => {
+                    let other = (o.class + rng.random_range(1..CLASSES.len())) % CLASSES.len();
+                    a.category_id = other as i64 + 1;
+                }
+                Some(LabelError::LooseBox) => {
+                    let loose = problems::loosen(
+                        a.bbox.map_or([0.0; 4], BBox::to_array),
+                        im.scene.width,
+                        im.scene.height,
+                        rng,
+                    );
+                    a.bbox = Some(BBox::new(loose[0], loose[1], loose[2], loose[3]));
+                }
+                _ => {}
+            }
+            if let Some(e) = error {
+                injections.push(label_truth(e, im, next_id, o.class, a.category_id));
+            }
+            if error != Some(LabelError::MissingBox) {
+                target.annotations.push(a);
+            }
+            next_id += 1;
+        }
+    }
+    (train, val)
+}
+
+fn label_truth(
+    error: LabelError,
+    im: &Image,
+    id: i64,
+    true_class: usize,
+    labelled: i64,
+) -> Injection {
+    let detail = match error {
+        LabelError::WrongClass => format!(
+            "a {} labelled {}",
+            CLASSES[true_class],
+            CLASSES[labelled as usize - 1]
+        ),
+        LabelError::MissingBox => format!("a {} left without a label", CLASSES[true_class]),
+        LabelError::LooseBox => format!("the box of a {} enlarged", CLASSES[true_class]),
+    };
+    Injection {
+        file_name: im.file_name.clone(),
+        annotation_id: Some(id),
+        kind: error.name().to_string(),
+        detail,
+    }
+}
+
+/// The true annotation of an object: polygon (or, for one in five, an RLE
+/// mask), its box, and its area as COCO counts it (mask pixels).
+fn object_annotation(
+    id: i64,
+    sample_id: i64,
+    o: &scene::Object,
+    scene: &Scene,
+    rng: &mut ChaCha8Rng,
+) -> Annotation {
+    let parts = vec![o
+        .polygon
+        .iter()
+        .map(|v| (v * 100.0).round() / 100.0)
+        .collect::<Vec<f64>>()];
+    let rle = Rle::from_polygons(&parts, scene.height, scene.width);
+    let mut a = Annotation::new(id, sample_id, o.class as i64 + 1);
+    a.area = Some(rle.area() as f64);
+    a.bbox = assay_core::geometry::polygon_bbox(&parts);
+    a.segmentation = Some(if rng.random::<f64>() < 0.2 {
+        Segmentation::Rle {
+            rle,
+            compressed: true,
+        }
+    } else {
+        Segmentation::Polygons(parts)
+    });
+    a
+}
+
+/// Writes corrupt files and lists them in the training ground truth.
+fn add_corrupt_files(
+    images: &[Image],
+    dir: &Path,
+    rng: &mut ChaCha8Rng,
+    train: &mut Dataset,
+    injections: &mut Vec<Injection>,
+) -> Result<()> {
+    let jpeg = std::fs::read(dir.join(&images[0].file_name)).context("cannot read a demo image")?;
+    for (k, (name, bytes, detail)) in problems::corrupt_files(&jpeg, rng).into_iter().enumerate() {
+        std::fs::write(dir.join(name), bytes).with_context(|| format!("cannot write {name}"))?;
+        train.samples.push(Sample {
+            id: (images.len() + k) as i64 + 1,
+            file_name: name.to_string(),
+            width: Some(images[0].scene.width),
+            height: Some(images[0].scene.height),
+            split: None,
+            generation: None,
+        });
+        injections.push(Injection {
+            file_name: name.to_string(),
+            annotation_id: None,
+            kind: "corrupt".into(),
+            detail: detail.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn simulate_detector(images: &[Image], seed: u64) -> Vec<Annotation> {
+    let mut out = Vec::new();
+    for (i, im) in images.iter().enumerate() {
+        let mut rng = image_rng(seed ^ 0x5eed, i);
+        for d in detector::detect(&im.scene, im.exposure, &mut rng) {
+            let mut a = Annotation::new(out.len() as i64 + 1, i as i64 + 1, d.class as i64 + 1);
+            a.bbox = Some(BBox::new(d.bbox[0], d.bbox[1], d.bbox[2], d.bbox[3]));
+            a.score = Some((d.score * 1000.0).round() / 1000.0);
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// Writes the COCO files and imports them exactly as a user would.
+fn import_all(dir: &Path, built: &Built) -> Result<Store> {
+    let data_dir = dir.join("data");
+    let images_dir = data_dir.join("images");
+    let mut store = Store::init(dir)?;
+    for (split, dataset) in [("train", &built.train), ("val", &built.val)] {
+        let path = data_dir.join(format!("annotations_{split}.json"));
+        coco::write_coco(dataset, &path)?;
+        let target = Target {
+            dataset: Some(DATASET.into()),
+            split: Some(split.into()),
+        };
+        let job = import::read_coco(&path, Some(&images_dir), target)?;
+        import::import_dataset(&mut store, job)?;
+    }
+    let path = data_dir.join("predictions.json");
+    coco::write_coco_results(&built.predictions, &path)?;
+    let index = store.dataset_index(DATASET, None)?;
+    let (preds, _) = predictions::read_coco_results(&path, &index)?;
+    store.add_predictions(DATASET, MODEL, &preds)?;
+    store.record_injections(DATASET, &built.injections)?;
+    Ok(store)
+}
+
+fn print_truth(injections: &[Injection]) {
+    let mut kinds: Vec<&str> = injections.iter().map(|i| i.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    println!();
+    println!(
+        "Injected on purpose (kept in the store as the truth later checks are scored against):"
+    );
+    let mut t = table(&["problem", "count", "example"]);
+    for kind in kinds {
+        let of_kind: Vec<&Injection> = injections.iter().filter(|i| i.kind == kind).collect();
+        let example = format!("{}: {}", of_kind[0].file_name, of_kind[0].detail);
+        t.add_row(vec![kind.to_string(), of_kind.len().to_string(), example]);
+    }
+    println!("{t}");
 }

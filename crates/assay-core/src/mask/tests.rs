@@ -188,6 +188,12 @@ fn boxes() {
     );
 }
 
+/// IoU of one detection with one ground truth.
+fn iou1(dt: &Rle, gt: &Rle, crowd: bool) -> f64 {
+    let ious = rle_iou(std::slice::from_ref(dt), std::slice::from_ref(gt), &[crowd]);
+    ious.unwrap()[0]
+}
+
 #[test]
 fn merge_and_iou() {
     let a = rle(&[1, 4, 4], 3, 3);
@@ -198,20 +204,10 @@ fn merge_and_iou() {
     assert_eq!(Rle::merge(&both[..1], false).unwrap(), a);
     let ious = rle_iou(&both, &both, &[false, true]).unwrap();
     assert_eq!(ious, vec![1.0, 0.5, 0.25, 1.0]);
-    assert_eq!(
-        rle_iou(&[b.clone()], &[a.clone()], &[true]).unwrap(),
-        vec![2.0 / 6.0]
-    );
-    let other_size = rle(&[1, 4, 1], 2, 3);
-    assert_eq!(
-        rle_iou(&[a.clone()], &[other_size], &[false]).unwrap(),
-        vec![-1.0]
-    );
-    let disjoint = rle(&[5, 1], 2, 3);
-    assert_eq!(
-        rle_iou(&[a.clone()], &[disjoint], &[false]).unwrap(),
-        vec![0.0]
-    );
+    assert_eq!(iou1(&b, &a, true), 2.0 / 6.0);
+    // Different sizes: -1 when the boxes overlap, 0 when they do not.
+    assert_eq!(iou1(&a, &rle(&[1, 4, 1], 2, 3), false), -1.0);
+    assert_eq!(iou1(&a, &rle(&[5, 1], 2, 3), false), 0.0);
     assert_eq!(rle_iou(&[], &[a], &[false]).unwrap(), Vec::<f64>::new());
 }
 
@@ -229,7 +225,8 @@ fn merge_and_iou_errors() {
         counts: vec![1, 1],
     };
     assert!(Rle::merge(&[broken.clone(), broken.clone()], false).is_err());
-    assert!(rle_iou(&[broken.clone()], &[broken], &[false]).is_err());
+    let one = std::slice::from_ref(&broken);
+    assert!(rle_iou(one, one, &[false]).is_err());
     let crowd = rle_iou(&mixed, &mixed, &[true]);
     assert_eq!(
         crowd,
