@@ -59,10 +59,27 @@ pub fn read_class_names(path: &Path) -> Result<Vec<Category>> {
 #[derive(serde::Deserialize)]
 struct DataYaml {
     path: Option<PathBuf>,
-    train: Option<PathBuf>,
-    val: Option<PathBuf>,
-    test: Option<PathBuf>,
+    train: Option<Folders>,
+    val: Option<Folders>,
+    test: Option<Folders>,
     names: Option<Names>,
+}
+
+/// A split's images: one folder or a list of folders.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Folders {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+impl Folders {
+    fn into_vec(self) -> Vec<PathBuf> {
+        match self {
+            Folders::One(p) => vec![p],
+            Folders::Many(v) => v,
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -98,7 +115,8 @@ pub struct YoloSplit {
 }
 
 /// The splits a `data.yaml` lists, resolved against its `path:` (itself
-/// relative to the YAML file's folder).
+/// relative to the YAML file's folder). A split is named by its key
+/// (`train`, `val`, `test`), as in Ultralytics; a key may list several folders.
 pub fn read_splits(data_yaml: &Path) -> Result<Vec<YoloSplit>> {
     let config: DataYaml = parse_yaml(data_yaml, &read_text(data_yaml)?)?;
     let base = data_yaml
@@ -112,7 +130,9 @@ pub fn read_splits(data_yaml: &Path) -> Result<Vec<YoloSplit>> {
     ];
     let splits: Vec<YoloSplit> = entries
         .into_iter()
-        .filter_map(|(name, dir)| dir.map(|d| (name, base.join(d))))
+        .filter_map(|(name, dirs)| dirs.map(|d| (name, d)))
+        .flat_map(|(name, dirs)| dirs.into_vec().into_iter().map(move |d| (name, d)))
+        .map(|(name, dir)| (name, base.join(dir)))
         .map(|(name, images)| YoloSplit {
             name: name.to_string(),
             labels: labels_dir_for(&images),
@@ -540,6 +560,16 @@ fn decimal(v: f64) -> String {
     }
 }
 
+/// The Ultralytics key (`train`, `val`, `test`) a split is listed under:
+/// by its name's start (`val2017` is `val`), `train` for any other name.
+fn yolo_key(split: &str) -> &'static str {
+    let lower = split.to_ascii_lowercase();
+    ["val", "test"]
+        .into_iter()
+        .find(|k| lower.starts_with(k))
+        .unwrap_or("train")
+}
+
 fn data_yaml(dataset: &Dataset) -> String {
     let mut splits: Vec<&str> = dataset
         .samples
@@ -549,8 +579,16 @@ fn data_yaml(dataset: &Dataset) -> String {
     splits.sort_unstable();
     splits.dedup();
     let mut yaml = String::from("path: .\n");
-    for split in splits {
-        let _ = writeln!(yaml, "{split}: images/{split}");
+    for key in ["train", "val", "test"] {
+        let folders: Vec<String> = splits
+            .iter()
+            .filter(|s| yolo_key(s) == key)
+            .map(|s| format!("images/{s}"))
+            .collect();
+        if !folders.is_empty() {
+            let list = serde_json::to_string(&folders).unwrap_or_default();
+            let _ = writeln!(yaml, "{key}: {list}");
+        }
     }
     yaml.push_str("names:\n");
     for (i, c) in dataset.categories.iter().enumerate() {

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every check CI runs: formatting, lints, and all tests, including the
+# parity tests against the Python reference implementations, which this
+# script installs from PyPI into a local virtual environment (.venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv
+if ! command -v python3 >/dev/null 2>&1; then
+  echo "error: python3 is needed to install the test oracles (pycocotools); the parity tests cannot run without it" >&2
+  exit 1
+fi
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/oracles/requirements.txt
+export ASSAY_PYTHON="$PWD/$venv/bin/python"
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace
