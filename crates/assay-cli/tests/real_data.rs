@@ -260,7 +260,11 @@ fn numbers_as_floats(v: &Value) -> Value {
     match v {
         Value::Number(n) => serde_json::json!(n.as_f64().unwrap()),
         Value::Array(a) => Value::Array(a.iter().map(numbers_as_floats).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), numbers_as_floats(v))).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), numbers_as_floats(v)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -292,7 +296,12 @@ fn annotation_fields(coco: &Value) -> Vec<Value> {
 }
 
 fn assert_same_annotations(left: &[Value], right: &[Value], file: &Path) {
-    assert_eq!(left.len(), right.len(), "annotation count of {}", file.display());
+    assert_eq!(
+        left.len(),
+        right.len(),
+        "annotation count of {}",
+        file.display()
+    );
     let differ: Vec<String> = left
         .iter()
         .zip(right)
@@ -300,7 +309,12 @@ fn assert_same_annotations(left: &[Value], right: &[Value], file: &Path) {
         .take(3)
         .map(|(l, r)| format!("exported {l}\n   source {r}"))
         .collect();
-    assert!(differ.is_empty(), "{} differs after the round trip:\n{}", file.display(), differ.join("\n"));
+    assert!(
+        differ.is_empty(),
+        "{} differs after the round trip:\n{}",
+        file.display(),
+        differ.join("\n")
+    );
 }
 
 #[test]
@@ -327,7 +341,11 @@ fn coco_round_trip_is_lossless() {
         );
         let exported = export_coco(first.path(), "d");
         let source = read_json(original);
-        assert_same_annotations(&annotation_fields(&exported), &annotation_fields(&source), original);
+        assert_same_annotations(
+            &annotation_fields(&exported),
+            &annotation_fields(&source),
+            original,
+        );
         assert_eq!(
             exported["images"].as_array().unwrap().len(),
             source["images"].as_array().unwrap().len()

@@ -15,6 +15,7 @@ use crate::error::{read_file, IoError, Result, Warnings};
 use crate::json::parse_json;
 
 #[derive(Deserialize)]
+#[serde(expecting = "a COCO instances object with `images`, `annotations` and `categories`")]
 struct CocoFile {
     images: Vec<CocoImage>,
     #[serde(default)]
@@ -104,7 +105,18 @@ pub struct CocoRead {
 
 /// Reads a COCO instances file (`images`, `annotations`, `categories`).
 pub fn read_coco(path: &Path) -> Result<CocoRead> {
-    let file: CocoFile = parse_json(path, &read_file(path)?)?;
+    let bytes = read_file(path)?;
+    // Derived struct deserializers also accept a list of the fields in
+    // order, which would read `[[], [], []]` as an empty dataset.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(IoError::at(
+            path,
+            "$",
+            "expected a COCO instances object {\"images\": [...], \"annotations\": [...], \"categories\": [...]}, \
+             found a list (for a COCO results file, use `assay predictions add --coco`)",
+        ));
+    }
+    let file: CocoFile = parse_json(path, &bytes)?;
     let mut warnings = Warnings::default();
     let categories = convert_categories(path, file.categories)?;
     let samples = convert_images(path, file.images, &mut warnings)?;
@@ -344,7 +356,7 @@ fn check_geometry(
 
 fn check_keypoints(path: &Path, at: &str, k: &[f64], expected: Option<usize>) -> Result<()> {
     let location = format!("{at}.keypoints");
-    if k.len() % 3 != 0 {
+    if !k.len().is_multiple_of(3) {
         let msg = format!(
             "expected x, y, visibility triples, found {} numbers",
             k.len()
@@ -375,7 +387,16 @@ pub fn read_coco_results(
     images: &HashMap<i64, Option<(u32, u32)>>,
     category_ids: &HashSet<i64>,
 ) -> Result<(Vec<Annotation>, Warnings)> {
-    let list: Vec<CocoResult> = parse_json(path, &read_file(path)?)?;
+    let bytes = read_file(path)?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return Err(IoError::at(
+            path,
+            "$",
+            "expected a COCO results list [{\"image_id\", \"category_id\", \"score\", \"bbox\"}, ...], \
+             found an object (for a COCO instances file, use `assay import coco`)",
+        ));
+    }
+    let list: Vec<CocoResult> = parse_json(path, &bytes)?;
     let mut warnings = Warnings::default();
     let mut out = Vec::with_capacity(list.len());
     for (i, r) in list.into_iter().enumerate() {

@@ -19,8 +19,11 @@ pub fn is_image_path(path: &Path) -> bool {
 /// Every file under `root` (recursively), sorted by path relative to it.
 /// Returns the relative paths; hidden files and folders are skipped.
 pub fn list_files(root: &Path) -> Result<Vec<PathBuf>> {
+    if !root.exists() {
+        return Err(IoError::file(root, "folder not found"));
+    }
     if !root.is_dir() {
-        return Err(IoError::file(root, "expected a folder"));
+        return Err(IoError::file(root, "expected a folder, found a file"));
     }
     let mut out = Vec::new();
     let walker = walkdir::WalkDir::new(root)

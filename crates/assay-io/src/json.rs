@@ -17,10 +17,18 @@ pub fn parse_json<T: DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T> {
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let json_path = e.path().to_string();
+        let mut json_path = e.path().to_string();
+        // A syntax error inside an object ends the path in an unknown key
+        // (`images[0].?`); the object is the place to point at.
+        while let Some(outer) = json_path.strip_suffix(".?") {
+            json_path = outer.to_string();
+        }
         let inner = e.into_inner();
-        let location = if json_path == "." {
+        let location = if json_path == "." || json_path == "?" || json_path.is_empty() {
             "$".to_string()
+        } else if json_path.starts_with('[') {
+            // An index at the top level: `$[3].score`, not `$.[3].score`.
+            format!("${json_path}")
         } else {
             format!("$.{}", json_path.trim_start_matches('.'))
         };

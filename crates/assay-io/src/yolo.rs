@@ -228,13 +228,16 @@ pub fn read_yolo(
     })
 }
 
+/// An image as prediction files refer to it: its id and, when known, its size.
+pub type ImageRef = (i64, Option<(u32, u32)>);
+
 /// Reads YOLO prediction files (`class cx cy w h conf`, one file per image
 /// named like the image) for the given samples. `samples` maps a sample's
 /// file name without extension to its id and size; `num_classes` bounds the
 /// class index. Label files for unknown images are errors.
 pub fn read_yolo_predictions(
     labels_dir: &Path,
-    samples: &HashMap<String, (i64, Option<(u32, u32)>)>,
+    samples: &HashMap<String, ImageRef>,
     categories: &[Category],
 ) -> Result<(Vec<Annotation>, Warnings)> {
     let class_ids: std::collections::HashSet<i64> = categories.iter().map(|c| c.id).collect();
@@ -629,7 +632,7 @@ mod tests {
             "-1 0.5 0.5 0.1 0.1",
             "0 0.5 0.5 0.1",
             "0 a b c d",
-            "0 0.5 0.5 0.1 0.1 0.2 0.3",
+            "0 0.5 0.5 0.1 0.1 0.2 0.3 0.4",
             "0 nan 0.5 0.1 0.1",
         ] {
             assert!(

@@ -79,7 +79,13 @@ impl Store {
             dataset: job.dataset.to_string(),
             ..ImportSummary::default()
         };
-        let categories = upsert_categories(&tx, dataset_id, &job.data.categories, &mut summary)?;
+        let categories = upsert_categories(
+            &tx,
+            dataset_id,
+            &job.data.categories,
+            job.keep_ids,
+            &mut summary,
+        )?;
         let samples = upsert_samples(&tx, dataset_id, job, &mut summary)?;
         insert_annotations(&tx, dataset_id, job, &samples, &categories, &mut summary)?;
         let log = serde_json::json!({ "summary": summary, "warnings": job.warnings });
@@ -183,10 +189,15 @@ fn get_or_create(tx: &Transaction, table: &str, name: &str) -> Result<i64> {
 }
 
 /// Upserts categories by name; returns the row id of each reader category id.
+///
+/// Formats with their own ids (COCO) set a known category's id; formats
+/// without (YOLO, VOC, folders) keep the ids known categories have, and give
+/// a new category the reader's id when it is free, the next free one otherwise.
 fn upsert_categories(
     tx: &Transaction,
     dataset_id: i64,
     categories: &[Category],
+    keep_ids: bool,
     summary: &mut ImportSummary,
 ) -> Result<HashMap<i64, i64>> {
     let mut rows = HashMap::new();
@@ -203,18 +214,24 @@ fn upsert_categories(
             )
             .optional()?;
         let row = match existing {
-            Some(id) => {
+            Some(id) if keep_ids => {
                 tx.execute(
                     "UPDATE categories SET source_id = ?2, supercategory = ?3, keypoints = ?4, skeleton = ?5 WHERE id = ?1",
                     params![id, c.id, c.supercategory, keypoints, skeleton],
                 )?;
                 id
             }
+            Some(id) => id,
             None => {
+                let source_id = if keep_ids {
+                    c.id
+                } else {
+                    free_category_id(tx, dataset_id, c.id)?
+                };
                 tx.execute(
                     "INSERT INTO categories (dataset_id, source_id, name, supercategory, keypoints, skeleton)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![dataset_id, c.id, c.name, c.supercategory, keypoints, skeleton],
+                    params![dataset_id, source_id, c.name, c.supercategory, keypoints, skeleton],
                 )?;
                 summary.categories_added += 1;
                 tx.last_insert_rowid()
@@ -223,6 +240,23 @@ fn upsert_categories(
         rows.insert(c.id, row);
     }
     Ok(rows)
+}
+
+/// `wanted` when no category of the dataset has it, else one past the largest.
+fn free_category_id(tx: &Transaction, dataset_id: i64, wanted: i64) -> Result<i64> {
+    let taken: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM categories WHERE dataset_id = ?1 AND source_id = ?2)",
+        params![dataset_id, wanted],
+        |r| r.get(0),
+    )?;
+    if !taken {
+        return Ok(wanted);
+    }
+    Ok(tx.query_row(
+        "SELECT MAX(source_id) + 1 FROM categories WHERE dataset_id = ?1",
+        [dataset_id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Upserts samples by file name and clears their annotations; returns the

@@ -51,7 +51,7 @@ pub fn read_coco_results(path: &Path, index: &DatasetIndex) -> Result<(Vec<Annot
 /// Reads YOLO prediction files: class `k` is the dataset's k-th class (by id),
 /// and files are matched to images by path or by file name without extension.
 fn read_yolo_predictions(dir: &Path, index: &DatasetIndex) -> Result<(Vec<Annotation>, Warnings)> {
-    let mut by_stem: HashMap<String, (i64, Option<(u32, u32)>)> = HashMap::new();
+    let mut by_stem: HashMap<String, yolo::ImageRef> = HashMap::new();
     let mut basename_count: HashMap<String, usize> = HashMap::new();
     for stem in index.stems.keys() {
         let base = stem.rsplit('/').next().unwrap_or(stem).to_string();
