@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use assay_core::model::{Dataset, Generation, Sample};
+use serde::Deserialize as _;
 
 use crate::error::{read_text, IoError, Result, Warnings};
 
@@ -45,8 +46,6 @@ fn seed<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<i6
     }
 }
 
-use serde::Deserialize as _;
-
 /// Reads a `.csv` or `.jsonl` manifest.
 pub fn read_manifest(path: &Path) -> Result<ManifestRead> {
     let text = read_text(path)?;
@@ -55,8 +54,9 @@ pub fn read_manifest(path: &Path) -> Result<ManifestRead> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let mut warnings = Warnings::default();
     let rows = match ext.as_str() {
-        "csv" => read_csv_rows(path, &text)?,
+        "csv" => read_csv_rows(path, &text, &mut warnings)?,
         "jsonl" | "ndjson" => read_jsonl_rows(path, &text)?,
         _ => {
             return Err(IoError::file(
@@ -98,13 +98,10 @@ pub fn read_manifest(path: &Path) -> Result<ManifestRead> {
             }),
         });
     }
-    Ok(ManifestRead {
-        dataset,
-        warnings: Warnings::default(),
-    })
+    Ok(ManifestRead { dataset, warnings })
 }
 
-fn read_csv_rows(path: &Path, text: &str) -> Result<Vec<(usize, Row)>> {
+fn read_csv_rows(path: &Path, text: &str, warnings: &mut Warnings) -> Result<Vec<(usize, Row)>> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader
         .headers()
@@ -118,6 +115,16 @@ fn read_csv_rows(path: &Path, text: &str) -> Result<Vec<(usize, Row)>> {
             );
             return Err(IoError::at(path, "line 1", msg));
         }
+    }
+    let known = ["file", "prompt", "model", "seed"];
+    let ignored: Vec<&str> = headers.iter().filter(|h| !known.contains(h)).collect();
+    if !ignored.is_empty() {
+        let location = format!("{}: line 1", path.display());
+        warnings.push(
+            "ignored_columns",
+            location,
+            format!("columns {ignored:?} are not used"),
+        );
     }
     let mut rows = Vec::new();
     for record in reader.deserialize::<Row>() {

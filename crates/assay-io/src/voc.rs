@@ -233,3 +233,52 @@ fn read_object(path: &Path, doc: &Document, obj: Node) -> Result<VocObject> {
         line,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const XML: &str = r#"<annotation>
+  <filename>street.jpg</filename>
+  <size><width>200</width><height>100</height><depth>3</depth></size>
+  <object><name>person</name><difficult>0</difficult>
+    <bndbox><xmin>10</xmin><ymin>20</ymin><xmax>50</xmax><ymax>90</ymax></bndbox></object>
+  <object><name>car</name>
+    <bndbox><xmin>100</xmin><ymin>40</ymin><xmax>230</xmax><ymax>80</ymax></bndbox></object>
+</annotation>"#;
+
+    #[test]
+    fn reads_boxes_classes_and_sizes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("street.xml"), XML).unwrap();
+        let read = read_voc(dir.path(), None).unwrap();
+        let d = &read.dataset;
+        assert_eq!(d.samples[0].file_name, "street.jpg");
+        assert_eq!(
+            (d.samples[0].width, d.samples[0].height),
+            (Some(200), Some(100))
+        );
+        let names: Vec<&str> = d.categories.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["car", "person"]);
+        assert_eq!(
+            d.annotations[0].bbox,
+            Some(BBox::new(10.0, 20.0, 40.0, 70.0))
+        );
+        assert_eq!(d.annotations[0].category_id, 2);
+        // The car leaves the 200 px wide image: usable, but warned about.
+        assert_eq!(read.warnings.counts().get("box_outside_image"), Some(&1));
+    }
+
+    #[test]
+    fn a_class_missing_from_the_given_list_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("street.xml"), XML).unwrap();
+        let err = read_voc(dir.path(), Some(vec!["person".into()])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("class \"car\" is not in the class list"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("street.xml: line 6"), "{err}");
+    }
+}
