@@ -338,14 +338,8 @@ fn check_geometry(
                 format!("box {b:?} has no area"),
             );
         }
-        if let Some((w, h)) = image_size {
-            if !bbox.is_inside(f64::from(w), f64::from(h), 1.0) {
-                warnings.push(
-                    "box_outside_image",
-                    location,
-                    format!("box {b:?} leaves the {w}x{h} image; kept as is"),
-                );
-            }
+        if let Some(size) = image_size {
+            warnings.box_outside_image(&bbox, size, location);
         }
     }
     if let Some(k) = &g.keypoints {

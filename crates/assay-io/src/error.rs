@@ -90,6 +90,23 @@ impl Warnings {
         });
     }
 
+    /// Warns `box_outside_image` when `bbox` leaves a `width` x `height`
+    /// image by more than a pixel; such boxes are kept as they are.
+    pub fn box_outside_image(
+        &mut self,
+        bbox: &assay_core::geometry::BBox,
+        (width, height): (u32, u32),
+        location: impl Into<String>,
+    ) {
+        if !bbox.is_inside(f64::from(width), f64::from(height), 1.0) {
+            let msg = format!(
+                "box {:?} leaves the {width}x{height} image; kept as is",
+                bbox.to_array()
+            );
+            self.push("box_outside_image", location, msg);
+        }
+    }
+
     /// All warnings in the order they were found.
     pub fn all(&self) -> &[Warning] {
         &self.list

@@ -132,17 +132,10 @@ fn parse_voc_file(path: &Path, default_name: &Path, warnings: &mut Warnings) -> 
     for obj in root.children().filter(|n| n.has_tag_name("object")) {
         objects.push(read_object(path, &doc, obj)?);
     }
-    if let Some((w, h)) = size {
-        for o in objects
-            .iter()
-            .filter(|o| !o.bbox.is_inside(f64::from(w), f64::from(h), 1.0))
-        {
+    if let Some(size) = size {
+        for o in &objects {
             let location = format!("{}: line {}", path.display(), o.line);
-            warnings.push(
-                "box_outside_image",
-                location,
-                format!("box {:?} leaves the {w}x{h} image", o.bbox.to_array()),
-            );
+            warnings.box_outside_image(&o.bbox, size, location);
         }
     }
     Ok(VocImage {

@@ -216,7 +216,10 @@ pub fn read_yolo(
                 ));
             }
             let a = line.to_annotation(dataset.annotations.len() as i64 + 1, sample.id, size);
-            check_inside(&a, &label_path, line.number, size, &mut warnings);
+            if let Some(b) = &a.bbox {
+                let location = format!("{}: line {}", label_path.display(), line.number);
+                warnings.box_outside_image(b, size, location);
+            }
             dataset.annotations.push(a);
         }
     }
@@ -290,26 +293,6 @@ fn image_samples(images_dir: &Path) -> Result<Vec<Sample>> {
             generation: None,
         })
         .collect())
-}
-
-fn check_inside(
-    a: &Annotation,
-    file: &Path,
-    line: usize,
-    (w, h): (u32, u32),
-    warnings: &mut Warnings,
-) {
-    if let Some(b) = a
-        .bbox
-        .filter(|b| !b.is_inside(f64::from(w), f64::from(h), 1.0))
-    {
-        let location = format!("{}: line {line}", file.display());
-        let msg = format!(
-            "box {:?} leaves the {w}x{h} image; kept as is",
-            b.to_array()
-        );
-        warnings.push("box_outside_image", location, msg);
-    }
 }
 
 fn warn_orphan_labels(

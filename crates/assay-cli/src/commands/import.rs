@@ -153,28 +153,19 @@ fn read_yolo_folders(
     target: Target,
 ) -> Result<ImportJob> {
     let categories = yolo::read_class_names(classes)?;
-    let split = yolo::YoloSplit {
-        name: target.split.clone().unwrap_or_default(),
-        labels: labels.unwrap_or_else(|| yolo::labels_dir_for(images)),
-        images: images.to_path_buf(),
-    };
+    let labels = labels.unwrap_or_else(|| yolo::labels_dir_for(images));
     let bar = spinner("images");
-    let read = yolo::read_yolo(&split.images, &split.labels, categories, || bar.inc(1))?;
+    let read = yolo::read_yolo(images, &labels, categories, || bar.inc(1))?;
     bar.finish_and_clear();
-    let mut warnings = read.warnings;
-    warnings.extend(read.images.warnings);
     Ok(ImportJob {
         format: "yolo",
         source: images.to_path_buf(),
         dataset: name_of(&target, images),
         split: target.split,
         data: read.dataset,
-        images: LocatedImages {
-            files: read.images.files,
-            warnings: Warnings::default(),
-        },
+        images: read.images,
         keep_ids: false,
-        warnings,
+        warnings: read.warnings,
     })
 }
 
