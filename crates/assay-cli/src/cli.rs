@@ -44,6 +44,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Evaluate model outputs from files, without a project.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Build a synthetic project with injected data problems and a simulated
     /// detector, then show what it holds.
     #[command(
@@ -176,6 +179,54 @@ pub enum PredictionsCommand {
         #[arg(long)]
         split: Option<String>,
     },
+}
+
+/// Standalone evaluation commands.
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// COCO evaluation (bbox, segm, keypoints), identical to pycocotools' COCOeval.
+    #[command(
+        after_help = "Examples:\n  assay eval coco --gt instances_val2017.json --dt detections.json\n  assay eval coco --gt gt.json --dt masks.json --iou-type segm --json | jq '.stats[0]'"
+    )]
+    Coco(CocoEvalArgs),
+}
+
+/// What `assay eval coco` compares.
+#[derive(Debug, Args)]
+pub struct CocoEvalArgs {
+    /// Ground truth: a COCO instances file.
+    #[arg(long, value_name = "FILE")]
+    pub gt: PathBuf,
+    /// Detections: a COCO results file.
+    #[arg(long, value_name = "FILE")]
+    pub dt: PathBuf,
+    /// What IoU is computed on.
+    #[arg(long, value_enum, default_value = "bbox")]
+    pub iou_type: IouTypeArg,
+    /// Print one JSON object (`stats` in pycocotools' order, `per_category`).
+    #[arg(long)]
+    pub json: bool,
+    /// Count matches with a ground truth whose id is 0, which pycocotools
+    /// silently treats as unmatched.
+    #[arg(long)]
+    pub fix_zero_id: bool,
+    /// OKS sigmas, one per keypoint (default: the 17 COCO person sigmas).
+    #[arg(long, value_delimiter = ',', value_name = "S1,S2,...")]
+    pub sigmas: Option<Vec<f64>>,
+    /// Write the full precision array [T, R, K, A, M] (and recall, scores) as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub precision_out: Option<PathBuf>,
+}
+
+/// `--iou-type` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IouTypeArg {
+    /// Boxes.
+    Bbox,
+    /// Instance masks.
+    Segm,
+    /// Keypoints (OKS).
+    Keypoints,
 }
 
 /// Which samples to export.

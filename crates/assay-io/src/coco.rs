@@ -391,6 +391,7 @@ pub fn read_coco_results(
         ));
     }
     let list: Vec<CocoResult> = parse_json(path, &bytes)?;
+    let area_rule = list.first().map_or(ResultArea::Box, ResultArea::of_first);
     let mut warnings = Warnings::default();
     let mut out = Vec::with_capacity(list.len());
     for (i, r) in list.into_iter().enumerate() {
@@ -424,6 +425,7 @@ pub fn read_coco_results(
         };
         let g = check_geometry(path, &at, geometry, size, None, &mut warnings)?;
         let mut a = Annotation::new(i as i64 + 1, r.image_id, r.category_id);
+        a.area = area_rule.area(&g);
         a.bbox = g.bbox.map(|[x, y, w, h]| BBox::new(x, y, w, h));
         a.segmentation = g.segmentation;
         a.keypoints = g.keypoints;
@@ -431,6 +433,50 @@ pub fn read_coco_results(
         out.push(a);
     }
     Ok((out, warnings))
+}
+
+/// How pycocotools' `loadRes` sets the `area` of results, decided by the
+/// first result of the file: box area when it has a box (even for mask or
+/// keypoint results), else mask area, else the keypoints' extent.
+#[derive(Clone, Copy)]
+enum ResultArea {
+    Box,
+    Mask,
+    Keypoints,
+}
+
+impl ResultArea {
+    fn of_first(r: &CocoResult) -> ResultArea {
+        match (&r.bbox, &r.segmentation) {
+            (Some(_), _) => ResultArea::Box,
+            (None, Some(_)) => ResultArea::Mask,
+            (None, None) => ResultArea::Keypoints,
+        }
+    }
+
+    fn area(self, g: &Geometry) -> Option<f64> {
+        match (self, &g.segmentation, &g.keypoints) {
+            (ResultArea::Mask, Some(Segmentation::Rle { rle, .. }), _) => Some(rle.area() as f64),
+            (ResultArea::Keypoints, _, Some(k)) => Some(keypoint_extent_area(k)),
+            _ => g.bbox.map(|b| b[2] * b[3]),
+        }
+    }
+}
+
+/// `(max x - min x) * (max y - min y)` over all keypoints, labelled or not.
+fn keypoint_extent_area(k: &[f64]) -> f64 {
+    let span = |vals: Vec<f64>| {
+        let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if lo <= hi {
+            hi - lo
+        } else {
+            0.0
+        }
+    };
+    let xs = k.iter().step_by(3).copied().collect();
+    let ys = k.iter().skip(1).step_by(3).copied().collect();
+    span(xs) * span(ys)
 }
 
 /// Writes a dataset as a COCO instances file.

@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
+mod eval;
 mod export;
 pub mod import;
 pub mod info;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Predictions(cmd) => predictions::run(&mut open(&project)?, cmd),
         Command::Export(cmd) => export::run(&open(&project)?, cmd),
         Command::Info { json } => info::run(&open(&project)?, json),
+        Command::Eval(cmd) => eval::run(cmd),
         Command::Demo(args) => crate::demo::run(&args),
     }
 }

@@ -1,0 +1,138 @@
+//! `assay eval`: evaluation of files, without a project.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use assay_core::model::{Annotation, Category, Dataset};
+use assay_eval::coco::{self, CocoEvaluation, IouType, Params};
+use assay_io::coco::{read_coco, read_coco_results};
+use serde_json::json;
+
+use crate::cli::{CocoEvalArgs, EvalCommand, IouTypeArg};
+use crate::output::{print_warnings, table};
+
+/// Runs an `assay eval` subcommand.
+pub fn run(cmd: EvalCommand) -> Result<()> {
+    match cmd {
+        EvalCommand::Coco(args) => coco_eval(&args),
+    }
+}
+
+fn coco_eval(args: &CocoEvalArgs) -> Result<()> {
+    let gt = read_coco(&args.gt)?;
+    let (dt, dt_warnings) = read_results(&args.dt, &gt.dataset)?;
+    if !args.json {
+        print_warnings(&gt.warnings);
+        print_warnings(&dt_warnings);
+    }
+    let mut params = Params::new(iou_type(args.iou_type));
+    params.fix_zero_id = args.fix_zero_id;
+    if let Some(sigmas) = &args.sigmas {
+        params.oks_sigmas = sigmas.clone();
+    }
+    let evaluation = coco::evaluate(&gt.dataset, &dt, &params)
+        .with_context(|| format!("cannot evaluate {}", args.dt.display()))?;
+    if let Some(path) = &args.precision_out {
+        write_arrays(&evaluation, path)?;
+    }
+    if args.json {
+        let report = json_report(&evaluation, &gt.dataset.categories);
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_report(&evaluation, &gt.dataset.categories);
+    }
+    Ok(())
+}
+
+fn iou_type(arg: IouTypeArg) -> IouType {
+    match arg {
+        IouTypeArg::Bbox => IouType::Bbox,
+        IouTypeArg::Segm => IouType::Segm,
+        IouTypeArg::Keypoints => IouType::Keypoints,
+    }
+}
+
+/// Reads a results file against the ground truth's images and categories.
+fn read_results(path: &Path, gt: &Dataset) -> Result<(Vec<Annotation>, assay_io::error::Warnings)> {
+    let sizes: HashMap<i64, Option<(u32, u32)>> = gt
+        .samples
+        .iter()
+        .map(|s| (s.id, s.width.zip(s.height)))
+        .collect();
+    let categories: HashSet<i64> = gt.categories.iter().map(|c| c.id).collect();
+    Ok(read_coco_results(path, &sizes, &categories)?)
+}
+
+fn category_names(categories: &[Category]) -> HashMap<i64, &str> {
+    categories.iter().map(|c| (c.id, c.name.as_str())).collect()
+}
+
+fn json_report(e: &CocoEvaluation, categories: &[Category]) -> serde_json::Value {
+    let names = category_names(categories);
+    let per_category: Vec<_> = e
+        .per_category()
+        .into_iter()
+        .map(|c| {
+            let mut v = serde_json::to_value(&c).unwrap_or_default();
+            v["name"] = json!(names.get(&c.category_id).copied().unwrap_or(""));
+            v
+        })
+        .collect();
+    json!({
+        "iou_type": e.params.iou_type,
+        "stats": e.stats(),
+        "summary": e.summary(),
+        "extra": e.extra_recall(),
+        "per_category": per_category,
+        "images": e.image_ids.len(),
+    })
+}
+
+fn print_report(e: &CocoEvaluation, categories: &[Category]) {
+    for line in e.summary().iter().chain(&e.extra_recall()) {
+        println!("{}", line.line());
+    }
+    let names = category_names(categories);
+    let mut t = table(&["category", "AP", "AP50", "AP75", "AR"]);
+    let fmt = |v: f64| {
+        if v < 0.0 {
+            "-".to_string()
+        } else {
+            format!("{v:.3}")
+        }
+    };
+    for c in e.per_category() {
+        let name = names.get(&c.category_id).copied().unwrap_or("?");
+        t.add_row(vec![
+            name.to_string(),
+            fmt(c.ap),
+            fmt(c.ap50),
+            fmt(c.ap75),
+            fmt(c.ar),
+        ]);
+    }
+    println!("\n{t}");
+}
+
+fn write_arrays(e: &CocoEvaluation, path: &Path) -> Result<()> {
+    let p = &e.params;
+    let dims = [
+        p.iou_thresholds.len(),
+        p.recall_thresholds.len(),
+        e.category_ids.len(),
+        p.area_ranges.len(),
+        p.max_dets.len(),
+    ];
+    let value = json!({
+        "layout": "precision and scores [T, R, K, A, M], recall [T, K, A, M], row-major",
+        "shape": dims,
+        "params": p,
+        "category_ids": e.category_ids,
+        "precision": e.precision,
+        "recall": e.recall,
+        "scores": e.scores,
+    });
+    let text = serde_json::to_string(&value)?;
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}

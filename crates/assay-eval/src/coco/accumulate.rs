@@ -1,0 +1,155 @@
+//! Precision and recall over all images of a category: `COCOeval.accumulate`.
+
+use super::matching::{match_group, GroupMatch, MatchRules};
+use super::params::Params;
+use super::prepare::{Group, Prepared};
+
+/// One evaluated detection of a category at one area range.
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    matched: u64,
+    ignored: u64,
+}
+
+/// A detection's place in the score order, shared by all area ranges.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    score: f64,
+    rank: usize,
+}
+
+/// Precision, recall and scores of one category, laid out
+/// `[t][r][a][m]` (precision, scores) and `[t][a][m]` (recall).
+pub(crate) struct CategoryCurves {
+    pub precision: Vec<f64>,
+    pub scores: Vec<f64>,
+    pub recall: Vec<f64>,
+}
+
+/// Matches every group of one category and accumulates its curves.
+pub(crate) fn accumulate_category(
+    prepared: &Prepared,
+    groups: &[Group],
+    params: &Params,
+    rules: MatchRules,
+) -> CategoryCurves {
+    let (t_n, r_n) = (params.iou_thresholds.len(), params.recall_thresholds.len());
+    let (a_n, m_n) = (params.area_ranges.len(), params.max_dets.len());
+    let mut curves = CategoryCurves {
+        precision: vec![-1.0; t_n * r_n * a_n * m_n],
+        scores: vec![-1.0; t_n * r_n * a_n * m_n],
+        recall: vec![-1.0; t_n * a_n * m_n],
+    };
+    if groups.is_empty() {
+        return curves;
+    }
+    let mut ranked = Vec::new();
+    for g in groups {
+        for (rank, &d) in g.dts[..g.evaluated(rules.max_det)].iter().enumerate() {
+            let score = prepared.dts[d].score;
+            ranked.push(Ranked { score, rank });
+        }
+    }
+    // All images' detections by descending score, ties in image order.
+    let mut order: Vec<usize> = (0..ranked.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (ranked[a].score, ranked[b].score);
+        b.partial_cmp(&a).unwrap_or(std::cmp::Ordering::Equal)
+    });
+    for (a, area) in params.area_ranges.iter().enumerate() {
+        let mut records = Vec::with_capacity(ranked.len());
+        let mut counted = 0;
+        for g in groups {
+            let m: GroupMatch = match_group(
+                g,
+                &prepared.gts,
+                &prepared.dts,
+                area,
+                &params.iou_thresholds,
+                rules,
+            );
+            counted += m.counted_gts();
+            records.extend(
+                m.matched
+                    .iter()
+                    .zip(&m.ignored)
+                    .map(|(&matched, &ignored)| Record { matched, ignored }),
+            );
+        }
+        if counted == 0 {
+            continue;
+        }
+        for (m, &max_det) in params.max_dets.iter().enumerate() {
+            let kept: Vec<usize> = order
+                .iter()
+                .copied()
+                .filter(|&i| ranked[i].rank < max_det)
+                .collect();
+            for t in 0..t_n {
+                let curve = pr_curve(&kept, &records, &ranked, t, counted, params);
+                let at = |r: usize| ((t * r_n + r) * a_n + a) * m_n + m;
+                for r in 0..r_n {
+                    curves.precision[at(r)] = curve.precision[r];
+                    curves.scores[at(r)] = curve.scores[r];
+                }
+                curves.recall[(t * a_n + a) * m_n + m] = curve.recall;
+            }
+        }
+    }
+    curves
+}
+
+/// Interpolated precision (and the score reached) at each recall
+/// threshold, and the final recall, for one IoU threshold.
+struct Curve {
+    precision: Vec<f64>,
+    scores: Vec<f64>,
+    recall: f64,
+}
+
+fn pr_curve(
+    kept: &[usize],
+    records: &[Record],
+    ranked: &[Ranked],
+    t: usize,
+    counted: usize,
+    params: &Params,
+) -> Curve {
+    let bit = 1u64 << t;
+    let (mut tp, mut fp) = (0.0f64, 0.0f64);
+    let mut rc = Vec::with_capacity(kept.len());
+    let mut pr = Vec::with_capacity(kept.len());
+    for &i in kept {
+        let r = records[i];
+        if r.ignored & bit == 0 {
+            if r.matched & bit != 0 {
+                tp += 1.0;
+            } else {
+                fp += 1.0;
+            }
+        }
+        rc.push(tp / counted as f64);
+        pr.push(tp / (fp + tp + f64::EPSILON));
+    }
+    // The precision envelope: best precision at this recall or beyond.
+    for i in (1..pr.len()).rev() {
+        if pr[i] > pr[i - 1] {
+            pr[i - 1] = pr[i];
+        }
+    }
+    let r_n = params.recall_thresholds.len();
+    let mut curve = Curve {
+        precision: vec![0.0; r_n],
+        scores: vec![0.0; r_n],
+        recall: rc.last().copied().unwrap_or(0.0),
+    };
+    for (r, &threshold) in params.recall_thresholds.iter().enumerate() {
+        let at = rc.partition_point(|&v| v < threshold);
+        if at >= rc.len() {
+            break;
+        }
+        curve.precision[r] = pr[at];
+        curve.scores[r] = ranked[kept[at]].score;
+    }
+    curve
+}

@@ -1,0 +1,125 @@
+//! COCO evaluation of detections, instance masks and keypoints, identical
+//! to `pycocotools` 2.0.11 `COCOeval` (`evaluate`, `accumulate`,
+//! `summarize`).
+//!
+//! What pycocotools does, and so what this does:
+//! - images are all ground-truth images and categories all ground-truth
+//!   categories, each sorted by id; detections of other categories are left
+//!   out;
+//! - per image and category, detections are sorted by score (stable) and
+//!   the top `max_dets` kept; each takes the unmatched ground truth of
+//!   highest IoU at or above the threshold, ties going to the later ground
+//!   truth, ground truths that count before ignored ones;
+//! - crowd regions are ignored, may match many detections, and their IoU
+//!   uses the detection's area as the union;
+//! - a ground truth is outside an area range when its `area` (as given in
+//!   the input) is below the minimum or above the maximum; an unmatched
+//!   detection outside the range is ignored;
+//! - precision is made monotone (the envelope) and read at 101 recall
+//!   thresholds; categories without ground truth get -1;
+//! - a match with a ground truth whose id is 0 does not count (see
+//!   [`Params::fix_zero_id`]).
+
+mod accumulate;
+mod matching;
+mod oks;
+mod params;
+mod prepare;
+mod summary;
+
+use assay_core::model::{Annotation, Dataset};
+use rayon::prelude::*;
+
+pub use params::{AreaRange, IouType, Params, COCO_PERSON_SIGMAS};
+pub use summary::{CategoryMetrics, SummaryStat};
+
+use crate::EvalError;
+use accumulate::accumulate_category;
+use matching::MatchRules;
+use prepare::{prepare, Prepared};
+
+/// The accumulated result of a COCO evaluation.
+#[derive(Debug, Clone)]
+pub struct CocoEvaluation {
+    /// The parameters used.
+    pub params: Params,
+    /// Evaluated image ids, sorted.
+    pub image_ids: Vec<i64>,
+    /// Evaluated category ids, sorted.
+    pub category_ids: Vec<i64>,
+    /// Interpolated precision, shape `[T, R, K, A, M]` row-major, -1 where
+    /// a category has no ground truth.
+    pub precision: Vec<f64>,
+    /// Final recall, shape `[T, K, A, M]`.
+    pub recall: Vec<f64>,
+    /// The score at which each precision entry is reached, `[T, R, K, A, M]`.
+    pub scores: Vec<f64>,
+}
+
+/// Evaluates `predictions` against the ground truth in `dataset`.
+///
+/// Annotation `area`s are used as given; predictions without one get the
+/// area pycocotools' `loadRes` would give them (box area, or mask area for
+/// segm results without boxes, or the keypoints' extent).
+pub fn evaluate(
+    dataset: &Dataset,
+    predictions: &[Annotation],
+    params: &Params,
+) -> Result<CocoEvaluation, EvalError> {
+    params.validate()?;
+    let prepared = prepare(dataset, predictions, params)?;
+    let rules = rules(params);
+    let k_n = prepared.category_ids.len();
+    let per_category: Vec<_> = category_groups(&prepared)
+        .into_par_iter()
+        .map(|groups| accumulate_category(&prepared, groups, params, rules))
+        .collect();
+    let (t_n, r_n) = (params.iou_thresholds.len(), params.recall_thresholds.len());
+    let (a_n, m_n) = (params.area_ranges.len(), params.max_dets.len());
+    let mut precision = vec![-1.0; t_n * r_n * k_n * a_n * m_n];
+    let mut scores = precision.clone();
+    let mut recall = vec![-1.0; t_n * k_n * a_n * m_n];
+    for (k, c) in per_category.iter().enumerate() {
+        for t in 0..t_n {
+            for am in 0..a_n * m_n {
+                for r in 0..r_n {
+                    let from = (t * r_n + r) * a_n * m_n + am;
+                    let to = ((t * r_n + r) * k_n + k) * a_n * m_n + am;
+                    precision[to] = c.precision[from];
+                    scores[to] = c.scores[from];
+                }
+                recall[(t * k_n + k) * a_n * m_n + am] = c.recall[t * a_n * m_n + am];
+            }
+        }
+    }
+    Ok(CocoEvaluation {
+        params: params.clone(),
+        image_ids: prepared.image_ids,
+        category_ids: prepared.category_ids,
+        precision,
+        recall,
+        scores,
+    })
+}
+
+fn rules(params: &Params) -> MatchRules {
+    MatchRules {
+        ignore_without_keypoints: params.iou_type == IouType::Keypoints,
+        fix_zero_id: params.fix_zero_id,
+        max_det: params.max_det(),
+    }
+}
+
+/// The groups of each category, in category order (groups are sorted by
+/// category, then image).
+fn category_groups(prepared: &Prepared) -> Vec<&[prepare::Group]> {
+    let mut out = Vec::with_capacity(prepared.category_ids.len());
+    let mut start = 0;
+    for k in 0..prepared.category_ids.len() {
+        let groups = &prepared.groups[start..];
+        let len = groups.iter().take_while(|g| g.cat == k).count();
+        out.push(&groups[..len]);
+        start += len;
+    }
+    out
+}
