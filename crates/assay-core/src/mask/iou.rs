@@ -81,6 +81,18 @@ pub(super) fn merge_counts(a: &[u32], b: &[u32], intersect: bool) -> Vec<u32> {
     counts
 }
 
+/// IoU of one detection mask with one ground-truth mask, exactly as one
+/// entry of [`rle_iou`] (0 when the boxes do not overlap, -1 for masks of
+/// different sizes whose boxes overlap).
+pub fn rle_pair_iou(dt: &Rle, gt: &Rle, crowd: bool) -> f64 {
+    let iou = box_iou(dt.to_bbox(), gt.to_bbox(), crowd);
+    if iou > 0.0 {
+        pair_iou(dt, gt, crowd)
+    } else {
+        iou
+    }
+}
+
 /// `bbIou` of two boxes; a crowd ground truth uses the detection's area as
 /// the union.
 fn box_iou(d: [f64; 4], g: [f64; 4], crowd: bool) -> f64 {

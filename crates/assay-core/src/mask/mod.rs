@@ -17,7 +17,7 @@ mod poly;
 mod tests;
 
 use iou::merge_counts;
-pub use iou::rle_iou;
+pub use iou::{rle_iou, rle_pair_iou};
 
 /// Why a mask could not be built or combined.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

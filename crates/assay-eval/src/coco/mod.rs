@@ -21,17 +21,23 @@
 //!   [`Params::fix_zero_id`]).
 
 mod accumulate;
+mod confusion;
 mod matching;
 mod oks;
+mod outcomes;
 mod params;
 mod prepare;
 mod summary;
+mod tide;
 
 use assay_core::model::{Annotation, Dataset};
 use rayon::prelude::*;
 
+pub use confusion::ConfusionMatrix;
+pub use outcomes::{DetectionOutcome, GroundTruthOutcome, Outcome, Outcomes};
 pub use params::{AreaRange, IouType, Params, COCO_PERSON_SIGMAS};
 pub use summary::{CategoryMetrics, SummaryStat};
+pub use tide::{ErrorBreakdown, ErrorCost, ErrorKind};
 
 use crate::EvalError;
 use accumulate::accumulate_category;
@@ -59,47 +65,78 @@ pub struct CocoEvaluation {
 /// Evaluates `predictions` against the ground truth in `dataset`.
 ///
 /// Annotation `area`s are used as given; predictions without one get the
-/// area pycocotools' `loadRes` would give them (box area, or mask area for
-/// segm results without boxes, or the keypoints' extent).
+/// box area (or the mask area for masks without a box).
 pub fn evaluate(
     dataset: &Dataset,
     predictions: &[Annotation],
     params: &Params,
 ) -> Result<CocoEvaluation, EvalError> {
-    params.validate()?;
-    let prepared = prepare(dataset, predictions, params)?;
-    let rules = rules(params);
-    let k_n = prepared.category_ids.len();
-    let per_category: Vec<_> = category_groups(&prepared)
-        .into_par_iter()
-        .map(|groups| accumulate_category(&prepared, groups, params, rules))
-        .collect();
-    let (t_n, r_n) = (params.iou_thresholds.len(), params.recall_thresholds.len());
-    let (a_n, m_n) = (params.area_ranges.len(), params.max_dets.len());
-    let mut precision = vec![-1.0; t_n * r_n * k_n * a_n * m_n];
-    let mut scores = precision.clone();
-    let mut recall = vec![-1.0; t_n * k_n * a_n * m_n];
-    for (k, c) in per_category.iter().enumerate() {
-        for t in 0..t_n {
-            for am in 0..a_n * m_n {
-                for r in 0..r_n {
-                    let from = (t * r_n + r) * a_n * m_n + am;
-                    let to = ((t * r_n + r) * k_n + k) * a_n * m_n + am;
-                    precision[to] = c.precision[from];
-                    scores[to] = c.scores[from];
+    Ok(CocoEvaluator::new(dataset, predictions, params)?.evaluate())
+}
+
+/// Ground truth and detections prepared once (groups, IoU matrices) for the
+/// summary evaluation, per-object outcomes and the error breakdown.
+pub struct CocoEvaluator {
+    prepared: Prepared,
+    params: Params,
+}
+
+impl CocoEvaluator {
+    /// Groups the objects by image and category and computes their IoUs.
+    pub fn new(
+        dataset: &Dataset,
+        predictions: &[Annotation],
+        params: &Params,
+    ) -> Result<CocoEvaluator, EvalError> {
+        params.validate()?;
+        Ok(CocoEvaluator {
+            prepared: prepare(dataset, predictions, params)?,
+            params: params.clone(),
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// Matches and accumulates: precision, recall and scores per threshold,
+    /// category, area range and detection count.
+    pub fn evaluate(&self) -> CocoEvaluation {
+        let (params, prepared) = (&self.params, &self.prepared);
+        let rules = rules(params);
+        let k_n = prepared.category_ids.len();
+        let per_category: Vec<_> = category_groups(prepared)
+            .into_par_iter()
+            .map(|groups| accumulate_category(prepared, groups, params, rules))
+            .collect();
+        let (t_n, r_n) = (params.iou_thresholds.len(), params.recall_thresholds.len());
+        let (a_n, m_n) = (params.area_ranges.len(), params.max_dets.len());
+        let mut precision = vec![-1.0; t_n * r_n * k_n * a_n * m_n];
+        let mut scores = precision.clone();
+        let mut recall = vec![-1.0; t_n * k_n * a_n * m_n];
+        for (k, c) in per_category.iter().enumerate() {
+            for t in 0..t_n {
+                for am in 0..a_n * m_n {
+                    for r in 0..r_n {
+                        let from = (t * r_n + r) * a_n * m_n + am;
+                        let to = ((t * r_n + r) * k_n + k) * a_n * m_n + am;
+                        precision[to] = c.precision[from];
+                        scores[to] = c.scores[from];
+                    }
+                    recall[(t * k_n + k) * a_n * m_n + am] = c.recall[t * a_n * m_n + am];
                 }
-                recall[(t * k_n + k) * a_n * m_n + am] = c.recall[t * a_n * m_n + am];
             }
         }
+        CocoEvaluation {
+            params: params.clone(),
+            image_ids: prepared.image_ids.clone(),
+            category_ids: prepared.category_ids.clone(),
+            precision,
+            recall,
+            scores,
+        }
     }
-    Ok(CocoEvaluation {
-        params: params.clone(),
-        image_ids: prepared.image_ids,
-        category_ids: prepared.category_ids,
-        precision,
-        recall,
-        scores,
-    })
 }
 
 fn rules(params: &Params) -> MatchRules {
@@ -123,3 +160,6 @@ fn category_groups(prepared: &Prepared) -> Vec<&[prepare::Group]> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use assay_core::geometry::BBox;
-use assay_core::mask::{rle_iou, Rle};
+use assay_core::mask::{rle_iou, rle_pair_iou, Rle};
 use assay_core::model::{Annotation, Dataset, Segmentation};
 use rayon::prelude::*;
 
@@ -76,6 +76,25 @@ pub(crate) struct Prepared {
     pub dts: Vec<DtObject>,
     /// Groups sorted by category, then image.
     pub groups: Vec<Group>,
+    /// The geometry compared, kept for comparisons across categories.
+    shapes: Shapes,
+    /// OKS sigmas (keypoints only).
+    sigmas: Vec<f64>,
+}
+
+impl Prepared {
+    /// IoU (or OKS) of detection `dt` with ground truth `gt` (indices into
+    /// `dts` and `gts`), whatever their categories.
+    pub fn pair_iou(&self, dt: usize, gt: usize) -> f64 {
+        let crowd = self.gts[gt].crowd;
+        match &self.shapes {
+            Shapes::Boxes { gt: g, dt: d } => d[dt].iou(&g[gt], crowd),
+            Shapes::Masks { gt: g, dt: d } => rle_pair_iou(&d[dt], &g[gt], crowd),
+            Shapes::Keypoints { gt: g, dt: d } => {
+                oks_matrix(&[d[dt].as_slice()], &[&g[gt]], &self.sigmas)[0]
+            }
+        }
+    }
 }
 
 /// The geometry compared, per object.
@@ -173,6 +192,8 @@ pub(crate) fn prepare(
         gts,
         dts,
         groups,
+        shapes,
+        sigmas: params.oks_sigmas.clone(),
     })
 }
 
