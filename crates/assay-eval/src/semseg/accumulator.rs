@@ -33,6 +33,31 @@ pub(super) struct Settings {
     pub(super) out_of_range: OutOfRange,
 }
 
+/// Consecutive pixels with the same prediction and label.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// Index of the first pixel.
+    start: usize,
+    pred: u32,
+    /// The label as given, for error messages.
+    raw: u32,
+    /// The label after `reduce_zero_label`.
+    label: u32,
+    len: u64,
+}
+
+impl Run {
+    fn new(start: usize, pred: u32, raw: u32, label: u32) -> Self {
+        Self {
+            start,
+            pred,
+            raw,
+            label,
+            len: 1,
+        }
+    }
+}
+
 /// Totals over the images added so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Areas {
@@ -244,6 +269,10 @@ impl Settings {
     }
 
     /// The areas of one image, in one pass.
+    ///
+    /// Masks come in long runs of one (prediction, label) pair, so pixels are
+    /// counted a run at a time: a comparison per pixel, a few additions per
+    /// run.
     fn count_image<P, L>(&self, pred: &[P], label: &[L]) -> Result<Areas, SemsegError>
     where
         P: Copy + Into<u32>,
@@ -255,46 +284,57 @@ impl Settings {
                 label: label.len(),
             });
         }
-        let strict = self.out_of_range == OutOfRange::Error;
         let mut areas = Areas::new(self.num_classes);
         areas.images = 1;
+        let mut run: Option<Run> = None;
         for (pixel, (&p, &l)) in pred.iter().zip(label).enumerate() {
-            let raw = l.into();
+            let (pred, raw) = (p.into(), l.into());
             let label = self.effective_label(raw);
-            if label == self.ignore_index {
-                areas.ignored += 1;
-                continue;
+            match &mut run {
+                Some(r) if r.pred == pred && r.label == label => r.len += 1,
+                _ => {
+                    let next = Run::new(pixel, pred, raw, label);
+                    if let Some(done) = run.replace(next) {
+                        self.count_run(&mut areas, &done)?;
+                    }
+                }
             }
-            let p = p.into();
-            let (pred_ok, label_ok) = areas.count(p, label);
-            if strict && !(pred_ok && label_ok) {
-                return Err(self.out_of_range_error(pixel, p, pred_ok, raw, label));
-            }
+        }
+        if let Some(done) = run {
+            self.count_run(&mut areas, &done)?;
         }
         Ok(areas)
     }
 
-    /// The error for a pixel whose prediction or label is not a class.
-    fn out_of_range_error(
-        &self,
-        pixel: usize,
-        pred: u32,
-        pred_ok: bool,
-        raw: u32,
-        label: u32,
-    ) -> SemsegError {
+    /// Counts a run of pixels with the same prediction and label.
+    #[inline]
+    fn count_run(&self, areas: &mut Areas, run: &Run) -> Result<(), SemsegError> {
+        if run.label == self.ignore_index {
+            areas.ignored += run.len;
+            return Ok(());
+        }
+        let (pred_ok, label_ok) = areas.count(run.pred, run.label, run.len);
+        if self.out_of_range == OutOfRange::Error && !(pred_ok && label_ok) {
+            return Err(self.out_of_range_error(run, pred_ok));
+        }
+        Ok(())
+    }
+
+    /// The error for the first pixel of a run whose prediction or label is
+    /// not a class.
+    fn out_of_range_error(&self, run: &Run, pred_ok: bool) -> SemsegError {
         if pred_ok {
             SemsegError::LabelOutOfRange {
-                raw,
-                reduced: label,
-                pixel,
+                raw: run.raw,
+                reduced: run.label,
+                pixel: run.start,
                 num_classes: self.num_classes,
                 ignore_index: self.ignore_index,
             }
         } else {
             SemsegError::PredictionOutOfRange {
-                value: pred,
-                pixel,
+                value: run.pred,
+                pixel: run.start,
                 num_classes: self.num_classes,
             }
         }
@@ -348,18 +388,23 @@ impl Areas {
         }
     }
 
-    /// Counts one pixel that is not ignored; says whether its prediction and
-    /// its label are class indices (values that are not are only counted).
+    /// Counts `n` pixels that are not ignored, all with this prediction and
+    /// label; says whether each is a class index (values that are not are
+    /// only counted).
     #[inline]
-    fn count(&mut self, pred: u32, label: u32) -> (bool, bool) {
-        self.evaluated += 1;
-        let pred_ok = bump(&mut self.pred, pred);
-        let label_ok = bump(&mut self.label, label);
+    fn count(&mut self, pred: u32, label: u32, n: u64) -> (bool, bool) {
+        self.evaluated += n;
+        let pred_ok = bump(&mut self.pred, pred, n);
+        let label_ok = bump(&mut self.label, label, n);
         if pred == label && label_ok {
-            bump(&mut self.intersect, label);
+            bump(&mut self.intersect, label, n);
         }
-        self.pred_out_of_range += u64::from(!pred_ok);
-        self.label_out_of_range += u64::from(!label_ok);
+        if !pred_ok {
+            self.pred_out_of_range += n;
+        }
+        if !label_ok {
+            self.label_out_of_range += n;
+        }
         (pred_ok, label_ok)
     }
 
@@ -376,12 +421,12 @@ impl Areas {
     }
 }
 
-/// Adds one to `counts[class]`; false (nothing counted) when out of range.
+/// Adds `n` to `counts[class]`; false (nothing counted) when out of range.
 #[inline]
-fn bump(counts: &mut [u64], class: u32) -> bool {
+fn bump(counts: &mut [u64], class: u32, n: u64) -> bool {
     match usize::try_from(class).ok().and_then(|i| counts.get_mut(i)) {
         Some(count) => {
-            *count += 1;
+            *count += n;
             true
         }
         None => false,

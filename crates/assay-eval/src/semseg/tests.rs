@@ -204,6 +204,16 @@ fn out_of_range_error_names_the_pixel_and_adds_nothing() {
 }
 
 #[test]
+fn out_of_range_error_names_the_first_pixel_of_a_run() {
+    let mut acc = acc(2).with_out_of_range(OutOfRange::Error);
+    let err = acc.add(&[0u8, 0, 1, 1, 1], &[0u8, 0, 1, 4, 4]).unwrap_err();
+    assert!(
+        err.to_string().starts_with("label value 4 at pixel 3 "),
+        "{err}"
+    );
+}
+
+#[test]
 fn label_error_mentions_reduce_zero_label() {
     let mut acc = acc(2)
         .with_reduce_zero_label(true)
