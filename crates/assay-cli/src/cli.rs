@@ -44,6 +44,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Evaluate a model's stored predictions against the stored ground truth
+    /// and record the run.
+    #[command(
+        after_help = "Examples:\n  assay evaluate --model yolov8n\n  assay evaluate --model yolov8n --split val --iou 0.75 --json"
+    )]
+    Evaluate(EvaluateArgs),
+    /// List evaluation runs with their headline metrics.
+    #[command(after_help = "Examples:\n  assay runs\n  assay runs --json")]
+    Runs {
+        /// Only runs on this dataset.
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Evaluate model outputs from files, without a project.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -216,6 +232,35 @@ pub struct CocoEvalArgs {
     /// Write the full precision array [T, R, K, A, M] (and recall, scores) as JSON.
     #[arg(long, value_name = "FILE")]
     pub precision_out: Option<PathBuf>,
+}
+
+/// What `assay evaluate` evaluates.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The model whose predictions to evaluate.
+    #[arg(long)]
+    pub model: String,
+    /// Dataset (default: the only one).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Only images of this split.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// IoU threshold for per-object outcomes (TP/FP/FN) and the confusion matrix.
+    #[arg(long, default_value_t = 0.5)]
+    pub iou: f64,
+    /// What IoU is computed on.
+    #[arg(long, value_enum, default_value = "bbox")]
+    pub iou_type: IouTypeArg,
+    /// Predictions below this score are left out of the confusion matrix.
+    #[arg(long, default_value_t = 0.0)]
+    pub conf: f64,
+    /// Count matches with a ground truth whose id is 0 (pycocotools does not).
+    #[arg(long)]
+    pub fix_zero_id: bool,
+    /// Print the run as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--iou-type` values.

@@ -9,5 +9,6 @@
 pub mod coco;
 mod error;
 pub mod numeric;
+pub mod semseg;
 
 pub use error::EvalError;

@@ -330,11 +330,11 @@ fn check_geometry(
                 format!("box {b:?} has a negative width or height; expected [x, y, width, height]");
             return Err(IoError::at(path, format!("{at}.bbox"), msg));
         }
-        let location = format!("{}: {at}.bbox", path.display());
+        let location = || format!("{}: {at}.bbox", path.display());
         if bbox.w == 0.0 || bbox.h == 0.0 {
             warnings.push(
                 "degenerate_box",
-                location.clone(),
+                location(),
                 format!("box {b:?} has no area"),
             );
         }

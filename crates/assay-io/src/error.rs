@@ -96,14 +96,14 @@ impl Warnings {
         &mut self,
         bbox: &assay_core::geometry::BBox,
         (width, height): (u32, u32),
-        location: impl Into<String>,
+        location: impl FnOnce() -> String,
     ) {
         if !bbox.is_inside(f64::from(width), f64::from(height), 1.0) {
             let msg = format!(
                 "box {:?} leaves the {width}x{height} image; kept as is",
                 bbox.to_array()
             );
-            self.push("box_outside_image", location, msg);
+            self.push("box_outside_image", location(), msg);
         }
     }
 

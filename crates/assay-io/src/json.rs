@@ -15,6 +15,11 @@ pub fn parse_json<T: DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(IoError::file(path, "the file is empty; expected JSON"));
     }
+    // Tracking the path costs time on every value; parse without it first
+    // and only parse again for the path when something is wrong.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let mut json_path = e.path().to_string();

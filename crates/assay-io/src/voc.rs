@@ -134,7 +134,7 @@ fn parse_voc_file(path: &Path, default_name: &Path, warnings: &mut Warnings) -> 
     }
     if let Some(size) = size {
         for o in &objects {
-            let location = format!("{}: line {}", path.display(), o.line);
+            let location = || format!("{}: line {}", path.display(), o.line);
             warnings.box_outside_image(&o.bbox, size, location);
         }
     }

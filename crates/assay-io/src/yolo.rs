@@ -217,7 +217,7 @@ pub fn read_yolo(
             }
             let a = line.to_annotation(dataset.annotations.len() as i64 + 1, sample.id, size);
             if let Some(b) = &a.bbox {
-                let location = format!("{}: line {}", label_path.display(), line.number);
+                let location = || format!("{}: line {}", label_path.display(), line.number);
                 warnings.box_outside_image(b, size, location);
             }
             dataset.annotations.push(a);

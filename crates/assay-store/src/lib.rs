@@ -7,6 +7,7 @@
 
 mod import;
 mod read;
+mod runs;
 mod schema;
 mod summary;
 
@@ -16,6 +17,7 @@ use rusqlite::Connection;
 
 pub use import::{DatasetImport, ImportSummary, Injection, SampleFile};
 pub use read::{DatasetIndex, Selection};
+pub use runs::{Curve, NewRun, ObjectOutcome, RunInfo};
 pub use summary::{ClassCount, DatasetSummary, ModelSummary, ProjectSummary, SplitCount};
 
 /// Name of the folder that marks a project.

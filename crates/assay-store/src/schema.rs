@@ -96,6 +96,55 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL
     );
     "#,
+    // Version 2: evaluation runs with their metrics, curves and per-object
+    // outcomes.
+    r#"
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        task TEXT NOT NULL,
+        params TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        inputs_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE TABLE run_metrics (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        value REAL,
+        PRIMARY KEY (run_id, name)
+    );
+    CREATE TABLE run_class_metrics (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        value REAL,
+        PRIMARY KEY (run_id, category_id, name)
+    );
+    CREATE TABLE run_curves (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        category_id INTEGER REFERENCES categories(id) ON DELETE CASCADE,
+        iou REAL NOT NULL,
+        recall TEXT NOT NULL,
+        precision TEXT NOT NULL,
+        scores TEXT NOT NULL
+    );
+    CREATE TABLE run_outcomes (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        side TEXT NOT NULL CHECK (side IN ('prediction', 'ground_truth')),
+        object_id INTEGER NOT NULL,
+        category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+        outcome TEXT NOT NULL,
+        matched_id INTEGER,
+        iou REAL NOT NULL,
+        score REAL,
+        error TEXT,
+        tp_sweep INTEGER NOT NULL
+    );
+    CREATE INDEX run_outcomes_by_sample ON run_outcomes (run_id, sample_id);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -45,7 +45,8 @@ fn coco_eval(args: &CocoEvalArgs) -> Result<()> {
     Ok(())
 }
 
-fn iou_type(arg: IouTypeArg) -> IouType {
+/// The evaluation's IoU type for a command-line value.
+pub fn iou_type(arg: IouTypeArg) -> IouType {
     match arg {
         IouTypeArg::Bbox => IouType::Bbox,
         IouTypeArg::Segm => IouType::Segm,
@@ -64,7 +65,8 @@ fn read_results(path: &Path, gt: &Dataset) -> Result<(Vec<Annotation>, assay_io:
     Ok(read_coco_results(path, &sizes, &categories)?)
 }
 
-fn category_names(categories: &[Category]) -> HashMap<i64, &str> {
+/// Category names by id.
+pub fn category_names(categories: &[Category]) -> HashMap<i64, &str> {
     categories.iter().map(|c| (c.id, c.name.as_str())).collect()
 }
 
@@ -89,7 +91,8 @@ fn json_report(e: &CocoEvaluation, categories: &[Category]) -> serde_json::Value
     })
 }
 
-fn print_report(e: &CocoEvaluation, categories: &[Category]) {
+/// Prints the summary lines and the per-category table.
+pub fn print_report(e: &CocoEvaluation, categories: &[Category]) {
     for line in e.summary().iter().chain(&e.extra_recall()) {
         println!("{}", line.line());
     }

@@ -1,6 +1,7 @@
 //! One module per command; [`run`] dispatches.
 
 mod eval;
+mod evaluate;
 mod export;
 pub mod import;
 pub mod info;
@@ -22,6 +23,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Predictions(cmd) => predictions::run(&mut open(&project)?, cmd),
         Command::Export(cmd) => export::run(&open(&project)?, cmd),
         Command::Info { json } => info::run(&open(&project)?, json),
+        Command::Evaluate(args) => evaluate::run(&mut open(&project)?, &args),
+        Command::Runs { dataset, json } => {
+            evaluate::list_runs(&open(&project)?, dataset.as_deref(), json)
+        }
         Command::Eval(cmd) => eval::run(cmd),
         Command::Demo(args) => crate::demo::run(&args),
     }

@@ -107,6 +107,12 @@ struct Curve {
     recall: f64,
 }
 
+/// `accumulate`'s arithmetic, computed only where it can matter: precision
+/// can only reach a new high at a true positive, and the first detection
+/// reaching a recall threshold above 0 is a true positive, so the envelope
+/// is taken over true positives; recall threshold 0 is met by the first
+/// detection. The values are the same floating-point operations as
+/// pycocotools' on the same operands.
 fn pr_curve(
     kept: &[usize],
     records: &[Record],
@@ -117,39 +123,61 @@ fn pr_curve(
 ) -> Curve {
     let bit = 1u64 << t;
     let (mut tp, mut fp) = (0.0f64, 0.0f64);
-    let mut rc = Vec::with_capacity(kept.len());
-    let mut pr = Vec::with_capacity(kept.len());
-    for &i in kept {
+    // (precision, position in `kept`) at each true positive.
+    let mut hits: Vec<(f64, usize)> = Vec::new();
+    let mut first_precision = 0.0;
+    for (pos, &i) in kept.iter().enumerate() {
         let r = records[i];
         if r.ignored & bit == 0 {
             if r.matched & bit != 0 {
                 tp += 1.0;
+                hits.push((tp / (fp + tp + f64::EPSILON), pos));
             } else {
                 fp += 1.0;
             }
         }
-        rc.push(tp / counted as f64);
-        pr.push(tp / (fp + tp + f64::EPSILON));
+        if pos == 0 {
+            first_precision = tp / (fp + tp + f64::EPSILON);
+        }
     }
-    // The precision envelope: best precision at this recall or beyond.
-    for i in (1..pr.len()).rev() {
-        if pr[i] > pr[i - 1] {
-            pr[i - 1] = pr[i];
+    // The precision envelope over true positives.
+    for i in (1..hits.len()).rev() {
+        if hits[i].0 > hits[i - 1].0 {
+            hits[i - 1].0 = hits[i].0;
         }
     }
     let r_n = params.recall_thresholds.len();
     let mut curve = Curve {
         precision: vec![0.0; r_n],
         scores: vec![0.0; r_n],
-        recall: rc.last().copied().unwrap_or(0.0),
+        recall: if kept.is_empty() {
+            0.0
+        } else {
+            tp / counted as f64
+        },
     };
+    let mut k = 0;
     for (r, &threshold) in params.recall_thresholds.iter().enumerate() {
-        let at = rc.partition_point(|&v| v < threshold);
-        if at >= rc.len() {
+        if kept.is_empty() {
             break;
         }
-        curve.precision[r] = pr[at];
-        curve.scores[r] = ranked[kept[at]].score;
+        if threshold <= 0.0 {
+            let best = hits
+                .first()
+                .map_or(first_precision, |h| h.0.max(first_precision));
+            curve.precision[r] = best;
+            curve.scores[r] = ranked[kept[0]].score;
+            continue;
+        }
+        // The first true positive whose recall reaches the threshold.
+        while k < hits.len() && ((k + 1) as f64 / counted as f64) < threshold {
+            k += 1;
+        }
+        let Some(&(precision, pos)) = hits.get(k) else {
+            break;
+        };
+        curve.precision[r] = precision;
+        curve.scores[r] = ranked[kept[pos]].score;
     }
     curve
 }

@@ -13,6 +13,8 @@ pub(crate) struct MatchRules {
     pub fix_zero_id: bool,
     /// Detections evaluated per image.
     pub max_det: usize,
+    /// Record which ground truth each detection matched (`GroupMatch::partner`).
+    pub partners: bool,
 }
 
 /// The outcome of matching one group at every threshold for one area range.
@@ -63,7 +65,11 @@ pub(crate) fn match_group(
     let mut m = GroupMatch {
         matched: vec![0; n_dt],
         ignored: vec![0; n_dt],
-        partner: vec![None; n_dt * thresholds.len()],
+        partner: if rules.partners {
+            vec![None; n_dt * thresholds.len()]
+        } else {
+            Vec::new()
+        },
         gt_ignored,
     };
     if !group.ious.is_empty() {
@@ -136,7 +142,9 @@ fn match_at(
         }
         let Some(g) = found else { continue };
         taken[g] = true;
-        m.partner[d * n_thresholds + t] = Some(g as u32);
+        if let Some(p) = m.partner.get_mut(d * n_thresholds + t) {
+            *p = Some(g as u32);
+        }
         if m.gt_ignored[g] {
             m.ignored[d] |= 1 << t;
         }

@@ -144,6 +144,7 @@ fn rules(params: &Params) -> MatchRules {
         ignore_without_keypoints: params.iou_type == IouType::Keypoints,
         fix_zero_id: params.fix_zero_id,
         max_det: params.max_det(),
+        partners: false,
     }
 }
 

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::matching::match_group;
+use super::matching::{match_group, MatchRules};
 use super::prepare::Group;
 use super::{rules, CocoEvaluator};
 
@@ -130,7 +130,10 @@ impl CocoEvaluator {
         let mut thresholds = vec![iou_threshold];
         thresholds.extend(&params.iou_thresholds);
         let n_t = thresholds.len();
-        let rules = rules(params);
+        let rules = MatchRules {
+            partners: true,
+            ..rules(params)
+        };
         let m = match_group(
             g,
             &p.gts,
