@@ -5,3 +5,5 @@
 //! 2.0.11 `COCOeval`; classification follows scikit-learn 1.9 (with
 //! torchmetrics conventions behind options); semantic segmentation follows
 //! mmseg's accumulated IoU.
+
+pub mod classification;
