@@ -6,6 +6,7 @@
 //! torchmetrics conventions behind options); semantic segmentation follows
 //! mmseg's accumulated IoU.
 
+pub mod classification;
 pub mod coco;
 mod error;
 pub mod numeric;
