@@ -1,7 +1,7 @@
 //! One module per command; [`run`] dispatches.
 
 mod eval;
-mod evaluate;
+pub mod evaluate;
 mod export;
 pub mod import;
 pub mod info;

@@ -21,8 +21,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::cli::{DemoArgs, Target};
-use crate::commands::{import, info, predictions};
+use crate::cli::{DemoArgs, EvaluateArgs, IouTypeArg, Target};
+use crate::commands::{evaluate, import, info, predictions};
 use crate::output::{progress, table};
 use problems::{Exposure, LabelError};
 use scene::{random_scene, Scene, CLASSES};
@@ -47,16 +47,23 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         .with_context(|| format!("cannot create {}", images_dir.display()))?;
     println!("Building the demo project in {}", dir.display());
     let built = build(args, &images_dir)?;
-    let store = import_all(&dir, &built)?;
+    let mut store = import_all(&dir, &built)?;
     println!();
     info::print_summary(&store.summary()?);
     print_truth(&built.injections);
+    println!("\nEvaluating {MODEL} against the ground truth (stored as a run):\n");
+    evaluate::run(&mut store, &evaluate_args())?;
     println!();
     println!(
         "Built in {:.1} s. Explore it with:",
         started.elapsed().as_secs_f64()
     );
     println!("  assay info --project {}", dir.display());
+    println!("  assay runs --project {}", dir.display());
+    println!(
+        "  assay evaluate --project {} --model {MODEL} --iou 0.75",
+        dir.display()
+    );
     println!("  assay export table --project {} --table predictions --model {MODEL} --out predictions.csv", dir.display());
     Ok(())
 }
@@ -456,4 +463,18 @@ fn print_truth(injections: &[Injection]) {
         t.add_row(vec![kind.to_string(), of_kind.len().to_string(), example]);
     }
     println!("{t}");
+}
+
+/// `assay evaluate --model sim-detector` with its defaults.
+fn evaluate_args() -> EvaluateArgs {
+    EvaluateArgs {
+        model: MODEL.to_string(),
+        dataset: None,
+        split: None,
+        iou: 0.5,
+        iou_type: IouTypeArg::Bbox,
+        conf: 0.0,
+        fix_zero_id: false,
+        json: false,
+    }
 }
