@@ -83,8 +83,14 @@ impl Edge {
         }
     }
 
+    /// The column of the `d`-th point, without computing its row.
     fn column(&self, d: i64) -> i64 {
-        self.point(d).0
+        let t = if self.flip { self.last - d } else { d };
+        if self.steep {
+            c_int(self.xs as f64 + self.slope * t as f64 + 0.5)
+        } else {
+            t + self.xs
+        }
     }
 }
 
@@ -107,6 +113,10 @@ fn first_true(mut lo: i64, mut hi: i64, pred: impl Fn(i64) -> bool) -> i64 {
 /// `from`'s; `to + 1` when there is none. Gallops, since most sides change
 /// column at every step.
 fn next_change(edge: &Edge, from: i64, to: i64) -> i64 {
+    if !edge.steep {
+        // Walking along x, every step moves to the next column.
+        return if from < to { from + 1 } else { to + 1 };
+    }
     let column = edge.column(from);
     let changed = |d: i64| edge.column(d) != column;
     let (mut known_same, mut step) = (from, 1);
