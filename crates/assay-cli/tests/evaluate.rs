@@ -144,3 +144,39 @@ fn a_stricter_threshold_finds_fewer_true_positives() {
     let diagonal: u64 = (0..k).map(|i| counts[i][i].as_u64().unwrap()).sum();
     assert_eq!(diagonal, loose, "true positives fill the diagonal");
 }
+
+#[test]
+fn results_of_unknown_categories_are_left_out_with_a_warning() {
+    let d = cocoapi();
+    let tmp = tempfile::tempdir().unwrap();
+    let gt = d.join("instances_val2014_100.json");
+    let dt = d.join("instances_val2014_fakebbox100_results.json");
+    let mut results: Vec<Value> = serde_json::from_slice(&std::fs::read(&dt).unwrap()).unwrap();
+    let mut stray = results[0].clone();
+    stray["category_id"] = 9999.into();
+    stray["score"] = 1.0.into();
+    results.insert(1, stray);
+    let with_stray = tmp.path().join("results.json");
+    std::fs::write(&with_stray, serde_json::to_vec(&results).unwrap()).unwrap();
+    let run = |dt: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .args(["eval", "coco", "--json", "--gt", gt.to_str().unwrap()])
+            .args(["--dt", dt.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stats = json(&String::from_utf8(out.stdout).unwrap())["stats"].clone();
+        (stats, String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (plain, _) = run(&dt);
+    let (stray, stderr) = run(&with_stray);
+    assert_eq!(plain, stray, "pycocotools leaves unknown categories out");
+    assert!(
+        stderr.contains("unknown_category") && stderr.contains("9999"),
+        "{stderr}"
+    );
+}

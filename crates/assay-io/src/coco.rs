@@ -381,6 +381,26 @@ pub fn read_coco_results(
     images: &HashMap<i64, Option<(u32, u32)>>,
     category_ids: &HashSet<i64>,
 ) -> Result<(Vec<Annotation>, Warnings)> {
+    read_coco_results_with(path, images, category_ids, UnknownCategory::Error)
+}
+
+/// What to do with a result whose category is not among the known ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownCategory {
+    /// Reject the file.
+    Error,
+    /// Leave the result out with an `unknown_category` warning, as
+    /// pycocotools' evaluation leaves it out (numbering is unchanged).
+    Skip,
+}
+
+/// [`read_coco_results`] with a choice for results of unknown categories.
+pub fn read_coco_results_with(
+    path: &Path,
+    images: &HashMap<i64, Option<(u32, u32)>>,
+    category_ids: &HashSet<i64>,
+    unknown: UnknownCategory,
+) -> Result<(Vec<Annotation>, Warnings)> {
     let bytes = read_file(path)?;
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         return Err(IoError::at(
@@ -402,7 +422,12 @@ pub fn read_coco_results(
         };
         if !category_ids.contains(&r.category_id) {
             let msg = format!("category id {} is not in the dataset", r.category_id);
-            return Err(IoError::at(path, format!("{at}.category_id"), msg));
+            if unknown == UnknownCategory::Error {
+                return Err(IoError::at(path, format!("{at}.category_id"), msg));
+            }
+            let location = format!("{}: {at}.category_id", path.display());
+            warnings.push("unknown_category", location, format!("{msg}; left out"));
+            continue;
         }
         if !r.score.is_finite() {
             return Err(IoError::at(

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use assay_core::model::{Annotation, Category, Dataset};
 use assay_eval::coco::{self, CocoEvaluation, IouType, Params};
-use assay_io::coco::{read_coco, read_coco_results};
+use assay_io::coco::{read_coco, read_coco_results_with, UnknownCategory};
 use serde_json::json;
 
 use crate::cli::{CocoEvalArgs, EvalCommand, IouTypeArg};
@@ -22,10 +22,8 @@ pub fn run(cmd: EvalCommand) -> Result<()> {
 fn coco_eval(args: &CocoEvalArgs) -> Result<()> {
     let gt = read_coco(&args.gt)?;
     let (dt, dt_warnings) = read_results(&args.dt, &gt.dataset)?;
-    if !args.json {
-        print_warnings(&gt.warnings);
-        print_warnings(&dt_warnings);
-    }
+    print_warnings(&gt.warnings);
+    print_warnings(&dt_warnings);
     let mut params = Params::new(iou_type(args.iou_type));
     params.fix_zero_id = args.fix_zero_id;
     if let Some(sigmas) = &args.sigmas {
@@ -62,7 +60,10 @@ fn read_results(path: &Path, gt: &Dataset) -> Result<(Vec<Annotation>, assay_io:
         .map(|s| (s.id, s.width.zip(s.height)))
         .collect();
     let categories: HashSet<i64> = gt.categories.iter().map(|c| c.id).collect();
-    Ok(read_coco_results(path, &sizes, &categories)?)
+    // pycocotools evaluates the ground truth's categories and leaves other
+    // results out; so does this, with a warning.
+    let skip = UnknownCategory::Skip;
+    Ok(read_coco_results_with(path, &sizes, &categories, skip)?)
 }
 
 /// Category names by id.
