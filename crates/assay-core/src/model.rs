@@ -103,6 +103,10 @@ pub struct Annotation {
     pub iscrowd: bool,
     /// Keypoints as `[x, y, visibility]` triples.
     pub keypoints: Option<Vec<f64>>,
+    /// COCO `num_keypoints` as written in the source, which COCO keypoint
+    /// evaluation uses (a ground truth stating 0 is ignored) even where it
+    /// disagrees with the visibilities; `None` when the source gives none.
+    pub stated_num_keypoints: Option<u32>,
     /// Confidence of a prediction; `None` for ground truth.
     pub score: Option<f64>,
 }
@@ -119,6 +123,7 @@ impl Annotation {
             area: None,
             iscrowd: false,
             keypoints: None,
+            stated_num_keypoints: None,
             score: None,
         }
     }
@@ -134,8 +139,12 @@ impl Annotation {
         }
     }
 
-    /// Number of labelled keypoints (visibility > 0).
+    /// Number of labelled keypoints: as the source states it, else those
+    /// with visibility > 0.
     pub fn num_keypoints(&self) -> usize {
+        if let Some(n) = self.stated_num_keypoints {
+            return n as usize;
+        }
         self.keypoints.as_ref().map_or(0, |k| {
             k.chunks(3).filter(|t| t.len() == 3 && t[2] > 0.0).count()
         })

@@ -277,6 +277,7 @@ fn convert_annotations(
             area: a.area,
             iscrowd: a.iscrowd == 1,
             keypoints: geometry.keypoints,
+            stated_num_keypoints: a.num_keypoints,
             score: None,
         });
     }

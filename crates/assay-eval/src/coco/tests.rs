@@ -155,3 +155,25 @@ fn categories_without_ground_truth_are_minus_one() {
     assert!(per[0].ap > 0.0);
     assert_eq!(per[1].ap, 0.0);
 }
+
+#[test]
+fn keypoint_ground_truth_stating_no_keypoints_is_ignored() {
+    let mut gt = object(1, 1, [10.0, 10.0, 50.0, 50.0], None);
+    gt.keypoints = Some((0..17).flat_map(|i| [20.0 + i as f64, 30.0, 2.0]).collect());
+    let mut det = gt.clone();
+    det.id = 1;
+    det.score = Some(0.9);
+    let dataset = Dataset {
+        samples: vec![sample(1)],
+        categories: vec![Category::named(1, "person")],
+        annotations: vec![gt],
+    };
+    let params = Params::new(IouType::Keypoints);
+    let found = evaluate(&dataset, std::slice::from_ref(&det), &params).unwrap();
+    assert_eq!(found.stats()[0], 1.0);
+    // pycocotools trusts the file's `num_keypoints`: 0 means ignored.
+    let mut stated = dataset.clone();
+    stated.annotations[0].stated_num_keypoints = Some(0);
+    let ignored = evaluate(&stated, &[det], &params).unwrap();
+    assert_eq!(ignored.stats()[0], -1.0);
+}
