@@ -131,48 +131,43 @@ pub(crate) fn prepare(
     let image_index: HashMap<i64, usize> = index_of(&image_ids);
     let cat_index: HashMap<i64, usize> = index_of(&category_ids);
 
-    let mut gt_keys = Vec::with_capacity(dataset.annotations.len());
-    let mut gts = Vec::with_capacity(dataset.annotations.len());
+    // (category, image) of an annotation; `None` for categories not
+    // evaluated, an error for images outside the ground truth.
+    let key = |what: &'static str, a: &Annotation| {
+        let image = *image_index
+            .get(&a.sample_id)
+            .ok_or(EvalError::UnknownImage {
+                what,
+                id: a.id,
+                image_id: a.sample_id,
+            })?;
+        Ok::<_, EvalError>(cat_index.get(&a.category_id).map(|&cat| (cat, image)))
+    };
+    let area = |a: &Annotation| a.area.unwrap_or_else(|| fallback_area(a, params.iou_type));
+    let (mut gt_keys, mut gts) = (Vec::new(), Vec::new());
     for (source, a) in dataset.annotations.iter().enumerate() {
-        let image = *image_index
-            .get(&a.sample_id)
-            .ok_or(EvalError::UnknownImage {
-                what: GT,
+        if let Some(k) = key(GT, a)? {
+            gt_keys.push(k);
+            gts.push(GtObject {
                 id: a.id,
-                image_id: a.sample_id,
-            })?;
-        let Some(&cat) = cat_index.get(&a.category_id) else {
-            continue;
-        };
-        gt_keys.push((cat, image));
-        gts.push(GtObject {
-            id: a.id,
-            source,
-            area: a.area.unwrap_or_else(|| fallback_area(a, params.iou_type)),
-            crowd: a.iscrowd,
-            no_keypoints: a.num_keypoints() == 0,
-        });
+                source,
+                area: area(a),
+                crowd: a.iscrowd,
+                no_keypoints: a.num_keypoints() == 0,
+            });
+        }
     }
-    let mut dt_keys = Vec::with_capacity(predictions.len());
-    let mut dts = Vec::with_capacity(predictions.len());
+    let (mut dt_keys, mut dts) = (Vec::new(), Vec::new());
     for (source, a) in predictions.iter().enumerate() {
-        let image = *image_index
-            .get(&a.sample_id)
-            .ok_or(EvalError::UnknownImage {
-                what: DT,
+        if let Some(k) = key(DT, a)? {
+            dt_keys.push(k);
+            dts.push(DtObject {
                 id: a.id,
-                image_id: a.sample_id,
-            })?;
-        let Some(&cat) = cat_index.get(&a.category_id) else {
-            continue;
-        };
-        dt_keys.push((cat, image));
-        dts.push(DtObject {
-            id: a.id,
-            source,
-            area: a.area.unwrap_or_else(|| fallback_area(a, params.iou_type)),
-            score: a.score.unwrap_or(0.0),
-        });
+                source,
+                area: area(a),
+                score: a.score.unwrap_or(0.0),
+            });
+        }
     }
     let shapes = shapes(dataset, predictions, &gts, &dts, params)?;
     let mut groups = group(&gt_keys, &dt_keys);
