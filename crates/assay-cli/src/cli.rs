@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// assay validates computer-vision models and the data they learn from.
 #[derive(Debug, Parser)]
@@ -205,6 +205,139 @@ pub enum EvalCommand {
         after_help = "Examples:\n  assay eval coco --gt instances_val2017.json --dt detections.json\n  assay eval coco --gt gt.json --dt masks.json --iou-type segm --json | jq '.stats[0]'"
     )]
     Coco(CocoEvalArgs),
+    /// Classification metrics from predicted probabilities (or classes) and
+    /// true labels: accuracy, top-k, precision/recall/F1, calibration error,
+    /// Brier score, per-class scores and the most frequent confusions.
+    #[command(
+        after_help = "Examples:\n  assay eval classification --probs probs.npy --labels labels.npy --class-names classes.txt\n  assay eval classification --preds preds.csv --labels labels.csv --json | jq '.macro_avg.f1'"
+    )]
+    Classification(ClassificationEvalArgs),
+    /// Semantic segmentation metrics (as mmsegmentation's IoUMetric) from
+    /// folders of PNG label masks: aAcc, mIoU, mDice, mAcc and per-class
+    /// IoU, Dice, accuracy, precision and recall.
+    #[command(
+        after_help = "Examples:\n  assay eval semseg --pred out/ --gt ade20k/annotations/validation --num-classes 150 --reduce-zero-label\n  assay eval semseg --pred pred/ --gt gt/ --num-classes 19 --json | jq '.mIoU'"
+    )]
+    Semseg(SemsegEvalArgs),
+}
+
+/// What `assay eval classification` compares.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("predictions").required(true).args(["probs", "preds"])))]
+pub struct ClassificationEvalArgs {
+    /// Predicted probabilities or scores, one row per sample and one column
+    /// per class: a 2-D `.npy` array, or a CSV with a header row (a column
+    /// named `label` is skipped). Scores outside [0, 1] give no ECE or Brier
+    /// score unless --softmax turns them into probabilities.
+    #[arg(long, value_name = "FILE")]
+    pub probs: Option<PathBuf>,
+    /// True classes: a `.npy` array, a text file with one class a line, or a
+    /// CSV with a `label` column. Classes are indices 0..k, or names from
+    /// --class-names.
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+    /// Predicted classes instead of probabilities (same formats as --labels,
+    /// CSV column `pred`): gives accuracy, precision/recall/F1 and the
+    /// confusions, no top-k or calibration.
+    #[arg(long, value_name = "FILE")]
+    pub preds: Option<PathBuf>,
+    /// Class names, one a line, in class-index order.
+    #[arg(long, value_name = "FILE")]
+    pub class_names: Option<PathBuf>,
+    /// The top-k accuracies to report.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "K1,K2,...",
+        default_value = "1,5"
+    )]
+    pub top_k: Vec<usize>,
+    /// Number of calibration bins of the expected calibration error.
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub bins: usize,
+    /// Classes that get scores and enter the averages: those present among
+    /// the true or predicted classes (scikit-learn's default), or all.
+    #[arg(long, value_enum, default_value = "present")]
+    pub average_labels: AverageLabelsArg,
+    /// The value of a precision, recall or F1 whose denominator is 0.
+    #[arg(long, value_enum, default_value = "0")]
+    pub zero_division: ZeroDivisionArg,
+    /// How top-k ranks equal scores: as scikit-learn (higher class index
+    /// first), or lower index first as torch/torchmetrics' argmax.
+    #[arg(long, value_enum, default_value = "sklearn")]
+    pub top_k_ties: TopKTiesArg,
+    /// Apply a softmax to each row of --probs first (for logits).
+    #[arg(long)]
+    pub softmax: bool,
+    /// How many of the most frequent confusions to list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub confusions: usize,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--average-labels` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AverageLabelsArg {
+    /// Classes among the true or predicted classes.
+    Present,
+    /// Every class.
+    All,
+}
+
+/// `--zero-division` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ZeroDivisionArg {
+    /// 0.0 (scikit-learn's default).
+    #[value(name = "0")]
+    Zero,
+    /// 1.0.
+    #[value(name = "1")]
+    One,
+    /// NaN (written as null in JSON); averages skip it.
+    Nan,
+}
+
+/// `--top-k-ties` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TopKTiesArg {
+    /// scikit-learn: among equal scores the higher class index ranks first.
+    Sklearn,
+    /// torchmetrics-like: among equal scores the lower class index ranks first.
+    LowerIndex,
+}
+
+/// What `assay eval semseg` compares.
+#[derive(Debug, Args)]
+pub struct SemsegEvalArgs {
+    /// Folder of predicted masks: PNG, 8- or 16-bit greyscale, one class
+    /// index a pixel. Paired with --gt by relative path without extension.
+    #[arg(long, value_name = "DIR")]
+    pub pred: PathBuf,
+    /// Folder of ground-truth masks (PNG, 8- or 16-bit greyscale).
+    #[arg(long, value_name = "DIR")]
+    pub gt: PathBuf,
+    /// Number of classes (class indices 0..N).
+    #[arg(long, value_name = "N")]
+    pub num_classes: usize,
+    /// Ground-truth value whose pixels are left out.
+    #[arg(long, default_value_t = 255, value_name = "V")]
+    pub ignore_index: u32,
+    /// Remap ground truth as mmseg's reduce_zero_label: 0 becomes the ignore
+    /// index, every other value v becomes v - 1 (e.g. ADE20K).
+    #[arg(long)]
+    pub reduce_zero_label: bool,
+    /// Class names, one a line, in class-index order.
+    #[arg(long, value_name = "FILE")]
+    pub class_names: Option<PathBuf>,
+    /// Count a ground truth without a prediction as all-ignored (its pixels
+    /// are left out) and warn, instead of failing.
+    #[arg(long)]
+    pub allow_missing: bool,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What `assay eval coco` compares.

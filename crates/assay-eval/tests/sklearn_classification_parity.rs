@@ -23,6 +23,7 @@ use assay_eval::classification::{
     ClassificationReport, ConfusionMatrix, LabelSet, ReportOptions, ScoreOptions, TopKTies,
     ZeroDivision,
 };
+use assay_io::npy::read_npy;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
@@ -449,22 +450,22 @@ fn random_cases_match_sklearn() {
 #[test]
 fn cifar10_cleanlab_matches_sklearn() {
     let dir = Path::new(CLEANLAB);
-    let probs = common::npy::read(
-        &dir.join("cross_validated_predicted_probabilities_cifar10_test_set_pyx.npy"),
-    );
-    let labels =
-        common::npy::read(&dir.join("original_test_labels_cifar10_test_set_original_labels.npy"));
-    let argmax =
-        common::npy::read(&dir.join(
-            "cross_validated_predicted_labels_cifar10_test_set_pyx_argmax_predicted_labels.npy",
-        ));
+    let read = |name: &str| {
+        let path = dir.join(name);
+        let array = read_npy(&path).unwrap_or_else(|e| panic!("{e}"));
+        (path, array)
+    };
+    let (_, probs) = read("cross_validated_predicted_probabilities_cifar10_test_set_pyx.npy");
+    let (labels_path, labels) = read("original_test_labels_cifar10_test_set_original_labels.npy");
+    let (argmax_path, argmax) =
+        read("cross_validated_predicted_labels_cifar10_test_set_pyx_argmax_predicted_labels.npy");
     assert_eq!(probs.shape, vec![10_000, 10]);
     assert_eq!(labels.shape, vec![10_000]);
-    let labels = labels.as_classes();
+    let labels = labels.as_class_indices(&labels_path).unwrap();
     let predicted = argmax_classes(&probs.values, 10).unwrap();
     assert_eq!(
         predicted,
-        argmax.as_classes(),
+        argmax.as_class_indices(&argmax_path).unwrap(),
         "argmax differs from cleanlab's"
     );
     assert_eq!(accuracy(&labels, &predicted, 10).unwrap(), 0.9294);

@@ -12,6 +12,7 @@ pub mod folder;
 pub mod generated;
 pub mod images;
 pub mod json;
+pub mod npy;
 pub mod table;
 pub mod voc;
 pub mod yolo;

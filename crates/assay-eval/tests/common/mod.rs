@@ -1,5 +1,4 @@
-//! Helpers shared by the parity tests: the Python oracle runner and a
-//! minimal `.npy` reader.
+//! Helpers shared by the parity tests: the Python oracle runner. (`.npy`
+//! files are read with `assay_io::npy`.)
 
-pub mod npy;
 pub mod oracle;

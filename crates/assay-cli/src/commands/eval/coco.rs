@@ -1,4 +1,5 @@
-//! `assay eval`: evaluation of files, without a project.
+//! `assay eval coco`: COCO evaluation of a results file against an
+//! instances file.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -9,17 +10,11 @@ use assay_eval::coco::{self, CocoEvaluation, IouType, Params};
 use assay_io::coco::{read_coco, read_coco_results_with, UnknownCategory};
 use serde_json::json;
 
-use crate::cli::{CocoEvalArgs, EvalCommand, IouTypeArg};
+use crate::cli::{CocoEvalArgs, IouTypeArg};
 use crate::output::{print_warnings, table};
 
-/// Runs an `assay eval` subcommand.
-pub fn run(cmd: EvalCommand) -> Result<()> {
-    match cmd {
-        EvalCommand::Coco(args) => coco_eval(&args),
-    }
-}
-
-fn coco_eval(args: &CocoEvalArgs) -> Result<()> {
+/// Runs `assay eval coco`.
+pub fn run(args: &CocoEvalArgs) -> Result<()> {
     let gt = read_coco(&args.gt)?;
     let (dt, dt_warnings) = read_results(&args.dt, &gt.dataset)?;
     print_warnings(&gt.warnings);

@@ -1,0 +1,401 @@
+//! `assay eval classification`: classification metrics from files of
+//! probabilities (or predicted classes) and true labels.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use assay_eval::classification::{
+    argmax_classes, classification_report, top_k_accuracy, ClassificationReport, ConfusionMatrix,
+    LabelSet, PrecisionRecallF1, ReportOptions, ScoreOptions, TopKAccuracy, TopKTies, ZeroDivision,
+};
+
+use super::class_inputs::{
+    read_classes, read_scores, softmax_rows, Classes, Scores, LABEL_COLUMNS, PRED_COLUMNS,
+};
+use super::{check_class_count, read_class_names};
+use crate::cli::{AverageLabelsArg, ClassificationEvalArgs, TopKTiesArg, ZeroDivisionArg};
+use crate::output::table;
+
+/// What the model predicted for each sample.
+enum Predicted {
+    /// A score (or probability) per class.
+    Scores(Scores),
+    /// One class.
+    Classes(Vec<usize>),
+}
+
+/// Everything read from the files, checked against each other.
+struct Inputs {
+    labels: Vec<usize>,
+    predicted: Predicted,
+    num_classes: usize,
+    names: Option<Vec<String>>,
+}
+
+/// Runs `assay eval classification`.
+pub fn run(args: &ClassificationEvalArgs) -> Result<()> {
+    let options = report_options(args)?;
+    let inputs = read_inputs(args)?;
+    let report = build_report(&inputs, &options, args)?;
+    if args.json {
+        let mut value = serde_json::to_value(&report)?;
+        if let Some(names) = &inputs.names {
+            value["class_names"] = serde_json::json!(names);
+        }
+        println!("{}", serde_json::to_string(&value)?);
+    } else {
+        print_report(&report, inputs.names.as_deref(), args);
+    }
+    Ok(())
+}
+
+/// The report options of the command line, checked.
+fn report_options(args: &ClassificationEvalArgs) -> Result<ReportOptions> {
+    if args.top_k.contains(&0) {
+        bail!("--top-k: every k must be at least 1 (e.g. --top-k 1,5)");
+    }
+    if args.bins == 0 {
+        bail!("--bins: the calibration error needs at least one bin (default 15)");
+    }
+    let labels = match args.average_labels {
+        AverageLabelsArg::Present => LabelSet::Present,
+        AverageLabelsArg::All => LabelSet::All,
+    };
+    let zero_division = match args.zero_division {
+        ZeroDivisionArg::Zero => ZeroDivision::Zero,
+        ZeroDivisionArg::One => ZeroDivision::One,
+        ZeroDivisionArg::Nan => ZeroDivision::Nan,
+    };
+    let ties = match args.top_k_ties {
+        TopKTiesArg::Sklearn => TopKTies::Sklearn,
+        TopKTiesArg::LowerIndex => TopKTies::LowerIndexFirst,
+    };
+    Ok(ReportOptions {
+        top_k: args.top_k.clone(),
+        ties,
+        scores: ScoreOptions {
+            labels,
+            zero_division,
+        },
+        n_bins: args.bins,
+        ..ReportOptions::default()
+    })
+}
+
+fn read_inputs(args: &ClassificationEvalArgs) -> Result<Inputs> {
+    let names = args
+        .class_names
+        .as_deref()
+        .map(read_class_names)
+        .transpose()?;
+    match (&args.probs, &args.preds) {
+        (Some(probs), _) => read_score_inputs(args, probs, names),
+        (None, Some(preds)) => read_class_inputs(args, preds, names),
+        (None, None) => bail!("give --probs FILE or --preds FILE"),
+    }
+}
+
+fn read_score_inputs(
+    args: &ClassificationEvalArgs,
+    path: &Path,
+    names: Option<Vec<String>>,
+) -> Result<Inputs> {
+    let mut scores = read_scores(path)?;
+    let num_classes = scores.num_classes;
+    let names = match (names, args.class_names.as_deref()) {
+        (Some(names), Some(names_path)) => {
+            let source = format!("{} has {num_classes} columns", path.display());
+            check_class_count(&names, names_path, num_classes, &source)?;
+            Some(names)
+        }
+        _ => scores.header.take().filter(|h| !is_numbering(h)),
+    };
+    if args.softmax {
+        softmax_rows(&mut scores.values, num_classes);
+    }
+    let labels = read_classes(&args.labels, LABEL_COLUMNS, names.as_deref())?;
+    check_length(&labels, &args.labels, scores.rows, path, "rows")?;
+    let source = format!("{} has {num_classes} columns", path.display());
+    check_range(&labels, &args.labels, num_classes, &source)?;
+    Ok(Inputs {
+        labels: labels.values,
+        predicted: Predicted::Scores(scores),
+        num_classes,
+        names,
+    })
+}
+
+/// Whether CSV column names are just the class indices `0, 1, 2, ...`.
+fn is_numbering(header: &[String]) -> bool {
+    header.iter().enumerate().all(|(i, h)| *h == i.to_string())
+}
+
+fn read_class_inputs(
+    args: &ClassificationEvalArgs,
+    path: &Path,
+    names: Option<Vec<String>>,
+) -> Result<Inputs> {
+    let labels = read_classes(&args.labels, LABEL_COLUMNS, names.as_deref())?;
+    let preds = read_classes(path, PRED_COLUMNS, names.as_deref())?;
+    check_length(
+        &labels,
+        &args.labels,
+        preds.values.len(),
+        path,
+        "predictions",
+    )?;
+    let num_classes = match (&names, args.class_names.as_deref()) {
+        (Some(names), Some(names_path)) => {
+            let source = format!("{} lists {}", names_path.display(), names.len());
+            check_range(&labels, &args.labels, names.len(), &source)?;
+            check_range(&preds, path, names.len(), &source)?;
+            names.len()
+        }
+        _ => {
+            1 + labels
+                .values
+                .iter()
+                .chain(&preds.values)
+                .max()
+                .copied()
+                .unwrap_or(0)
+        }
+    };
+    Ok(Inputs {
+        labels: labels.values,
+        predicted: Predicted::Classes(preds.values),
+        num_classes,
+        names,
+    })
+}
+
+/// Fails unless there is one label per prediction.
+fn check_length(
+    labels: &Classes,
+    labels_path: &Path,
+    expected: usize,
+    other: &Path,
+    what: &str,
+) -> Result<()> {
+    let found = labels.values.len();
+    if found != expected {
+        bail!(
+            "{}: {found} labels, but {} has {expected} {what}; expected one label per sample, \
+             in the same order",
+            labels_path.display(),
+            other.display()
+        );
+    }
+    Ok(())
+}
+
+/// Fails on the first class that is not below `num_classes`.
+fn check_range(classes: &Classes, path: &Path, num_classes: usize, source: &str) -> Result<()> {
+    if let Some(i) = classes.values.iter().position(|&c| c >= num_classes) {
+        bail!(
+            "{}: {}: class {} is out of range: {source} (classes 0..={})",
+            path.display(),
+            classes.location(i),
+            classes.values[i],
+            num_classes - 1
+        );
+    }
+    Ok(())
+}
+
+fn build_report(
+    inputs: &Inputs,
+    options: &ReportOptions,
+    args: &ClassificationEvalArgs,
+) -> Result<ClassificationReport> {
+    let (labels, k) = (&inputs.labels[..], inputs.num_classes);
+    match &inputs.predicted {
+        Predicted::Classes(predicted) => report_from_classes(labels, predicted, k, options),
+        Predicted::Scores(scores) => {
+            let path = args.probs.as_deref().unwrap_or(Path::new("--probs"));
+            let context = || format!("cannot evaluate {}", path.display());
+            if scores.values.iter().all(|p| (0.0..=1.0).contains(p)) {
+                warn_unnormalised(scores, path);
+                classification_report(labels, &scores.values, k, options).with_context(context)
+            } else {
+                report_from_scores(labels, scores, options).with_context(context)
+            }
+        }
+    }
+}
+
+/// Everything but top-k and calibration, from predicted classes.
+fn report_from_classes(
+    labels: &[usize],
+    predicted: &[usize],
+    num_classes: usize,
+    options: &ReportOptions,
+) -> Result<ClassificationReport> {
+    let confusion = ConfusionMatrix::new(labels, predicted, num_classes)?;
+    let scores = PrecisionRecallF1::from_confusion(&confusion, &options.scores);
+    Ok(ClassificationReport {
+        num_samples: labels.len(),
+        num_classes,
+        accuracy: confusion.accuracy(),
+        top_k: Vec::new(),
+        per_class: scores.per_class,
+        macro_avg: scores.macro_avg,
+        micro_avg: scores.micro_avg,
+        weighted_avg: scores.weighted_avg,
+        confusion,
+        ece: f64::NAN,
+        brier: f64::NAN,
+    })
+}
+
+/// Everything but calibration, from scores that are not probabilities.
+fn report_from_scores(
+    labels: &[usize],
+    scores: &Scores,
+    options: &ReportOptions,
+) -> Result<ClassificationReport> {
+    let k = scores.num_classes;
+    let predicted = argmax_classes(&scores.values, k)?;
+    let mut report = report_from_classes(labels, &predicted, k, options)?;
+    report.top_k = options
+        .top_k
+        .iter()
+        .map(|&top| {
+            let accuracy = top_k_accuracy(labels, &scores.values, k, top, options.ties)?;
+            Ok(TopKAccuracy { k: top, accuracy })
+        })
+        .collect::<Result<_>>()?;
+    eprintln!(
+        "note: the scores are not probabilities (some lie outside [0, 1]), so there is no \
+         calibration error or Brier score; pass --softmax if they are logits"
+    );
+    Ok(report)
+}
+
+/// Warns when a row of probabilities does not sum to 1.
+fn warn_unnormalised(scores: &Scores, path: &Path) {
+    let rows = scores.values.chunks_exact(scores.num_classes);
+    let sums = rows.map(|row| row.iter().sum::<f64>()).enumerate();
+    if let Some((row, sum)) = sums.clone().find(|(_, s)| (s - 1.0).abs() > 1e-3) {
+        let count = sums.filter(|(_, s)| (s - 1.0).abs() > 1e-3).count();
+        eprintln!(
+            "warning: {}: {count} rows do not sum to 1 (row {row} sums to {sum:.4}); \
+             the calibration error and Brier score assume probabilities",
+            path.display()
+        );
+    }
+}
+
+/// Prints the headline metrics, the averages, the per-class table and the
+/// most frequent confusions.
+fn print_report(r: &ClassificationReport, names: Option<&[String]>, args: &ClassificationEvalArgs) {
+    println!("{} samples, {} classes", r.num_samples, r.num_classes);
+    println!("accuracy        {:.4}", r.accuracy);
+    for t in &r.top_k {
+        println!("top-{:<2} accuracy {:.4}", t.k, t.accuracy);
+    }
+    if !r.ece.is_nan() {
+        println!("ECE ({} bins)   {:.4}", args.bins, r.ece);
+        println!("Brier score     {:.4}", r.brier);
+    }
+    let mut averages = table(&["average", "precision", "recall", "F1"]);
+    for (name, a) in [
+        ("macro", r.macro_avg),
+        ("micro", r.micro_avg),
+        ("weighted", r.weighted_avg),
+    ] {
+        averages.add_row(vec![
+            name.into(),
+            fmt(a.precision),
+            fmt(a.recall),
+            fmt(a.f1),
+        ]);
+    }
+    println!("\n{averages}");
+    print_per_class(r, names);
+    print_confusions(&r.confusion, names, args.confusions);
+}
+
+/// A score with four decimals, `-` for NaN.
+fn fmt(v: f64) -> String {
+    if v.is_nan() {
+        "-".into()
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// `3 cat` with names, `3` without.
+fn class_label(class: usize, names: Option<&[String]>) -> String {
+    match names.and_then(|n| n.get(class)) {
+        Some(name) => format!("{class} {name}"),
+        None => class.to_string(),
+    }
+}
+
+fn print_per_class(r: &ClassificationReport, names: Option<&[String]>) {
+    let mut t = table(&["class", "precision", "recall", "F1", "support"]);
+    for c in &r.per_class {
+        t.add_row(vec![
+            class_label(c.class, names),
+            fmt(c.precision),
+            fmt(c.recall),
+            fmt(c.f1),
+            c.support.to_string(),
+        ]);
+    }
+    println!("\n{t}");
+}
+
+/// The `limit` largest off-diagonal counts: (true, predicted, count).
+fn top_confusions(confusion: &ConfusionMatrix, limit: usize) -> Vec<(usize, usize, u64)> {
+    let mut pairs: Vec<(usize, usize, u64)> = confusion
+        .rows()
+        .iter()
+        .enumerate()
+        .flat_map(|(t, row)| row.iter().enumerate().map(move |(p, &n)| (t, p, n)))
+        .filter(|&(t, p, n)| t != p && n > 0)
+        .collect();
+    pairs.sort_by(|a, b| b.2.cmp(&a.2).then((a.0, a.1).cmp(&(b.0, b.1))));
+    pairs.truncate(limit);
+    pairs
+}
+
+fn print_confusions(confusion: &ConfusionMatrix, names: Option<&[String]>, limit: usize) {
+    let pairs = top_confusions(confusion, limit);
+    if pairs.is_empty() {
+        return;
+    }
+    let mut t = table(&["true", "predicted", "count", "of true class"]);
+    for (truth, predicted, count) in pairs {
+        let share = count as f64 / confusion.support(truth) as f64;
+        t.add_row(vec![
+            class_label(truth, names),
+            class_label(predicted, names),
+            count.to_string(),
+            format!("{:.1}%", 100.0 * share),
+        ]);
+    }
+    println!("\nMost frequent confusions\n{t}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confusions_are_sorted_by_count_then_class() {
+        let labels = [0, 0, 0, 1, 1, 2, 2, 2];
+        let predicted = [1, 1, 2, 0, 1, 0, 0, 2];
+        let confusion = ConfusionMatrix::new(&labels, &predicted, 3).unwrap();
+        let top = top_confusions(&confusion, 2);
+        assert_eq!(top, vec![(0, 1, 2), (2, 0, 2)]);
+    }
+
+    #[test]
+    fn numbering_headers_are_not_names() {
+        let numbered: Vec<String> = ["0", "1", "2"].map(String::from).to_vec();
+        assert!(is_numbering(&numbered));
+        assert!(!is_numbering(&["cat".to_string(), "dog".to_string()]));
+    }
+}

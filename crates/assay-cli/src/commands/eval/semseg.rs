@@ -1,0 +1,217 @@
+//! `assay eval semseg`: semantic segmentation metrics from folders of PNG
+//! label masks, decoded in parallel and summed with a
+//! [`SemsegAccumulator`] per worker (one pair of masks in memory per
+//! worker).
+
+use anyhow::{bail, Context, Result};
+use assay_eval::semseg::{SemsegAccumulator, SemsegReport};
+use rayon::prelude::*;
+
+use super::semseg_masks::{pair_masks, read_mask, Mask, MaskPair, Pairing, Pixels};
+use super::{check_class_count, read_class_names};
+use crate::cli::SemsegEvalArgs;
+use crate::output::{progress, table};
+
+/// Runs `assay eval semseg`.
+pub fn run(args: &SemsegEvalArgs) -> Result<()> {
+    let accumulator = new_accumulator(args)?;
+    let pairing = pair_masks(&args.pred, &args.gt)?;
+    check_missing(&pairing, args)?;
+    warn_unused(&pairing);
+    let report = accumulate(&pairing.pairs, &accumulator)?.finish();
+    warn_out_of_range(&report);
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
+
+fn new_accumulator(args: &SemsegEvalArgs) -> Result<SemsegAccumulator> {
+    let accumulator = SemsegAccumulator::new(args.num_classes, args.ignore_index)
+        .context("--num-classes")?
+        .with_reduce_zero_label(args.reduce_zero_label);
+    let Some(path) = &args.class_names else {
+        return Ok(accumulator);
+    };
+    let names = read_class_names(path)?;
+    let source = format!("--num-classes is {}", args.num_classes);
+    check_class_count(&names, path, args.num_classes, &source)?;
+    Ok(accumulator.with_class_names(names)?)
+}
+
+/// Fails on a ground truth without a prediction, unless `--allow-missing`.
+fn check_missing(pairing: &Pairing, args: &SemsegEvalArgs) -> Result<()> {
+    let missing: Vec<&MaskPair> = pairing.missing().collect();
+    let Some(first) = missing.first() else {
+        return Ok(());
+    };
+    let what = format!(
+        "{} of {} ground-truth masks have no prediction in {} (first: {})",
+        missing.len(),
+        pairing.pairs.len(),
+        args.pred.display(),
+        first.gt.display()
+    );
+    if !args.allow_missing {
+        bail!(
+            "{what}; predictions are paired by relative path without extension. \
+             Pass --allow-missing to count them as all-ignored"
+        );
+    }
+    eprintln!("warning: {what}; counted as all-ignored (their pixels are left out)");
+    Ok(())
+}
+
+/// Warns about files that take no part.
+fn warn_unused(pairing: &Pairing) {
+    let lists = [
+        (&pairing.unmatched_preds, "predictions have no ground truth"),
+        (
+            &pairing.skipped_gt,
+            "files in the ground-truth folder are not PNGs",
+        ),
+    ];
+    for (files, what) in lists {
+        if let Some(first) = files.first() {
+            let n = files.len();
+            eprintln!("warning: {n} {what}; skipped (first: {})", first.display());
+        }
+    }
+}
+
+/// Decodes every pair in parallel, each worker adding to its own
+/// accumulator; returns their merged totals.
+fn accumulate(pairs: &[MaskPair], empty: &SemsegAccumulator) -> Result<SemsegAccumulator> {
+    let bar = progress(pairs.len(), "masks");
+    let total = pairs
+        .par_iter()
+        .try_fold(
+            || empty.empty_like(),
+            |mut acc, pair| {
+                add_pair(&mut acc, pair)?;
+                bar.inc(1);
+                Ok::<_, anyhow::Error>(acc)
+            },
+        )
+        .try_reduce(
+            || empty.empty_like(),
+            |mut a, b| {
+                a.merge(&b)?;
+                Ok(a)
+            },
+        )?;
+    bar.finish_and_clear();
+    Ok(total)
+}
+
+/// Adds one pair: the prediction against the ground truth, or (prediction
+/// missing) the ground truth's pixels as ignored.
+fn add_pair(acc: &mut SemsegAccumulator, pair: &MaskPair) -> Result<()> {
+    let gt = read_mask(&pair.gt)?;
+    let Some(pred_path) = &pair.pred else {
+        let pixels = gt.width as usize * gt.height as usize;
+        let ignored = vec![acc.ignore_index(); pixels];
+        return Ok(acc.add(&vec![0u8; pixels], &ignored)?);
+    };
+    let pred = read_mask(pred_path)?;
+    if (pred.width, pred.height) != (gt.width, gt.height) {
+        bail!(
+            "{} is {}x{} but its ground truth {} is {}x{}; expected masks of the same size",
+            pred_path.display(),
+            pred.width,
+            pred.height,
+            pair.gt.display(),
+            gt.width,
+            gt.height
+        );
+    }
+    add_masks(acc, &pred, &gt)
+        .with_context(|| format!("{} against {}", pred_path.display(), pair.gt.display()))
+}
+
+fn add_masks(acc: &mut SemsegAccumulator, pred: &Mask, gt: &Mask) -> Result<()> {
+    use Pixels::{U16, U8};
+    match (&pred.pixels, &gt.pixels) {
+        (U8(p), U8(g)) => acc.add(p, g),
+        (U8(p), U16(g)) => acc.add(p, g),
+        (U16(p), U8(g)) => acc.add(p, g),
+        (U16(p), U16(g)) => acc.add(p, g),
+    }?;
+    Ok(())
+}
+
+/// Warns when masks hold values that are not classes.
+fn warn_out_of_range(r: &SemsegReport) {
+    if r.out_of_range_predictions > 0 || r.out_of_range_labels > 0 {
+        eprintln!(
+            "warning: pixels whose value is not a class index 0..{} were left out (as mmseg \
+             does): {} predicted, {} in the ground truth; check --num-classes, \
+             --ignore-index and --reduce-zero-label",
+            r.num_classes, r.out_of_range_predictions, r.out_of_range_labels
+        );
+    }
+}
+
+/// A metric with four decimals, `-` for NaN.
+fn fmt(v: f64) -> String {
+    if v.is_nan() {
+        "-".into()
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// Prints the headline metrics and the per-class table.
+fn print_report(r: &SemsegReport) {
+    println!(
+        "{} images, {} pixels evaluated, {} ignored",
+        r.images, r.evaluated_pixels, r.ignored_pixels
+    );
+    for (name, value) in [
+        ("aAcc", r.a_acc),
+        ("mIoU", r.m_iou),
+        ("mDice", r.m_dice),
+        ("mAcc", r.m_acc),
+    ] {
+        println!("{name:<6} {}", fmt(value));
+    }
+    let mut t = table(&["class", "IoU", "Dice", "Acc", "Precision", "Recall"]);
+    for c in &r.classes {
+        let label = match &c.name {
+            Some(name) => format!("{} {name}", c.class),
+            None => c.class.to_string(),
+        };
+        let metrics = [c.iou, c.dice, c.acc, c.precision, c.recall].map(fmt);
+        t.add_row(std::iter::once(label).chain(metrics).collect::<Vec<_>>());
+    }
+    println!("\n{t}");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn a_missing_prediction_counts_as_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let gt = dir.path().join("a.png");
+        let buffer = image::ImageBuffer::from_raw(2, 1, vec![0u8, 1]).unwrap();
+        image::DynamicImage::ImageLuma8(buffer).save(&gt).unwrap();
+        let mut acc = SemsegAccumulator::new(2, 255).unwrap();
+        add_pair(&mut acc, &MaskPair { gt, pred: None }).unwrap();
+        let report = acc.finish();
+        assert_eq!((report.images, report.ignored_pixels), (1, 2));
+        assert_eq!(report.evaluated_pixels, 0);
+    }
+
+    #[test]
+    fn missing_masks_name_a_file() {
+        let path = Path::new("/nowhere/x.png");
+        let err = read_mask(path).unwrap_err().to_string();
+        assert!(err.contains("/nowhere/x.png"), "{err}");
+    }
+}
