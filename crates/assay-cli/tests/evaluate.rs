@@ -9,27 +9,11 @@ use std::process::Command;
 use assay_store::Store;
 use serde_json::Value;
 
-fn cocoapi() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/faster_coco_eval_tests/tests/dataset/cocoapi");
-    assert!(
-        dir.is_dir(),
-        "the shared test data is missing: {}",
-        dir.display()
-    );
-    dir
-}
+mod common;
+use common::{assay, data};
 
-fn assay(project: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .arg("--project")
-        .arg(project)
-        .args(args)
-        .output()
-        .expect("the assay binary runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "assay {args:?} failed:\n{stderr}");
-    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+fn cocoapi() -> PathBuf {
+    data().join("faster_coco_eval_tests/tests/dataset/cocoapi")
 }
 
 fn json(text: &str) -> Value {

@@ -3,33 +3,13 @@
 //! lossless, and the counts `assay info` must report.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
-fn data() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    assert!(
-        dir.is_dir(),
-        "the shared test data is missing: expected {}",
-        dir.display()
-    );
-    dir
-}
-
-/// Runs `assay --project <project> <args>`, asserts success, returns stdout.
-fn assay(project: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .arg("--project")
-        .arg(project)
-        .args(args)
-        .output()
-        .expect("the assay binary runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "assay {args:?} failed:\n{stderr}");
-    String::from_utf8(out.stdout).expect("stdout is UTF-8")
-}
+mod common;
+use common::{assay, data};
 
 fn new_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder");

@@ -35,9 +35,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
+mod common;
+use common::oracle::{python, workspace_root, SETUP_HINT};
+
 const SEED: u64 = 0xc0c0_e7a1_5eed;
 const TOLERANCE: f64 = 1e-12;
-const SETUP_HINT: &str = "run ./scripts/test.sh, which installs the Python oracles";
 const DATA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../../shared/data/faster_coco_eval_tests/tests"
@@ -240,22 +242,6 @@ fn box_areas(gt: &mut Value) {
 // ---------------------------------------------------------------------------
 // Running both sides and comparing
 // ---------------------------------------------------------------------------
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn python() -> PathBuf {
-    let python = std::env::var_os("ASSAY_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
-    assert!(
-        python.exists(),
-        "Python interpreter {} not found (set ASSAY_PYTHON, or {SETUP_HINT})",
-        python.display()
-    );
-    python
-}
 
 /// What one side produced for a case.
 struct Output {

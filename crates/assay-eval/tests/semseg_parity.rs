@@ -13,18 +13,17 @@
 //! merged, which must give exactly what sequential `add`s give.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use assay_eval::semseg::{ClassMetrics, SemsegAccumulator, SemsegReport};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
+mod common;
+
 const SEED: u64 = 0x5e35_e6a1_0c0d;
 const RANDOM_CASES: usize = 240;
 const TOLERANCE: f64 = 1e-12;
-const SETUP_HINT: &str = "run ./scripts/test.sh, which installs the Python oracles";
 
 /// Pixel type the masks are given to `add` as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -301,38 +300,10 @@ fn edge_cases() -> Vec<Case> {
     ]
 }
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// Run the oracle on `cases` and return its per-case results.
 fn run_oracle(cases: &[Case]) -> Vec<Value> {
-    let root = workspace_root();
-    let python = std::env::var_os("ASSAY_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join(".venv/bin/python"));
-    assert!(
-        python.exists(),
-        "Python interpreter {} not found (set ASSAY_PYTHON, or {SETUP_HINT})",
-        python.display()
-    );
-    let dir = tempfile::tempdir().expect("create a temporary directory");
-    let input = dir.path().join("semseg_cases.json");
-    let json = Value::Array(cases.iter().map(Case::to_json).collect());
-    std::fs::write(&input, json.to_string()).expect("write the cases");
-    let output = Command::new(&python)
-        .arg(root.join("tests/oracles/semseg_oracle.py"))
-        .arg(&input)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e} ({SETUP_HINT})", python.display()));
-    assert!(
-        output.status.success(),
-        "the mmseg oracle failed ({SETUP_HINT}):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let results: Vec<Value> = serde_json::from_slice(&output.stdout).expect("oracle prints JSON");
-    assert_eq!(results.len(), cases.len(), "one oracle result per case");
-    results
+    let json: Vec<Value> = cases.iter().map(Case::to_json).collect();
+    common::oracle::run_oracle("semseg_oracle.py", &json)
 }
 
 /// A double the oracle sent as its IEEE-754 bit pattern.

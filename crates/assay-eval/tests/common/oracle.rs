@@ -8,7 +8,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-const SETUP_HINT: &str = "run ./scripts/test.sh, which installs the Python oracles";
+/// What to do when the oracles are missing.
+pub const SETUP_HINT: &str = "run ./scripts/test.sh, which installs the Python oracles";
 
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
@@ -16,7 +17,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The Python interpreter that has the oracles' packages.
-fn python() -> PathBuf {
+pub fn python() -> PathBuf {
     let python = std::env::var_os("ASSAY_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));

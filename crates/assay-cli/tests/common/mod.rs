@@ -1,0 +1,32 @@
+//! Helpers shared by the end-to-end tests: where the real data is, and
+//! running the `assay` binary on a project.
+
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `../shared/data`, which must exist.
+pub fn data() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    assert!(
+        dir.is_dir(),
+        "the shared test data is missing: expected {}",
+        dir.display()
+    );
+    dir
+}
+
+/// Runs `assay --project <project> <args>`, asserts success, returns stdout.
+pub fn assay(project: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .arg("--project")
+        .arg(project)
+        .args(args)
+        .output()
+        .expect("the assay binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "assay {args:?} failed:\n{stderr}");
+    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+}
