@@ -171,8 +171,12 @@ impl CocoEvaluation {
     }
 
     /// AR at IoU 0.50 and 0.75 (all areas, most detections), which
-    /// pycocotools does not print.
+    /// pycocotools does not print for boxes and masks (its keypoint summary
+    /// has them, so this is empty there).
     pub fn extra_recall(&self) -> Vec<SummaryStat> {
+        if self.params.iou_type == IouType::Keypoints {
+            return Vec::new();
+        }
         let last = self.params.max_det();
         vec![
             self.stat(false, Some(0.5), "all", last),
