@@ -1,0 +1,6 @@
+//! Data and label quality for assay.
+//!
+//! Finds what is wrong with a dataset: degenerate, duplicated, leaked and
+//! unreadable images, and wrong or missing labels. Issue types named after
+//! CleanVision's follow its definitions and thresholds; classification label
+//! errors follow cleanlab's confident learning exactly.
