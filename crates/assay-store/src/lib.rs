@@ -6,6 +6,7 @@
 //! files again replaces what they brought instead of duplicating it.
 
 mod import;
+mod quality;
 mod read;
 mod runs;
 mod schema;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use import::{DatasetImport, ImportSummary, Injection, SampleFile};
+pub use quality::{IssueInfo, IssueRow, Metrics, QualityRecord};
 pub use read::{DatasetIndex, Selection};
 pub use runs::{Curve, NewRun, ObjectOutcome, RunInfo};
 pub use summary::{ClassCount, DatasetSummary, ModelSummary, ProjectSummary, SplitCount};

@@ -145,6 +145,34 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX run_outcomes_by_sample ON run_outcomes (run_id, sample_id);
     "#,
+    // Version 3: data-quality metrics of samples and annotations, and the
+    // issues found from them.
+    r#"
+    CREATE TABLE sample_metrics (
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        value REAL,
+        PRIMARY KEY (sample_id, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE annotation_metrics (
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        annotation_source_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        value REAL,
+        PRIMARY KEY (sample_id, annotation_source_id, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE issues (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        annotation_source_id INTEGER,
+        kind TEXT NOT NULL,
+        score REAL NOT NULL,
+        explanation TEXT NOT NULL,
+        group_key TEXT
+    );
+    CREATE INDEX issues_by_kind ON issues (dataset_id, kind, score);
+    "#,
 ];
 
 /// The schema version this build writes.

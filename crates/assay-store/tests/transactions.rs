@@ -137,3 +137,49 @@ fn reopening_finds_the_project_from_a_subfolder() {
         Err(StoreError::NotAProject(_))
     ));
 }
+
+#[test]
+fn quality_results_replace_earlier_ones_and_list_worst_first() {
+    use assay_store::{IssueRow, QualityRecord};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::init(dir.path()).unwrap();
+    import(&mut store, &dataset()).unwrap();
+    let issue = |sample_id, kind: &str, score| IssueRow {
+        sample_id,
+        annotation_id: None,
+        kind: kind.into(),
+        score,
+        explanation: format!("{kind} {score}"),
+        group: None,
+    };
+    let mut record = QualityRecord {
+        dataset: "d".into(),
+        sample_metrics: vec![(
+            1,
+            vec![("brightness".into(), 0.1), ("nan".into(), f64::NAN)],
+        )],
+        annotation_metrics: vec![(1, 10, vec![("area".into(), 52.5)])],
+        issues: vec![
+            issue(1, "dark", 0.1),
+            issue(2, "dark", 0.05),
+            issue(2, "blurry", 0.2),
+        ],
+    };
+    store.replace_quality(&record).unwrap();
+    let counts = store.issue_counts("d").unwrap();
+    assert_eq!(counts, [("dark".to_string(), 2), ("blurry".to_string(), 1)]);
+    let dark = store.issues("d", Some("dark"), None, 10).unwrap();
+    let files: Vec<&str> = dark.iter().map(|i| i.file_name.as_str()).collect();
+    assert_eq!(files, ["b.jpg", "a.jpg"], "worst first");
+    assert_eq!(dark[0].split.as_deref(), Some("train"));
+    record.issues = vec![issue(1, "light", 0.3)];
+    store.replace_quality(&record).unwrap();
+    assert_eq!(store.issue_counts("d").unwrap(), [("light".to_string(), 1)]);
+    record.issues = vec![issue(99, "dark", 0.1)];
+    assert!(store.replace_quality(&record).is_err(), "unknown image");
+    assert_eq!(
+        store.issue_counts("d").unwrap(),
+        [("light".to_string(), 1)],
+        "unchanged"
+    );
+}

@@ -1,0 +1,167 @@
+//! Data-quality results: metrics per sample and per annotation, and the
+//! issues found from them. A new computation replaces a dataset's earlier
+//! results as a whole, in one transaction.
+
+use std::collections::HashMap;
+
+use rusqlite::params;
+use serde::Serialize;
+
+use crate::{Result, Store, StoreError};
+
+/// Named metric values.
+pub type Metrics = Vec<(String, f64)>;
+
+/// Quality results of one dataset. Ids are the dataset's own (source) ids.
+#[derive(Debug, Clone, Default)]
+pub struct QualityRecord {
+    /// The dataset.
+    pub dataset: String,
+    /// Per sample: (sample id, [(metric, value)]).
+    pub sample_metrics: Vec<(i64, Metrics)>,
+    /// Per annotation: (sample id, annotation id, [(metric, value)]).
+    pub annotation_metrics: Vec<(i64, i64, Metrics)>,
+    /// The issues found.
+    pub issues: Vec<IssueRow>,
+}
+
+/// One issue of a sample or of one of its annotations.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssueRow {
+    /// The sample (dataset id).
+    pub sample_id: i64,
+    /// The annotation, for annotation issues.
+    pub annotation_id: Option<i64>,
+    /// Issue type (`dark`, `near_duplicates`, `tiny_box`, ...).
+    pub kind: String,
+    /// In [0, 1]; lower is worse.
+    pub score: f64,
+    /// What is wrong, in words.
+    pub explanation: String,
+    /// Samples sharing a key belong to one group (duplicates).
+    pub group: Option<String>,
+}
+
+/// An issue as listed, with where its sample is.
+#[derive(Debug, Clone, Serialize)]
+pub struct IssueInfo {
+    /// Sample file name.
+    pub file_name: String,
+    /// Image path, when known.
+    pub path: Option<String>,
+    /// Split of the sample.
+    pub split: Option<String>,
+    /// The issue.
+    #[serde(flatten)]
+    pub issue: IssueRow,
+}
+
+impl Store {
+    /// Replaces the quality results of `record.dataset`.
+    pub fn replace_quality(&mut self, record: &QualityRecord) -> Result<()> {
+        let dataset_id = self.dataset_id(&record.dataset)?;
+        let tx = self.conn.transaction()?;
+        let rows: HashMap<i64, i64> = {
+            let mut stmt = tx.prepare("SELECT source_id, id FROM samples WHERE dataset_id = ?1")?;
+            let rows = stmt.query_map([dataset_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let row = |id: i64| {
+            rows.get(&id).copied().ok_or_else(|| {
+                StoreError::Conflict(format!("image {id} is not in dataset {:?}", record.dataset))
+            })
+        };
+        for table in ["sample_metrics", "annotation_metrics"] {
+            tx.execute(
+                &format!(
+                    "DELETE FROM {table} WHERE sample_id IN (SELECT id FROM samples WHERE dataset_id = ?1)"
+                ),
+                [dataset_id],
+            )?;
+        }
+        tx.execute("DELETE FROM issues WHERE dataset_id = ?1", [dataset_id])?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO sample_metrics (sample_id, name, value) VALUES (?1, ?2, ?3)",
+            )?;
+            for (sample, metrics) in &record.sample_metrics {
+                let sample = row(*sample)?;
+                for (name, value) in metrics {
+                    stmt.execute(params![sample, name, value.is_finite().then_some(*value)])?;
+                }
+            }
+            let mut stmt = tx.prepare(
+                "INSERT INTO annotation_metrics (sample_id, annotation_source_id, name, value) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (sample, annotation, metrics) in &record.annotation_metrics {
+                let sample = row(*sample)?;
+                for (name, value) in metrics {
+                    let value = value.is_finite().then_some(*value);
+                    stmt.execute(params![sample, annotation, name, value])?;
+                }
+            }
+            let mut stmt = tx.prepare(
+                "INSERT INTO issues (dataset_id, sample_id, annotation_source_id, kind, score, explanation, group_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for i in &record.issues {
+                stmt.execute(params![
+                    dataset_id,
+                    row(i.sample_id)?,
+                    i.annotation_id,
+                    i.kind,
+                    i.score,
+                    i.explanation,
+                    i.group
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Number of issues of each type in a dataset, most frequent first.
+    pub fn issue_counts(&self, dataset: &str) -> Result<Vec<(String, usize)>> {
+        let dataset_id = self.dataset_id(dataset)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT kind, COUNT(*) FROM issues WHERE dataset_id = ?1 GROUP BY kind ORDER BY COUNT(*) DESC, kind",
+        )?;
+        let rows = stmt.query_map([dataset_id], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)? as usize))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Issues of a dataset, worst first, optionally of one type and split.
+    pub fn issues(
+        &self,
+        dataset: &str,
+        kind: Option<&str>,
+        split: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<IssueInfo>> {
+        let dataset_id = self.dataset_id(dataset)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT s.file_name, s.path, s.split, s.source_id, i.annotation_source_id, i.kind, i.score, i.explanation, i.group_key
+             FROM issues i JOIN samples s ON s.id = i.sample_id
+             WHERE i.dataset_id = ?1 AND (?2 IS NULL OR i.kind = ?2) AND (?3 IS NULL OR s.split = ?3)
+             ORDER BY i.kind, i.score, s.file_name LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(params![dataset_id, kind, split, limit as i64], |r| {
+            Ok(IssueInfo {
+                file_name: r.get(0)?,
+                path: r.get(1)?,
+                split: r.get(2)?,
+                issue: IssueRow {
+                    sample_id: r.get(3)?,
+                    annotation_id: r.get(4)?,
+                    kind: r.get(5)?,
+                    score: r.get(6)?,
+                    explanation: r.get(7)?,
+                    group: r.get(8)?,
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
