@@ -60,6 +60,37 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compute data-quality metrics and issues for a dataset and store them.
+    #[command(after_help = "Examples:\n  assay quality\n  assay quality --dataset coco --json")]
+    Quality {
+        /// Dataset (default: the only one).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Print the issue counts as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the stored data-quality issues: counts per type and the worst examples.
+    #[command(
+        after_help = "Examples:\n  assay issues\n  assay issues --type duplicate_label --split val --limit 50"
+    )]
+    Issues {
+        /// Dataset (default: the only one).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Only this issue type.
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        /// Only samples of this split.
+        #[arg(long)]
+        split: Option<String>,
+        /// Examples shown per type.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// Evaluate model outputs from files, without a project.
     #[command(subcommand)]
     Eval(EvalCommand),

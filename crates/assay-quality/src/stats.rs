@@ -27,11 +27,13 @@ pub struct Fences {
 }
 
 impl Fences {
-    /// The fences of `values` with multiplier `k` (1.5 is Tukey's).
-    pub fn of(values: &[f64], k: f64) -> Option<Fences> {
+    /// The fences of `values` with multiplier `k` (1.5 is Tukey's), the
+    /// IQR taken as at least `min_iqr` so that near-constant values do not
+    /// make every small difference an outlier.
+    pub fn of(values: &[f64], k: f64, min_iqr: f64) -> Option<Fences> {
         let q1 = percentile(values, 25.0)?;
         let q3 = percentile(values, 75.0)?;
-        let iqr = q3 - q1;
+        let iqr = (q3 - q1).max(min_iqr);
         Some(Fences {
             low: q1 - k * iqr,
             high: q3 + k * iqr,
@@ -72,7 +74,9 @@ mod tests {
     #[test]
     fn fences_flag_far_values() {
         let v = [10.0, 11.0, 12.0, 13.0, 100.0];
-        let f = Fences::of(&v, 1.5).unwrap();
+        let f = Fences::of(&v, 1.5, 0.0).unwrap();
+        let floored = Fences::of(&[1.0, 1.0, 1.0, 1.0, 1.1], 1.5, 1.0).unwrap();
+        assert_eq!(floored.excess(1.1), 0.0);
         assert_eq!(f.excess(12.0), 0.0);
         assert!(f.excess(100.0) > 1.0);
     }

@@ -6,6 +6,7 @@ mod export;
 pub mod import;
 pub mod info;
 pub mod predictions;
+mod quality;
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,23 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Runs { dataset, json } => {
             evaluate::list_runs(&open(&project)?, dataset.as_deref(), json)
         }
+        Command::Quality { dataset, json } => {
+            quality::compute(&mut open(&project)?, dataset.as_deref(), json)
+        }
+        Command::Issues {
+            dataset,
+            kind,
+            split,
+            limit,
+            json,
+        } => quality::list(
+            &open(&project)?,
+            dataset.as_deref(),
+            kind.as_deref(),
+            split.as_deref(),
+            limit,
+            json,
+        ),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Demo(args) => crate::demo::run(&args),
     }

@@ -152,7 +152,9 @@ fn shape_outliers(
     for members in by_class.values().filter(|v| v.len() >= 8) {
         let log_area: Vec<f64> = members.iter().map(|m| m.area.ln()).collect();
         let log_ratio: Vec<f64> = members.iter().map(|m| m.aspect_ratio.ln()).collect();
-        let (Some(fa), Some(fr)) = (Fences::of(&log_area, k), Fences::of(&log_ratio, k)) else {
+        // In log space, a spread below 0.25 (about 28%) is no spread.
+        let fences = |v: &[f64]| Fences::of(v, k, 0.25);
+        let (Some(fa), Some(fr)) = (fences(&log_area), fences(&log_ratio)) else {
             continue;
         };
         for (i, m) in members.iter().enumerate() {
