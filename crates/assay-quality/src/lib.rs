@@ -6,4 +6,5 @@
 //! errors follow cleanlab's confident learning exactly.
 
 pub mod annotations;
+pub mod neighbours;
 pub mod stats;
