@@ -8,3 +8,4 @@
 pub mod annotations;
 pub mod neighbours;
 pub mod stats;
+pub mod truth;
