@@ -165,3 +165,24 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+impl Store {
+    /// What was injected into `dataset` on purpose (the demo's truth).
+    pub fn injections(&self, dataset: &str) -> Result<Vec<crate::Injection>> {
+        let dataset_id = self.dataset_id(dataset)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT s.file_name, p.annotation_source_id, p.kind, p.detail
+             FROM injected_problems p LEFT JOIN samples s ON s.id = p.sample_id
+             WHERE p.dataset_id = ?1 ORDER BY p.id",
+        )?;
+        let rows = stmt.query_map([dataset_id], |r| {
+            Ok(crate::Injection {
+                file_name: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                annotation_id: r.get(1)?,
+                kind: r.get(2)?,
+                detail: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
