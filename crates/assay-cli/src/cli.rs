@@ -61,11 +61,16 @@ pub enum Command {
         json: bool,
     },
     /// Compute data-quality metrics and issues for a dataset and store them.
-    #[command(after_help = "Examples:\n  assay quality\n  assay quality --dataset coco --json")]
+    #[command(after_help = "Examples:\n  assay quality\n  assay quality --model yolov8n --json")]
     Quality {
         /// Dataset (default: the only one).
         #[arg(long)]
         dataset: Option<String>,
+        /// Also find label errors from this model's predictions (cleanlab's
+        /// object-detection scores: overlooked objects, swapped classes,
+        /// badly located boxes).
+        #[arg(long)]
+        model: Option<String>,
         /// Print the issue counts as JSON.
         #[arg(long)]
         json: bool,

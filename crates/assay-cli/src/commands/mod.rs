@@ -28,9 +28,16 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Runs { dataset, json } => {
             evaluate::list_runs(&open(&project)?, dataset.as_deref(), json)
         }
-        Command::Quality { dataset, json } => {
-            quality::compute(&mut open(&project)?, dataset.as_deref(), json)
-        }
+        Command::Quality {
+            dataset,
+            model,
+            json,
+        } => quality::compute(
+            &mut open(&project)?,
+            dataset.as_deref(),
+            model.as_deref(),
+            json,
+        ),
         Command::Issues {
             dataset,
             kind,

@@ -1,8 +1,12 @@
 //! `assay quality` and `assay issues`: data-quality results of a project.
 
 use anyhow::Result;
+use assay_core::model::{Annotation, Dataset};
 use assay_quality::annotations::{annotation_issues, annotation_metrics, AnnotationThresholds};
-use assay_store::{IssueRow, QualityRecord, Selection, Store};
+use assay_quality::detection_labels::{
+    dataset_detections, detection_label_issues, DetectionLabelParams,
+};
+use assay_store::{IssueRow, Metrics, QualityRecord, Selection, Store};
 use serde_json::json;
 
 use super::choose_dataset;
@@ -10,14 +14,26 @@ use crate::output::table;
 
 /// Computes the quality metrics and issues of a dataset and stores them,
 /// replacing earlier ones.
-pub fn compute(store: &mut Store, dataset: Option<&str>, as_json: bool) -> Result<()> {
+pub fn compute(
+    store: &mut Store,
+    dataset: Option<&str>,
+    model: Option<&str>,
+    as_json: bool,
+) -> Result<()> {
     let name = choose_dataset(store, dataset)?;
     let data = store.load_dataset(&name, &Selection::default())?;
     let metrics = annotation_metrics(&data);
     let issues = annotation_issues(&metrics, &AnnotationThresholds::default());
-    let record = QualityRecord {
+    let (label_metrics, label_issues) = match model {
+        Some(model) => {
+            let predictions = store.load_predictions(&name, model)?.predictions;
+            detection_label_errors(&data, &predictions, model)?
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut record = QualityRecord {
         dataset: name.clone(),
-        sample_metrics: Vec::new(),
+        sample_metrics: label_metrics,
         annotation_metrics: metrics
             .iter()
             .map(|m| {
@@ -52,6 +68,7 @@ pub fn compute(store: &mut Store, dataset: Option<&str>, as_json: bool) -> Resul
             })
             .collect(),
     };
+    record.issues.extend(label_issues);
     store.replace_quality(&record)?;
     let counts = store.issue_counts(&name)?;
     if as_json {
@@ -130,4 +147,53 @@ pub fn list(
         println!("{t}");
     }
     Ok(())
+}
+
+/// Label errors found from a detector's predictions (cleanlab's object
+/// detection scores): per image its label quality score as a metric; per
+/// box the `swapped_class` and `badly_located` issues; per confident
+/// prediction without a label an `overlooked_object` issue.
+fn detection_label_errors(
+    data: &Dataset,
+    predictions: &[Annotation],
+    model: &str,
+) -> Result<(Vec<(i64, Metrics)>, Vec<IssueRow>)> {
+    let d = dataset_detections(data, predictions)?;
+    let report = detection_label_issues(&d.input, &DetectionLabelParams::default())?;
+    let mut metrics = Vec::new();
+    let mut issues = Vec::new();
+    for (i, image) in report.images.iter().enumerate() {
+        let sample_id = d.sample_ids[i];
+        metrics.push((sample_id, vec![("label_quality".to_string(), image.score)]));
+        let issue = |annotation_id, kind: &str, score: f64, explanation: String| IssueRow {
+            sample_id,
+            annotation_id,
+            kind: kind.to_string(),
+            score,
+            explanation,
+            group: None,
+        };
+        for (b, scores) in image.labels.iter().enumerate() {
+            let id = d.label_ids[i][b];
+            if scores.swap_issue {
+                let msg = format!("{model} sees another class at this box");
+                issues.push(issue(Some(id), "swapped_class", scores.swap, msg));
+            }
+            if scores.badloc_issue {
+                let msg = format!("{model} places this object elsewhere");
+                issues.push(issue(Some(id), "badly_located", scores.badloc, msg));
+            }
+        }
+        for (p, scores) in image.predictions.iter().enumerate() {
+            if let (true, Some(score)) = (scores.overlooked_issue, scores.overlooked) {
+                let b = d.input.images[i].predictions[p].bbox;
+                let msg = format!(
+                    "{model} confidently finds an object with no label at [{:.0}, {:.0}, {:.0}, {:.0}] (prediction {})",
+                    b.x, b.y, b.w, b.h, d.prediction_ids[i][p]
+                );
+                issues.push(issue(None, "overlooked_object", score, msg));
+            }
+        }
+    }
+    Ok((metrics, issues))
 }
