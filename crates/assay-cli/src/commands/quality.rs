@@ -24,16 +24,16 @@ pub fn compute(
     let data = store.load_dataset(&name, &Selection::default())?;
     let metrics = annotation_metrics(&data);
     let issues = annotation_issues(&metrics, &AnnotationThresholds::default());
-    let (label_metrics, label_issues) = match model {
+    let label_errors = match model {
         Some(model) => {
             let predictions = store.load_predictions(&name, model)?.predictions;
             detection_label_errors(&data, &predictions, model)?
         }
-        None => (Vec::new(), Vec::new()),
+        None => LabelErrors::default(),
     };
     let mut record = QualityRecord {
         dataset: name.clone(),
-        sample_metrics: label_metrics,
+        sample_metrics: label_errors.metrics,
         annotation_metrics: metrics
             .iter()
             .map(|m| {
@@ -68,7 +68,7 @@ pub fn compute(
             })
             .collect(),
     };
-    record.issues.extend(label_issues);
+    record.issues.extend(label_errors.issues);
     store.replace_quality(&record)?;
     let counts = store.issue_counts(&name)?;
     if as_json {
@@ -157,7 +157,7 @@ fn detection_label_errors(
     data: &Dataset,
     predictions: &[Annotation],
     model: &str,
-) -> Result<(Vec<(i64, Metrics)>, Vec<IssueRow>)> {
+) -> Result<LabelErrors> {
     let d = dataset_detections(data, predictions)?;
     let report = detection_label_issues(&d.input, &DetectionLabelParams::default())?;
     let mut metrics = Vec::new();
@@ -195,5 +195,12 @@ fn detection_label_errors(
             }
         }
     }
-    Ok((metrics, issues))
+    Ok(LabelErrors { metrics, issues })
+}
+
+/// Per-image label quality scores and the label issues found.
+#[derive(Default)]
+struct LabelErrors {
+    metrics: Vec<(i64, Metrics)>,
+    issues: Vec<IssueRow>,
 }
