@@ -4,3 +4,7 @@
 //! unreadable images, and wrong or missing labels. Issue types named after
 //! CleanVision's follow its definitions and thresholds; classification label
 //! errors follow cleanlab's confident learning exactly.
+
+#![warn(missing_docs)]
+
+pub mod label_issues;
