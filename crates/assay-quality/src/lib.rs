@@ -6,8 +6,11 @@
 //! errors follow cleanlab's confident learning exactly, and object-detection
 //! label issues cleanlab's `object_detection` (ObjectLab).
 
+#![warn(missing_docs)]
+
 pub mod annotations;
 pub mod detection_labels;
+pub mod label_issues;
 pub mod neighbours;
 pub mod stats;
 pub mod truth;
