@@ -96,6 +96,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find likely label errors of a classification set from out-of-sample
+    /// predicted probabilities, as cleanlab's `find_label_issues` does.
+    #[command(
+        after_help = "Examples:\n  assay label-issues --pred-probs pred_probs.npy --labels labels.npy\n  assay label-issues --pred-probs p.npy --labels y.npy --filter-by both --rank-by normalized_margin --json"
+    )]
+    LabelIssues(LabelIssuesArgs),
     /// Evaluate model outputs from files, without a project.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -428,6 +434,32 @@ pub struct EvaluateArgs {
     #[arg(long)]
     pub fix_zero_id: bool,
     /// Print the run as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `assay label-issues` reads and how it filters.
+#[derive(Debug, Args)]
+pub struct LabelIssuesArgs {
+    /// Out-of-sample predicted probabilities, an n x k `.npy` array.
+    #[arg(long, value_name = "FILE")]
+    pub pred_probs: PathBuf,
+    /// Given labels, n class indices in a `.npy` array.
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+    /// cleanlab's `filter_by`: prune_by_noise_rate, prune_by_class, both,
+    /// confident_learning, predicted_neq_given, low_normalized_margin,
+    /// low_self_confidence.
+    #[arg(long, default_value = "prune_by_noise_rate")]
+    pub filter_by: String,
+    /// Rank the flagged examples by self_confidence, normalized_margin or
+    /// confidence_weighted_entropy.
+    #[arg(long, default_value = "self_confidence")]
+    pub rank_by: String,
+    /// Examples printed (all with --json).
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print one JSON object: the flagged indices, ranked, with scores.
     #[arg(long)]
     pub json: bool,
 }

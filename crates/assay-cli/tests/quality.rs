@@ -52,3 +52,29 @@ fn annotation_issues_are_found_stored_and_listed() {
         "{text}"
     );
 }
+
+#[test]
+fn label_issues_on_cifar10_match_cleanlabs_count() {
+    let c = common::data().join("cifar10_test_cleanlab/cleanlab");
+    let probs = c.join("cross_validated_predicted_probabilities_cifar10_test_set_pyx.npy");
+    let labels = c.join("original_test_labels_cifar10_test_set_original_labels.npy");
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "label-issues",
+        "--pred-probs",
+        probs.to_str().unwrap(),
+        "--labels",
+        labels.to_str().unwrap(),
+        "--json",
+    ];
+    let out: Value = serde_json::from_str(&assay(dir.path(), &args)).unwrap();
+    assert_eq!(out["examples"], 10000);
+    let issues = out["issues"].as_array().unwrap();
+    // cleanlab 2.9.0 flags 284 with its default filter (see the parity test).
+    assert_eq!(issues.len(), 284);
+    let scores: Vec<f64> = issues
+        .iter()
+        .map(|i| i["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] <= w[1]), "worst first");
+}

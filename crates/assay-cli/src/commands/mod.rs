@@ -5,6 +5,7 @@ pub mod evaluate;
 mod export;
 pub mod import;
 pub mod info;
+mod label_issues;
 pub mod predictions;
 mod quality;
 
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> Result<()> {
             limit,
             json,
         ),
+        Command::LabelIssues(args) => label_issues::run(&args),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Demo(args) => crate::demo::run(&args),
     }
