@@ -4,7 +4,7 @@
 Each runs as its own subprocess on the same folder of images:
 
 * assay:           ``ASSAY scan DIR --json`` (its stdout is the JSON ``score.py`` reads)
-* cleanvision:     ``run_cleanvision.py DIR --json ...`` (``Imagelab(data_path=DIR).find_issues()``
+* cleanvision:     ``run_cleanvision.py DIR --no-scores --json ...`` (``Imagelab(data_path=DIR).find_issues()``
                    with CleanVision's defaults: every issue type, a pool of all cores)
 * decode-1proc:    ``decode_only.py DIR`` (Pillow opens and decodes every image, one process)
 * decode-2proc:    ``decode_only.py DIR --procs 2`` (the same with a pool of 2)
@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -137,8 +138,11 @@ class PssSampler(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
+        pids = [self.pid]
         while not self.stop.is_set():
-            total = sum(pss_kib(p) for p in tree_pids(self.pid))
+            if self.samples % 5 == 0:  # the tree changes rarely: rescan /proc every 1 s
+                pids = tree_pids(self.pid)
+            total = sum(pss_kib(p) for p in pids)
             self.peak_kib = max(self.peak_kib, total)
             self.samples += 1
             self.stop.wait(SAMPLE_S)
@@ -157,15 +161,37 @@ def last_json_line(text: str) -> dict | None:
     return None
 
 
-def measure(command: list[str], stdout_to: Path | None) -> Run:
-    """Run ``command``: wall time, wait4 peak RSS, sampled tree PSS; stdout kept or parsed."""
+def measure(command: list[str], stdout_to: Path | None, timeout: float | None = None) -> Run:
+    """Run ``command``: wall time, wait4 peak RSS, sampled tree PSS; stdout kept or parsed.
+
+    With ``timeout`` the command's whole process group is killed after that many seconds.
+    """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=out, stderr=err)
+        proc = subprocess.Popen(command, stdout=out, stderr=err, start_new_session=True)
         sampler = PssSampler(proc.pid)
         sampler.start()
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(timeout, kill) if timeout else None
+        if timer:
+            timer.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        if timer:
+            timer.cancel()
+            if timed_out.is_set():  # workers left behind by the killed parent
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         sampler.stop.set()
         sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -176,7 +202,9 @@ def measure(command: list[str], stdout_to: Path | None) -> Run:
     if stdout_to is not None:
         stdout_to.write_bytes(stdout)
     error = None
-    if proc.returncode != 0:
+    if timed_out.is_set():
+        error = f"timed out after {timeout:.0f} s (killed)"
+    elif proc.returncode != 0:
         error = f"exit code {proc.returncode}: {err_tail.strip()[-500:]}"
     text = stdout.decode(errors="replace")
     summary = None
@@ -210,7 +238,7 @@ def commands(args: argparse.Namespace, outputs: Path) -> dict[str, list[str]]:
     data = str(args.data)
     return {
         "assay": [str(args.assay), "scan", data, "--json"],
-        "cleanvision": [*py, str(HERE / "run_cleanvision.py"), data,
+        "cleanvision": [*py, str(HERE / "run_cleanvision.py"), data, "--no-scores",
                         "--json", str(outputs / "cleanvision.json")],
         "decode-1proc": [*py, str(HERE / "decode_only.py"), data],
         "decode-2proc": [*py, str(HERE / "decode_only.py"), data, "--procs", "2"],
@@ -253,6 +281,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="Python with CleanVision and Pillow (default: this one)")
     parser.add_argument("--outputs", type=Path,
                         help="keep assay.json and cleanvision.json here (default: a temporary folder)")
+    parser.add_argument("--timeout", type=float,
+                        help="kill a tool's run after this many seconds (reported as failed)")
     parser.add_argument("--json", type=Path, dest="json_out", help="also save the results here")
     return parser.parse_args(argv)
 
@@ -284,12 +314,17 @@ def main(argv=None) -> int:
         for r in results:
             if not r.available:
                 continue
-            run = measure(r.command, outputs / "assay.json" if r.tool == "assay" else None)
+            run = measure(r.command, outputs / "assay.json" if r.tool == "assay" else None,
+                          args.timeout)
             r.runs.append(run)
             state = "ok" if run.error is None else f"FAILED ({run.error})"
             extra = ""
-            if run.summary and r.tool == "cleanvision" and run.summary.get("excluded"):
-                extra = f", {run.summary['excluded']} unreadable file(s) left out after a crash"
+            if run.summary and r.tool == "cleanvision":
+                if run.summary.get("peak_rss_mib_find_issues") is not None:
+                    extra += (f", RSS when find_issues returned "
+                              f"{run.summary['peak_rss_mib_find_issues']:.0f} MiB")
+                if run.summary.get("excluded"):
+                    extra += f", {run.summary['excluded']} unreadable file(s) left out after a crash"
             print(f"  [{i + 1}/{args.repeat}] {r.tool}: {run.wall_s:.2f} s, CPU {run.cpu_s:.1f} s, "
                   f"RSS {run.peak_rss_mib:.0f} MiB, PSS {fmt(run.peak_pss_mib, '.0f')} MiB, "
                   f"{state}{extra}", flush=True)

@@ -23,6 +23,7 @@ CleanVision flags. ``--no-retry`` reports the crash and exits 1 instead.
       "wall_s": 12.3,                      # the whole run, the crash included
       "find_issues_s": 10.1,               # the successful find_issues call
       "n_jobs": null,                      # null: CleanVision's default
+      "peak_rss_mib_find_issues": 150.2,   # see below
       "files": ["a.jpg", ...],             # every image CleanVision listed
       "excluded": {"error": "...", "files": ["bad.jpg", ...]} or null,
       "issue_types": ["blurry", "dark", ...],
@@ -38,6 +39,11 @@ image's scores and the raw properties behind them (brightness percentiles,
 blurriness, entropy, aspect ratio, size, colour space). Paths are relative to
 DIR. ``--csv OUT`` writes one row per file with the flags, scores and
 properties (default: next to ``--json``, same name with ``.csv``).
+``--no-scores`` leaves ``scores`` empty and writes no CSV (``run.py`` uses
+it: the per-image tables of a 100,000-image run take hundreds of MiB that
+are this script's, not CleanVision's). ``peak_rss_mib_find_issues`` is the
+largest resident set of the process or any of its pool workers when
+``find_issues`` returns, before this script builds its output.
 """
 
 from __future__ import annotations
@@ -90,7 +96,15 @@ def unreadable_files(paths: list[str], dataset) -> list[str]:
     return bad
 
 
-def run(data: Path, n_jobs: int | None, retry: bool) -> dict:
+def peak_rss_mib() -> float:
+    """Largest resident set so far of this process or any worker it reaped, in MiB."""
+    import resource
+
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+
+def run(data: Path, n_jobs: int | None, retry: bool, with_scores: bool = True) -> dict:
     os.environ.setdefault("TQDM_DISABLE", "1")  # no progress bars on stderr
     import cleanvision
     from cleanvision import Imagelab
@@ -118,6 +132,7 @@ def run(data: Path, n_jobs: int | None, retry: bool) -> dict:
         lab.find_issues(n_jobs=n_jobs, verbose=False)
     find_s = time.perf_counter() - t0
     wall = time.perf_counter() - start
+    peak_find = peak_rss_mib()  # before this script builds its own output
 
     issues_df = lab.issues
     issue_types = sorted(c[len("is_"):-len("_issue")] for c in issues_df.columns
@@ -131,16 +146,20 @@ def run(data: Path, n_jobs: int | None, retry: bool) -> dict:
         issues[t] = entries
 
     # Per-image scores plus the raw properties CleanVision keeps in ``info``.
-    columns = issues_df.copy()
-    for value in lab.info.values():
-        if hasattr(value, "columns") and hasattr(value, "index"):
-            extra = [c for c in value.columns if c not in columns.columns]
-            if extra and set(value.index) <= set(columns.index):
-                columns = columns.join(value[extra])
     scores = {}
-    for path, row in columns.iterrows():
-        scores[rel(path, root)] = {c: plain(v) for c, v in row.items()
-                                   if not (c.startswith("is_") and c.endswith("_issue"))}
+    flags = {}
+    if with_scores:
+        columns = issues_df.copy()
+        for value in lab.info.values():
+            if hasattr(value, "columns") and hasattr(value, "index"):
+                extra = [c for c in value.columns if c not in columns.columns]
+                if extra and set(value.index) <= set(columns.index):
+                    columns = columns.join(value[extra])
+        for path, row in columns.iterrows():
+            scores[rel(path, root)] = {c: plain(v) for c, v in row.items()
+                                       if not (c.startswith("is_") and c.endswith("_issue"))}
+        flags = {rel(p, root): {t: bool(r[f"is_{t}_issue"]) for t in issue_types}
+                 for p, r in issues_df.iterrows()}
 
     sets = {}
     for t in ("exact_duplicates", "near_duplicates"):
@@ -152,10 +171,9 @@ def run(data: Path, n_jobs: int | None, retry: bool) -> dict:
     return {
         "tool": "cleanvision", "version": cleanvision.__version__, "data": root,
         "wall_s": wall, "find_issues_s": find_s, "n_jobs": n_jobs,
+        "peak_rss_mib_find_issues": peak_find,
         "files": files, "excluded": excluded, "issue_types": issue_types,
-        "issues": issues, "sets": sets, "scores": scores,
-        "_flags": {rel(p, root): {t: bool(r[f"is_{t}_issue"]) for t in issue_types}
-                   for p, r in issues_df.iterrows()},
+        "issues": issues, "sets": sets, "scores": scores, "_flags": flags,
     }
 
 
@@ -183,6 +201,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="per-file CSV (default: the --json path with .csv)")
     parser.add_argument("--n-jobs", type=int, default=None,
                         help="CleanVision's n_jobs (default: its own default, all cores)")
+    parser.add_argument("--no-scores", action="store_true",
+                        help="leave out the per-image scores (and the CSV): less memory and "
+                             "time after CleanVision is done, for timing runs")
     parser.add_argument("--no-retry", action="store_true",
                         help="do not leave out unreadable files and run again after a crash")
     return parser.parse_args(argv)
@@ -192,12 +213,14 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if not args.data.is_dir():
         sys.exit(f"not a folder: {args.data}")
-    doc = run(args.data, args.n_jobs, retry=not args.no_retry)
+    doc = run(args.data, args.n_jobs, retry=not args.no_retry, with_scores=not args.no_scores)
     counts = ", ".join(f"{t} {len(v)}" for t, v in doc["issues"].items())
     note = f"; {len(doc['excluded']['files'])} unreadable left out" if doc["excluded"] else ""
     print(f"CleanVision {doc['version']}: {len(doc['files'])} files in {doc['wall_s']:.1f} s{note}")
     print(f"flagged: {counts}")
     csv_out = args.csv_out or (args.json_out.with_suffix(".csv") if args.json_out else None)
+    if args.no_scores:
+        csv_out = None
     if csv_out:
         write_csv(doc, csv_out)
     doc.pop("_flags")
@@ -207,7 +230,8 @@ def main(argv=None) -> int:
     # One summary line for run.py (wall time inside the process, what was left out).
     print(json.dumps({"tool": "cleanvision", "files": len(doc["files"]),
                       "excluded": len(doc["excluded"]["files"]) if doc["excluded"] else 0,
-                      "find_issues_s": doc["find_issues_s"], "wall_s": doc["wall_s"]}))
+                      "find_issues_s": doc["find_issues_s"], "wall_s": doc["wall_s"],
+                      "peak_rss_mib_find_issues": doc["peak_rss_mib_find_issues"]}))
     return 0
 
 
