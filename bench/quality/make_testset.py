@@ -145,8 +145,8 @@ class Planner:
         y0 = (s.height - ch) * rng.uniform(lo, hi)
         flip = framing in (1, 3)
         if long_side is None:
-            # 480-800 px, or 800-1280 px for 30% of images (60% of those cut from
-            # large photos, which are the only ones that can give them).
+            # 800-1280 px with probability 0.6 for a large photo (>= 1280 px), else
+            # 0.3 (a smaller photo caps it at its own size); otherwise 480-800 px.
             p_large = 0.6 if min(s.width, s.height) >= 1280 else 0.3
             long_side = rng.uniform(800, 1280) if rng.random() < p_large else rng.uniform(480, 800)
         long_side = min(long_side, max(cw, ch))  # never upscale
