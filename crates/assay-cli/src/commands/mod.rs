@@ -6,6 +6,7 @@ mod export;
 pub mod import;
 pub mod info;
 pub mod predictions;
+mod scan;
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<()> {
             evaluate::list_runs(&open(&project)?, dataset.as_deref(), json)
         }
         Command::Eval(cmd) => eval::run(cmd),
+        Command::Scan(args) => scan::run(&args),
         Command::Demo(args) => crate::demo::run(&args),
     }
 }

@@ -156,6 +156,17 @@ fn unreadable_files_are_recorded() {
 }
 
 #[test]
+fn jpeg_cut_short_is_named_truncated() {
+    // PIL refuses these too ("image file is truncated").
+    let data: Vec<u8> = (0..256u32 * 256 * 3)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let jpeg = encode_jpeg(256, 256, &data, 90);
+    let err = measure_bytes(&jpeg[..jpeg.len() * 7 / 10]).unwrap_err();
+    assert!(err.reason.contains("truncated"), "{}", err.reason);
+}
+
+#[test]
 fn missing_file_is_unreadable() {
     let err = measure_file(Path::new("/definitely/not/here.jpg")).unwrap_err();
     assert!(err.reason.starts_with("cannot read"));
@@ -168,4 +179,18 @@ fn text_named_jpg_is_unreadable() {
     std::fs::write(&path, "these are notes, not pixels").unwrap();
     let err = measure_file(&path).unwrap_err();
     assert_eq!(err.reason, "not an image in a supported format");
+}
+
+#[test]
+fn jpeg_warnings_do_not_make_it_unreadable() {
+    // Stray bytes before the end marker: libjpeg warns ("extraneous bytes
+    // before marker"), PIL decodes the image anyway, and so must we.
+    let data = rgb_fill(48, 32, [60, 90, 120]);
+    let clean = encode_jpeg(48, 32, &data, 90);
+    assert!(clean.ends_with(&[0xFF, 0xD9]));
+    let mut warned = clean[..clean.len() - 2].to_vec();
+    warned.extend_from_slice(&[0x12, 0x34, 0x56, 0xFF, 0xD9]);
+    let a = measure(&clean);
+    let b = measure(&warned);
+    assert_eq!(a.pixel_hash, b.pixel_hash);
 }
