@@ -42,10 +42,11 @@ fn texture(w: u32, h: u32, seed: u64) -> Vec<u8> {
             let gy = f64::from(y) / f64::from(h - 1) * 4.0;
             let (x0, y0) = ((gx as usize).min(4), (gy as usize).min(3));
             let (tx, ty) = (gx - x0 as f64, gy - y0 as f64);
-            for c in 0..3 {
-                let at = |xx: usize, yy: usize| grid[yy * 6 + xx][c];
-                let top = at(x0, y0) * (1.0 - tx) + at(x0 + 1, y0) * tx;
-                let bottom = at(x0, y0 + 1) * (1.0 - tx) + at(x0 + 1, y0 + 1) * tx;
+            let (a, b) = (grid[y0 * 6 + x0], grid[y0 * 6 + x0 + 1]);
+            let (c, d) = (grid[(y0 + 1) * 6 + x0], grid[(y0 + 1) * 6 + x0 + 1]);
+            for (((a, b), c), d) in a.iter().zip(&b).zip(&c).zip(&d) {
+                let top = a * (1.0 - tx) + b * tx;
+                let bottom = c * (1.0 - tx) + d * tx;
                 out.push((top * (1.0 - ty) + bottom * ty) as u8);
             }
         }

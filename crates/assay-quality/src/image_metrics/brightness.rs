@@ -76,7 +76,7 @@ fn grey_percentiles(data: &[u8], ch: usize) -> [f64; 7] {
 }
 
 const KEY_SHIFT: u32 = 10;
-const BUCKETS: usize = ((241 + 691 + 68) * 255 * 255 >> KEY_SHIFT) + 1;
+const BUCKETS: usize = (((241 + 691 + 68) * 255 * 255) >> KEY_SHIFT) + 1;
 const NO_SLOT: u16 = u16::MAX;
 
 #[inline]

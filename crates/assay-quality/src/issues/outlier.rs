@@ -100,7 +100,7 @@ impl Fences {
 fn fences(metric: OutlierMetric, values: &[f64], k: f64) -> Option<Fences> {
     let (q1, q3) = (percentile(values, 25.0), percentile(values, 75.0));
     let iqr = q3 - q1;
-    (iqr > 0.0).then(|| Fences {
+    (iqr > 0.0).then_some(Fences {
         metric,
         low: q1 - k * iqr,
         high: q3 + k * iqr,
