@@ -190,28 +190,33 @@ fn horizontal_pass(
     out
 }
 
-/// One output pixel of the horizontal pass: each channel's weighted sum.
+/// One output pixel of the horizontal pass: each channel's weighted sum
+/// (specialised per channel count so the loops unroll).
 #[inline]
 fn convolve_pixel(src: &[u8], k: &[i32], dst: &mut [u8]) {
     match dst.len() {
-        1 => {
-            let ss = src
-                .iter()
-                .zip(k)
-                .fold(HALF, |acc, (&p, &w)| acc + i32::from(p) * w);
-            dst[0] = clip8(ss);
+        1 => dst[0] = clip8(dot::<1>(src, k)[0]),
+        2 => store(dst, dot::<2>(src, k)),
+        3 => store(dst, dot::<3>(src, k)),
+        _ => store(dst, dot::<4>(src, k)),
+    }
+}
+
+#[inline]
+fn dot<const C: usize>(src: &[u8], k: &[i32]) -> [i32; C] {
+    let mut ss = [HALF; C];
+    for (px, &w) in src.chunks_exact(C).zip(k) {
+        for c in 0..C {
+            ss[c] += i32::from(px[c]) * w;
         }
-        channels => {
-            let mut ss = [HALF; 4];
-            for (px, &w) in src.chunks_exact(channels).zip(k) {
-                for (acc, &p) in ss.iter_mut().zip(px) {
-                    *acc += i32::from(p) * w;
-                }
-            }
-            for (d, &s) in dst.iter_mut().zip(&ss) {
-                *d = clip8(s);
-            }
-        }
+    }
+    ss
+}
+
+#[inline]
+fn store<const C: usize>(dst: &mut [u8], ss: [i32; C]) {
+    for (d, s) in dst.iter_mut().zip(ss) {
+        *d = clip8(s);
     }
 }
 
