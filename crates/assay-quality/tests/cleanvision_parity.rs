@@ -349,6 +349,22 @@ fn agrees_with_cleanvision_on_real_images() {
         files.len(),
         oracle["seconds"].as_f64().unwrap_or(f64::NAN)
     );
+    for result in &report.results {
+        let groups: Vec<Vec<&str>> = result
+            .groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|&i| names[i].rsplit('/').next().unwrap_or(""))
+                    .collect()
+            })
+            .collect();
+        eprintln!(
+            "  flagged {:<18} {:>3} {groups:?}",
+            result.issue_type.name(),
+            result.flagged.len()
+        );
+    }
     for (what, (agree, total, max_diff)) in &tally.agree {
         eprintln!("  {what:<32} {agree:>4}/{total:<4} max |diff| {max_diff:.3e}");
     }
