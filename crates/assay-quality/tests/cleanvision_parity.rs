@@ -1,7 +1,8 @@
 //! Parity with CleanVision 0.3.7 (and `imagehash` 4.3) on real images.
 //!
-//! A temporary folder gets the 128 coco128 and 111 DreamBooth photos of
-//! `../shared/data`, plus derived files that exercise duplicates and modes:
+//! A temporary folder gets the 128 coco128 and 111 DreamBooth photos and
+//! the 25 generated images (PNG, WebP, JPEG) of `../shared/data`, plus
+//! derived files that exercise duplicates and modes:
 //! a byte copy, a PNG of a JPEG's decoded pixels (an exact duplicate by
 //! pixels, not by bytes), a re-encoded JPEG, a shrunk copy, a greyscale PNG
 //! and an RGBA PNG. `tests/oracles/cleanvision_oracle.py` runs CleanVision's
@@ -51,10 +52,14 @@ fn python() -> PathBuf {
     python
 }
 
-fn jpgs(dir: &Path) -> Vec<PathBuf> {
+/// JPEG, PNG and WebP files under `dir`, sorted.
+fn images_under(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = walk(dir)
         .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "jpg" || e == "png" || e == "webp")
+        })
         .collect();
     out.sort();
     out
@@ -91,10 +96,11 @@ fn build_folder(root: &Path) -> Vec<PathBuf> {
             "dreambooth",
             data.join("dreambooth_real_photos_subset/dataset"),
         ),
+        ("generated", data.join("ai_generated")),
     ] {
         let dst = root.join(name);
         std::fs::create_dir_all(&dst).unwrap();
-        for (i, path) in jpgs(&src).iter().enumerate() {
+        for (i, path) in images_under(&src).iter().enumerate() {
             let to = dst.join(format!(
                 "{i:03}_{}",
                 path.file_name().unwrap().to_string_lossy()
