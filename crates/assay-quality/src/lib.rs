@@ -29,6 +29,8 @@
 //! - `near_duplicates` accepts a Hamming radius (CleanVision: equal hashes,
 //!   the default here too), and `unreadable` and `outlier` are extra types.
 
+#![warn(missing_docs)]
+
 pub mod decode;
 pub mod image_metrics;
 pub mod issues;
