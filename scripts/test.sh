@@ -5,9 +5,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# libjpeg-turbo (the turbojpeg crate) is built from its bundled source,
+# which needs cmake and nasm.
+missing=()
+for tool in cmake nasm; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  as_root=()
+  if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+  echo "installing ${missing[*]} (needed to build libjpeg-turbo)" >&2
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" apt-get install -y -qq "${missing[@]}"
+fi
+
 venv=.venv
 if ! command -v python3 >/dev/null 2>&1; then
-  echo "error: python3 is needed to install the test oracles (pycocotools); the parity tests cannot run without it" >&2
+  echo "error: python3 is needed to install the test oracles (pycocotools, CleanVision); the parity tests cannot run without it" >&2
   exit 1
 fi
 if [ ! -x "$venv/bin/python" ]; then

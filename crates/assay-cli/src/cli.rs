@@ -105,6 +105,14 @@ pub enum Command {
     /// Evaluate model outputs from files, without a project.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Scan a folder of images for data issues, without a project: dark,
+    /// light, blurry, low-information, odd-sized and greyscale images (as
+    /// CleanVision defines them), exact and near duplicates, unreadable
+    /// files and outliers.
+    #[command(
+        after_help = "Examples:\n  assay scan ./images\n  assay scan ./images --near-radius 4 --out metrics.parquet\n  assay scan ./images --issue dark --issue blurry --json | jq '.counts'"
+    )]
+    Scan(ScanArgs),
     /// Build a synthetic project with injected data problems and a simulated
     /// detector, then show what it holds.
     #[command(
@@ -261,6 +269,77 @@ pub enum EvalCommand {
         after_help = "Examples:\n  assay eval semseg --pred out/ --gt ade20k/annotations/validation --num-classes 150 --reduce-zero-label\n  assay eval semseg --pred pred/ --gt gt/ --num-classes 19 --json | jq '.mIoU'"
     )]
     Semseg(SemsegEvalArgs),
+}
+
+/// What `assay scan` scans.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Folder of images, searched recursively (jpg, jpeg, png, bmp, gif,
+    /// tif, tiff, webp; hidden files skipped).
+    pub dir: PathBuf,
+    /// Print one JSON object: counts per issue type and the flagged files
+    /// with their scores.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the per-image metrics and issue scores (.csv or .parquet).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Largest pHash Hamming distance inside a near-duplicate group
+    /// (0: equal hashes, as CleanVision).
+    #[arg(long, default_value_t = 0, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=32))]
+    pub near_radius: u32,
+    /// Only this issue type (repeatable; default: all).
+    #[arg(long = "issue", value_enum, value_name = "TYPE")]
+    pub issues: Vec<IssueTypeArg>,
+    /// What `grayscale` flags: single-channel images (CleanVision's rule)
+    /// or any image whose channels are all equal.
+    #[arg(long, value_enum, default_value = "mode")]
+    pub grayscale: GrayscaleArg,
+    /// How many of the worst images to list per issue type.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub examples: usize,
+}
+
+/// `--issue` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IssueTypeArg {
+    /// The file cannot be decoded.
+    Unreadable,
+    /// Identical pixels.
+    #[value(name = "exact_duplicates")]
+    ExactDuplicates,
+    /// Equal or close pHash.
+    #[value(name = "near_duplicates")]
+    NearDuplicates,
+    /// Mostly dark.
+    Dark,
+    /// Washed out.
+    Light,
+    /// Few edges.
+    Blurry,
+    /// Low histogram entropy.
+    #[value(name = "low_information")]
+    LowInformation,
+    /// Single-channel (or equal-channel) images.
+    Grayscale,
+    /// Very unequal width and height.
+    #[value(name = "odd_aspect_ratio")]
+    OddAspectRatio,
+    /// Size far from the dataset's.
+    #[value(name = "odd_size")]
+    OddSize,
+    /// A metric far outside the dataset's.
+    Outlier,
+}
+
+/// `--grayscale` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GrayscaleArg {
+    /// Decoded with one channel (PIL mode L), as CleanVision.
+    Mode,
+    /// Red, green and blue equal in every pixel.
+    Pixels,
 }
 
 /// What `assay eval classification` compares.

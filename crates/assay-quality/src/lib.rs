@@ -5,12 +5,46 @@
 //! CleanVision's follow its definitions and thresholds; classification label
 //! errors follow cleanlab's confident learning exactly, and object-detection
 //! label issues cleanlab's `object_detection` (ObjectLab).
+//!
+//! - [`decode`]: one decode per image (libjpeg-turbo for JPEG, the `image`
+//!   crate for the rest).
+//! - [`image_metrics`]: everything measured on one image, in one pass.
+//! - [`issues`]: issue types with scores and thresholds over all images.
+//! - [`scan`]: a folder scanned on all cores with bounded memory.
+//! - [`annotations`]: per-box metrics and annotation issues.
+//! - [`label_issues`], [`detection_labels`]: cleanlab's label-error methods.
+//!
+//! Where this differs from running CleanVision 0.3.7:
+//! - Unreadable files (empty, truncated, corrupt, not images) are recorded
+//!   as the `unreadable` issue; CleanVision's run fails on them.
+//! - Files are found by extension (jpg, jpeg, png, bmp, gif, tif, tiff,
+//!   webp, any case; hidden files skipped); CleanVision also takes jp2 and
+//!   not bmp or tif.
+//! - Everything is measured on 8-bit L, LA, RGB or RGBA pixels. PIL keeps
+//!   palette (P), 16-bit and CMYK images in their own modes, where
+//!   CleanVision measures palette indices or fails (LA); here palettes are
+//!   expanded, 16-bit values reduced to 8 bits and CMYK converted to RGB.
+//! - Exact duplicates compare BLAKE3 of the pixels with the image's size
+//!   and channel count (CleanVision: MD5 of the pixel bytes alone).
+//! - pHash's DCT is summed directly in double precision instead of by
+//!   FFTPACK; a bit can differ only when a coefficient ties the median to
+//!   about 1e-12 (flat images).
+//! - `near_duplicates` accepts a Hamming radius (CleanVision: equal hashes,
+//!   the default here too), and `unreadable` and `outlier` are extra types.
 
 #![warn(missing_docs)]
 
 pub mod annotations;
+pub mod decode;
 pub mod detection_labels;
+pub mod image_metrics;
+pub mod issues;
 pub mod label_issues;
 pub mod neighbours;
+pub mod scan;
 pub mod stats;
 pub mod truth;
+
+pub use image_metrics::{measure_bytes, measure_file, ImageHash, ImageMetrics, Unreadable};
+pub use issues::{find_issues, IssueConfig, IssueReport, IssueResult, IssueType};
+pub use scan::{scan_folder, ScanError, ScanReport, ScanRow};

@@ -8,6 +8,7 @@ pub mod info;
 mod label_issues;
 pub mod predictions;
 mod quality;
+mod scan;
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Command::LabelIssues(args) => label_issues::run(&args),
         Command::Eval(cmd) => eval::run(cmd),
+        Command::Scan(args) => scan::run(&args),
         Command::Demo(args) => crate::demo::run(&args),
     }
 }

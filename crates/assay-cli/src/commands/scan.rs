@@ -1,0 +1,277 @@
+//! `assay scan`: image issues of a folder, without a project. Measures every
+//! image on all cores (`assay_quality::scan`), prints issue counts with the
+//! worst files, and can write the per-image metrics as a table.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use assay_io::table::{write_table, Column, Table};
+use assay_quality::issues::{GrayscaleRule, IssueType};
+use assay_quality::{scan_folder, ImageMetrics, IssueConfig, IssueResult, ScanReport};
+use serde_json::{json, Value};
+
+use crate::cli::{GrayscaleArg, IssueTypeArg, ScanArgs};
+use crate::output::{progress, table};
+
+/// Runs `assay scan`.
+pub fn run(args: &ScanArgs) -> Result<()> {
+    let config = config(args);
+    let bar = progress(0, "images");
+    let started = Instant::now();
+    let report = scan_folder(&args.dir, &config, &|n| bar.set_length(n as u64), &|| {
+        bar.inc(1)
+    })
+    .with_context(|| format!("cannot scan {}", args.dir.display()))?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(out) = &args.out {
+        write_metrics(&report, out)?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&json_report(&report))?);
+    } else {
+        print_report(&report, args.examples, seconds);
+        if let Some(out) = &args.out {
+            println!("Per-image metrics written to {}", out.display());
+        }
+    }
+    Ok(())
+}
+
+fn config(args: &ScanArgs) -> IssueConfig {
+    let mut config = IssueConfig {
+        near_radius: args.near_radius,
+        grayscale_rule: match args.grayscale {
+            GrayscaleArg::Mode => GrayscaleRule::Mode,
+            GrayscaleArg::Pixels => GrayscaleRule::Pixels,
+        },
+        ..IssueConfig::default()
+    };
+    if !args.issues.is_empty() {
+        config.issue_types = args.issues.iter().map(|&t| issue_type(t)).collect();
+    }
+    config
+}
+
+fn issue_type(arg: IssueTypeArg) -> IssueType {
+    match arg {
+        IssueTypeArg::Unreadable => IssueType::Unreadable,
+        IssueTypeArg::ExactDuplicates => IssueType::ExactDuplicates,
+        IssueTypeArg::NearDuplicates => IssueType::NearDuplicates,
+        IssueTypeArg::Dark => IssueType::Dark,
+        IssueTypeArg::Light => IssueType::Light,
+        IssueTypeArg::Blurry => IssueType::Blurry,
+        IssueTypeArg::LowInformation => IssueType::LowInformation,
+        IssueTypeArg::Grayscale => IssueType::Grayscale,
+        IssueTypeArg::OddAspectRatio => IssueType::OddAspectRatio,
+        IssueTypeArg::OddSize => IssueType::OddSize,
+        IssueTypeArg::Outlier => IssueType::Outlier,
+    }
+}
+
+fn is_grouped(t: IssueType) -> bool {
+    matches!(t, IssueType::ExactDuplicates | IssueType::NearDuplicates)
+}
+
+fn print_report(report: &ScanReport, examples: usize, seconds: f64) {
+    let n = report.rows.len();
+    let rate = if seconds > 0.0 {
+        n as f64 / seconds
+    } else {
+        0.0
+    };
+    println!(
+        "Scanned {n} images in {} ({seconds:.1} s, {rate:.0} images/s)",
+        report.root.display()
+    );
+    let mut t = table(&["issue", "images", "worst (score)"]);
+    for result in &report.issues.results {
+        let worst = if is_grouped(result.issue_type) {
+            group_examples(report, result, examples)
+        } else {
+            flag_examples(report, result, examples)
+        };
+        t.add_row(vec![
+            result.issue_type.name().to_string(),
+            result.flagged.len().to_string(),
+            worst,
+        ]);
+    }
+    println!("{t}");
+    for result in report
+        .issues
+        .results
+        .iter()
+        .filter(|r| !r.flagged.is_empty())
+    {
+        let t = result.issue_type;
+        println!("  {:<17} {}", t.name(), t.explanation());
+    }
+}
+
+fn flag_examples(report: &ScanReport, result: &IssueResult, examples: usize) -> String {
+    let mut lines: Vec<String> = result
+        .flagged
+        .iter()
+        .take(examples)
+        .map(|f| {
+            let path = &report.rows[f.image].path;
+            match &f.detail {
+                Some(detail) => format!("{path} ({:.3}; {detail})", f.score),
+                None => format!("{path} ({:.3})", f.score),
+            }
+        })
+        .collect();
+    if result.flagged.len() > examples {
+        lines.push(format!("... {} more", result.flagged.len() - examples));
+    }
+    lines.join("\n")
+}
+
+fn group_examples(report: &ScanReport, result: &IssueResult, examples: usize) -> String {
+    let mut groups: Vec<&Vec<usize>> = result.groups.iter().collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    let mut lines: Vec<String> = groups
+        .iter()
+        .take(examples)
+        .map(|g| {
+            let names: Vec<&str> = g
+                .iter()
+                .take(3)
+                .map(|&i| report.rows[i].path.as_str())
+                .collect();
+            let more = g.len().saturating_sub(3);
+            let tail = if more > 0 {
+                format!(" +{more}")
+            } else {
+                String::new()
+            };
+            format!("{}{tail}", names.join(" = "))
+        })
+        .collect();
+    if groups.len() > examples {
+        lines.push(format!("... {} more groups", groups.len() - examples));
+    }
+    lines.join("\n")
+}
+
+fn json_report(report: &ScanReport) -> Value {
+    let path = |i: usize| report.rows[i].path.clone();
+    let counts: serde_json::Map<String, Value> = report
+        .issues
+        .results
+        .iter()
+        .map(|r| (r.issue_type.name().to_string(), json!(r.flagged.len())))
+        .collect();
+    let issues: Vec<Value> = report
+        .issues
+        .results
+        .iter()
+        .map(|r| {
+            let flagged: Vec<Value> = r
+                .flagged
+                .iter()
+                .map(|f| json!({"path": path(f.image), "score": f.score, "detail": f.detail}))
+                .collect();
+            let groups: Vec<Vec<String>> = r
+                .groups
+                .iter()
+                .map(|g| g.iter().map(|&i| path(i)).collect())
+                .collect();
+            json!({
+                "issue_type": r.issue_type.name(),
+                "explanation": r.issue_type.explanation(),
+                "threshold": r.threshold,
+                "count": r.flagged.len(),
+                "flagged": flagged,
+                "groups": groups,
+            })
+        })
+        .collect();
+    json!({
+        "root": report.root.display().to_string(),
+        "images": report.rows.len(),
+        "counts": counts,
+        "issues": issues,
+    })
+}
+
+/// Writes one row per image: metrics (empty for unreadable files), then a
+/// score and a 0/1 flag per issue type (CleanVision's column names).
+fn write_metrics(report: &ScanReport, out: &Path) -> Result<()> {
+    let mut t = Table::default();
+    let rows = &report.rows;
+    t.push(
+        "path",
+        Column::Text(rows.iter().map(|r| Some(r.path.clone())).collect()),
+    );
+    t.push(
+        "error",
+        Column::Text(
+            rows.iter()
+                .map(|r| r.result.as_ref().err().map(|e| e.reason.clone()))
+                .collect(),
+        ),
+    );
+    let metrics: Vec<Option<&ImageMetrics>> = rows.iter().map(|r| r.result.as_ref().ok()).collect();
+    for (name, column) in metric_columns(&metrics) {
+        t.push(&name, column);
+    }
+    for r in &report.issues.results {
+        let name = r.issue_type.name();
+        t.push(&format!("{name}_score"), Column::Float(r.scores.clone()));
+        let flags = (0..rows.len()).map(|i| r.scores[i].map(|_| i64::from(r.is_flagged(i))));
+        t.push(&format!("is_{name}_issue"), Column::Int(flags.collect()));
+    }
+    write_table(&t, out).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(())
+}
+
+type Getter<T> = fn(&ImageMetrics) -> T;
+
+fn metric_columns(m: &[Option<&ImageMetrics>]) -> Vec<(String, Column)> {
+    let text = |f: Getter<String>| Column::Text(m.iter().map(|x| x.map(f)).collect());
+    let int = |f: Getter<i64>| Column::Int(m.iter().map(|x| x.map(f)).collect());
+    let float = |f: Getter<f64>| Column::Float(m.iter().map(|x| x.map(f)).collect());
+    let mut cols = vec![
+        ("format".to_string(), text(|x| x.format.name().to_string())),
+        ("mode".into(), text(|x| x.mode.name().to_string())),
+        ("width".into(), int(|x| i64::from(x.width))),
+        ("height".into(), int(|x| i64::from(x.height))),
+        ("aspect_ratio".into(), float(|x| x.aspect_ratio)),
+        ("area".into(), int(|x| x.area as i64)),
+        ("size".into(), float(|x| x.size)),
+        ("file_size".into(), int(|x| x.file_size as i64)),
+        ("brightness".into(), float(|x| x.brightness)),
+    ];
+    let percentiles = assay_quality::image_metrics::brightness::PERCENTILES;
+    for (i, p) in percentiles.iter().enumerate() {
+        let values = m
+            .iter()
+            .map(|x| x.map(|x| x.brightness_percentiles[i]))
+            .collect();
+        cols.push((format!("brightness_perc_{p}"), Column::Float(values)));
+    }
+    cols.extend([
+        ("contrast".to_string(), float(|x| x.contrast)),
+        ("blurriness".into(), float(|x| x.blurriness)),
+        (
+            "blurriness_grayscale_std".into(),
+            float(|x| x.blurriness_grayscale_std),
+        ),
+        ("entropy".into(), float(|x| x.entropy)),
+        ("colourfulness".into(), float(|x| x.colourfulness)),
+        ("saturation".into(), float(|x| x.saturation)),
+        ("is_grayscale".into(), int(|x| i64::from(x.is_grayscale))),
+        ("red_fraction".into(), float(|x| x.red_fraction)),
+        ("green_fraction".into(), float(|x| x.green_fraction)),
+        ("blue_fraction".into(), float(|x| x.blue_fraction)),
+        ("noise".into(), float(|x| x.noise)),
+        ("file_hash".into(), text(|x| x.file_hash.clone())),
+        ("pixel_hash".into(), text(|x| x.pixel_hash.clone())),
+        ("phash".into(), text(|x| x.phash.to_string())),
+        ("dhash".into(), text(|x| x.dhash.to_string())),
+    ]);
+    cols
+}

@@ -1,0 +1,313 @@
+//! Decoding image files into 8-bit pixels, once per image.
+//!
+//! JPEG goes through libjpeg-turbo (`turbojpeg`, built from its bundled
+//! source), which decodes bit for bit as PIL does (PIL links libjpeg-turbo
+//! with the same default settings: accurate integer IDCT, fancy upsampling).
+//! Other formats go through the `image` crate. The format is found from the
+//! file's first bytes, not its extension, so a `.txt` renamed `.jpg` is
+//! reported as not an image.
+
+use std::cell::RefCell;
+use std::io::Cursor;
+
+use serde::Serialize;
+
+/// Largest number of pixels decoded (about 20,000 x 20,000); larger headers
+/// are reported as unreadable instead of exhausting memory.
+pub const MAX_PIXELS: u64 = 400_000_000;
+
+/// File formats recognised from their leading bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    /// JPEG (JFIF, Exif).
+    Jpeg,
+    /// PNG.
+    Png,
+    /// GIF (first frame).
+    Gif,
+    /// Windows bitmap.
+    Bmp,
+    /// WebP.
+    Webp,
+    /// TIFF.
+    Tiff,
+}
+
+impl FileFormat {
+    /// Lowercase name, as written in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileFormat::Jpeg => "jpeg",
+            FileFormat::Png => "png",
+            FileFormat::Gif => "gif",
+            FileFormat::Bmp => "bmp",
+            FileFormat::Webp => "webp",
+            FileFormat::Tiff => "tiff",
+        }
+    }
+
+    /// The format of a file from its first bytes, or `None` when it is not
+    /// one of the supported image formats.
+    pub fn sniff(bytes: &[u8]) -> Option<FileFormat> {
+        let starts = |magic: &[u8]| bytes.starts_with(magic);
+        if starts(&[0xFF, 0xD8, 0xFF]) {
+            Some(FileFormat::Jpeg)
+        } else if starts(b"\x89PNG\r\n\x1a\n") {
+            Some(FileFormat::Png)
+        } else if starts(b"GIF87a") || starts(b"GIF89a") {
+            Some(FileFormat::Gif)
+        } else if starts(b"BM") {
+            Some(FileFormat::Bmp)
+        } else if bytes.len() >= 12 && starts(b"RIFF") && &bytes[8..12] == b"WEBP" {
+            Some(FileFormat::Webp)
+        } else if starts(b"II*\0") || starts(b"MM\0*") {
+            Some(FileFormat::Tiff)
+        } else {
+            None
+        }
+    }
+
+    fn image_crate_format(self) -> image::ImageFormat {
+        match self {
+            FileFormat::Jpeg => image::ImageFormat::Jpeg,
+            FileFormat::Png => image::ImageFormat::Png,
+            FileFormat::Gif => image::ImageFormat::Gif,
+            FileFormat::Bmp => image::ImageFormat::Bmp,
+            FileFormat::Webp => image::ImageFormat::WebP,
+            FileFormat::Tiff => image::ImageFormat::Tiff,
+        }
+    }
+}
+
+/// Channel layout of decoded pixels, named as PIL names its modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ColorMode {
+    /// One greyscale channel.
+    #[serde(rename = "L")]
+    L,
+    /// Greyscale and alpha.
+    #[serde(rename = "LA")]
+    La,
+    /// Red, green, blue.
+    #[serde(rename = "RGB")]
+    Rgb,
+    /// Red, green, blue, alpha.
+    #[serde(rename = "RGBA")]
+    Rgba,
+}
+
+impl ColorMode {
+    /// Interleaved channels per pixel.
+    pub fn channels(self) -> usize {
+        match self {
+            ColorMode::L => 1,
+            ColorMode::La => 2,
+            ColorMode::Rgb => 3,
+            ColorMode::Rgba => 4,
+        }
+    }
+
+    /// PIL's name of the mode.
+    pub fn name(self) -> &'static str {
+        match self {
+            ColorMode::L => "L",
+            ColorMode::La => "LA",
+            ColorMode::Rgb => "RGB",
+            ColorMode::Rgba => "RGBA",
+        }
+    }
+}
+
+/// A decoded image: tightly packed rows of interleaved 8-bit channels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pixels {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// Channel layout.
+    pub mode: ColorMode,
+    /// `width * height * mode.channels()` bytes.
+    pub data: Vec<u8>,
+}
+
+impl Pixels {
+    /// Number of pixels.
+    pub fn len(&self) -> usize {
+        self.width * self.height
+    }
+
+    /// Whether the image has no pixels.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Why a file could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DecodeError(pub String);
+
+/// Decodes a whole file held in memory; returns its format and pixels.
+pub fn decode(bytes: &[u8]) -> Result<(FileFormat, Pixels), DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError("the file is empty".into()));
+    }
+    let format = FileFormat::sniff(bytes)
+        .ok_or_else(|| DecodeError("not an image in a supported format".into()))?;
+    let pixels = match format {
+        FileFormat::Jpeg => decode_jpeg(bytes)?,
+        other => decode_with_image_crate(bytes, other)?,
+    };
+    if pixels.is_empty() {
+        return Err(DecodeError("the image has no pixels".into()));
+    }
+    Ok((format, pixels))
+}
+
+thread_local! {
+    static DECOMPRESSOR: RefCell<Option<turbojpeg::Decompressor>> = const { RefCell::new(None) };
+}
+
+fn decode_jpeg(bytes: &[u8]) -> Result<Pixels, DecodeError> {
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let fresh = turbojpeg::Decompressor::new()
+                .map_err(|e| DecodeError(format!("cannot start the JPEG decoder ({e})")))?;
+            *slot = Some(fresh);
+        }
+        match slot.as_mut() {
+            Some(decompressor) => decode_jpeg_with(decompressor, bytes),
+            None => Err(DecodeError("cannot start the JPEG decoder".into())),
+        }
+    })
+}
+
+fn decode_jpeg_with(
+    decompressor: &mut turbojpeg::Decompressor,
+    bytes: &[u8],
+) -> Result<Pixels, DecodeError> {
+    let header = decompressor
+        .read_header(bytes)
+        .map_err(|e| DecodeError(format!("not a readable JPEG ({})", jpeg_reason(&e))))?;
+    let (format, mode) = match header.colorspace {
+        turbojpeg::Colorspace::Gray => (turbojpeg::PixelFormat::GRAY, ColorMode::L),
+        turbojpeg::Colorspace::YCbCr | turbojpeg::Colorspace::RGB => {
+            (turbojpeg::PixelFormat::RGB, ColorMode::Rgb)
+        }
+        // CMYK and YCCK: libjpeg-turbo does not convert them to RGB.
+        _ => return decode_with_image_crate(bytes, FileFormat::Jpeg),
+    };
+    check_size(header.width as u64, header.height as u64)?;
+    let channels = mode.channels();
+    let mut image = turbojpeg::Image {
+        pixels: vec![0u8; header.width * header.height * channels],
+        width: header.width,
+        pitch: header.width * channels,
+        height: header.height,
+        format,
+    };
+    decompressor
+        .decompress(bytes, image.as_deref_mut())
+        .map_err(|e| DecodeError(format!("not a readable JPEG ({})", jpeg_reason(&e))))?;
+    Ok(Pixels {
+        width: header.width,
+        height: header.height,
+        mode,
+        data: image.pixels,
+    })
+}
+
+/// libjpeg-turbo's message without the wrapper's prefix; a file cut short is
+/// named as such (PIL refuses those too: "image file is truncated").
+fn jpeg_reason(err: &turbojpeg::Error) -> String {
+    let text = match err {
+        turbojpeg::Error::TurboJpegError(msg) => msg.clone(),
+        other => other.to_string(),
+    };
+    if text.contains("Premature end of JPEG file") {
+        "the file is truncated".to_string()
+    } else {
+        text
+    }
+}
+
+fn check_size(width: u64, height: u64) -> Result<(), DecodeError> {
+    if width == 0 || height == 0 {
+        return Err(DecodeError(format!("invalid size {width}x{height}")));
+    }
+    if width * height > MAX_PIXELS {
+        return Err(DecodeError(format!(
+            "image too large to decode ({width}x{height} pixels)"
+        )));
+    }
+    Ok(())
+}
+
+fn decode_with_image_crate(bytes: &[u8], format: FileFormat) -> Result<Pixels, DecodeError> {
+    let mut reader =
+        image::ImageReader::with_format(Cursor::new(bytes), format.image_crate_format());
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 4);
+    reader.limits(limits);
+    let decoded = reader
+        .decode()
+        .map_err(|e| DecodeError(format!("not a readable {} ({e})", format.name())))?;
+    check_size(decoded.width() as u64, decoded.height() as u64)?;
+    Ok(into_pixels(decoded))
+}
+
+/// Converts any decoded colour type to 8-bit L, LA, RGB or RGBA.
+fn into_pixels(image: image::DynamicImage) -> Pixels {
+    use image::DynamicImage as D;
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let (mode, data) = match image {
+        D::ImageLuma8(b) => (ColorMode::L, b.into_raw()),
+        D::ImageLumaA8(b) => (ColorMode::La, b.into_raw()),
+        D::ImageRgb8(b) => (ColorMode::Rgb, b.into_raw()),
+        D::ImageRgba8(b) => (ColorMode::Rgba, b.into_raw()),
+        other if !other.color().has_color() && !other.color().has_alpha() => {
+            (ColorMode::L, other.to_luma8().into_raw())
+        }
+        other if !other.color().has_color() => (ColorMode::La, other.to_luma_alpha8().into_raw()),
+        other if other.color().has_alpha() => (ColorMode::Rgba, other.to_rgba8().into_raw()),
+        other => (ColorMode::Rgb, other.to_rgb8().into_raw()),
+    };
+    Pixels {
+        width,
+        height,
+        mode,
+        data,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_formats_from_bytes() {
+        assert_eq!(
+            FileFormat::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some(FileFormat::Jpeg)
+        );
+        assert_eq!(
+            FileFormat::sniff(b"\x89PNG\r\n\x1a\nrest"),
+            Some(FileFormat::Png)
+        );
+        assert_eq!(
+            FileFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "),
+            Some(FileFormat::Webp)
+        );
+        assert_eq!(FileFormat::sniff(b"hello, world"), None);
+        assert_eq!(FileFormat::sniff(b""), None);
+    }
+
+    #[test]
+    fn empty_and_text_files_are_errors() {
+        assert_eq!(decode(b"").unwrap_err().0, "the file is empty");
+        assert!(decode(b"just some text\n").is_err());
+    }
+}

@@ -1,0 +1,153 @@
+//! Per-image metrics, computed in one pass over an image decoded once.
+//!
+//! The values CleanVision records (brightness and its percentiles, aspect
+//! ratio, size, entropy, blurriness, the greyscale histogram spread, pHash)
+//! follow its definitions and PIL's arithmetic exactly; see each module.
+
+pub mod blur;
+pub mod brightness;
+pub mod color;
+pub mod hash;
+pub mod pil;
+pub mod resample;
+pub mod stats;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::decode::{decode, ColorMode, FileFormat, Pixels};
+pub use hash::ImageHash;
+
+/// Everything measured on one image.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImageMetrics {
+    /// File format, from the file's first bytes.
+    pub format: FileFormat,
+    /// Channel layout after decoding (PIL's mode name).
+    pub mode: ColorMode,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `min(w / h, h / w)`, in (0, 1] (CleanVision's `aspect_ratio`).
+    pub aspect_ratio: f64,
+    /// `w * h` pixels.
+    pub area: u64,
+    /// `sqrt(w) * sqrt(h)` (CleanVision's `size`).
+    pub size: f64,
+    /// File size in bytes.
+    pub file_size: u64,
+    /// Perceived brightness of the mean colour, in [0, 1].
+    pub brightness: f64,
+    /// Per-pixel brightness percentiles 1, 5, 10, 15, 90, 95, 99.
+    pub brightness_percentiles: [f64; 7],
+    /// RMS contrast of the greyscale image, in [0, 0.5].
+    pub contrast: f64,
+    /// CleanVision's blurriness: deviation of the edges of the image shrunk
+    /// to at most 64 pixels a side (higher is sharper).
+    pub blurriness: f64,
+    /// Deviation of the counts of that small image's greyscale histogram.
+    pub blurriness_grayscale_std: f64,
+    /// PIL's histogram entropy in bits (CleanVision's `entropy`).
+    pub entropy: f64,
+    /// Hasler–Süsstrunk colourfulness (0 for grey images).
+    pub colourfulness: f64,
+    /// Mean HSV saturation, in [0, 1].
+    pub saturation: f64,
+    /// Every pixel has equal red, green and blue (whatever the file's mode).
+    pub is_grayscale: bool,
+    /// Red's share of the channel sums.
+    pub red_fraction: f64,
+    /// Green's share of the channel sums.
+    pub green_fraction: f64,
+    /// Blue's share of the channel sums.
+    pub blue_fraction: f64,
+    /// Estimated standard deviation of additive noise, in grey levels.
+    pub noise: f64,
+    /// BLAKE3 of the file's bytes, hex.
+    pub file_hash: String,
+    /// BLAKE3 of the decoded pixels (with size and channels), hex.
+    pub pixel_hash: String,
+    /// `imagehash.phash`.
+    pub phash: ImageHash,
+    /// `imagehash.dhash`.
+    pub dhash: ImageHash,
+}
+
+/// An image that could not be measured, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("unreadable image: {reason}")]
+pub struct Unreadable {
+    /// What went wrong, for people.
+    pub reason: String,
+}
+
+impl Unreadable {
+    fn new(reason: impl Into<String>) -> Self {
+        Unreadable {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Reads and measures one file. Never panics on bad input: a file that
+/// cannot be read or decoded (empty, truncated, corrupt, not an image) is
+/// an `Unreadable` with the reason.
+pub fn measure_file(path: &Path) -> Result<ImageMetrics, Unreadable> {
+    let bytes = std::fs::read(path).map_err(|e| Unreadable::new(format!("cannot read ({e})")))?;
+    measure_bytes(&bytes)
+}
+
+/// Measures an image file held in memory; see [`measure_file`].
+pub fn measure_bytes(bytes: &[u8]) -> Result<ImageMetrics, Unreadable> {
+    // A decoder bug must not take the whole scan down with it.
+    std::panic::catch_unwind(|| measure_unguarded(bytes))
+        .unwrap_or_else(|_| Err(Unreadable::new("the decoder failed on this file")))
+}
+
+fn measure_unguarded(bytes: &[u8]) -> Result<ImageMetrics, Unreadable> {
+    let (format, pixels) = decode(bytes).map_err(|e| Unreadable::new(e.0))?;
+    Ok(measure_pixels(&pixels, format, bytes))
+}
+
+/// Measures decoded pixels; `file` is the encoded file (for its size and hash).
+pub fn measure_pixels(pixels: &Pixels, format: FileFormat, file: &[u8]) -> ImageMetrics {
+    let (w, h) = (pixels.width, pixels.height);
+    let histograms = pil::channel_histograms(pixels);
+    let luma = pil::to_luma(pixels);
+    let luma_histogram = pil::histogram(&luma);
+    let bright = brightness::brightness(pixels, &histograms);
+    let blur = blur::blur(pixels);
+    let colour = color::colour(pixels);
+    ImageMetrics {
+        format,
+        mode: pixels.mode,
+        width: w as u32,
+        height: h as u32,
+        aspect_ratio: (w as f64 / h as f64).min(h as f64 / w as f64),
+        area: (w * h) as u64,
+        size: (w as f64).sqrt() * (h as f64).sqrt(),
+        file_size: file.len() as u64,
+        brightness: bright.mean,
+        brightness_percentiles: bright.percentiles,
+        contrast: stats::rms_contrast(&luma_histogram),
+        blurriness: blur.blurriness,
+        blurriness_grayscale_std: blur.grayscale_std,
+        entropy: stats::pil_entropy(&histograms),
+        colourfulness: colour.colourfulness,
+        saturation: colour.saturation,
+        is_grayscale: colour.is_grayscale,
+        red_fraction: colour.red_fraction,
+        green_fraction: colour.green_fraction,
+        blue_fraction: colour.blue_fraction,
+        noise: stats::noise_sigma(&luma, w, h),
+        file_hash: blake3::hash(file).to_hex().to_string(),
+        pixel_hash: hash::pixel_hash(pixels),
+        phash: hash::phash(&luma, w, h),
+        dhash: hash::dhash(&luma, w, h),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,142 @@
+//! Scanning a folder of images: list the files, measure each on all cores
+//! (rayon), then find issues over the metric rows.
+//!
+//! Memory stays bounded: each worker holds one decoded image at a time and
+//! drops it once measured; only the metric rows (a few hundred bytes per
+//! image, hashes included) are kept.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::image_metrics::{measure_file, ImageMetrics, Unreadable};
+use crate::issues::{find_issues, IssueConfig, IssueReport, Measured};
+
+/// Why a scan could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The folder could not be listed.
+    #[error(transparent)]
+    Listing(#[from] assay_io::IoError),
+}
+
+/// One image file and what was measured on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScanRow {
+    /// Path relative to the scanned folder, `/`-separated.
+    pub path: String,
+    /// The metrics, or why the file could not be read.
+    pub result: Result<ImageMetrics, Unreadable>,
+}
+
+impl ScanRow {
+    /// The row as issue detection takes it.
+    pub fn measured(&self) -> Measured<'_> {
+        self.result.as_ref().map_err(|e| e.reason.as_str())
+    }
+}
+
+/// A scanned folder: one row per image file, and the issues found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScanReport {
+    /// The folder scanned.
+    pub root: PathBuf,
+    /// One row per image file, sorted by path.
+    pub rows: Vec<ScanRow>,
+    /// Issues over the rows (image indices are row indices).
+    pub issues: IssueReport,
+}
+
+/// The image files under `root` (recursively, hidden entries skipped),
+/// by extension, as paths relative to `root`, sorted.
+pub fn list_images(root: &Path) -> Result<Vec<PathBuf>, ScanError> {
+    let files = assay_io::images::list_files(root)?;
+    Ok(files
+        .into_iter()
+        .filter(|p| assay_io::images::is_image_path(p))
+        .collect())
+}
+
+/// Measures files (relative to `root`) on all cores, calling `on_done`
+/// after each; the rows keep the input order.
+pub fn measure_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync)) -> Vec<ScanRow> {
+    files
+        .par_iter()
+        .map(|rel| {
+            let row = ScanRow {
+                path: assay_io::images::to_file_name(rel),
+                result: measure_file(&root.join(rel)),
+            };
+            on_done();
+            row
+        })
+        .collect()
+}
+
+/// Lists, measures and finds issues. `on_start` receives the number of
+/// files found, `on_done` is called after each file.
+pub fn scan_folder(
+    root: &Path,
+    config: &IssueConfig,
+    on_start: &dyn Fn(usize),
+    on_done: &(dyn Fn() + Sync),
+) -> Result<ScanReport, ScanError> {
+    let files = list_images(root)?;
+    on_start(files.len());
+    let rows = measure_files(root, &files, on_done);
+    let measured: Vec<Measured<'_>> = rows.iter().map(ScanRow::measured).collect();
+    let issues = find_issues(&measured, config);
+    Ok(ScanReport {
+        root: root.to_path_buf(),
+        rows,
+        issues,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image_metrics::tests::encode_png;
+    use crate::issues::IssueType;
+    use image::ExtendedColorType;
+
+    #[test]
+    fn scans_a_folder_with_good_and_bad_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = encode_png(8, 8, ExtendedColorType::L8, &[0; 64]);
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("a.png"), &png).unwrap();
+        std::fs::write(dir.path().join("sub/b.png"), &png).unwrap();
+        std::fs::write(dir.path().join("empty.jpg"), b"").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"not listed").unwrap();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let report = scan_folder(
+            dir.path(),
+            &IssueConfig::default(),
+            &|n| assert_eq!(n, 3),
+            &|| {
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            },
+        )
+        .unwrap();
+        assert_eq!(done.into_inner(), 3);
+        let paths: Vec<&str> = report.rows.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["a.png", "empty.jpg", "sub/b.png"]);
+        let unreadable = report.issues.get(IssueType::Unreadable).unwrap();
+        assert_eq!(unreadable.flagged[0].image, 1);
+        let exact = report.issues.get(IssueType::ExactDuplicates).unwrap();
+        assert_eq!(exact.groups, vec![vec![0, 2]]);
+    }
+
+    #[test]
+    fn missing_folder_is_an_error() {
+        assert!(scan_folder(
+            Path::new("/no/such/folder"),
+            &IssueConfig::default(),
+            &|_| {},
+            &|| {}
+        )
+        .is_err());
+    }
+}

@@ -1,0 +1,383 @@
+//! Parity with CleanVision 0.3.7 (and `imagehash` 4.3) on real images.
+//!
+//! A temporary folder gets the 128 coco128 and 111 DreamBooth photos and
+//! the 25 generated images (PNG, WebP, JPEG) of `../shared/data`, plus
+//! derived files that exercise duplicates and modes:
+//! a byte copy, a PNG of a JPEG's decoded pixels (an exact duplicate by
+//! pixels, not by bytes), a re-encoded JPEG, a shrunk copy, a greyscale PNG
+//! and an RGBA PNG. `tests/oracles/cleanvision_oracle.py` runs CleanVision's
+//! `Imagelab` on the same files. Raw properties must agree to 1e-9 (they
+//! are computed with the same operations, so in practice to the last bits),
+//! pHash and dHash exactly, and every issue flag, score and duplicate set.
+//!
+//! The Python interpreter is `ASSAY_PYTHON` or `<workspace>/.venv/bin/python`
+//! (installed by `scripts/test.sh`); without it the test fails.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assay_quality::decode::{decode, ColorMode};
+use assay_quality::image_metrics::resample::{resize, Filter};
+use assay_quality::issues::{find_issues, IssueConfig, IssueReport, IssueType, Measured};
+use assay_quality::ImageMetrics;
+use image::{ExtendedColorType, ImageEncoder};
+use serde_json::Value;
+
+const SETUP_HINT: &str = "run ./scripts/test.sh, which installs the Python oracles";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn shared_data() -> PathBuf {
+    let dir = workspace_root().join("../shared/data");
+    assert!(
+        dir.is_dir(),
+        "the shared test data is missing: {}",
+        dir.display()
+    );
+    dir
+}
+
+fn python() -> PathBuf {
+    let python = std::env::var_os("ASSAY_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
+    assert!(
+        python.exists(),
+        "Python {} not found ({SETUP_HINT})",
+        python.display()
+    );
+    python
+}
+
+/// JPEG, PNG and WebP files under `dir`, sorted.
+fn images_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walk(dir)
+        .into_iter()
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "jpg" || e == "png" || e == "webp")
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn png(w: usize, h: usize, color: ExtendedColorType, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(data, w as u32, h as u32, color)
+        .expect("encode png");
+    out
+}
+
+/// Copies the real images and writes the derived ones; returns all files.
+fn build_folder(root: &Path) -> Vec<PathBuf> {
+    let data = shared_data();
+    let mut files = Vec::new();
+    for (name, src) in [
+        ("coco", data.join("coco128_lightly/images/train2017")),
+        (
+            "dreambooth",
+            data.join("dreambooth_real_photos_subset/dataset"),
+        ),
+        ("generated", data.join("ai_generated")),
+    ] {
+        let dst = root.join(name);
+        std::fs::create_dir_all(&dst).unwrap();
+        for (i, path) in images_under(&src).iter().enumerate() {
+            let to = dst.join(format!(
+                "{i:03}_{}",
+                path.file_name().unwrap().to_string_lossy()
+            ));
+            std::fs::copy(path, &to).unwrap();
+            files.push(to);
+        }
+    }
+    files.extend(derived_files(root, &files));
+    files
+}
+
+fn derived_files(root: &Path, real: &[PathBuf]) -> Vec<PathBuf> {
+    let dir = root.join("derived");
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let a = std::fs::read(&real[0]).unwrap();
+    let (_, pa) = decode(&a).unwrap();
+    let (_, pb) = decode(&std::fs::read(&real[5]).unwrap()).unwrap();
+    assert_eq!(pa.mode, ColorMode::Rgb);
+    let mut reencoded = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut reencoded, 92)
+        .write_image(
+            &pa.data,
+            pa.width as u32,
+            pa.height as u32,
+            ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    let (sw, sh) = (pb.width * 3 / 4, pb.height * 3 / 4);
+    let shrunk = resize(
+        &pb.data,
+        (pb.width, pb.height),
+        3,
+        (sw, sh),
+        Filter::Bicubic,
+    );
+    let grey: Vec<u8> = pb.data.chunks_exact(3).map(|p| p[1]).collect();
+    let rgba: Vec<u8> = pb
+        .data
+        .chunks_exact(3)
+        .enumerate()
+        .flat_map(|(i, p)| [p[0], p[1], p[2], (i % 251) as u8])
+        .collect();
+    vec![
+        write("byte_copy.jpg", &a),
+        write(
+            "pixel_copy.png",
+            &png(pa.width, pa.height, ExtendedColorType::Rgb8, &pa.data),
+        ),
+        write("reencoded.jpg", &reencoded),
+        write("shrunk.png", &png(sw, sh, ExtendedColorType::Rgb8, &shrunk)),
+        write(
+            "grey.png",
+            &png(pb.width, pb.height, ExtendedColorType::L8, &grey),
+        ),
+        write(
+            "rgba.png",
+            &png(pb.width, pb.height, ExtendedColorType::Rgba8, &rgba),
+        ),
+    ]
+}
+
+fn run_oracle(files: &[PathBuf]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("files.json");
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    std::fs::write(&list, serde_json::to_string(&names).unwrap()).unwrap();
+    let out = Command::new(python())
+        .arg(workspace_root().join("tests/oracles/cleanvision_oracle.py"))
+        .arg(&list)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run Python: {e} ({SETUP_HINT})"));
+    assert!(
+        out.status.success(),
+        "cleanvision_oracle.py failed ({SETUP_HINT}):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("oracle prints JSON")
+}
+
+/// Agreement counts per compared quantity.
+#[derive(Default)]
+struct Tally {
+    agree: BTreeMap<String, (usize, usize, f64)>,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    fn number(&mut self, what: &str, file: &str, ours: f64, theirs: Option<f64>, tol: f64) {
+        let theirs = theirs.unwrap_or(f64::NAN);
+        let diff = (ours - theirs).abs();
+        let ok = diff <= tol * theirs.abs().max(1.0);
+        self.count(what, ok, if diff.is_nan() { f64::INFINITY } else { diff });
+        if !ok {
+            self.failures
+                .push(format!("{what} {file}: ours {ours}, CleanVision {theirs}"));
+        }
+    }
+
+    fn equal<T: PartialEq + std::fmt::Debug>(
+        &mut self,
+        what: &str,
+        file: &str,
+        ours: T,
+        theirs: T,
+    ) {
+        let ok = ours == theirs;
+        self.count(what, ok, 0.0);
+        if !ok {
+            self.failures.push(format!(
+                "{what} {file}: ours {ours:?}, CleanVision {theirs:?}"
+            ));
+        }
+    }
+
+    fn count(&mut self, what: &str, ok: bool, diff: f64) {
+        let entry = self.agree.entry(what.to_string()).or_default();
+        entry.1 += 1;
+        if ok {
+            entry.0 += 1;
+        }
+        entry.2 = entry.2.max(diff);
+    }
+}
+
+fn properties(m: &ImageMetrics) -> Vec<(String, f64)> {
+    let mut out = vec![
+        ("brightness".to_string(), m.brightness),
+        ("aspect_ratio".into(), m.aspect_ratio),
+        ("size".into(), m.size),
+        ("entropy".into(), m.entropy),
+        ("blurriness".into(), m.blurriness),
+        (
+            "blurriness_grayscale_std".into(),
+            m.blurriness_grayscale_std,
+        ),
+    ];
+    let percentiles = assay_quality::image_metrics::brightness::PERCENTILES;
+    for (p, v) in percentiles.iter().zip(m.brightness_percentiles) {
+        out.push((format!("brightness_perc_{p}"), v));
+    }
+    out
+}
+
+fn compare_image(t: &mut Tally, file: &str, m: &ImageMetrics, oracle: &Value) {
+    let props = &oracle["properties"][file];
+    for (name, ours) in properties(m) {
+        t.number(&name, file, ours, props[&name].as_f64(), 1e-9);
+    }
+    let hashes = &oracle["hashes"][file];
+    t.equal(
+        "phash",
+        file,
+        m.phash.to_string(),
+        hashes["phash"].as_str().unwrap().to_string(),
+    );
+    t.equal(
+        "dhash",
+        file,
+        m.dhash.to_string(),
+        hashes["dhash"].as_str().unwrap().to_string(),
+    );
+    t.equal(
+        "mode",
+        file,
+        m.mode.name(),
+        hashes["mode"].as_str().unwrap(),
+    );
+}
+
+fn compare_issues(t: &mut Tally, files: &[String], report: &IssueReport, oracle: &Value) {
+    for result in &report.results {
+        let name = result.issue_type.name();
+        for (i, file) in files.iter().enumerate() {
+            let theirs = &oracle["issues"][file];
+            let score = result.scores[i].unwrap_or(f64::NAN);
+            t.number(
+                &format!("{name}_score"),
+                file,
+                score,
+                theirs[format!("{name}_score")].as_f64(),
+                1e-9,
+            );
+            let flag = theirs[format!("is_{name}_issue")].as_bool().unwrap();
+            t.equal(
+                &format!("is_{name}_issue"),
+                file,
+                result.is_flagged(i),
+                flag,
+            );
+        }
+    }
+    for (t_type, key) in [
+        (IssueType::ExactDuplicates, "exact_duplicates"),
+        (IssueType::NearDuplicates, "near_duplicates"),
+    ] {
+        let ours: BTreeSet<BTreeSet<&str>> = report
+            .get(t_type)
+            .unwrap()
+            .groups
+            .iter()
+            .map(|g| g.iter().map(|&i| files[i].as_str()).collect())
+            .collect();
+        let theirs: BTreeSet<BTreeSet<&str>> = oracle["sets"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                s.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f.as_str().unwrap())
+                    .collect()
+            })
+            .collect();
+        t.equal(&format!("{key} sets"), "(all)", ours, theirs);
+    }
+}
+
+#[test]
+fn agrees_with_cleanvision_on_real_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = build_folder(dir.path());
+    let started = std::time::Instant::now();
+    let rows = assay_quality::scan::measure_files(Path::new("/"), &files, &|| {});
+    let metrics: Vec<ImageMetrics> = rows.into_iter().map(|r| r.result.unwrap()).collect();
+    let ours_seconds = started.elapsed().as_secs_f64();
+    let oracle = run_oracle(&files);
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let cleanvision_types: Vec<IssueType> = IssueType::ALL
+        .into_iter()
+        .filter(|t| !matches!(t, IssueType::Unreadable | IssueType::Outlier))
+        .collect();
+    let config = IssueConfig {
+        issue_types: cleanvision_types,
+        ..IssueConfig::default()
+    };
+    let measured: Vec<Measured<'_>> = metrics.iter().map(Ok).collect();
+    let report = find_issues(&measured, &config);
+    let mut tally = Tally::default();
+    for (name, m) in names.iter().zip(&metrics) {
+        compare_image(&mut tally, name, m, &oracle);
+    }
+    compare_issues(&mut tally, &names, &report, &oracle);
+    eprintln!(
+        "{} images; assay (all cores, as built) {ours_seconds:.1} s, CleanVision find_issues {:.1} s",
+        files.len(),
+        oracle["seconds"].as_f64().unwrap_or(f64::NAN)
+    );
+    for result in &report.results {
+        let groups: Vec<Vec<&str>> = result
+            .groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|&i| names[i].rsplit('/').next().unwrap_or(""))
+                    .collect()
+            })
+            .collect();
+        eprintln!(
+            "  flagged {:<18} {:>3} {groups:?}",
+            result.issue_type.name(),
+            result.flagged.len()
+        );
+    }
+    for (what, (agree, total, max_diff)) in &tally.agree {
+        eprintln!("  {what:<32} {agree:>4}/{total:<4} max |diff| {max_diff:.3e}");
+    }
+    let shown: Vec<&String> = tally.failures.iter().take(40).collect();
+    assert!(
+        tally.failures.is_empty(),
+        "{} disagreements:\n{shown:#?}",
+        tally.failures.len()
+    );
+}
