@@ -27,8 +27,8 @@
 //! - Exact duplicates compare BLAKE3 of the pixels with the image's size
 //!   and channel count (CleanVision: MD5 of the pixel bytes alone).
 //! - pHash's DCT is summed directly in double precision instead of by
-//!   FFTPACK; a bit can differ only when a coefficient ties the median to
-//!   about 1e-12 (flat images).
+//!   FFTPACK (constant rows and columns give its exact zeros); a bit can
+//!   differ only when a coefficient ties the median to about 1e-12.
 //! - `near_duplicates` accepts a Hamming radius (CleanVision: equal hashes,
 //!   the default here too), and `unreadable` and `outlier` are extra types.
 

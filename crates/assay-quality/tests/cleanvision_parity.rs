@@ -5,7 +5,10 @@
 //! derived files that exercise duplicates and modes:
 //! a byte copy, a PNG of a JPEG's decoded pixels (an exact duplicate by
 //! pixels, not by bytes), a re-encoded JPEG, a shrunk copy, a greyscale PNG
-//! and an RGBA PNG. `tests/oracles/cleanvision_oracle.py` runs CleanVision's
+//! and an RGBA PNG; and degenerate images made from one photo (dark,
+//! washed out, blurred, flat, strips, tiny, huge; several strengths each)
+//! so that every issue type has flags to agree on.
+//! `tests/oracles/cleanvision_oracle.py` runs CleanVision's
 //! `Imagelab` on the same files. Raw properties must agree to 1e-9 (they
 //! are computed with the same operations, so in practice to the last bits),
 //! pHash and dHash exactly, and every issue flag, score and duplicate set.
@@ -17,11 +20,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assay_quality::decode::{decode, ColorMode};
+use assay_quality::decode::{decode, ColorMode, Pixels};
 use assay_quality::image_metrics::resample::{resize, Filter};
 use assay_quality::issues::{find_issues, IssueConfig, IssueReport, IssueType, Measured};
 use assay_quality::ImageMetrics;
 use image::{ExtendedColorType, ImageEncoder};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
 const SETUP_HINT: &str = "run ./scripts/test.sh, which installs the Python oracles";
@@ -166,6 +171,67 @@ fn derived_files(root: &Path, real: &[PathBuf]) -> Vec<PathBuf> {
             &png(pb.width, pb.height, ExtendedColorType::Rgba8, &rgba),
         ),
     ]
+    .into_iter()
+    .chain(degenerate_files(&dir, &pa))
+    .collect()
+}
+
+/// Degenerate images made from one real RGB photo, one per CleanVision
+/// issue type, several strengths each: dark, washed out, blurred, flat,
+/// strips, tiny and huge.
+fn degenerate_files(dir: &Path, photo: &Pixels) -> Vec<PathBuf> {
+    let (w, h) = (photo.width, photo.height);
+    let rgb = |name: String, w: usize, h: usize, data: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, png(w, h, ExtendedColorType::Rgb8, data)).unwrap();
+        path
+    };
+    let map = |f: &dyn Fn(f64) -> f64| -> Vec<u8> {
+        photo
+            .data
+            .iter()
+            .map(|&v| f(v as f64).round().clamp(0.0, 255.0) as u8)
+            .collect()
+    };
+    let mut files = Vec::new();
+    for (k, gain) in [0.05, 0.1, 0.2, 0.35].into_iter().enumerate() {
+        files.push(rgb(format!("dark_{k}.png"), w, h, &map(&|v| v * gain)));
+    }
+    for (k, keep) in [0.03, 0.08, 0.15, 0.3].into_iter().enumerate() {
+        let washed = map(&|v| 255.0 - (255.0 - v) * keep);
+        files.push(rgb(format!("light_{k}.png"), w, h, &washed));
+    }
+    for (k, factor) in [4, 8, 16].into_iter().enumerate() {
+        // Shrunk and enlarged again: blurred at a scale of `factor` pixels.
+        let small = (w / factor, h / factor);
+        let shrunk = resize(&photo.data, (w, h), 3, small, Filter::Bicubic);
+        let blurred = resize(&shrunk, small, 3, (w, h), Filter::Bicubic);
+        files.push(rgb(format!("blurred_{k}.png"), w, h, &blurred));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    for (k, sigma) in [0.0, 1.0, 3.0].into_iter().enumerate() {
+        let flat: Vec<u8> = (0..w * h * 3)
+            .map(|_| (128.0 + sigma * (rng.random::<f64>() - 0.5) * 3.4).round() as u8)
+            .collect();
+        files.push(rgb(format!("flat_{k}.png"), w, h, &flat));
+    }
+    for (k, rows) in [h / 16, h / 8, h / 4].into_iter().enumerate() {
+        let strip = &photo.data[..rows * w * 3];
+        files.push(rgb(format!("strip_{k}.png"), w, rows, strip));
+    }
+    for (k, side) in [12, 24, 48].into_iter().enumerate() {
+        let tiny = resize(
+            &photo.data,
+            (w, h),
+            3,
+            (side, side * h / w),
+            Filter::Bicubic,
+        );
+        files.push(rgb(format!("tiny_{k}.png"), side, side * h / w, &tiny));
+    }
+    let huge = resize(&photo.data, (w, h), 3, (w * 8, h * 8), Filter::Bicubic);
+    files.push(rgb("huge.png".into(), w * 8, h * 8, &huge));
+    files
 }
 
 fn run_oracle(files: &[PathBuf]) -> Value {

@@ -58,23 +58,32 @@ pub fn phash(luma: &[u8], width: usize, height: usize) -> ImageHash {
     let cos = dct_table(N);
     // DCT over axis 0 (down each column), only the 8 lowest frequencies.
     let mut cols = [[0.0f64; N]; 8];
-    for (k, out) in cols.iter_mut().enumerate() {
-        for (x, o) in out.iter_mut().enumerate() {
-            *o = 2.0
-                * (0..N)
-                    .map(|y| f64::from(small[y * N + x]) * cos[k][y])
-                    .sum::<f64>();
+    for x in 0..N {
+        let column: [f64; N] = std::array::from_fn(|y| f64::from(small[y * N + x]));
+        for (k, out) in cols.iter_mut().enumerate() {
+            out[x] = dct_term(&column, k, &cos[k]);
         }
     }
     // Then over axis 1 (along each row).
     let mut low = [0.0f64; 64];
     for (ky, row) in cols.iter().enumerate() {
         for kx in 0..8 {
-            low[ky * 8 + kx] = 2.0 * (0..N).map(|x| row[x] * cos[kx][x]).sum::<f64>();
+            low[ky * 8 + kx] = dct_term(row, kx, &cos[kx]);
         }
     }
     let median = median64(&low);
     bits_to_hash(low.iter().map(|&v| v > median))
+}
+
+/// Term `k` of scipy's unnormalised DCT-II, `2 sum v[n] cos(pi k (2n + 1) / 2N)`.
+/// The higher terms of a constant input are exactly 0, as FFTPACK gives
+/// them (a direct sum leaves rounding noise that would decide a flat
+/// image's hash bits).
+fn dct_term(values: &[f64], k: usize, cos: &[f64]) -> f64 {
+    if k > 0 && values.iter().all(|&v| v == values[0]) {
+        return 0.0;
+    }
+    2.0 * values.iter().zip(cos).map(|(v, c)| v * c).sum::<f64>()
 }
 
 /// `cos(pi k (2n + 1) / (2N))` for k < 8.
