@@ -43,25 +43,26 @@ pub fn image_quality(
     config: &IssueConfig,
 ) -> ImageQuality {
     let mut out = ImageQuality::default();
-    let mut present: Vec<(&Sample, PathBuf)> = Vec::new();
+    let (mut samples, mut files): (Vec<&Sample>, Vec<PathBuf>) = (Vec::new(), Vec::new());
     for s in &data.samples {
         match paths.get(&s.id).map(PathBuf::from) {
-            Some(p) if p.is_file() => present.push((s, p)),
+            Some(p) if p.is_file() => {
+                samples.push(s);
+                files.push(p);
+            }
             _ => out.missing.push(s.file_name.clone()),
         }
     }
-    if present.is_empty() {
+    if files.is_empty() {
         return out;
     }
-    let files: Vec<PathBuf> = present.iter().map(|(_, p)| p.clone()).collect();
     let bar = progress(files.len(), "images");
     let results = measure_paths(&files, &|| bar.inc(1));
     bar.finish_and_clear();
     let measured: Vec<Measured<'_>> = results.iter().map(as_measured).collect();
     let report = find_issues(&measured, config);
-    let splits: Vec<Option<&str>> = present.iter().map(|(s, _)| s.split.as_deref()).collect();
+    let splits: Vec<Option<&str>> = samples.iter().map(|s| s.split.as_deref()).collect();
     let leaks = split_leaks(&measured, &splits, config.near_radius);
-    let samples: Vec<&Sample> = present.iter().map(|(s, _)| *s).collect();
     out.measured = results.len();
     out.unreadable = results.iter().filter(|r| r.is_err()).count();
     for (i, result) in results.iter().enumerate() {
