@@ -60,21 +60,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Compute data-quality metrics and issues for a dataset and store them.
-    #[command(after_help = "Examples:\n  assay quality\n  assay quality --model yolov8n --json")]
-    Quality {
-        /// Dataset (default: the only one).
-        #[arg(long)]
-        dataset: Option<String>,
-        /// Also find label errors from this model's predictions (cleanlab's
-        /// object-detection scores: overlooked objects, swapped classes,
-        /// badly located boxes).
-        #[arg(long)]
-        model: Option<String>,
-        /// Print the issue counts as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    /// Compute data-quality metrics and issues for a dataset and store them:
+    /// image issues of the samples' files (dark, light, blurry, duplicates,
+    /// split leaks, unreadable files, outliers, ...), annotation issues and,
+    /// with --model, label errors.
+    #[command(
+        after_help = "Examples:\n  assay quality\n  assay quality --model yolov8n --json\n  assay quality --outlier-metrics brightness,noise --outlier-k 1.5 --near-radius 4"
+    )]
+    Quality(QualityArgs),
     /// List the stored data-quality issues: counts per type and the worst examples.
     #[command(
         after_help = "Examples:\n  assay issues\n  assay issues --type duplicate_label --split val --limit 50"
@@ -269,6 +262,59 @@ pub enum EvalCommand {
         after_help = "Examples:\n  assay eval semseg --pred out/ --gt ade20k/annotations/validation --num-classes 150 --reduce-zero-label\n  assay eval semseg --pred pred/ --gt gt/ --num-classes 19 --json | jq '.mIoU'"
     )]
     Semseg(SemsegEvalArgs),
+}
+
+/// Options of `assay quality`.
+#[derive(Debug, Args)]
+pub struct QualityArgs {
+    /// Dataset (default: the only one).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Also find label errors from this model's predictions (cleanlab's
+    /// object-detection scores: overlooked objects, swapped classes,
+    /// badly located boxes).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Per-image metrics the `outlier` issue checks, comma-separated
+    /// (default: brightness,contrast,blurriness,entropy,colourfulness,saturation,noise).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "METRICS")]
+    pub outlier_metrics: Vec<OutlierMetricArg>,
+    /// Tukey fence factor of the `outlier` issue: a value beyond
+    /// `Q1 - K·IQR` or `Q3 + K·IQR` of the dataset is an outlier.
+    #[arg(long, default_value_t = 3.0, value_name = "K")]
+    pub outlier_k: f64,
+    /// Largest pHash Hamming distance between near duplicates and between
+    /// the images of a split leak (0: equal hashes, as CleanVision).
+    #[arg(long, default_value_t = 0, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=32))]
+    pub near_radius: u32,
+    /// Print the counts as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--outlier-metrics` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutlierMetricArg {
+    /// Mean brightness.
+    Brightness,
+    /// RMS contrast.
+    Contrast,
+    /// CleanVision's blurriness.
+    Blurriness,
+    /// Histogram entropy.
+    Entropy,
+    /// Colourfulness.
+    Colourfulness,
+    /// Mean saturation.
+    Saturation,
+    /// Noise estimate.
+    Noise,
+    /// min(w/h, h/w).
+    #[value(name = "aspect_ratio")]
+    AspectRatio,
+    /// sqrt(w)·sqrt(h).
+    Size,
 }
 
 /// What `assay scan` scans.

@@ -1,9 +1,12 @@
 //! End-to-end tests of `assay quality` and `assay issues` on a project.
 
+use std::path::Path;
+
 use serde_json::{json, Value};
 
 mod common;
-use common::assay;
+use common::images::{jpeg, png, texture};
+use common::{assay, assay_fails};
 
 #[test]
 fn annotation_issues_are_found_stored_and_listed() {
@@ -77,4 +80,193 @@ fn label_issues_on_cifar10_match_cleanlabs_count() {
         .map(|i| i["score"].as_f64().unwrap())
         .collect();
     assert!(scores.windows(2).all(|w| w[0] <= w[1]), "worst first");
+}
+
+/// A project whose images have known problems: `dark.png` (train), an
+/// exact copy of `good_1.jpg` in val (`leak.jpg`), a corrupt file and a
+/// sample whose file does not exist. Returns the project folder.
+fn image_project(root: &Path) -> std::path::PathBuf {
+    let (p, images) = (root.join("project"), root.join("images"));
+    std::fs::create_dir_all(&images).unwrap();
+    let (w, h) = (160u32, 120u32);
+    for i in 0..10 {
+        let name = images.join(format!("good_{i}.jpg"));
+        jpeg(&name, w, h, &texture(w, h, i + 1), 90);
+    }
+    let dark = vec![8u8; (w * h * 3) as usize];
+    png(
+        &images.join("dark.png"),
+        w,
+        h,
+        image::ExtendedColorType::Rgb8,
+        &dark,
+    );
+    std::fs::copy(images.join("good_1.jpg"), images.join("leak.jpg")).unwrap();
+    std::fs::write(
+        images.join("corrupt.jpg"),
+        b"\xff\xd8\xff not a jpeg at all",
+    )
+    .unwrap();
+    let image =
+        |id: usize, name: &str| json!({"id": id, "file_name": name, "width": w, "height": h});
+    let mut train: Vec<Value> = (0..10)
+        .map(|i| image(i + 1, &format!("good_{i}.jpg")))
+        .collect();
+    train.extend([
+        image(11, "dark.png"),
+        image(12, "corrupt.jpg"),
+        image(13, "missing.jpg"),
+    ]);
+    let val = vec![image(14, "leak.jpg")];
+    assay(root, &["init", p.to_str().unwrap()]);
+    for (split, list) in [("train", train), ("val", val)] {
+        let gt = json!({
+            "images": list,
+            "categories": [{"id": 1, "name": "thing"}],
+            "annotations": []
+        });
+        let file = root.join(format!("{split}.json"));
+        std::fs::write(&file, gt.to_string()).unwrap();
+        let args = [
+            "import",
+            "coco",
+            "--annotations",
+            file.to_str().unwrap(),
+            "--images",
+            images.to_str().unwrap(),
+            "--dataset",
+            "d",
+            "--split",
+            split,
+        ];
+        assay(&p, &args);
+    }
+    p
+}
+
+fn listed(p: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["issues", "--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&assay(p, &all)).unwrap()
+}
+
+/// The examples `assay issues --json` lists for its first type.
+fn examples(v: &Value) -> &Vec<Value> {
+    v["examples"][0][1].as_array().unwrap()
+}
+
+fn stored(p: &Path, sql: &str, file: &str) -> Vec<rusqlite::types::Value> {
+    let db = rusqlite::Connection::open(p.join(".assay/project.db")).unwrap();
+    let mut stmt = db.prepare(sql).unwrap();
+    let rows = stmt.query_map([file], |r| r.get(0)).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+#[test]
+fn image_issues_of_a_project_are_found_stored_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = image_project(dir.path());
+    let out = assay(&p, &["quality"]);
+    assert!(
+        out.contains("1 samples have no image file") && out.contains("missing.jpg"),
+        "{out}"
+    );
+    let computed: Value = serde_json::from_str(&assay(&p, &["quality", "--json"])).unwrap();
+    let unreadable = listed(&p, &["--type", "unreadable"]);
+    assert_eq!(
+        computed["images"],
+        json!({"measured": 13, "unreadable": 1, "missing": 1}),
+        "{unreadable}"
+    );
+    let issues = &computed["issues"];
+    assert_eq!(issues["unreadable"], 1, "{issues}");
+    assert_eq!(issues["dark"], 1, "{issues}");
+    assert_eq!(issues["exact_duplicates"], 2, "{issues}");
+    assert_eq!(issues["split_leak"], 1, "{issues}");
+
+    let leak = listed(&p, &["--type", "split_leak"]);
+    let leak = &examples(&leak)[0];
+    assert_eq!(leak["file_name"], "leak.jpg");
+    assert_eq!(leak["split"], "val");
+    assert_eq!(leak["score"], 0.0);
+    assert_eq!(leak["explanation"], "same pixels as train image good_1.jpg");
+    assert!(leak["path"].as_str().unwrap().ends_with("leak.jpg"));
+    assert!(leak["group"].is_string());
+    let dup = listed(&p, &["--type", "exact_duplicates"]);
+    let groups: Vec<&Value> = examples(&dup).iter().map(|e| &e["group"]).collect();
+    assert_eq!(groups[0], groups[1], "one group of two");
+    let corrupt = listed(&p, &["--type", "unreadable"]);
+    assert_eq!(examples(&corrupt)[0]["file_name"], "corrupt.jpg");
+    let dark = listed(&p, &["--type", "dark"]);
+    assert_eq!(examples(&dark)[0]["file_name"], "dark.png");
+
+    let val = listed(&p, &["--split", "val"]);
+    let counts = val["counts"].as_array().unwrap();
+    assert!(counts.contains(&json!(["split_leak", 1])), "{val}");
+    assert!(counts.contains(&json!(["exact_duplicates", 1])), "{val}");
+    assert!(
+        !counts
+            .iter()
+            .any(|c| c[0] == "unreadable" || c[0] == "dark"),
+        "{val}"
+    );
+    let text = assay(&p, &["issues", "--type", "split_leak"]);
+    assert!(
+        text.contains("leak.jpg") && text.contains("good_1.jpg"),
+        "{text}"
+    );
+
+    let brightness = stored(
+        &p,
+        "SELECT m.value FROM sample_metrics m JOIN samples s ON s.id = m.sample_id
+         WHERE s.file_name = ?1 AND m.name = 'brightness'",
+        "dark.png",
+    );
+    assert!(matches!(brightness[..], [rusqlite::types::Value::Real(b)] if b < 0.05));
+    let hash = |file| {
+        stored(
+            &p,
+            "SELECT v.value FROM sample_properties v JOIN samples s ON s.id = v.sample_id
+             WHERE s.file_name = ?1 AND v.name = 'pixel_hash'",
+            file,
+        )
+    };
+    assert_eq!(hash("leak.jpg"), hash("good_1.jpg"));
+    assert_eq!(hash("leak.jpg").len(), 1);
+    assert!(hash("corrupt.jpg").is_empty() && hash("missing.jpg").is_empty());
+}
+
+#[test]
+fn a_failed_quality_run_leaves_the_store_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = image_project(dir.path());
+    assay(&p, &["quality"]);
+    let before = assay(&p, &["issues", "--json", "--limit", "100"]);
+    let err = assay_fails(
+        &p,
+        &["quality", "--outlier-metrics", "brightness,sharpness"],
+    );
+    assert!(err.contains("sharpness"), "{err}");
+    let err = assay_fails(&p, &["quality", "--outlier-k=-1"]);
+    assert!(err.contains("--outlier-k"), "{err}");
+    std::fs::remove_file(dir.path().join("images/dark.png")).unwrap();
+    let err = assay_fails(&p, &["quality", "--model", "no-such-model"]);
+    assert!(err.contains("no-such-model"), "{err}");
+    assert_eq!(assay(&p, &["issues", "--json", "--limit", "100"]), before);
+    // A good run with custom outlier settings replaces the results; the
+    // deleted file now counts as missing.
+    let again: Value = serde_json::from_str(&assay(
+        &p,
+        &[
+            "quality",
+            "--outlier-metrics",
+            "brightness,noise",
+            "--outlier-k",
+            "1.5",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(again["images"]["missing"], 2);
+    assert!(again["issues"].get("dark").is_none());
 }

@@ -470,4 +470,66 @@ fn demo_builds_a_project_with_its_truth() {
         );
     }
     assert!(info["models"][0]["predictions"].as_u64().unwrap() > 0);
+    check_demo_quality(&String::from_utf8_lossy(&out.stdout));
+    let stored: Value = serde_json::from_str(&assay(&demo, &["issues", "--json"])).unwrap();
+    let kinds: Vec<&str> = stored["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[0].as_str().unwrap())
+        .collect();
+    for kind in ["unreadable", "exact_duplicates", "split_leak", "dark"] {
+        assert!(kinds.contains(&kind), "no {kind} issues stored: {kinds:?}");
+    }
+}
+
+/// The demo's recall/precision table: every injected problem has a row;
+/// problems the checks are built to find exactly are found exactly.
+fn check_demo_quality(stdout: &str) {
+    let section = stdout
+        .split("How much of what was injected the checks found")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no quality section:\n{stdout}"));
+    let row = |problem: &str| -> Vec<String> {
+        section
+            .lines()
+            .map(|l| {
+                l.trim_matches(|c| c == '│' || c == ' ')
+                    .split('┆')
+                    .map(|c| c.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .find(|cells| cells[0] == problem)
+            .unwrap_or_else(|| panic!("no row for {problem}:\n{section}"))
+    };
+    let ratio = |cells: &[String], i: usize| cells[i].parse::<f64>().ok();
+    for (problem, found_as) in [
+        ("corrupt", "unreadable"),
+        ("exact_duplicate", "exact_duplicates"),
+        ("split_leak", "split_leak"),
+        ("dark", "dark"),
+    ] {
+        let cells = row(problem);
+        assert_eq!(cells[1], found_as);
+        assert_eq!(
+            ratio(&cells, 5),
+            Some(1.0),
+            "recall of {problem}: {cells:?}"
+        );
+    }
+    for problem in ["corrupt", "exact_duplicate", "split_leak"] {
+        assert_eq!(ratio(&row(problem), 6), Some(1.0), "precision of {problem}");
+    }
+    for problem in [
+        "light",
+        "blurry",
+        "near_duplicate",
+        "wrong_class",
+        "loose_box",
+        "missing_box",
+    ] {
+        let cells = row(problem);
+        let recall = ratio(&cells, 5).unwrap_or_else(|| panic!("{cells:?}"));
+        assert!((0.0..=1.0).contains(&recall), "{cells:?}");
+    }
 }

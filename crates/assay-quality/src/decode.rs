@@ -178,10 +178,16 @@ fn decode_jpeg(bytes: &[u8]) -> Result<Pixels, DecodeError> {
                 .map_err(|e| DecodeError(format!("cannot start the JPEG decoder ({e})")))?;
             *slot = Some(fresh);
         }
-        match slot.as_mut() {
+        let result = match slot.as_mut() {
             Some(decompressor) => decode_jpeg_with(decompressor, bytes),
             None => Err(DecodeError("cannot start the JPEG decoder".into())),
+        };
+        if result.is_err() {
+            // A failed decode can leave the decoder in its error state, which
+            // would fail the next file on this thread: start afresh.
+            *slot = None;
         }
+        result
     })
 }
 
@@ -303,6 +309,13 @@ mod tests {
         );
         assert_eq!(FileFormat::sniff(b"hello, world"), None);
         assert_eq!(FileFormat::sniff(b""), None);
+    }
+
+    #[test]
+    fn a_corrupt_jpeg_does_not_fail_the_next_one() {
+        let good = crate::image_metrics::tests::encode_jpeg(16, 16, &[120; 16 * 16 * 3], 90);
+        assert!(decode(b"\xff\xd8\xff not a jpeg").is_err());
+        assert!(decode(&good).is_ok());
     }
 
     #[test]

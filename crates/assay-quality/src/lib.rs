@@ -11,6 +11,7 @@
 //! - [`image_metrics`]: everything measured on one image, in one pass.
 //! - [`issues`]: issue types with scores and thresholds over all images.
 //! - [`scan`]: a folder scanned on all cores with bounded memory.
+//! - [`columns`]: the per-image metrics as named columns.
 //! - [`annotations`]: per-box metrics and annotation issues.
 //! - [`label_issues`], [`detection_labels`]: cleanlab's label-error methods.
 //!
@@ -35,6 +36,7 @@
 #![warn(missing_docs)]
 
 pub mod annotations;
+pub mod columns;
 pub mod decode;
 pub mod detection_labels;
 pub mod image_metrics;

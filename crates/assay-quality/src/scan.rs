@@ -61,15 +61,30 @@ pub fn list_images(root: &Path) -> Result<Vec<PathBuf>, ScanError> {
 /// Measures files (relative to `root`) on all cores, calling `on_done`
 /// after each; the rows keep the input order.
 pub fn measure_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync)) -> Vec<ScanRow> {
+    let paths: Vec<PathBuf> = files.iter().map(|rel| root.join(rel)).collect();
     files
+        .iter()
+        .zip(measure_paths(&paths, on_done))
+        .map(|(rel, result)| ScanRow {
+            path: assay_io::images::to_file_name(rel),
+            result,
+        })
+        .collect()
+}
+
+/// Measures image files on all cores, calling `on_done` after each; the
+/// results keep the input order. A file that cannot be read or decoded is
+/// an `Unreadable` with the reason.
+pub fn measure_paths(
+    paths: &[PathBuf],
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<Result<ImageMetrics, Unreadable>> {
+    paths
         .par_iter()
-        .map(|rel| {
-            let row = ScanRow {
-                path: assay_io::images::to_file_name(rel),
-                result: measure_file(&root.join(rel)),
-            };
+        .map(|path| {
+            let result = measure_file(path);
             on_done();
-            row
+            result
         })
         .collect()
 }

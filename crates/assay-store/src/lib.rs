@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use import::{DatasetImport, ImportSummary, Injection, SampleFile};
-pub use quality::{IssueInfo, IssueRow, Metrics, QualityRecord};
+pub use quality::{IssueInfo, IssueRow, Metrics, Properties, QualityRecord};
 pub use read::{DatasetIndex, Selection};
 pub use runs::{Curve, NewRun, ObjectOutcome, RunInfo};
 pub use summary::{ClassCount, DatasetSummary, ModelSummary, ProjectSummary, SplitCount};

@@ -12,6 +12,9 @@ use crate::{Result, Store, StoreError};
 /// Named metric values.
 pub type Metrics = Vec<(String, f64)>;
 
+/// Named text values (formats, hashes).
+pub type Properties = Vec<(String, String)>;
+
 /// Quality results of one dataset. Ids are the dataset's own (source) ids.
 #[derive(Debug, Clone, Default)]
 pub struct QualityRecord {
@@ -19,6 +22,8 @@ pub struct QualityRecord {
     pub dataset: String,
     /// Per sample: (sample id, [(metric, value)]).
     pub sample_metrics: Vec<(i64, Metrics)>,
+    /// Per sample: (sample id, [(property, text)]).
+    pub sample_properties: Vec<(i64, Properties)>,
     /// Per annotation: (sample id, annotation id, [(metric, value)]).
     pub annotation_metrics: Vec<(i64, i64, Metrics)>,
     /// The issues found.
@@ -71,7 +76,7 @@ impl Store {
                 StoreError::Conflict(format!("image {id} is not in dataset {:?}", record.dataset))
             })
         };
-        for table in ["sample_metrics", "annotation_metrics"] {
+        for table in ["sample_metrics", "sample_properties", "annotation_metrics"] {
             tx.execute(
                 &format!(
                     "DELETE FROM {table} WHERE sample_id IN (SELECT id FROM samples WHERE dataset_id = ?1)"
@@ -88,6 +93,15 @@ impl Store {
                 let sample = row(*sample)?;
                 for (name, value) in metrics {
                     stmt.execute(params![sample, name, value.is_finite().then_some(*value)])?;
+                }
+            }
+            let mut stmt = tx.prepare(
+                "INSERT INTO sample_properties (sample_id, name, value) VALUES (?1, ?2, ?3)",
+            )?;
+            for (sample, properties) in &record.sample_properties {
+                let sample = row(*sample)?;
+                for (name, value) in properties {
+                    stmt.execute(params![sample, name, value])?;
                 }
             }
             let mut stmt = tx.prepare(
@@ -120,13 +134,16 @@ impl Store {
         Ok(())
     }
 
-    /// Number of issues of each type in a dataset, most frequent first.
-    pub fn issue_counts(&self, dataset: &str) -> Result<Vec<(String, usize)>> {
+    /// Number of issues of each type in a dataset (or one split of it),
+    /// most frequent first.
+    pub fn issue_counts(&self, dataset: &str, split: Option<&str>) -> Result<Vec<(String, usize)>> {
         let dataset_id = self.dataset_id(dataset)?;
         let mut stmt = self.conn.prepare(
-            "SELECT kind, COUNT(*) FROM issues WHERE dataset_id = ?1 GROUP BY kind ORDER BY COUNT(*) DESC, kind",
+            "SELECT i.kind, COUNT(*) FROM issues i JOIN samples s ON s.id = i.sample_id
+             WHERE i.dataset_id = ?1 AND (?2 IS NULL OR s.split = ?2)
+             GROUP BY i.kind ORDER BY COUNT(*) DESC, i.kind",
         )?;
-        let rows = stmt.query_map([dataset_id], |r| {
+        let rows = stmt.query_map(params![dataset_id, split], |r| {
             Ok((r.get(0)?, r.get::<_, i64>(1)? as usize))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -173,6 +173,16 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX issues_by_kind ON issues (dataset_id, kind, score);
     "#,
+    // Version 4: text-valued quality measurements of samples (file format,
+    // colour mode, content and perceptual hashes).
+    r#"
+    CREATE TABLE sample_properties (
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (sample_id, name)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

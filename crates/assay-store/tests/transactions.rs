@@ -158,6 +158,7 @@ fn quality_results_replace_earlier_ones_and_list_worst_first() {
             1,
             vec![("brightness".into(), 0.1), ("nan".into(), f64::NAN)],
         )],
+        sample_properties: vec![(1, vec![("phash".into(), "8f00ff00ff00ff00".into())])],
         annotation_metrics: vec![(1, 10, vec![("area".into(), 52.5)])],
         issues: vec![
             issue(1, "dark", 0.1),
@@ -166,19 +167,27 @@ fn quality_results_replace_earlier_ones_and_list_worst_first() {
         ],
     };
     store.replace_quality(&record).unwrap();
-    let counts = store.issue_counts("d").unwrap();
+    let counts = store.issue_counts("d", None).unwrap();
     assert_eq!(counts, [("dark".to_string(), 2), ("blurry".to_string(), 1)]);
+    assert_eq!(store.issue_counts("d", Some("train")).unwrap(), counts);
+    assert!(store
+        .issue_counts("d", Some("no-such-split"))
+        .unwrap()
+        .is_empty());
     let dark = store.issues("d", Some("dark"), None, 10).unwrap();
     let files: Vec<&str> = dark.iter().map(|i| i.file_name.as_str()).collect();
     assert_eq!(files, ["b.jpg", "a.jpg"], "worst first");
     assert_eq!(dark[0].split.as_deref(), Some("train"));
     record.issues = vec![issue(1, "light", 0.3)];
     store.replace_quality(&record).unwrap();
-    assert_eq!(store.issue_counts("d").unwrap(), [("light".to_string(), 1)]);
+    assert_eq!(
+        store.issue_counts("d", None).unwrap(),
+        [("light".to_string(), 1)]
+    );
     record.issues = vec![issue(99, "dark", 0.1)];
     assert!(store.replace_quality(&record).is_err(), "unknown image");
     assert_eq!(
-        store.issue_counts("d").unwrap(),
+        store.issue_counts("d", None).unwrap(),
         [("light".to_string(), 1)],
         "unchanged"
     );

@@ -7,7 +7,7 @@ pub mod import;
 pub mod info;
 mod label_issues;
 pub mod predictions;
-mod quality;
+pub mod quality;
 mod scan;
 
 use std::path::{Path, PathBuf};
@@ -30,16 +30,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Runs { dataset, json } => {
             evaluate::list_runs(&open(&project)?, dataset.as_deref(), json)
         }
-        Command::Quality {
-            dataset,
-            model,
-            json,
-        } => quality::compute(
-            &mut open(&project)?,
-            dataset.as_deref(),
-            model.as_deref(),
-            json,
-        ),
+        Command::Quality(args) => quality::compute(&mut open(&project)?, &args),
         Command::Issues {
             dataset,
             kind,

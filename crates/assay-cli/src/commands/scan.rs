@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use assay_io::table::{write_table, Column, Table};
+use assay_quality::columns::{Getter, METRIC_COLUMNS};
 use assay_quality::issues::{GrayscaleRule, IssueType};
 use assay_quality::{scan_folder, ImageMetrics, IssueConfig, IssueResult, ScanReport};
 use serde_json::{json, Value};
@@ -228,50 +229,16 @@ fn write_metrics(report: &ScanReport, out: &Path) -> Result<()> {
     Ok(())
 }
 
-type Getter<T> = fn(&ImageMetrics) -> T;
-
 fn metric_columns(m: &[Option<&ImageMetrics>]) -> Vec<(String, Column)> {
-    let text = |f: Getter<String>| Column::Text(m.iter().map(|x| x.map(f)).collect());
-    let int = |f: Getter<i64>| Column::Int(m.iter().map(|x| x.map(f)).collect());
-    let float = |f: Getter<f64>| Column::Float(m.iter().map(|x| x.map(f)).collect());
-    let mut cols = vec![
-        ("format".to_string(), text(|x| x.format.name().to_string())),
-        ("mode".into(), text(|x| x.mode.name().to_string())),
-        ("width".into(), int(|x| i64::from(x.width))),
-        ("height".into(), int(|x| i64::from(x.height))),
-        ("aspect_ratio".into(), float(|x| x.aspect_ratio)),
-        ("area".into(), int(|x| x.area as i64)),
-        ("size".into(), float(|x| x.size)),
-        ("file_size".into(), int(|x| x.file_size as i64)),
-        ("brightness".into(), float(|x| x.brightness)),
-    ];
-    let percentiles = assay_quality::image_metrics::brightness::PERCENTILES;
-    for (i, p) in percentiles.iter().enumerate() {
-        let values = m
-            .iter()
-            .map(|x| x.map(|x| x.brightness_percentiles[i]))
-            .collect();
-        cols.push((format!("brightness_perc_{p}"), Column::Float(values)));
-    }
-    cols.extend([
-        ("contrast".to_string(), float(|x| x.contrast)),
-        ("blurriness".into(), float(|x| x.blurriness)),
-        (
-            "blurriness_grayscale_std".into(),
-            float(|x| x.blurriness_grayscale_std),
-        ),
-        ("entropy".into(), float(|x| x.entropy)),
-        ("colourfulness".into(), float(|x| x.colourfulness)),
-        ("saturation".into(), float(|x| x.saturation)),
-        ("is_grayscale".into(), int(|x| i64::from(x.is_grayscale))),
-        ("red_fraction".into(), float(|x| x.red_fraction)),
-        ("green_fraction".into(), float(|x| x.green_fraction)),
-        ("blue_fraction".into(), float(|x| x.blue_fraction)),
-        ("noise".into(), float(|x| x.noise)),
-        ("file_hash".into(), text(|x| x.file_hash.clone())),
-        ("pixel_hash".into(), text(|x| x.pixel_hash.clone())),
-        ("phash".into(), text(|x| x.phash.to_string())),
-        ("dhash".into(), text(|x| x.dhash.to_string())),
-    ]);
-    cols
+    METRIC_COLUMNS
+        .iter()
+        .map(|c| {
+            let column = match c.get {
+                Getter::Int(f) => Column::Int(m.iter().map(|x| x.map(f)).collect()),
+                Getter::Float(f) => Column::Float(m.iter().map(|x| x.map(f)).collect()),
+                Getter::Text(f) => Column::Text(m.iter().map(|x| x.map(f)).collect()),
+            };
+            (c.name.to_string(), column)
+        })
+        .collect()
 }

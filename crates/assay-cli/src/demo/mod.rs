@@ -5,6 +5,7 @@
 
 mod detector;
 mod problems;
+mod quality;
 mod scene;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +54,8 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     print_truth(&built.injections);
     println!("\nEvaluating {MODEL} against the ground truth (stored as a run):\n");
     evaluate::run(&mut store, &evaluate_args())?;
+    println!("\nChecking data and label quality (assay quality --model {MODEL}):\n");
+    quality::run(&mut store, DATASET, MODEL)?;
     println!();
     println!(
         "Built in {:.1} s. Explore it with:",
@@ -60,6 +63,10 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     );
     println!("  assay info --project {}", dir.display());
     println!("  assay runs --project {}", dir.display());
+    println!(
+        "  assay issues --project {} --type split_leak",
+        dir.display()
+    );
     println!(
         "  assay evaluate --project {} --model {MODEL} --iou 0.75",
         dir.display()
@@ -263,6 +270,13 @@ fn copy_truth(images: &[Image]) -> Vec<Injection> {
             annotation_id: None,
             kind: kind.into(),
             detail: format!("{detail} {original}"),
+        });
+        // The original is a member of the duplicate pair as much as the copy.
+        out.push(Injection {
+            file_name: original.clone(),
+            annotation_id: None,
+            kind: kind.into(),
+            detail: format!("original of {}", im.file_name),
         });
         if exact {
             out.push(Injection {

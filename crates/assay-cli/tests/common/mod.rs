@@ -4,6 +4,8 @@
 // Each test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod images;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -29,4 +31,17 @@ pub fn assay(project: &Path, args: &[&str]) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "assay {args:?} failed:\n{stderr}");
     String::from_utf8(out.stdout).expect("stdout is UTF-8")
+}
+
+/// Runs `assay --project <project> <args>`, asserts that it fails, returns
+/// stderr.
+pub fn assay_fails(project: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .arg("--project")
+        .arg(project)
+        .args(args)
+        .output()
+        .expect("the assay binary runs");
+    assert!(!out.status.success(), "assay {args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }

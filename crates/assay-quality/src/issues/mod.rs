@@ -13,6 +13,7 @@
 mod duplicates;
 mod outlier;
 mod property;
+mod split_leak;
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,6 +23,7 @@ use serde::Serialize;
 use crate::image_metrics::ImageMetrics;
 pub use duplicates::{exact_duplicate_groups, near_duplicate_groups, MAX_NEAR_RADIUS};
 pub use outlier::{OutlierMetric, DEFAULT_OUTLIER_METRICS};
+pub use split_leak::{is_training_split, split_leaks, SplitLeak, SplitLeaks};
 
 /// The kinds of issue found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -1,0 +1,129 @@
+//! The demo's quality step: runs `assay quality` with the simulated
+//! detector's predictions, then scores what it found against what the demo
+//! injected (recall and precision per injected problem).
+
+use anyhow::Result;
+use assay_quality::truth::{score_against_truth, TypeScore};
+use assay_store::{Injection, IssueInfo, Store};
+
+use crate::cli::QualityArgs;
+use crate::commands::quality;
+use crate::output::table;
+
+/// How an injected problem shows up among the issues, and what identifies
+/// one instance of it.
+struct Finding {
+    /// The injected problem (`Store::injections`' kind).
+    injected: &'static str,
+    /// The issue type that finds it.
+    issue: &'static str,
+    /// Matched by annotation id (label errors on a box) rather than by file.
+    by_annotation: bool,
+}
+
+const fn finding(injected: &'static str, issue: &'static str, by_annotation: bool) -> Finding {
+    Finding {
+        injected,
+        issue,
+        by_annotation,
+    }
+}
+
+/// Every injected problem with the issue that should find it. A missing box
+/// is found when its image gets an `overlooked_object` issue.
+const FINDINGS: [Finding; 10] = [
+    finding("dark", "dark", false),
+    finding("light", "light", false),
+    finding("blurry", "blurry", false),
+    finding("corrupt", "unreadable", false),
+    finding("exact_duplicate", "exact_duplicates", false),
+    finding("near_duplicate", "near_duplicates", false),
+    finding("split_leak", "split_leak", false),
+    finding("wrong_class", "swapped_class", true),
+    finding("loose_box", "badly_located", true),
+    finding("missing_box", "overlooked_object", false),
+];
+
+/// Runs the quality computation on the demo dataset and prints recall and
+/// precision per injected problem.
+pub fn run(store: &mut Store, dataset: &str, model: &str) -> Result<()> {
+    quality::compute(store, &quality_args(dataset, model))?;
+    let injected = store.injections(dataset)?;
+    let mut truth = Vec::new();
+    let mut flagged = Vec::new();
+    for f in &FINDINGS {
+        truth.extend(
+            injected
+                .iter()
+                .filter(|i| i.kind == f.injected)
+                .filter_map(|i| injection_key(f, i))
+                .map(|key| (key, f.injected.to_string())),
+        );
+        let found = store.issues(dataset, Some(f.issue), None, i64::MAX as usize)?;
+        flagged.extend(
+            found
+                .iter()
+                .filter_map(|i| issue_key(f, i))
+                .map(|key| (key, f.injected.to_string())),
+        );
+    }
+    let scores = score_against_truth(&truth, &flagged);
+    print_scores(&scores);
+    Ok(())
+}
+
+fn injection_key(f: &Finding, i: &Injection) -> Option<String> {
+    if f.by_annotation {
+        i.annotation_id.map(|a| a.to_string())
+    } else {
+        Some(i.file_name.clone())
+    }
+}
+
+fn issue_key(f: &Finding, i: &IssueInfo) -> Option<String> {
+    if f.by_annotation {
+        i.issue.annotation_id.map(|a| a.to_string())
+    } else {
+        Some(i.file_name.clone())
+    }
+}
+
+fn quality_args(dataset: &str, model: &str) -> QualityArgs {
+    QualityArgs {
+        dataset: Some(dataset.to_string()),
+        model: Some(model.to_string()),
+        outlier_metrics: Vec::new(),
+        outlier_k: 3.0,
+        near_radius: 0,
+        json: false,
+    }
+}
+
+fn print_scores(scores: &[TypeScore]) {
+    println!("\nHow much of what was injected the checks found (recall), and how much of what they flagged was injected (precision):");
+    let mut t = table(&[
+        "problem",
+        "found as",
+        "injected",
+        "flagged",
+        "found",
+        "recall",
+        "precision",
+    ]);
+    let ratio = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.2}"));
+    for f in &FINDINGS {
+        let Some(s) = scores.iter().find(|s| s.kind == f.injected) else {
+            continue;
+        };
+        t.add_row(vec![
+            f.injected.to_string(),
+            f.issue.to_string(),
+            s.injected.to_string(),
+            s.flagged.to_string(),
+            s.found.to_string(),
+            ratio(s.recall),
+            ratio(s.precision),
+        ]);
+    }
+    println!("{t}");
+}
