@@ -11,7 +11,7 @@ use assay_quality::issues::{GrayscaleRule, IssueType};
 use assay_quality::{scan_folder, ImageMetrics, IssueConfig, IssueResult, ScanReport};
 use serde_json::{json, Value};
 
-use crate::cli::{GrayscaleArg, IssueTypeArg, ScanArgs};
+use crate::cli::{GrayscaleArg, IssueTypeArg, PresetArg, ScanArgs};
 use crate::output::{progress, table};
 
 /// Runs `assay scan`.
@@ -46,11 +46,19 @@ fn config(args: &ScanArgs) -> IssueConfig {
             GrayscaleArg::Mode => GrayscaleRule::Mode,
             GrayscaleArg::Pixels => GrayscaleRule::Pixels,
         },
+        similar_radius: args.similar_radius,
+        underexposed_threshold: args.underexposed_threshold,
+        overexposed_threshold: args.overexposed_threshold,
+        soft_threshold: args.soft_threshold,
         ..IssueConfig::default()
     };
     if !args.issues.is_empty() {
         config.issue_types = args.issues.iter().map(|&t| issue_type(t)).collect();
+    } else if args.preset == PresetArg::Cleanvision {
+        config.issue_types = IssueType::CLEANVISION.to_vec();
     }
+    let skipped: Vec<IssueType> = args.skip.iter().map(|&t| issue_type(t)).collect();
+    config.issue_types.retain(|t| !skipped.contains(t));
     config
 }
 
@@ -67,11 +75,19 @@ fn issue_type(arg: IssueTypeArg) -> IssueType {
         IssueTypeArg::OddAspectRatio => IssueType::OddAspectRatio,
         IssueTypeArg::OddSize => IssueType::OddSize,
         IssueTypeArg::Outlier => IssueType::Outlier,
+        IssueTypeArg::Underexposed => IssueType::Underexposed,
+        IssueTypeArg::Overexposed => IssueType::Overexposed,
+        IssueTypeArg::Soft => IssueType::Soft,
+        IssueTypeArg::Monochrome => IssueType::Monochrome,
+        IssueTypeArg::Similar => IssueType::Similar,
     }
 }
 
 fn is_grouped(t: IssueType) -> bool {
-    matches!(t, IssueType::ExactDuplicates | IssueType::NearDuplicates)
+    matches!(
+        t,
+        IssueType::ExactDuplicates | IssueType::NearDuplicates | IssueType::Similar
+    )
 }
 
 fn print_report(report: &ScanReport, examples: usize, seconds: f64) {
@@ -264,10 +280,22 @@ fn metric_columns(m: &[Option<&ImageMetrics>]) -> Vec<(String, Column)> {
         ("colourfulness".into(), float(|x| x.colourfulness)),
         ("saturation".into(), float(|x| x.saturation)),
         ("is_grayscale".into(), int(|x| i64::from(x.is_grayscale))),
+        ("coloured_fraction".into(), float(|x| x.coloured_fraction)),
+        ("shadows".into(), float(|x| x.shadows)),
+        ("highlights".into(), float(|x| x.highlights)),
+        ("clipped_fraction".into(), float(|x| x.clipped_fraction)),
         ("red_fraction".into(), float(|x| x.red_fraction)),
         ("green_fraction".into(), float(|x| x.green_fraction)),
         ("blue_fraction".into(), float(|x| x.blue_fraction)),
         ("noise".into(), float(|x| x.noise)),
+        (
+            "fine_detail".into(),
+            Column::Float(m.iter().map(|x| x.and_then(|x| x.fine_detail)).collect()),
+        ),
+        (
+            "coarse_detail".into(),
+            Column::Float(m.iter().map(|x| x.and_then(|x| x.coarse_detail)).collect()),
+        ),
         ("file_hash".into(), text(|x| x.file_hash.clone())),
         ("pixel_hash".into(), text(|x| x.pixel_hash.clone())),
         ("phash".into(), text(|x| x.phash.to_string())),
