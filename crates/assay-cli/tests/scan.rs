@@ -330,9 +330,15 @@ fn own_types_find_mild_cases() {
     assert_eq!(flagged(&report, "overexposed"), ["overexposed.jpg"]);
     assert!(flagged(&report, "soft").contains(&"soft.jpg".to_string()));
     assert!(!flagged(&report, "soft").contains(&"sharp.jpg".to_string()));
+    // The soft image is a blurred copy of the sharp one: similar too.
     assert_eq!(
         flagged(&report, "similar"),
-        ["clean_1.jpg", "clean_1_cropped.jpg"]
+        [
+            "clean_1.jpg",
+            "clean_1_cropped.jpg",
+            "sharp.jpg",
+            "soft.jpg"
+        ]
     );
 
     let (stdout, _) = scan(&[d.to_str().unwrap(), "--json", "--preset", "cleanvision"]);
