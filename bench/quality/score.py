@@ -62,6 +62,13 @@ KIND_TO_ISSUE = {
 }
 DUP_KINDS = ("exact_dup", "near_dup")
 
+# assay's own issue types for the milder cases, scored beside CleanVision's
+# when a tool reports them (the "own types" column).
+OWN_ISSUE = {
+    "dark": "underexposed", "light": "overexposed", "blur": "soft", "grey": "monochrome",
+    "near_dup": "similar",
+}
+
 # Other names a tool may use for an issue type (matched case-insensitively).
 ALIASES = {
     "blur": "blurry", "greyscale": "grayscale", "grey": "grayscale", "gray": "grayscale",
@@ -82,16 +89,20 @@ def canonical_issue(name: str) -> str:
 def flags_from_json(doc: dict) -> Flags:
     """A tool's flags from its JSON output: the one adapter to adjust.
 
-    Expects ``{"issues": {TYPE: [{"file": F, "score": S}, ...], ...}}``; a
-    list entry may also be a plain file name. Every issue type present as a
-    key counts as checked, even with an empty list (so 0 flags is a real
-    answer, not ``n/a``). ``issue_types`` (CleanVision's output has it) adds
-    checked types with no key.
+    Reads ``{"issues": {TYPE: [{"file": F, "score": S}, ...], ...}}`` (a list
+    entry may also be a plain file name), or ``assay scan --json``'s
+    ``{"issues": [{"issue_type": TYPE, "flagged": [{"path": F, "score": S}]}]}``.
+    Every issue type present counts as checked, even with no flags (so 0
+    flags is a real answer, not ``n/a``). ``issue_types`` (CleanVision's
+    output has it) adds checked types with no key.
     """
     flags: Flags = {}
     for name in doc.get("issue_types", []):
         flags.setdefault(canonical_issue(name), {})
-    for name, entries in (doc.get("issues") or {}).items():
+    issues = doc.get("issues") or {}
+    if isinstance(issues, list):  # assay scan --json
+        issues = {e["issue_type"]: e.get("flagged") or [] for e in issues}
+    for name, entries in issues.items():
         bucket = flags.setdefault(canonical_issue(name), {})
         for entry in entries or []:
             if isinstance(entry, str):
@@ -160,10 +171,16 @@ def truth_sets(rows: list[dict]) -> dict:
     return {"injected": injected, "right": right, "problem_of": problem_of}
 
 
-def score_tool(name: str, flags: Flags, truth: dict) -> dict:
-    """Recall per severity, precision and false positives per problem kind."""
+def score_tool(name: str, flags: Flags, truth: dict, own: bool = False) -> dict:
+    """Recall per severity, precision and false positives per problem kind.
+
+    With ``own``, a kind is scored on the tool's own type for it
+    (``OWN_ISSUE``) where the tool reports one, else on CleanVision's.
+    """
     result = {}
     for kind, issue in KIND_TO_ISSUE.items():
+        if own and OWN_ISSUE.get(kind) in flags:
+            issue = OWN_ISSUE[kind]
         if issue not in flags:
             result[kind] = None
             continue
@@ -217,12 +234,17 @@ def print_table(tools: list[tuple[str, dict]], notes: dict[str, list[str]]) -> N
     print("-" * len(head2))
     for kind, issue in KIND_TO_ISSUE.items():
         line = f"{kind:11s} {issue:17s}"
+        own = ""
         for _, res in tools:
             e = res[kind]
+            if e is not None and e["issue"] != issue:
+                own = f"  ({e['issue']})"
             cells = (fmt_recall(e, "strong"), fmt_recall(e, "mild"), fmt_recall(e, "all"), fmt_precision(e))
             line += " | " + " ".join(c.rjust(w) for c, w in zip(cells, widths))
-        print(line)
+        print(line + own)
     print("recall = flagged/injected per severity; precision = right flags/all flags of the type")
+    if any(e is not None and e["issue"] != KIND_TO_ISSUE[k] for _, r in tools for k, e in r.items()):
+        print("(type) at the end of a row: the own type scored in the \"own types\" column")
     for label, res in tools:
         fps = [(k, e["false_positives_by_problem"]) for k, e in res.items()
                if e is not None and e["false_positives_by_problem"]]
@@ -230,7 +252,7 @@ def print_table(tools: list[tuple[str, dict]], notes: dict[str, list[str]]) -> N
             print(f"\n{label}: false positives by the kind of file flagged")
             for kind, fp in fps:
                 what = ", ".join(f"{n} {p}" for p, n in fp.items())
-                print(f"  {KIND_TO_ISSUE[kind]:17s} {what}")
+                print(f"  {res[kind]['issue']:17s} {what}")
         for note in notes.get(label, []):
             print(f"{label}: {note}")
 
@@ -273,6 +295,10 @@ def main(argv=None) -> int:
             label = f"CleanVision {doc['version']}"
         res = score_tool(label, flags, truth)
         tools.append((label, res))
+        if label == "assay" and any(t in flags for t in OWN_ISSUE.values()):
+            own_label = "assay, own types"
+            tools.append((own_label, score_tool(own_label, flags, truth, own=True)))
+            saved["tools"][own_label] = {"file": str(path), "scores": tools[-1][1]}
         if unknown:
             notes[label].append(f"{len(unknown)} flagged path(s) not in the truth, ignored "
                                 f"(e.g. {sorted(unknown)[0]})")

@@ -101,9 +101,12 @@ pub enum Command {
     /// Scan a folder of images for data issues, without a project: dark,
     /// light, blurry, low-information, odd-sized and greyscale images (as
     /// CleanVision defines them), exact and near duplicates, unreadable
-    /// files and outliers.
+    /// files and outliers; and beside them assay's own detectors for the
+    /// milder cases: underexposed, overexposed, soft (blur at full
+    /// resolution), monochrome (greyscale stored as RGB) and similar images
+    /// (crops, resizes, re-encodes).
     #[command(
-        after_help = "Examples:\n  assay scan ./images\n  assay scan ./images --near-radius 4 --out metrics.parquet\n  assay scan ./images --issue dark --issue blurry --json | jq '.counts'"
+        after_help = "Examples:\n  assay scan ./images\n  assay scan ./images --near-radius 4 --out metrics.parquet\n  assay scan ./images --issue dark --issue blurry --json | jq '.counts'\n  assay scan ./images --preset cleanvision\n  assay scan ./images --similar-radius 10 --soft-threshold 0.25"
     )]
     Scan(ScanArgs),
     /// Build a synthetic project with injected data problems and a simulated
@@ -335,9 +338,32 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 0, value_name = "N",
           value_parser = clap::value_parser!(u32).range(0..=32))]
     pub near_radius: u32,
-    /// Only this issue type (repeatable; default: all).
+    /// Only this issue type (repeatable; default: all, or the preset's).
     #[arg(long = "issue", value_enum, value_name = "TYPE")]
     pub issues: Vec<IssueTypeArg>,
+    /// Which issue types to find when no --issue is given: all of them, or
+    /// only CleanVision's (dark, light, blurry, low_information, grayscale,
+    /// odd_aspect_ratio, odd_size, exact_duplicates, near_duplicates).
+    #[arg(long, value_enum, default_value = "all")]
+    pub preset: PresetArg,
+    /// Leave out this issue type (repeatable).
+    #[arg(long = "skip", value_enum, value_name = "TYPE")]
+    pub skip: Vec<IssueTypeArg>,
+    /// Largest pHash Hamming distance inside a `similar` group.
+    #[arg(long, default_value_t = 8, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=32))]
+    pub similar_radius: u32,
+    /// `underexposed` flags scores below this (0-1; at 0.5 the brightest
+    /// 0.1% of pixels are under mid-grey and the mean is dim).
+    #[arg(long, default_value_t = 0.5, value_name = "X")]
+    pub underexposed_threshold: f64,
+    /// `overexposed` flags scores below this (0-1; 0.5 is the documented rule).
+    #[arg(long, default_value_t = 0.5, value_name = "X")]
+    pub overexposed_threshold: f64,
+    /// `soft` flags scores below this (0-1; 0 is no detail at full
+    /// resolution, 1 is step edges or sharper).
+    #[arg(long, default_value_t = 1.0 / 3.0, value_name = "X")]
+    pub soft_threshold: f64,
     /// What `grayscale` flags: single-channel images (CleanVision's rule)
     /// or any image whose channels are all equal.
     #[arg(long, value_enum, default_value = "mode")]
@@ -377,6 +403,25 @@ pub enum IssueTypeArg {
     OddSize,
     /// A metric far outside the dataset's.
     Outlier,
+    /// assay's: the brightest tones below mid-grey.
+    Underexposed,
+    /// assay's: washed out or blown highlights.
+    Overexposed,
+    /// assay's: little detail at full resolution.
+    Soft,
+    /// assay's: no colour in the pixels.
+    Monochrome,
+    /// assay's: pHash within a radius (crops, resizes, re-encodes).
+    Similar,
+}
+
+/// `--preset` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetArg {
+    /// Every issue type: CleanVision's, assay's own, unreadable, outlier.
+    All,
+    /// CleanVision 0.3.7's issue types only.
+    Cleanvision,
 }
 
 /// `--grayscale` values.

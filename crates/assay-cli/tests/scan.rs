@@ -187,3 +187,122 @@ fn missing_folder_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("folder not found"), "{stderr}");
 }
+
+/// Detail at every scale, 1 to 32 px (hashed noise per cell, weighted by the
+/// cell size), as greyscale values around mid-grey.
+fn detailed(w: u32, h: u32) -> Vec<u8> {
+    let hash = |x: u32, y: u32, s: u32| {
+        let mut v = u64::from(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ u64::from(y).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+            ^ u64::from(s).wrapping_mul(0x1656_67B1_9E37_79F9);
+        v ^= v >> 29;
+        v = v.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        v ^= v >> 32;
+        (v % 1000) as f64 / 1000.0 - 0.5
+    };
+    let mut out = Vec::with_capacity((w * h * 3) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            let v: f64 = (0..6)
+                .map(|k| hash(x >> k, y >> k, k) * f64::from(1u32 << k))
+                .sum();
+            let g = (128.0 + v * 2.2).clamp(0.0, 255.0) as u8;
+            out.extend([g, g.saturating_add(20), g.saturating_sub(20)]);
+        }
+    }
+    out
+}
+
+/// A 3x3 box blur applied twice (about a 1.2 px Gaussian), per channel.
+fn soften(data: &[u8], w: u32, h: u32) -> Vec<u8> {
+    let (w, h) = (w as usize, h as usize);
+    let pass = |src: &[u8]| {
+        let mut out = src.to_vec();
+        for y in 1..h - 1 {
+            for x in 1..w - 1 {
+                for c in 0..3 {
+                    let mut s = 0u32;
+                    for dy in 0..3 {
+                        for dx in 0..3 {
+                            s += u32::from(src[((y + dy - 1) * w + x + dx - 1) * 3 + c]);
+                        }
+                    }
+                    out[(y * w + x) * 3 + c] = (s / 9) as u8;
+                }
+            }
+        }
+        out
+    };
+    pass(&pass(data))
+}
+
+/// The mild cases CleanVision misses are found by assay's own types, and
+/// the clean images are left alone.
+#[test]
+fn own_types_find_mild_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (w, h) = (320u32, 240u32);
+    for i in 0..6 {
+        jpeg(
+            &d.join(format!("clean_{i}.jpg")),
+            w,
+            h,
+            &texture(w, h, i + 1),
+            92,
+        );
+    }
+    let sharp = detailed(w, h);
+    jpeg(&d.join("sharp.jpg"), w, h, &sharp, 95);
+    jpeg(&d.join("soft.jpg"), w, h, &soften(&sharp, w, h), 95);
+    let base = texture(w, h, 40);
+    let grey: Vec<u8> = base.chunks(3).flat_map(|p| [p[1]; 3]).collect();
+    jpeg(&d.join("grey_rgb.jpg"), w, h, &grey, 90);
+    let dim: Vec<u8> = texture(w, h, 41)
+        .iter()
+        .map(|&v| (f64::from(v) * 0.45) as u8)
+        .collect();
+    jpeg(&d.join("dim.jpg"), w, h, &dim, 90);
+    let gain = texture(w, h, 42)
+        .iter()
+        .map(|&v| (f64::from(v) * 1.45 + 30.0).min(255.0) as u8)
+        .collect::<Vec<u8>>();
+    jpeg(&d.join("overexposed.jpg"), w, h, &gain, 90);
+    // clean_1 with 2% cut from the left and top, re-encoded at quality 65.
+    let src = texture(w, h, 2);
+    let (cx, cy) = (w * 2 / 100, h * 2 / 100);
+    let cropped: Vec<u8> = (cy..h)
+        .flat_map(|y| (cx..w).map(move |x| (x, y)))
+        .flat_map(|(x, y)| {
+            let i = ((y * w + x) * 3) as usize;
+            [src[i], src[i + 1], src[i + 2]]
+        })
+        .collect();
+    jpeg(&d.join("clean_1_cropped.jpg"), w - cx, h - cy, &cropped, 65);
+
+    let (stdout, _) = scan(&[d.to_str().unwrap(), "--json"]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(flagged(&report, "monochrome"), ["grey_rgb.jpg"]);
+    assert!(flagged(&report, "grayscale").is_empty());
+    assert_eq!(flagged(&report, "underexposed"), ["dim.jpg"]);
+    assert!(flagged(&report, "dark").is_empty());
+    assert_eq!(flagged(&report, "overexposed"), ["overexposed.jpg"]);
+    assert!(flagged(&report, "soft").contains(&"soft.jpg".to_string()));
+    assert!(!flagged(&report, "soft").contains(&"sharp.jpg".to_string()));
+    // The soft image is a blurred copy of the sharp one: similar too.
+    assert_eq!(
+        flagged(&report, "similar"),
+        [
+            "clean_1.jpg",
+            "clean_1_cropped.jpg",
+            "sharp.jpg",
+            "soft.jpg"
+        ]
+    );
+
+    let (stdout, _) = scan(&[d.to_str().unwrap(), "--json", "--preset", "cleanvision"]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let counts = report["counts"].as_object().unwrap();
+    assert_eq!(counts.len(), 9);
+    assert!(!counts.contains_key("similar") && !counts.contains_key("unreadable"));
+}

@@ -50,7 +50,7 @@ const fn col(name: &'static str, get: Getter) -> MetricColumn {
 
 /// Every per-image metric, in table order. The brightness percentiles are
 /// those of [`crate::image_metrics::brightness::PERCENTILES`].
-pub const METRIC_COLUMNS: [MetricColumn; 31] = [
+pub const METRIC_COLUMNS: [MetricColumn; 37] = [
     col("format", Getter::Text(|m| m.format.name().to_string())),
     col("mode", Getter::Text(|m| m.mode.name().to_string())),
     col("width", Getter::Int(|m| i64::from(m.width))),
@@ -98,10 +98,23 @@ pub const METRIC_COLUMNS: [MetricColumn; 31] = [
     col("colourfulness", Getter::Float(|m| m.colourfulness)),
     col("saturation", Getter::Float(|m| m.saturation)),
     col("is_grayscale", Getter::Int(|m| i64::from(m.is_grayscale))),
+    col("coloured_fraction", Getter::Float(|m| m.coloured_fraction)),
+    col("shadows", Getter::Float(|m| m.shadows)),
+    col("highlights", Getter::Float(|m| m.highlights)),
+    col("clipped_fraction", Getter::Float(|m| m.clipped_fraction)),
     col("red_fraction", Getter::Float(|m| m.red_fraction)),
     col("green_fraction", Getter::Float(|m| m.green_fraction)),
     col("blue_fraction", Getter::Float(|m| m.blue_fraction)),
     col("noise", Getter::Float(|m| m.noise)),
+    // Not judged on tiny or flat images: NaN (an empty cell) there.
+    col(
+        "fine_detail",
+        Getter::Float(|m| m.fine_detail.unwrap_or(f64::NAN)),
+    ),
+    col(
+        "coarse_detail",
+        Getter::Float(|m| m.coarse_detail.unwrap_or(f64::NAN)),
+    ),
     col("file_hash", Getter::Text(|m| m.file_hash.clone())),
     col("pixel_hash", Getter::Text(|m| m.pixel_hash.clone())),
     col("phash", Getter::Text(|m| m.phash.to_string())),

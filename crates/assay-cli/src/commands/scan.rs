@@ -12,7 +12,7 @@ use assay_quality::issues::{GrayscaleRule, IssueType};
 use assay_quality::{scan_folder, ImageMetrics, IssueConfig, IssueResult, ScanReport};
 use serde_json::{json, Value};
 
-use crate::cli::{GrayscaleArg, IssueTypeArg, ScanArgs};
+use crate::cli::{GrayscaleArg, IssueTypeArg, PresetArg, ScanArgs};
 use crate::output::{progress, table};
 
 /// Runs `assay scan`.
@@ -47,11 +47,19 @@ fn config(args: &ScanArgs) -> IssueConfig {
             GrayscaleArg::Mode => GrayscaleRule::Mode,
             GrayscaleArg::Pixels => GrayscaleRule::Pixels,
         },
+        similar_radius: args.similar_radius,
+        underexposed_threshold: args.underexposed_threshold,
+        overexposed_threshold: args.overexposed_threshold,
+        soft_threshold: args.soft_threshold,
         ..IssueConfig::default()
     };
     if !args.issues.is_empty() {
         config.issue_types = args.issues.iter().map(|&t| issue_type(t)).collect();
+    } else if args.preset == PresetArg::Cleanvision {
+        config.issue_types = IssueType::CLEANVISION.to_vec();
     }
+    let skipped: Vec<IssueType> = args.skip.iter().map(|&t| issue_type(t)).collect();
+    config.issue_types.retain(|t| !skipped.contains(t));
     config
 }
 
@@ -68,11 +76,19 @@ fn issue_type(arg: IssueTypeArg) -> IssueType {
         IssueTypeArg::OddAspectRatio => IssueType::OddAspectRatio,
         IssueTypeArg::OddSize => IssueType::OddSize,
         IssueTypeArg::Outlier => IssueType::Outlier,
+        IssueTypeArg::Underexposed => IssueType::Underexposed,
+        IssueTypeArg::Overexposed => IssueType::Overexposed,
+        IssueTypeArg::Soft => IssueType::Soft,
+        IssueTypeArg::Monochrome => IssueType::Monochrome,
+        IssueTypeArg::Similar => IssueType::Similar,
     }
 }
 
 fn is_grouped(t: IssueType) -> bool {
-    matches!(t, IssueType::ExactDuplicates | IssueType::NearDuplicates)
+    matches!(
+        t,
+        IssueType::ExactDuplicates | IssueType::NearDuplicates | IssueType::Similar
+    )
 }
 
 fn print_report(report: &ScanReport, examples: usize, seconds: f64) {
@@ -235,7 +251,9 @@ fn metric_columns(m: &[Option<&ImageMetrics>]) -> Vec<(String, Column)> {
         .map(|c| {
             let column = match c.get {
                 Getter::Int(f) => Column::Int(m.iter().map(|x| x.map(f)).collect()),
-                Getter::Float(f) => Column::Float(m.iter().map(|x| x.map(f)).collect()),
+                Getter::Float(f) => {
+                    Column::Float(m.iter().map(|x| x.map(f).filter(|v| !v.is_nan())).collect())
+                }
                 Getter::Text(f) => Column::Text(m.iter().map(|x| x.map(f)).collect()),
             };
             (c.name.to_string(), column)

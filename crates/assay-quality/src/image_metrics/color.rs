@@ -1,5 +1,6 @@
 //! Colour measures from one pass over the pixels: colourfulness, saturation,
-//! whether the image is truly greyscale, and each channel's share.
+//! whether the image is truly greyscale, how much of it shows colour, and
+//! each channel's share.
 
 use crate::decode::{ColorMode, Pixels};
 
@@ -14,6 +15,9 @@ pub struct Colour {
     pub saturation: f64,
     /// Whether every pixel has equal red, green and blue (any mode).
     pub is_grayscale: bool,
+    /// Share of pixels whose channels differ by more than
+    /// [`COLOUR_TOLERANCE`] (0 for greyscale modes).
+    pub coloured_fraction: f64,
     /// Red's share of all channel sums, `ΣR / (ΣR + ΣG + ΣB)` (1/3 each for
     /// a black image).
     pub red_fraction: f64,
@@ -22,6 +26,10 @@ pub struct Colour {
     /// Blue's share of all channel sums.
     pub blue_fraction: f64,
 }
+
+/// Largest difference between a pixel's channels that still counts as grey:
+/// JPEG's chroma rounding moves the channels of a grey pixel by a few levels.
+pub const COLOUR_TOLERANCE: u8 = 8;
 
 /// Integer sums gathered in one pass.
 struct Sums {
@@ -34,6 +42,7 @@ struct Sums {
     /// Per maximum channel value, the sum of (max - min): saturation is
     /// `Σ_m diff[m] / m`, exact without a division per pixel.
     diff_by_max: [u64; 256],
+    coloured: u64,
     all_equal: bool,
 }
 
@@ -47,6 +56,7 @@ impl Sums {
             yb2: 0,
             yb2_sq: 0,
             diff_by_max: [0; 256],
+            coloured: 0,
             all_equal: true,
         }
     }
@@ -65,6 +75,7 @@ impl Sums {
         self.yb2_sq += (yb2 * yb2) as u64;
         let (max, min) = (r.max(g).max(b), r.min(g).min(b));
         self.diff_by_max[usize::from(max)] += u64::from(max - min);
+        self.coloured += u64::from(max - min > COLOUR_TOLERANCE);
         self.all_equal &= r == g && g == b;
     }
 }
@@ -115,6 +126,7 @@ pub fn colour(pixels: &Pixels) -> Colour {
         colourfulness,
         saturation,
         is_grayscale: sums.all_equal,
+        coloured_fraction: sums.coloured as f64 / sums.n as f64,
         red_fraction: share(0),
         green_fraction: share(1),
         blue_fraction: share(2),
@@ -126,6 +138,7 @@ fn grey_colour() -> Colour {
         colourfulness: 0.0,
         saturation: 0.0,
         is_grayscale: true,
+        coloured_fraction: 0.0,
         red_fraction: 1.0 / 3.0,
         green_fraction: 1.0 / 3.0,
         blue_fraction: 1.0 / 3.0,
@@ -149,6 +162,7 @@ mod tests {
     fn rgb_with_equal_channels_is_greyscale() {
         let c = colour(&rgb(&[[10, 10, 10], [200, 200, 200]]));
         assert!(c.is_grayscale);
+        assert_eq!(c.coloured_fraction, 0.0);
         assert_eq!(c.colourfulness, 0.0);
         assert_eq!(c.saturation, 0.0);
         assert!((c.red_fraction - 1.0 / 3.0).abs() < 1e-12);
@@ -163,6 +177,18 @@ mod tests {
         // rg = 255, yb = 127.5, no spread: 0.3 * sqrt(255² + 127.5²).
         let expected = 0.3 * (255.0f64 * 255.0 + 127.5 * 127.5).sqrt();
         assert!((c.colourfulness - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn near_grey_pixels_are_not_coloured() {
+        let c = colour(&rgb(&[
+            [100, 104, 98],
+            [50, 50, 58],
+            [10, 30, 10],
+            [9, 9, 9],
+        ]));
+        assert!(!c.is_grayscale);
+        assert_eq!(c.coloured_fraction, 0.25);
     }
 
     #[test]

@@ -3,13 +3,17 @@
 //! The values CleanVision records (brightness and its percentiles, aspect
 //! ratio, size, entropy, blurriness, the greyscale histogram spread, pHash)
 //! follow its definitions and PIL's arithmetic exactly; see each module.
+//! assay's own measures (`exposure`, `sharpness`, the coloured share in
+//! `color`) feed its own issue types.
 
 pub mod blur;
 pub mod brightness;
 pub mod color;
+pub mod exposure;
 pub mod hash;
 pub mod pil;
 pub mod resample;
+pub mod sharpness;
 pub mod stats;
 
 use std::path::Path;
@@ -57,6 +61,19 @@ pub struct ImageMetrics {
     pub saturation: f64,
     /// Every pixel has equal red, green and blue (whatever the file's mode).
     pub is_grayscale: bool,
+    /// Share of pixels whose channels differ by more than a few levels.
+    pub coloured_fraction: f64,
+    /// Darkest tones: 1st percentile of greyscale values, in [0, 1].
+    pub shadows: f64,
+    /// Brightest tones: 99.9th percentile of greyscale values, in [0, 1].
+    pub highlights: f64,
+    /// Share of pixels at 255 in the colour channel with the most of them.
+    pub clipped_fraction: f64,
+    /// Detail at full against half resolution (about 1/4 without fine
+    /// detail, 1/2 for step edges); `None` for tiny or flat images.
+    pub fine_detail: Option<f64>,
+    /// The same at half against quarter resolution; `None` under 128 px.
+    pub coarse_detail: Option<f64>,
     /// Red's share of the channel sums.
     pub red_fraction: f64,
     /// Green's share of the channel sums.
@@ -120,6 +137,8 @@ pub fn measure_pixels(pixels: &Pixels, format: FileFormat, file: &[u8]) -> Image
     let bright = brightness::brightness(pixels, &histograms);
     let blur = blur::blur(pixels);
     let colour = color::colour(pixels);
+    let exposure = exposure::exposure(&luma_histogram, &histograms);
+    let sharp = sharpness::sharpness(&luma, w, h);
     ImageMetrics {
         format,
         mode: pixels.mode,
@@ -138,6 +157,12 @@ pub fn measure_pixels(pixels: &Pixels, format: FileFormat, file: &[u8]) -> Image
         colourfulness: colour.colourfulness,
         saturation: colour.saturation,
         is_grayscale: colour.is_grayscale,
+        coloured_fraction: colour.coloured_fraction,
+        shadows: exposure.shadows,
+        highlights: exposure.highlights,
+        clipped_fraction: exposure.clipped,
+        fine_detail: sharp.fine,
+        coarse_detail: sharp.coarse,
         red_fraction: colour.red_fraction,
         green_fraction: colour.green_fraction,
         blue_fraction: colour.blue_fraction,

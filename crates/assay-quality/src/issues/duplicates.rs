@@ -10,10 +10,17 @@
 //! agree exactly on at least one band (pigeonhole), so only images sharing
 //! a band value are compared; identical hashes are merged first. Radius 0
 //! is plain grouping by equal hash.
+//!
+//! assay's `similar` is the same grouping at a radius of 8 bits by default,
+//! over images with some contrast only: a nearly flat image's pHash is
+//! decided by noise, and flat images of different colours share hashes.
+//! Distinct photos rarely come within 8 bits (their hashes differ in 32 on
+//! average), while crops of a few percent, resizes and re-encodes mostly
+//! stay there.
 
 use std::collections::HashMap;
 
-use super::{IssueResult, IssueType, Measured};
+use super::{IssueConfig, IssueResult, IssueType, Measured};
 use crate::image_metrics::ImageHash;
 
 /// Largest supported near-duplicate radius (bands of at least 1 bit).
@@ -30,6 +37,21 @@ pub(super) fn near(images: &[Measured<'_>], radius: u32) -> IssueResult {
     let mut groups = near_duplicate_groups(&hashes, radius);
     groups.retain(|g| !exact.contains(g));
     grouped_result(IssueType::NearDuplicates, images.len(), groups)
+}
+
+pub(super) fn similar(images: &[Measured<'_>], c: &IssueConfig) -> IssueResult {
+    let exact = exact_duplicate_groups(images);
+    let hashes: Vec<Option<ImageHash>> = images
+        .iter()
+        .map(|m| {
+            m.ok()
+                .filter(|m| m.contrast >= c.similar_min_contrast)
+                .map(|m| m.phash)
+        })
+        .collect();
+    let mut groups = near_duplicate_groups(&hashes, c.similar_radius);
+    groups.retain(|g| !exact.contains(g));
+    grouped_result(IssueType::Similar, images.len(), groups)
 }
 
 /// Groups (of two or more) of readable images with identical pixels.

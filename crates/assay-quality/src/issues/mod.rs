@@ -9,9 +9,16 @@
 //! of all sizes) and the duplicate types (one over the group's size).
 //! `odd_aspect_ratio` is not dataset-relative in CleanVision 0.3.7: its
 //! score is the image's own `min(w/h, h/w)`.
+//!
+//! assay's own types sit beside them and find the milder cases CleanVision
+//! misses: `underexposed`, `overexposed`, `soft` (blur at full resolution)
+//! and `monochrome` (greyscale pixels in any file mode) per image
+//! (`own.rs`), and `similar` (pHash within a radius, flat images left out)
+//! over the dataset.
 
 mod duplicates;
 mod outlier;
+mod own;
 mod property;
 mod split_leak;
 
@@ -23,6 +30,7 @@ use serde::Serialize;
 use crate::image_metrics::ImageMetrics;
 pub use duplicates::{exact_duplicate_groups, near_duplicate_groups, MAX_NEAR_RADIUS};
 pub use outlier::{OutlierMetric, DEFAULT_OUTLIER_METRICS};
+pub use own::{overexposed_score, soft_score, underexposed_score};
 pub use split_leak::{is_training_split, split_leaks, SplitLeak, SplitLeaks};
 
 /// The kinds of issue found.
@@ -51,12 +59,43 @@ pub enum IssueType {
     Unreadable,
     /// A metric far outside the dataset's interquartile fences.
     Outlier,
+    /// assay's: the brightest tones stay below mid-grey.
+    Underexposed,
+    /// assay's: washed out, or blown highlights with lifted shadows.
+    Overexposed,
+    /// assay's: little detail at full resolution (blur, focus, upscaling).
+    Soft,
+    /// assay's: no colour in the pixels, whatever the file's mode.
+    Monochrome,
+    /// assay's: pHash within a radius of another image's (crops, resizes,
+    /// re-encodes), flat images left out.
+    Similar,
 }
 
 impl IssueType {
-    /// Every issue type, in report order.
-    pub const ALL: [IssueType; 11] = [
+    /// Every issue type, in report order (assay's own after CleanVision's
+    /// counterpart).
+    pub const ALL: [IssueType; 16] = [
         IssueType::Unreadable,
+        IssueType::ExactDuplicates,
+        IssueType::NearDuplicates,
+        IssueType::Similar,
+        IssueType::Dark,
+        IssueType::Underexposed,
+        IssueType::Light,
+        IssueType::Overexposed,
+        IssueType::Blurry,
+        IssueType::Soft,
+        IssueType::LowInformation,
+        IssueType::Grayscale,
+        IssueType::Monochrome,
+        IssueType::OddAspectRatio,
+        IssueType::OddSize,
+        IssueType::Outlier,
+    ];
+
+    /// CleanVision 0.3.7's issue types (its defaults, `--preset cleanvision`).
+    pub const CLEANVISION: [IssueType; 9] = [
         IssueType::ExactDuplicates,
         IssueType::NearDuplicates,
         IssueType::Dark,
@@ -66,7 +105,6 @@ impl IssueType {
         IssueType::Grayscale,
         IssueType::OddAspectRatio,
         IssueType::OddSize,
-        IssueType::Outlier,
     ];
 
     /// The snake_case name (CleanVision's for its types).
@@ -83,6 +121,11 @@ impl IssueType {
             IssueType::NearDuplicates => "near_duplicates",
             IssueType::Unreadable => "unreadable",
             IssueType::Outlier => "outlier",
+            IssueType::Underexposed => "underexposed",
+            IssueType::Overexposed => "overexposed",
+            IssueType::Soft => "soft",
+            IssueType::Monochrome => "monochrome",
+            IssueType::Similar => "similar",
         }
     }
 
@@ -108,6 +151,17 @@ impl IssueType {
                 "the file is empty, truncated, corrupt or not a supported image"
             }
             IssueType::Outlier => "a metric lies far outside the dataset's interquartile fences",
+            IssueType::Underexposed => {
+                "dim, and the brightest 0.1% of pixels are darker than mid-grey: it could be twice as bright"
+            }
+            IssueType::Overexposed => {
+                "washed out (no tone darker than light grey) or a fifth blown to white with no black"
+            }
+            IssueType::Soft => "little detail at full resolution: blurred, out of focus or upscaled",
+            IssueType::Monochrome => "under 0.1% of the pixels show any colour",
+            IssueType::Similar => {
+                "perceptual hash within a few bits of another image's: a crop, resize or re-encode"
+            }
         }
     }
 }
@@ -149,7 +203,8 @@ pub enum GrayscaleRule {
     Pixels,
 }
 
-/// Thresholds and parameters; the default is CleanVision's.
+/// Thresholds and parameters; the default is CleanVision's for its types
+/// and assay's for its own.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IssueConfig {
     /// Issue types to find (all by default).
@@ -184,6 +239,20 @@ pub struct IssueConfig {
     pub outlier_iqr_factor: f64,
     /// Metrics the `outlier` type checks.
     pub outlier_metrics: Vec<OutlierMetric>,
+    /// `underexposed` flags its score below this (0.5: see
+    /// `underexposed_score`).
+    pub underexposed_threshold: f64,
+    /// `overexposed` flags its score below this (0.5: see `overexposed_score`).
+    pub overexposed_threshold: f64,
+    /// `soft` flags its score below this (1/3: a detail ratio under 1/3).
+    pub soft_threshold: f64,
+    /// `monochrome` flags its score below this (0.1: under 0.1% coloured).
+    pub monochrome_threshold: f64,
+    /// Largest pHash Hamming distance inside a `similar` group (8).
+    pub similar_radius: u32,
+    /// Images with an RMS contrast below this take no part in `similar`
+    /// (0.01: their hashes are noise).
+    pub similar_min_contrast: f64,
 }
 
 impl Default for IssueConfig {
@@ -204,6 +273,12 @@ impl Default for IssueConfig {
             near_radius: 0,
             outlier_iqr_factor: 3.0,
             outlier_metrics: DEFAULT_OUTLIER_METRICS.to_vec(),
+            underexposed_threshold: 0.5,
+            overexposed_threshold: 0.5,
+            soft_threshold: 1.0 / 3.0,
+            monochrome_threshold: 0.1,
+            similar_radius: 8,
+            similar_min_contrast: 0.01,
         }
     }
 }
@@ -305,8 +380,13 @@ fn issue_result(t: IssueType, images: &[Measured<'_>], config: &IssueConfig) -> 
         IssueType::Unreadable => unreadable(images),
         IssueType::ExactDuplicates => duplicates::exact(images),
         IssueType::NearDuplicates => duplicates::near(images, config.near_radius),
+        IssueType::Similar => duplicates::similar(images, config),
         IssueType::OddSize => property::odd_size(images, config),
         IssueType::Outlier => outlier::outliers(images, config),
+        IssueType::Underexposed
+        | IssueType::Overexposed
+        | IssueType::Soft
+        | IssueType::Monochrome => own::per_image(t, images, config),
         other => property::per_image(other, images, config),
     }
 }

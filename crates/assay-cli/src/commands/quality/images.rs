@@ -87,6 +87,8 @@ fn metric_rows(m: &ImageMetrics, report: &IssueReport, i: usize) -> (Metrics, Pr
     let (mut metrics, mut properties) = (Vec::new(), Vec::new());
     for column in &METRIC_COLUMNS {
         match column.value(m) {
+            // A measure that was not judged (NaN) is left out, not stored.
+            MetricValue::Number(v) if v.is_nan() => {}
             MetricValue::Number(v) => metrics.push((column.name.to_string(), v)),
             MetricValue::Text(t) => properties.push((column.name.to_string(), t)),
         }

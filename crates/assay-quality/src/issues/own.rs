@@ -1,0 +1,76 @@
+//! assay's own per-image types, beside CleanVision's: each score is in
+//! [0, 1], lower is worse, from measures CleanVision does not take.
+//!
+//! - `underexposed`: [`underexposed_score`]: flagged when even the
+//!   brightest tones (the 99.9th greyscale percentile,
+//!   [`ImageMetrics::highlights`]) are darker than mid-grey, so every value
+//!   could be doubled without clipping, and the mean colour is darker than
+//!   0.34 (more than a stop below middle grey, 0.46): a dim image, not a
+//!   flat mid-grey one.
+//! - `overexposed`: [`overexposed_score`]: washed out (the darkest 1% is
+//!   lighter than 80% grey), or blown (a fifth of the pixels clipped at
+//!   white in some channel while the darkest 1% is above 10% grey, so the
+//!   whole tonal range was pushed up).
+//! - `soft`: [`soft_score`] from the detail ratios of
+//!   [`sharpness`](crate::image_metrics::sharpness): flagged when the finer
+//!   of the two scales has a ratio below 1/3, between no detail (1/4) and
+//!   step edges (1/2); in a model scene with a natural 1/f spectrum that is a
+//!   Gaussian blur of about 1.2 pixels.
+//! - `monochrome`: `min(1, 100 × coloured share)`; flagged below 0.1, when
+//!   fewer than 0.1% of the pixels have channels more than a few levels apart
+//!   (greyscale stored as RGB, which CleanVision's mode rule misses).
+
+use super::{IssueConfig, IssueResult, IssueType, Measured};
+use crate::image_metrics::ImageMetrics;
+
+/// Detail ratio of an image without any detail at that scale.
+const NO_DETAIL: f64 = 0.25;
+/// Detail ratio of one-pixel step edges.
+const STEP_EDGES: f64 = 0.5;
+
+/// Score and threshold of one of assay's per-image types.
+pub(super) fn per_image(t: IssueType, images: &[Measured<'_>], c: &IssueConfig) -> IssueResult {
+    let (threshold, score): (f64, fn(&ImageMetrics) -> f64) = match t {
+        IssueType::Underexposed => (c.underexposed_threshold, underexposed_score),
+        IssueType::Overexposed => (c.overexposed_threshold, overexposed_score),
+        IssueType::Soft => (c.soft_threshold, soft_score),
+        _ => (c.monochrome_threshold, |m| {
+            (100.0 * m.coloured_fraction).min(1.0)
+        }),
+    };
+    let scores = images.iter().map(|m| m.ok().map(score)).collect();
+    IssueResult::from_scores(t, threshold, scores)
+}
+
+/// Mean brightness more than a stop below middle grey (sRGB 0.46).
+const DIM: f64 = 0.34;
+
+/// `underexposed`'s score: `max(highlights, 0.5 × brightness / 0.34)`,
+/// clipped to [0, 1]; below 0.5 when the highlights are under mid-grey and
+/// the brightness of the mean colour is under 0.34.
+pub fn underexposed_score(m: &ImageMetrics) -> f64 {
+    m.highlights.max(0.5 * m.brightness / DIM).clamp(0.0, 1.0)
+}
+
+/// `overexposed`'s score: `1 - max(washed, blown) / 2`, clipped to [0, 1],
+/// with `washed = shadows / 0.8` and `blown = min(clipped / 0.2, shadows /
+/// 0.1)`; below 0.5 when either reaches 1.
+pub fn overexposed_score(m: &ImageMetrics) -> f64 {
+    let washed = m.shadows / 0.8;
+    let blown = (m.clipped_fraction / 0.2).min(m.shadows / 0.1);
+    (1.0 - washed.max(blown) / 2.0).clamp(0.0, 1.0)
+}
+
+/// `soft`'s score: the lower of the two detail ratios mapped so that no
+/// detail (1/4) is 0 and step edges (1/2) or more are 1; 1 when neither
+/// could be measured (tiny or flat images).
+pub fn soft_score(m: &ImageMetrics) -> f64 {
+    let ratio = [m.fine_detail, m.coarse_detail]
+        .into_iter()
+        .flatten()
+        .fold(f64::INFINITY, f64::min);
+    if ratio.is_infinite() {
+        return 1.0;
+    }
+    ((ratio - NO_DETAIL) / (STEP_EDGES - NO_DETAIL)).clamp(0.0, 1.0)
+}
