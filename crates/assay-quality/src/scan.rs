@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::decode::decode;
 use crate::image_metrics::{measure_file, ImageMetrics, Unreadable};
 use crate::issues::{find_issues, IssueConfig, IssueReport, Measured};
 
@@ -72,6 +73,20 @@ pub fn measure_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync)
             row
         })
         .collect()
+}
+
+/// Reads and decodes files (relative to `root`) on all cores as
+/// [`measure_files`] does, and measures nothing: the decoder's throughput,
+/// the floor under a scan. Returns how many files could not be decoded.
+pub fn decode_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync)) -> usize {
+    files
+        .par_iter()
+        .map(|rel| {
+            let ok = std::fs::read(root.join(rel)).is_ok_and(|bytes| decode(&bytes).is_ok());
+            on_done();
+            usize::from(!ok)
+        })
+        .sum()
 }
 
 /// Lists, measures and finds issues. `on_start` receives the number of

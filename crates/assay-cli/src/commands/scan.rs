@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use assay_io::table::{write_table, Column, Table};
 use assay_quality::issues::{GrayscaleRule, IssueType};
+use assay_quality::scan::{decode_files, list_images};
 use assay_quality::{scan_folder, ImageMetrics, IssueConfig, IssueResult, ScanReport};
 use serde_json::{json, Value};
 
@@ -16,6 +17,9 @@ use crate::output::{progress, table};
 
 /// Runs `assay scan`.
 pub fn run(args: &ScanArgs) -> Result<()> {
+    if args.decode_only {
+        return decode_only(&args.dir, args.json);
+    }
     let config = config(args);
     let bar = progress(0, "images");
     let started = Instant::now();
@@ -35,6 +39,26 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         if let Some(out) = &args.out {
             println!("Per-image metrics written to {}", out.display());
         }
+    }
+    Ok(())
+}
+
+/// `assay scan --decode-only`: the decoder's throughput on the folder, the
+/// reference the scan's speed is compared with (`bench/quality/run.py`).
+fn decode_only(dir: &Path, json: bool) -> Result<()> {
+    let started = Instant::now();
+    let files = list_images(dir).with_context(|| format!("cannot scan {}", dir.display()))?;
+    let bar = progress(files.len(), "images");
+    let failed = decode_files(dir, &files, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let n = files.len();
+    if json {
+        let doc = json!({"tool": "assay-decode", "images": n, "failed": failed, "wall_s": seconds});
+        println!("{doc}");
+    } else {
+        let rate = n as f64 / seconds.max(1e-9);
+        println!("Decoded {n} images ({failed} failed) in {seconds:.2} s ({rate:.0} images/s)");
     }
     Ok(())
 }
