@@ -6,8 +6,9 @@
 //! The percentiles are order statistics of one value per pixel; instead of
 //! sorting every pixel they are found with a coarse histogram of the exact
 //! integer key `241 R² + 691 G² + 68 B²` (which orders pixels as the
-//! floating-point brightness does), then by sorting only the pixels of the
-//! few buckets that hold the wanted ranks.
+//! floating-point brightness does), counted by the pixel pass
+//! ([`bucket`]), then by selecting among only the pixels of the few
+//! buckets that hold the wanted ranks (a second, read-only pass).
 
 use super::pil::{histogram_mean, lerp, percentile_ranks};
 use crate::decode::{ColorMode, Pixels};
@@ -34,9 +35,14 @@ pub fn perceived(r: f64, g: f64, b: f64) -> f64 {
 /// RGB (L, LA, RGBA), `ImageStat`'s first channel stands for all three in the
 /// mean; the percentiles read the first three channels of colour images and
 /// the grey channel (divided by 255) of greyscale ones.
-/// `histograms` holds one 256-bin histogram per channel
-/// ([`channel_histograms`](super::pil::channel_histograms)).
-pub fn brightness(pixels: &Pixels, histograms: &[[u64; 256]]) -> Brightness {
+/// `histograms` holds one 256-bin histogram per channel and `buckets` (for
+/// colour images) the pixel counts per [`bucket`], both from the
+/// [`pixel_pass`](super::pixel_pass::pixel_pass).
+pub fn brightness(
+    pixels: &Pixels,
+    histograms: &[[u64; 256]],
+    buckets: Option<&[u32]>,
+) -> Brightness {
     let ch = pixels.mode.channels();
     let channel_mean = |c: usize| histogram_mean(&histograms[c]);
     let mean = match pixels.mode {
@@ -46,19 +52,14 @@ pub fn brightness(pixels: &Pixels, histograms: &[[u64; 256]]) -> Brightness {
             perceived(m, m, m)
         }
     };
-    let percentiles = match pixels.mode {
-        ColorMode::L | ColorMode::La => grey_percentiles(&pixels.data, ch),
-        ColorMode::Rgb | ColorMode::Rgba => colour_percentiles(&pixels.data, ch),
+    let percentiles = match buckets {
+        Some(counts) if pixels.mode.channels() >= 3 => colour_percentiles(&pixels.data, ch, counts),
+        _ => grey_percentiles(&histograms[0], pixels.len()),
     };
     Brightness { mean, percentiles }
 }
 
-fn grey_percentiles(data: &[u8], ch: usize) -> [f64; 7] {
-    let mut h = [0u64; 256];
-    for px in data.chunks_exact(ch) {
-        h[usize::from(px[0])] += 1;
-    }
-    let n = data.len() / ch;
+fn grey_percentiles(h: &[u64; 256], n: usize) -> [f64; 7] {
     let value_at = |rank: usize| {
         let mut seen = 0u64;
         for (v, &count) in h.iter().enumerate() {
@@ -75,8 +76,9 @@ fn grey_percentiles(data: &[u8], ch: usize) -> [f64; 7] {
     })
 }
 
-const KEY_SHIFT: u32 = 12;
-const BUCKETS: usize = (((241 + 691 + 68) * 255 * 255) >> KEY_SHIFT) + 1;
+const KEY_SHIFT: u32 = 14;
+/// Number of brightness-key buckets (16 KiB of counts).
+pub const BUCKETS: usize = (((241 + 691 + 68) * 255 * 255) >> KEY_SHIFT) + 1;
 
 /// `weight * v * v` for every byte value: three table reads per pixel are
 /// about twice as fast as the multiplications.
@@ -94,9 +96,11 @@ static RED: [u32; 256] = weighted_squares(241);
 static GREEN: [u32; 256] = weighted_squares(691);
 static BLUE: [u32; 256] = weighted_squares(68);
 
+/// The bucket of a colour: its brightness key `241 R² + 691 G² + 68 B²`
+/// shifted right, so buckets are in brightness order.
 #[inline]
-fn key(px: &[u8]) -> u32 {
-    RED[usize::from(px[0])] + GREEN[usize::from(px[1])] + BLUE[usize::from(px[2])]
+pub fn bucket(r: u8, g: u8, b: u8) -> usize {
+    ((RED[usize::from(r)] + GREEN[usize::from(g)] + BLUE[usize::from(b)]) >> KEY_SHIFT) as usize
 }
 
 #[inline]
@@ -104,13 +108,9 @@ fn value(px: &[u8]) -> f64 {
     perceived(f64::from(px[0]), f64::from(px[1]), f64::from(px[2]))
 }
 
-fn colour_percentiles(data: &[u8], ch: usize) -> [f64; 7] {
+fn colour_percentiles(data: &[u8], ch: usize, counts: &[u32]) -> [f64; 7] {
     let n = data.len() / ch;
     let ranks = PERCENTILES.map(|p| percentile_ranks(n, f64::from(p)));
-    let mut counts = vec![0u32; BUCKETS];
-    for px in data.chunks_exact(ch) {
-        counts[(key(px) >> KEY_SHIFT) as usize] += 1;
-    }
     // For each wanted rank: its bucket and its position inside the bucket.
     let mut wanted: Vec<usize> = ranks.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
     wanted.sort_unstable();
@@ -128,7 +128,7 @@ fn colour_percentiles(data: &[u8], ch: usize) -> [f64; 7] {
         .map(|&b| Vec::with_capacity(counts[b] as usize))
         .collect();
     for px in data.chunks_exact(ch) {
-        let b = (key(px) >> KEY_SHIFT) as usize;
+        let b = bucket(px[0], px[1], px[2]);
         if is_wanted[b / 64] & (1 << (b % 64)) != 0 {
             let slot = buckets.iter().position(|&w| w == b).unwrap_or(0);
             gathered[slot].push(value(px));
@@ -186,7 +186,8 @@ mod tests {
     }
 
     fn brightness(px: &Pixels) -> Brightness {
-        super::brightness(px, &super::super::pil::channel_histograms(px))
+        let pass = super::super::pixel_pass::pixel_pass(px);
+        super::brightness(px, &pass.histograms, pass.brightness_buckets.as_deref())
     }
 
     #[test]

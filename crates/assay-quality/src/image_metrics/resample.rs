@@ -127,10 +127,7 @@ impl Coefficients {
         }
         // Normalised weights are below 2 in magnitude, so `hi` is within
         // ±2^12 and both halves fit 16 bits.
-        let hi = weights
-            .iter()
-            .map(|&w| (w >> SPLIT_BITS) as i16)
-            .collect();
+        let hi = weights.iter().map(|&w| (w >> SPLIT_BITS) as i16).collect();
         let lo = weights
             .iter()
             .map(|&w| (w & ((1 << SPLIT_BITS) - 1)) as i16)
