@@ -76,8 +76,8 @@ fn grey_percentiles(h: &[u64; 256], n: usize) -> [f64; 7] {
     })
 }
 
-const KEY_SHIFT: u32 = 14;
-/// Number of brightness-key buckets (16 KiB of counts).
+const KEY_SHIFT: u32 = 16;
+/// Number of brightness-key buckets (4 KiB of counts).
 pub const BUCKETS: usize = (((241 + 691 + 68) * 255 * 255) >> KEY_SHIFT) + 1;
 
 /// `weight * v * v` for every byte value: three table reads per pixel are

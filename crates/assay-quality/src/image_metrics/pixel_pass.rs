@@ -7,7 +7,7 @@
 //!
 //! Colour images are read in blocks of [`BLOCK`] pixels: one scalar loop
 //! splits the block into channel arrays and does the histogram increments
-//! (two copies of each table, alternating between neighbouring pixels,
+//! ([`COPIES`] copies of each table, taken in turn by neighbouring pixels,
 //! which are often equal, so increments do not wait on each other), then
 //! plain loops over the arrays, which the compiler vectorises, compute the
 //! greyscale values and the sums.
@@ -21,6 +21,8 @@ use crate::decode::{ColorMode, Pixels};
 
 /// Pixels per block of the colour pass.
 pub const BLOCK: usize = 64;
+/// Copies of each counting table.
+pub const COPIES: usize = 4;
 
 /// What one pass over the pixels gathers.
 pub struct PixelPass<'a> {
@@ -55,16 +57,18 @@ fn grey_image<'a>(pixels: &'a Pixels, grey: Cow<'a, [u8]>) -> PixelPass<'a> {
     let ch = pixels.mode.channels();
     let mut histograms = vec![[0u64; 256]; ch];
     let mut counts = Counts::<2>::new();
-    for pair in pixels.data.chunks_exact(2 * ch) {
-        for (copy, px) in pair.chunks_exact(ch).enumerate() {
+    for group in pixels.data.chunks_exact(COPIES * ch) {
+        for (copy, px) in group.chunks_exact(ch).enumerate() {
             for (c, &v) in px.iter().enumerate() {
                 counts.tables[copy][c][usize::from(v)] += 1;
             }
         }
     }
-    let tail = pixels.data.len() % (2 * ch);
-    for (c, &v) in pixels.data[pixels.data.len() - tail..].iter().enumerate() {
-        counts.tables[0][c][usize::from(v)] += 1;
+    let tail = pixels.data.len() % (COPIES * ch);
+    for px in pixels.data[pixels.data.len() - tail..].chunks_exact(ch) {
+        for (c, &v) in px.iter().enumerate() {
+            counts.tables[0][c][usize::from(v)] += 1;
+        }
     }
     counts.add_to(&mut histograms);
     let (grey_sum, grey_sum_sq) = sums_from_histogram(&histograms[0]);
@@ -85,15 +89,16 @@ fn sums_from_histogram(h: &[u64; 256]) -> (u64, u64) {
     })
 }
 
-/// Histogram tables, `COPIES` of each (merged at the end).
+/// Histogram tables for `CH` channels, [`COPIES`] of each (merged at the
+/// end).
 struct Counts<const CH: usize> {
-    tables: [[[u32; 256]; CH]; 2],
+    tables: [[[u32; 256]; CH]; COPIES],
 }
 
 impl<const CH: usize> Counts<CH> {
     fn new() -> Self {
         Counts {
-            tables: [[[0; 256]; CH]; 2],
+            tables: [[[0; 256]; CH]; COPIES],
         }
     }
 
@@ -121,8 +126,8 @@ fn colour_image(pixels: &Pixels) -> PixelPass<'_> {
     let ch = pixels.mode.channels();
     let n = pixels.len();
     let mut counts = Counts::<4>::new();
-    let mut buckets = [vec![0u32; BUCKETS], vec![0u32; BUCKETS]];
-    let mut diff_by_max = [[0u64; 256]; 2];
+    let mut buckets = vec![[0u32; BUCKETS]; COPIES];
+    let mut diff_by_max = [[0u64; 256]; COPIES];
     let mut sums = ColourSums::new();
     let mut grey = vec![0u8; n];
     let (mut grey_sum, mut grey_sum_sq) = (0u64, 0u64);
@@ -137,7 +142,7 @@ fn colour_image(pixels: &Pixels) -> PixelPass<'_> {
         let len = grey.len();
         // Scalar: split channels, histogram and bucket increments.
         for (i, px) in data.chunks_exact(ch).enumerate() {
-            let copy = i & 1;
+            let copy = i % COPIES;
             let (r, g, b) = (px[0], px[1], px[2]);
             block.r[i] = r;
             block.g[i] = g;
@@ -167,28 +172,23 @@ fn colour_image(pixels: &Pixels) -> PixelPass<'_> {
         }
         // Scalar: saturation's sums per maximum.
         for (i, (&m, &d)) in block.max[..len].iter().zip(&block.diff[..len]).enumerate() {
-            diff_by_max[i & 1][usize::from(m)] += u64::from(d);
+            diff_by_max[i % COPIES][usize::from(m)] += u64::from(d);
         }
     }
-    for (total, (a, b)) in sums
-        .diff_by_max
-        .iter_mut()
-        .zip(diff_by_max[0].iter().zip(&diff_by_max[1]))
-    {
-        *total = a + b;
+    for (m, total) in sums.diff_by_max.iter_mut().enumerate() {
+        *total = diff_by_max.iter().map(|copy| copy[m]).sum();
     }
     let mut histograms = vec![[0u64; 256]; ch];
     counts.add_to(&mut histograms);
-    let [mut b0, b1] = buckets;
-    for (a, b) in b0.iter_mut().zip(&b1) {
-        *a += b;
-    }
+    let merged: Vec<u32> = (0..BUCKETS)
+        .map(|k| buckets.iter().map(|copy| copy[k]).sum())
+        .collect();
     PixelPass {
         histograms,
         grey: Cow::Owned(grey),
         grey_sum,
         grey_sum_sq,
-        brightness_buckets: Some(b0),
+        brightness_buckets: Some(merged),
         colour: Some(sums),
     }
 }
