@@ -74,32 +74,31 @@ pub fn compute(
     if as_json {
         let counts: serde_json::Map<String, serde_json::Value> =
             counts.into_iter().map(|(k, n)| (k, json!(n))).collect();
-        println!(
+        outln!(
             "{}",
             json!({"dataset": name, "annotations": metrics.len(), "issues": counts})
-        );
+        )?;
         return Ok(());
     }
-    println!(
+    outln!(
         "Measured {} annotations of dataset {name:?}; {} issues stored.",
         metrics.len(),
         record.issues.len()
-    );
-    print_counts(&counts);
-    println!("Next: assay issues --type TYPE   (worst examples first)");
+    )?;
+    print_counts(&counts)?;
+    outln!("Next: assay issues --type TYPE   (worst examples first)")?;
     Ok(())
 }
 
-fn print_counts(counts: &[(String, usize)]) {
+fn print_counts(counts: &[(String, usize)]) -> std::io::Result<()> {
     if counts.is_empty() {
-        println!("No issues found.");
-        return;
+        return outln!("No issues found.");
     }
     let mut t = table(&["issue", "count"]);
     for (kind, n) in counts {
         t.add_row(vec![kind.clone(), n.to_string()]);
     }
-    println!("{t}");
+    outln!("{t}")
 }
 
 /// Lists stored issues: counts per type and the worst examples of each.
@@ -122,19 +121,19 @@ pub fn list(
         examples.push((k.to_string(), store.issues(&name, Some(k), split, limit)?));
     }
     if as_json {
-        println!(
+        outln!(
             "{}",
             json!({"dataset": name, "counts": counts, "examples": examples})
-        );
+        )?;
         return Ok(());
     }
     if counts.is_empty() {
-        println!("No issues stored for dataset {name:?} (`assay quality` computes them).");
+        outln!("No issues stored for dataset {name:?} (`assay quality` computes them).")?;
         return Ok(());
     }
-    print_counts(&counts);
+    print_counts(&counts)?;
     for (k, list) in examples {
-        println!("\n{k}: worst {}", list.len());
+        outln!("\n{k}: worst {}", list.len())?;
         let mut t = table(&["file", "split", "score", "what"]);
         for i in list {
             t.add_row(vec![
@@ -144,7 +143,7 @@ pub fn list(
                 i.issue.explanation,
             ]);
         }
-        println!("{t}");
+        outln!("{t}")?;
     }
     Ok(())
 }

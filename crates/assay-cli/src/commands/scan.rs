@@ -33,11 +33,11 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         write_metrics(&report, out)?;
     }
     if args.json {
-        println!("{}", serde_json::to_string(&json_report(&report))?);
+        outln!("{}", serde_json::to_string(&json_report(&report))?)?;
     } else {
-        print_report(&report, args.examples, seconds);
+        print_report(&report, args.examples, seconds)?;
         if let Some(out) = &args.out {
-            println!("Per-image metrics written to {}", out.display());
+            outln!("Per-image metrics written to {}", out.display())?;
         }
     }
     Ok(())
@@ -55,10 +55,10 @@ fn decode_only(dir: &Path, json: bool) -> Result<()> {
     let n = files.len();
     if json {
         let doc = json!({"tool": "assay-decode", "images": n, "failed": failed, "wall_s": seconds});
-        println!("{doc}");
+        outln!("{doc}")?;
     } else {
         let rate = n as f64 / seconds.max(1e-9);
-        println!("Decoded {n} images ({failed} failed) in {seconds:.2} s ({rate:.0} images/s)");
+        outln!("Decoded {n} images ({failed} failed) in {seconds:.2} s ({rate:.0} images/s)")?;
     }
     Ok(())
 }
@@ -98,17 +98,17 @@ fn is_grouped(t: IssueType) -> bool {
     matches!(t, IssueType::ExactDuplicates | IssueType::NearDuplicates)
 }
 
-fn print_report(report: &ScanReport, examples: usize, seconds: f64) {
+fn print_report(report: &ScanReport, examples: usize, seconds: f64) -> std::io::Result<()> {
     let n = report.rows.len();
     let rate = if seconds > 0.0 {
         n as f64 / seconds
     } else {
         0.0
     };
-    println!(
+    outln!(
         "Scanned {n} images in {} ({seconds:.1} s, {rate:.0} images/s)",
         report.root.display()
-    );
+    )?;
     let mut t = table(&["issue", "images", "worst (score)"]);
     for result in &report.issues.results {
         let worst = if is_grouped(result.issue_type) {
@@ -122,7 +122,7 @@ fn print_report(report: &ScanReport, examples: usize, seconds: f64) {
             worst,
         ]);
     }
-    println!("{t}");
+    outln!("{t}")?;
     for result in report
         .issues
         .results
@@ -130,8 +130,9 @@ fn print_report(report: &ScanReport, examples: usize, seconds: f64) {
         .filter(|r| !r.flagged.is_empty())
     {
         let t = result.issue_type;
-        println!("  {:<17} {}", t.name(), t.explanation());
+        outln!("  {:<17} {}", t.name(), t.explanation())?;
     }
+    Ok(())
 }
 
 fn flag_examples(report: &ScanReport, result: &IssueResult, examples: usize) -> String {
