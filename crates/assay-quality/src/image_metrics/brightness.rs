@@ -41,7 +41,7 @@ pub fn perceived(r: f64, g: f64, b: f64) -> f64 {
 pub fn brightness(
     pixels: &Pixels,
     histograms: &[[u64; 256]],
-    buckets: Option<&[u32]>,
+    buckets: Option<&BucketCounts>,
 ) -> Brightness {
     let ch = pixels.mode.channels();
     let channel_mean = |c: usize| histogram_mean(&histograms[c]);
@@ -80,27 +80,23 @@ const KEY_SHIFT: u32 = 16;
 /// Number of brightness-key buckets (4 KiB of counts).
 pub const BUCKETS: usize = (((241 + 691 + 68) * 255 * 255) >> KEY_SHIFT) + 1;
 
-/// `weight * v * v` for every byte value: three table reads per pixel are
-/// about twice as fast as the multiplications.
-const fn weighted_squares(weight: u32) -> [u32; 256] {
-    let mut out = [0u32; 256];
-    let mut v = 0;
-    while v < 256 {
-        out[v] = weight * (v * v) as u32;
-        v += 1;
-    }
-    out
+/// Pixel counts per brightness bucket, and the range of buckets met in
+/// each block of [`BLOCK`](super::pixel_pass::BLOCK) pixels (so the
+/// selection pass skips blocks holding none of the wanted buckets).
+pub struct BucketCounts {
+    /// Pixels per [`bucket`].
+    pub counts: Vec<u32>,
+    /// Per block of pixels, the lowest and highest bucket in it.
+    pub block_ranges: Vec<(u16, u16)>,
 }
-
-static RED: [u32; 256] = weighted_squares(241);
-static GREEN: [u32; 256] = weighted_squares(691);
-static BLUE: [u32; 256] = weighted_squares(68);
 
 /// The bucket of a colour: its brightness key `241 R² + 691 G² + 68 B²`
 /// shifted right, so buckets are in brightness order.
+/// Plain arithmetic, so loops over arrays of channels vectorise.
 #[inline]
 pub fn bucket(r: u8, g: u8, b: u8) -> usize {
-    ((RED[usize::from(r)] + GREEN[usize::from(g)] + BLUE[usize::from(b)]) >> KEY_SHIFT) as usize
+    let (r, g, b) = (u32::from(r), u32::from(g), u32::from(b));
+    ((241 * (r * r) + 691 * (g * g) + 68 * (b * b)) >> KEY_SHIFT) as usize
 }
 
 #[inline]
@@ -108,30 +104,42 @@ fn value(px: &[u8]) -> f64 {
     perceived(f64::from(px[0]), f64::from(px[1]), f64::from(px[2]))
 }
 
-fn colour_percentiles(data: &[u8], ch: usize, counts: &[u32]) -> [f64; 7] {
+fn colour_percentiles(data: &[u8], ch: usize, buckets: &BucketCounts) -> [f64; 7] {
+    let counts = &buckets.counts;
     let n = data.len() / ch;
     let ranks = PERCENTILES.map(|p| percentile_ranks(n, f64::from(p)));
     // For each wanted rank: its bucket and its position inside the bucket.
     let mut wanted: Vec<usize> = ranks.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let located = locate_ranks(&counts, &wanted);
-    let mut buckets: Vec<usize> = located.iter().map(|&(b, _)| b).collect();
-    buckets.dedup();
-    // One bit per bucket (2 KB): the second pass reads it for every pixel.
-    let mut is_wanted = vec![0u64; BUCKETS.div_ceil(64)];
-    for &b in &buckets {
-        is_wanted[b / 64] |= 1 << (b % 64);
+    let located = locate_ranks(counts, &wanted);
+    let mut chosen: Vec<usize> = located.iter().map(|&(b, _)| b).collect();
+    chosen.dedup();
+    // Per bucket, its slot among the chosen ones (or NONE), and how many
+    // chosen buckets lie below it (to test a block's range at once).
+    const NONE: u8 = u8::MAX;
+    let mut slot_of = vec![NONE; BUCKETS];
+    for (slot, &b) in chosen.iter().enumerate() {
+        slot_of[b] = slot as u8;
     }
-    let mut gathered: Vec<Vec<f64>> = buckets
+    let mut chosen_below = vec![0u16; BUCKETS + 1];
+    for b in 0..BUCKETS {
+        chosen_below[b + 1] = chosen_below[b] + u16::from(slot_of[b] != NONE);
+    }
+    let mut gathered: Vec<Vec<f64>> = chosen
         .iter()
         .map(|&b| Vec::with_capacity(counts[b] as usize))
         .collect();
-    for px in data.chunks_exact(ch) {
-        let b = bucket(px[0], px[1], px[2]);
-        if is_wanted[b / 64] & (1 << (b % 64)) != 0 {
-            let slot = buckets.iter().position(|&w| w == b).unwrap_or(0);
-            gathered[slot].push(value(px));
+    let block = super::pixel_pass::BLOCK * ch;
+    for (pixels, &(lo, hi)) in data.chunks(block).zip(&buckets.block_ranges) {
+        if chosen_below[usize::from(hi) + 1] == chosen_below[usize::from(lo)] {
+            continue;
+        }
+        for px in pixels.chunks_exact(ch) {
+            let slot = slot_of[bucket(px[0], px[1], px[2])];
+            if slot != NONE {
+                gathered[usize::from(slot)].push(value(px));
+            }
         }
     }
     // Each wanted value is an order statistic inside its bucket: select it
@@ -139,7 +147,7 @@ fn colour_percentiles(data: &[u8], ch: usize, counts: &[u32]) -> [f64; 7] {
     let mut value_at = |rank: usize| {
         let i = wanted.binary_search(&rank).unwrap_or(0);
         let (bucket, offset) = located[i];
-        let slot = buckets.iter().position(|&b| b == bucket).unwrap_or(0);
+        let slot = usize::from(slot_of[bucket]);
         *gathered[slot]
             .select_nth_unstable_by(offset, f64::total_cmp)
             .1
@@ -187,7 +195,7 @@ mod tests {
 
     fn brightness(px: &Pixels) -> Brightness {
         let pass = super::super::pixel_pass::pixel_pass(px);
-        super::brightness(px, &pass.histograms, pass.brightness_buckets.as_deref())
+        super::brightness(px, &pass.histograms, pass.brightness_buckets.as_ref())
     }
 
     #[test]

@@ -126,7 +126,7 @@ pub fn measure_pixels(pixels: &Pixels, format: FileFormat, file: &[u8]) -> Image
     let (w, h) = (pixels.width, pixels.height);
     let pass = pixel_pass::pixel_pass(pixels);
     let histograms = &pass.histograms;
-    let bright = brightness::brightness(pixels, histograms, pass.brightness_buckets.as_deref());
+    let bright = brightness::brightness(pixels, histograms, pass.brightness_buckets.as_ref());
     let grey = grey_pass::grey_pass(&pass.grey, w, h);
     let blur = blur::blur(pixels);
     let colour = color::colour(pass.colour.as_ref(), histograms);

@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use super::brightness::{bucket, BUCKETS};
+use super::brightness::{bucket, BucketCounts, BUCKETS};
 use super::color::ColourSums;
 use super::pil::luma;
 use crate::decode::{ColorMode, Pixels};
@@ -36,7 +36,7 @@ pub struct PixelPass<'a> {
     pub grey_sum_sq: u64,
     /// Colour images: pixel counts per brightness-key bucket
     /// ([`bucket`]), for the percentiles.
-    pub brightness_buckets: Option<Vec<u32>>,
+    pub brightness_buckets: Option<BucketCounts>,
     /// Colour images: the sums behind the colour measures.
     pub colour: Option<ColourSums>,
 }
@@ -120,40 +120,48 @@ struct Block {
     b: [u8; BLOCK],
     max: [u8; BLOCK],
     diff: [u8; BLOCK],
+    bucket: [u16; BLOCK],
 }
 
 fn colour_image(pixels: &Pixels) -> PixelPass<'_> {
-    let ch = pixels.mode.channels();
+    if pixels.mode.channels() == 4 {
+        colour_pass::<4>(pixels)
+    } else {
+        colour_pass::<3>(pixels)
+    }
+}
+
+/// The colour pass for `CH` (3 or 4) interleaved channels.
+fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
     let n = pixels.len();
-    let mut counts = Counts::<4>::new();
+    let mut counts = Counts::<CH>::new();
     let mut buckets = vec![[0u32; BUCKETS]; COPIES];
     let mut diff_by_max = [[0u64; 256]; COPIES];
     let mut sums = ColourSums::new();
     let mut grey = vec![0u8; n];
     let (mut grey_sum, mut grey_sum_sq) = (0u64, 0u64);
+    let mut block_ranges = Vec::with_capacity(n.div_ceil(BLOCK));
     let mut block = Block {
         r: [0; BLOCK],
         g: [0; BLOCK],
         b: [0; BLOCK],
         max: [0; BLOCK],
         diff: [0; BLOCK],
+        bucket: [0; BLOCK],
     };
-    for (data, grey) in pixels.data.chunks(BLOCK * ch).zip(grey.chunks_mut(BLOCK)) {
+    for (data, grey) in pixels.data.chunks(BLOCK * CH).zip(grey.chunks_mut(BLOCK)) {
         let len = grey.len();
-        // Scalar: split channels, histogram and bucket increments.
-        for (i, px) in data.chunks_exact(ch).enumerate() {
-            let copy = i % COPIES;
-            let (r, g, b) = (px[0], px[1], px[2]);
-            block.r[i] = r;
-            block.g[i] = g;
-            block.b[i] = b;
-            let t = &mut counts.tables[copy];
-            for (c, &v) in px.iter().enumerate() {
-                t[c][usize::from(v)] += 1;
+        // Scalar: split channels, histogram increments.
+        for (i, px) in data.chunks_exact(CH).enumerate() {
+            block.r[i] = px[0];
+            block.g[i] = px[1];
+            block.b[i] = px[2];
+            let t = &mut counts.tables[i % COPIES];
+            for c in 0..CH {
+                t[c][usize::from(px[c])] += 1;
             }
-            buckets[copy][bucket(r, g, b)] += 1;
         }
-        // Vectorised: greyscale, colour sums, max and max - min.
+        // Vectorised: greyscale, colour sums, buckets, max and max - min.
         let (r, g, b) = (&block.r[..len], &block.g[..len], &block.b[..len]);
         let (mut s, mut s2) = (0u32, 0u32);
         for (((l, &r), &g), &b) in grey.iter_mut().zip(r).zip(g).zip(b) {
@@ -169,16 +177,23 @@ fn colour_image(pixels: &Pixels) -> PixelPass<'_> {
             let (max, min) = (r.max(g).max(b), r.min(g).min(b));
             block.max[i] = max;
             block.diff[i] = max - min;
+            block.bucket[i] = bucket(r, g, b) as u16;
         }
-        // Scalar: saturation's sums per maximum.
-        for (i, (&m, &d)) in block.max[..len].iter().zip(&block.diff[..len]).enumerate() {
-            diff_by_max[i % COPIES][usize::from(m)] += u64::from(d);
+        let range = &block.bucket[..len];
+        let lowest = range.iter().fold(u16::MAX, |a, &b| a.min(b));
+        let highest = range.iter().fold(0, |a, &b| a.max(b));
+        block_ranges.push((lowest, highest));
+        // Scalar: bucket counts and saturation's sums per maximum.
+        for i in 0..len {
+            let copy = i % COPIES;
+            buckets[copy][usize::from(block.bucket[i])] += 1;
+            diff_by_max[copy][usize::from(block.max[i])] += u64::from(block.diff[i]);
         }
     }
     for (m, total) in sums.diff_by_max.iter_mut().enumerate() {
         *total = diff_by_max.iter().map(|copy| copy[m]).sum();
     }
-    let mut histograms = vec![[0u64; 256]; ch];
+    let mut histograms = vec![[0u64; 256]; CH];
     counts.add_to(&mut histograms);
     let merged: Vec<u32> = (0..BUCKETS)
         .map(|k| buckets.iter().map(|copy| copy[k]).sum())
@@ -188,7 +203,10 @@ fn colour_image(pixels: &Pixels) -> PixelPass<'_> {
         grey: Cow::Owned(grey),
         grey_sum,
         grey_sum_sq,
-        brightness_buckets: Some(merged),
+        brightness_buckets: Some(BucketCounts {
+            counts: merged,
+            block_ranges,
+        }),
         colour: Some(sums),
     }
 }
