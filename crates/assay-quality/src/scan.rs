@@ -145,6 +145,16 @@ mod tests {
     }
 
     #[test]
+    fn decode_only_counts_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = encode_png(4, 4, ExtendedColorType::L8, &[7; 16]);
+        std::fs::write(dir.path().join("a.png"), &png).unwrap();
+        std::fs::write(dir.path().join("b.jpg"), b"not a jpeg").unwrap();
+        let files = list_images(dir.path()).unwrap();
+        assert_eq!(decode_files(dir.path(), &files, &|| {}), 1);
+    }
+
+    #[test]
     fn missing_folder_is_an_error() {
         assert!(scan_folder(
             Path::new("/no/such/folder"),
