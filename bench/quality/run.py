@@ -4,6 +4,8 @@
 Each runs as its own subprocess on the same folder of images:
 
 * assay:           ``ASSAY scan DIR --json`` (its stdout is the JSON ``score.py`` reads)
+* assay-decode:    ``ASSAY scan DIR --decode-only --json`` (reads and decodes every image with
+                   assay's decoder, libjpeg-turbo, on all cores, and measures nothing)
 * cleanvision:     ``run_cleanvision.py DIR --no-scores --json ...`` (``Imagelab(data_path=DIR).find_issues()``
                    with CleanVision's defaults: every issue type, a pool of all cores)
 * decode-1proc:    ``decode_only.py DIR`` (Pillow opens and decodes every image, one process)
@@ -23,7 +25,8 @@ memory two ways:
   200 ms, in MiB: memory of worker pools counted once per page.
 
 Prints a table with the speed ratio of each tool to assay (its wall time /
-assay's). assay missing (no executable, or no ``scan`` command) is reported
+assay's), and assay's throughput as a share of ``assay-decode``'s (the same
+decoder doing nothing else; in wall and in CPU time). assay missing (no executable, or no ``scan`` command) is reported
 as "not available" and the others still run. ``--json OUT`` saves the
 results; ``--outputs DIR`` keeps assay's and CleanVision's JSON there
 (``assay.json``, ``cleanvision.json``) for ``score.py``.
@@ -49,7 +52,7 @@ REPO_ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 from decode_only import image_files  # noqa: E402
 
-TOOLS = ["assay", "cleanvision", "decode-1proc", "decode-2proc"]
+TOOLS = ["assay", "assay-decode", "cleanvision", "decode-1proc", "decode-2proc"]
 SAMPLE_S = 0.2
 
 
@@ -211,9 +214,9 @@ def measure(command: list[str], stdout_to: Path | None, timeout: float | None = 
     if stdout_to is not None:
         try:
             doc = json.loads(text)
-            summary = {"issue_types": len(doc.get("issues", {})),
-                       "flags": sum(len(v) for v in doc.get("issues", {}).values())}
-        except (ValueError, AttributeError, TypeError):
+            counts = doc["counts"]  # assay scan --json: flagged images per issue type
+            summary = {"issue_types": len(counts), "flags": sum(counts.values())}
+        except (ValueError, AttributeError, TypeError, KeyError):
             if error is None:
                 error = "stdout is not one JSON object"
     else:
@@ -238,6 +241,7 @@ def commands(args: argparse.Namespace, outputs: Path) -> dict[str, list[str]]:
     data = str(args.data)
     return {
         "assay": [str(args.assay), "scan", data, "--json"],
+        "assay-decode": [str(args.assay), "scan", data, "--decode-only", "--json"],
         "cleanvision": [*py, str(HERE / "run_cleanvision.py"), data, "--no-scores",
                         "--json", str(outputs / "cleanvision.json")],
         "decode-1proc": [*py, str(HERE / "decode_only.py"), data],
@@ -262,6 +266,10 @@ def print_table(results: list[ToolResult], n_images: int) -> None:
         print(f"{r.tool:14s} {r.wall_s:8.2f} {n_images / r.wall_s:9.0f} {r.cpu_s:8.1f} "
               f"{n_images / max(r.cpu_s, 1e-9):10.0f} {r.peak_rss_mib:13.0f} "
               f"{fmt(r.peak_pss_mib, '13.0f')} {ratio:>9s}")
+    decode = next((r for r in results if r.tool == "assay-decode" and r.ok), None)
+    if assay is not None and decode is not None:
+        print(f"assay scan throughput / assay decode-only: {decode.wall_s / assay.wall_s:.0%} "
+              f"(wall), {decode.cpu_s / assay.cpu_s:.0%} (CPU)")
     print("CPU s: user + system time of the process and its workers (wait4); less sensitive "
           "than wall time to other load on the machine")
     print("vs assay: the tool's wall time / assay's (how many times faster assay is)")
@@ -302,7 +310,7 @@ def main(argv=None) -> int:
     cmds = commands(args, outputs)
     results = [ToolResult(t, cmds[t]) for t in TOOLS if t in wanted]
     for r in results:
-        if r.tool == "assay":
+        if r.tool in ("assay", "assay-decode"):
             r.note = assay_available(args.assay)
             r.available = r.note is None
             if not r.available:
@@ -350,6 +358,10 @@ def main(argv=None) -> int:
         if assay:
             doc["wall_ratio_vs_assay"] = {r.tool: r.wall_s / assay.wall_s for r in results
                                           if r.ok and r is not assay}
+        decode = next((r for r in results if r.tool == "assay-decode" and r.ok), None)
+        if assay and decode:
+            doc["assay_share_of_decode_throughput"] = {"wall": decode.wall_s / assay.wall_s,
+                                                       "cpu": decode.cpu_s / assay.cpu_s}
         args.json_out.write_text(json.dumps(doc, indent=2) + "\n")
         print(f"results saved to {args.json_out}")
     tmp.cleanup()

@@ -371,6 +371,10 @@ pub struct ScanArgs {
     /// How many of the worst images to list per issue type.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub examples: usize,
+    /// Benchmark: only read and decode every image (same decoder, same
+    /// cores), measure nothing, and print the time taken.
+    #[arg(long, hide = true)]
+    pub decode_only: bool,
 }
 
 /// `--issue` values.

@@ -1,4 +1,15 @@
-//! Terminal output: progress bars, tables and warning summaries.
+//! Terminal output: progress bars, tables and warning summaries, and
+//! [`outln!`] for everything a command prints on stdout.
+
+/// `println!` that hands back the write's error instead of panicking, so a
+/// closed stdout (`assay scan DIR --json | head`) ends the command quietly:
+/// `main` treats a broken pipe as a normal exit.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use indicatif::{ProgressBar, ProgressStyle};

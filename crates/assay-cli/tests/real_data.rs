@@ -523,11 +523,7 @@ fn check_demo_quality(stdout: &str) {
     for problem in ["corrupt", "exact_duplicate", "split_leak"] {
         assert_eq!(ratio(&row(problem), 6), Some(1.0), "precision of {problem}");
     }
-    for problem in [
-        "wrong_class",
-        "loose_box",
-        "missing_box",
-    ] {
+    for problem in ["wrong_class", "loose_box", "missing_box"] {
         let cells = row(problem);
         let recall = ratio(&cells, 5).unwrap_or_else(|| panic!("{cells:?}"));
         assert!((0.0..=1.0).contains(&recall), "{cells:?}");

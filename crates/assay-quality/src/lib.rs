@@ -25,7 +25,7 @@
 //!   palette (P), 16-bit and CMYK images in their own modes, where
 //!   CleanVision measures palette indices or fails (LA); here palettes are
 //!   expanded, 16-bit values reduced to 8 bits and CMYK converted to RGB.
-//! - Exact duplicates compare BLAKE3 of the pixels with the image's size
+//! - Exact duplicates compare XXH3-128 of the pixels with the image's size
 //!   and channel count (CleanVision: MD5 of the pixel bytes alone).
 //! - pHash's DCT is summed directly in double precision instead of by
 //!   FFTPACK (constant rows and columns give its exact zeros); a bit can

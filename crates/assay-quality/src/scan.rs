@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::decode::decode;
 use crate::image_metrics::{measure_file, ImageMetrics, Unreadable};
 use crate::issues::{find_issues, IssueConfig, IssueReport, Measured};
 
@@ -89,6 +90,20 @@ pub fn measure_paths(
         .collect()
 }
 
+/// Reads and decodes files (relative to `root`) on all cores as
+/// [`measure_files`] does, and measures nothing: the decoder's throughput,
+/// the floor under a scan. Returns how many files could not be decoded.
+pub fn decode_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync)) -> usize {
+    files
+        .par_iter()
+        .map(|rel| {
+            let ok = std::fs::read(root.join(rel)).is_ok_and(|bytes| decode(&bytes).is_ok());
+            on_done();
+            usize::from(!ok)
+        })
+        .sum()
+}
+
 /// Lists, measures and finds issues. `on_start` receives the number of
 /// files found, `on_done` is called after each file.
 pub fn scan_folder(
@@ -142,6 +157,16 @@ mod tests {
         assert_eq!(unreadable.flagged[0].image, 1);
         let exact = report.issues.get(IssueType::ExactDuplicates).unwrap();
         assert_eq!(exact.groups, vec![vec![0, 2]]);
+    }
+
+    #[test]
+    fn decode_only_counts_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = encode_png(4, 4, ExtendedColorType::L8, &[7; 16]);
+        std::fs::write(dir.path().join("a.png"), &png).unwrap();
+        std::fs::write(dir.path().join("b.jpg"), b"not a jpeg").unwrap();
+        let files = list_images(dir.path()).unwrap();
+        assert_eq!(decode_files(dir.path(), &files, &|| {}), 1);
     }
 
     #[test]

@@ -45,15 +45,15 @@ pub fn run(args: &LabelIssuesArgs) -> Result<()> {
             "rank_by": rank_by.name(),
             "issues": issues,
         });
-        println!("{out}");
+        outln!("{out}")?;
         return Ok(());
     }
-    println!(
+    outln!(
         "{} of {n} examples are likely mislabelled (filter_by {}, ranked by {}).",
         ranked.len(),
         filter_by.name(),
         rank_by.name()
-    );
+    )?;
     let mut t = table(&["index", "given label", "predicted", "score"]);
     for &i in ranked.iter().take(args.limit) {
         t.add_row(vec![
@@ -63,6 +63,6 @@ pub fn run(args: &LabelIssuesArgs) -> Result<()> {
             format!("{:.4}", scores[i]),
         ]);
     }
-    println!("{t}");
+    outln!("{t}")?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use assay_io::table::{write_table, Column, Table};
 use assay_quality::columns::{Getter, METRIC_COLUMNS};
 use assay_quality::issues::{GrayscaleRule, IssueType};
+use assay_quality::scan::{decode_files, list_images};
 use assay_quality::{scan_folder, ImageMetrics, IssueConfig, IssueResult, ScanReport};
 use serde_json::{json, Value};
 
@@ -17,6 +18,9 @@ use crate::output::{progress, table};
 
 /// Runs `assay scan`.
 pub fn run(args: &ScanArgs) -> Result<()> {
+    if args.decode_only {
+        return decode_only(&args.dir, args.json);
+    }
     let config = config(args);
     let bar = progress(0, "images");
     let started = Instant::now();
@@ -30,12 +34,32 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         write_metrics(&report, out)?;
     }
     if args.json {
-        println!("{}", serde_json::to_string(&json_report(&report))?);
+        outln!("{}", serde_json::to_string(&json_report(&report))?)?;
     } else {
-        print_report(&report, args.examples, seconds);
+        print_report(&report, args.examples, seconds)?;
         if let Some(out) = &args.out {
-            println!("Per-image metrics written to {}", out.display());
+            outln!("Per-image metrics written to {}", out.display())?;
         }
+    }
+    Ok(())
+}
+
+/// `assay scan --decode-only`: the decoder's throughput on the folder, the
+/// reference the scan's speed is compared with (`bench/quality/run.py`).
+fn decode_only(dir: &Path, json: bool) -> Result<()> {
+    let started = Instant::now();
+    let files = list_images(dir).with_context(|| format!("cannot scan {}", dir.display()))?;
+    let bar = progress(files.len(), "images");
+    let failed = decode_files(dir, &files, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let n = files.len();
+    if json {
+        let doc = json!({"tool": "assay-decode", "images": n, "failed": failed, "wall_s": seconds});
+        outln!("{doc}")?;
+    } else {
+        let rate = n as f64 / seconds.max(1e-9);
+        outln!("Decoded {n} images ({failed} failed) in {seconds:.2} s ({rate:.0} images/s)")?;
     }
     Ok(())
 }
@@ -91,17 +115,17 @@ fn is_grouped(t: IssueType) -> bool {
     )
 }
 
-fn print_report(report: &ScanReport, examples: usize, seconds: f64) {
+fn print_report(report: &ScanReport, examples: usize, seconds: f64) -> std::io::Result<()> {
     let n = report.rows.len();
     let rate = if seconds > 0.0 {
         n as f64 / seconds
     } else {
         0.0
     };
-    println!(
+    outln!(
         "Scanned {n} images in {} ({seconds:.1} s, {rate:.0} images/s)",
         report.root.display()
-    );
+    )?;
     let mut t = table(&["issue", "images", "worst (score)"]);
     for result in &report.issues.results {
         let worst = if is_grouped(result.issue_type) {
@@ -115,7 +139,7 @@ fn print_report(report: &ScanReport, examples: usize, seconds: f64) {
             worst,
         ]);
     }
-    println!("{t}");
+    outln!("{t}")?;
     for result in report
         .issues
         .results
@@ -123,8 +147,9 @@ fn print_report(report: &ScanReport, examples: usize, seconds: f64) {
         .filter(|r| !r.flagged.is_empty())
     {
         let t = result.issue_type;
-        println!("  {:<17} {}", t.name(), t.explanation());
+        outln!("  {:<17} {}", t.name(), t.explanation())?;
     }
+    Ok(())
 }
 
 fn flag_examples(report: &ScanReport, result: &IssueResult, examples: usize) -> String {

@@ -6,8 +6,9 @@
 //! The percentiles are order statistics of one value per pixel; instead of
 //! sorting every pixel they are found with a coarse histogram of the exact
 //! integer key `241 R² + 691 G² + 68 B²` (which orders pixels as the
-//! floating-point brightness does), then by sorting only the pixels of the
-//! few buckets that hold the wanted ranks.
+//! floating-point brightness does), counted by the pixel pass
+//! ([`bucket`]), then by selecting among only the pixels of the few
+//! buckets that hold the wanted ranks (a second, read-only pass).
 
 use super::pil::{histogram_mean, lerp, percentile_ranks};
 use crate::decode::{ColorMode, Pixels};
@@ -34,9 +35,14 @@ pub fn perceived(r: f64, g: f64, b: f64) -> f64 {
 /// RGB (L, LA, RGBA), `ImageStat`'s first channel stands for all three in the
 /// mean; the percentiles read the first three channels of colour images and
 /// the grey channel (divided by 255) of greyscale ones.
-/// `histograms` holds one 256-bin histogram per channel
-/// ([`channel_histograms`](super::pil::channel_histograms)).
-pub fn brightness(pixels: &Pixels, histograms: &[[u64; 256]]) -> Brightness {
+/// `histograms` holds one 256-bin histogram per channel and `buckets` (for
+/// colour images) the pixel counts per [`bucket`], both from the
+/// [`pixel_pass`](super::pixel_pass::pixel_pass).
+pub fn brightness(
+    pixels: &Pixels,
+    histograms: &[[u64; 256]],
+    buckets: Option<&BucketCounts>,
+) -> Brightness {
     let ch = pixels.mode.channels();
     let channel_mean = |c: usize| histogram_mean(&histograms[c]);
     let mean = match pixels.mode {
@@ -46,19 +52,14 @@ pub fn brightness(pixels: &Pixels, histograms: &[[u64; 256]]) -> Brightness {
             perceived(m, m, m)
         }
     };
-    let percentiles = match pixels.mode {
-        ColorMode::L | ColorMode::La => grey_percentiles(&pixels.data, ch),
-        ColorMode::Rgb | ColorMode::Rgba => colour_percentiles(&pixels.data, ch),
+    let percentiles = match buckets {
+        Some(counts) if pixels.mode.channels() >= 3 => colour_percentiles(&pixels.data, ch, counts),
+        _ => grey_percentiles(&histograms[0], pixels.len()),
     };
     Brightness { mean, percentiles }
 }
 
-fn grey_percentiles(data: &[u8], ch: usize) -> [f64; 7] {
-    let mut h = [0u64; 256];
-    for px in data.chunks_exact(ch) {
-        h[usize::from(px[0])] += 1;
-    }
-    let n = data.len() / ch;
+fn grey_percentiles(h: &[u64; 256], n: usize) -> [f64; 7] {
     let value_at = |rank: usize| {
         let mut seen = 0u64;
         for (v, &count) in h.iter().enumerate() {
@@ -75,28 +76,27 @@ fn grey_percentiles(data: &[u8], ch: usize) -> [f64; 7] {
     })
 }
 
-const KEY_SHIFT: u32 = 12;
-const BUCKETS: usize = (((241 + 691 + 68) * 255 * 255) >> KEY_SHIFT) + 1;
+const KEY_SHIFT: u32 = 16;
+/// Number of brightness-key buckets (4 KiB of counts).
+pub const BUCKETS: usize = (((241 + 691 + 68) * 255 * 255) >> KEY_SHIFT) + 1;
 
-/// `weight * v * v` for every byte value: three table reads per pixel are
-/// about twice as fast as the multiplications.
-const fn weighted_squares(weight: u32) -> [u32; 256] {
-    let mut out = [0u32; 256];
-    let mut v = 0;
-    while v < 256 {
-        out[v] = weight * (v * v) as u32;
-        v += 1;
-    }
-    out
+/// Pixel counts per brightness bucket, and the range of buckets met in
+/// each block of [`BLOCK`](super::pixel_pass::BLOCK) pixels (so the
+/// selection pass skips blocks holding none of the wanted buckets).
+pub struct BucketCounts {
+    /// Pixels per [`bucket`].
+    pub counts: Vec<u32>,
+    /// Per block of pixels, the lowest and highest bucket in it.
+    pub block_ranges: Vec<(u16, u16)>,
 }
 
-static RED: [u32; 256] = weighted_squares(241);
-static GREEN: [u32; 256] = weighted_squares(691);
-static BLUE: [u32; 256] = weighted_squares(68);
-
+/// The bucket of a colour: its brightness key `241 R² + 691 G² + 68 B²`
+/// shifted right, so buckets are in brightness order.
+/// Plain arithmetic, so loops over arrays of channels vectorise.
 #[inline]
-fn key(px: &[u8]) -> u32 {
-    RED[usize::from(px[0])] + GREEN[usize::from(px[1])] + BLUE[usize::from(px[2])]
+pub fn bucket(r: u8, g: u8, b: u8) -> usize {
+    let (r, g, b) = (u32::from(r), u32::from(g), u32::from(b));
+    ((241 * (r * r) + 691 * (g * g) + 68 * (b * b)) >> KEY_SHIFT) as usize
 }
 
 #[inline]
@@ -104,34 +104,42 @@ fn value(px: &[u8]) -> f64 {
     perceived(f64::from(px[0]), f64::from(px[1]), f64::from(px[2]))
 }
 
-fn colour_percentiles(data: &[u8], ch: usize) -> [f64; 7] {
+fn colour_percentiles(data: &[u8], ch: usize, buckets: &BucketCounts) -> [f64; 7] {
+    let counts = &buckets.counts;
     let n = data.len() / ch;
     let ranks = PERCENTILES.map(|p| percentile_ranks(n, f64::from(p)));
-    let mut counts = vec![0u32; BUCKETS];
-    for px in data.chunks_exact(ch) {
-        counts[(key(px) >> KEY_SHIFT) as usize] += 1;
-    }
     // For each wanted rank: its bucket and its position inside the bucket.
     let mut wanted: Vec<usize> = ranks.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let located = locate_ranks(&counts, &wanted);
-    let mut buckets: Vec<usize> = located.iter().map(|&(b, _)| b).collect();
-    buckets.dedup();
-    // One bit per bucket (2 KB): the second pass reads it for every pixel.
-    let mut is_wanted = vec![0u64; BUCKETS.div_ceil(64)];
-    for &b in &buckets {
-        is_wanted[b / 64] |= 1 << (b % 64);
+    let located = locate_ranks(counts, &wanted);
+    let mut chosen: Vec<usize> = located.iter().map(|&(b, _)| b).collect();
+    chosen.dedup();
+    // Per bucket, its slot among the chosen ones (or NONE), and how many
+    // chosen buckets lie below it (to test a block's range at once).
+    const NONE: u8 = u8::MAX;
+    let mut slot_of = vec![NONE; BUCKETS];
+    for (slot, &b) in chosen.iter().enumerate() {
+        slot_of[b] = slot as u8;
     }
-    let mut gathered: Vec<Vec<f64>> = buckets
+    let mut chosen_below = vec![0u16; BUCKETS + 1];
+    for b in 0..BUCKETS {
+        chosen_below[b + 1] = chosen_below[b] + u16::from(slot_of[b] != NONE);
+    }
+    let mut gathered: Vec<Vec<f64>> = chosen
         .iter()
         .map(|&b| Vec::with_capacity(counts[b] as usize))
         .collect();
-    for px in data.chunks_exact(ch) {
-        let b = (key(px) >> KEY_SHIFT) as usize;
-        if is_wanted[b / 64] & (1 << (b % 64)) != 0 {
-            let slot = buckets.iter().position(|&w| w == b).unwrap_or(0);
-            gathered[slot].push(value(px));
+    let block = super::pixel_pass::BLOCK * ch;
+    for (pixels, &(lo, hi)) in data.chunks(block).zip(&buckets.block_ranges) {
+        if chosen_below[usize::from(hi) + 1] == chosen_below[usize::from(lo)] {
+            continue;
+        }
+        for px in pixels.chunks_exact(ch) {
+            let slot = slot_of[bucket(px[0], px[1], px[2])];
+            if slot != NONE {
+                gathered[usize::from(slot)].push(value(px));
+            }
         }
     }
     // Each wanted value is an order statistic inside its bucket: select it
@@ -139,7 +147,7 @@ fn colour_percentiles(data: &[u8], ch: usize) -> [f64; 7] {
     let mut value_at = |rank: usize| {
         let i = wanted.binary_search(&rank).unwrap_or(0);
         let (bucket, offset) = located[i];
-        let slot = buckets.iter().position(|&b| b == bucket).unwrap_or(0);
+        let slot = usize::from(slot_of[bucket]);
         *gathered[slot]
             .select_nth_unstable_by(offset, f64::total_cmp)
             .1
@@ -186,7 +194,8 @@ mod tests {
     }
 
     fn brightness(px: &Pixels) -> Brightness {
-        super::brightness(px, &super::super::pil::channel_histograms(px))
+        let pass = super::super::pixel_pass::pixel_pass(px);
+        super::brightness(px, &pass.histograms, pass.brightness_buckets.as_ref())
     }
 
     #[test]

@@ -1,8 +1,6 @@
-//! Colour measures from one pass over the pixels: colourfulness, saturation,
-//! whether the image is truly greyscale, how much of it shows colour, and
-//! each channel's share.
-
-use crate::decode::{ColorMode, Pixels};
+//! Colour measures from the sums of the pixel pass: colourfulness,
+//! saturation, whether the image is truly greyscale, how much of it shows
+//! colour, and each channel's share.
 
 /// Colour measures of one image.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,26 +29,28 @@ pub struct Colour {
 /// JPEG's chroma rounding moves the channels of a grey pixel by a few levels.
 pub const COLOUR_TOLERANCE: u8 = 8;
 
-/// Integer sums gathered in one pass.
-struct Sums {
+/// Integer sums over the pixels, gathered by
+/// [`pixel_pass`](super::pixel_pass::pixel_pass).
+pub struct ColourSums {
     n: u64,
-    channel: [u64; 3],
     rg: i64,
     rg2: u64,
     yb2: i64,
     yb2_sq: u64,
     /// Per maximum channel value, the sum of (max - min): saturation is
     /// `Σ_m diff[m] / m`, exact without a division per pixel.
-    diff_by_max: [u64; 256],
-    coloured: u64,
+    pub diff_by_max: [u64; 256],
+    /// Pixels whose channels differ by more than [`COLOUR_TOLERANCE`];
+    /// filled by the caller.
+    pub coloured: u64,
     all_equal: bool,
 }
 
-impl Sums {
-    fn new() -> Self {
-        Sums {
+impl ColourSums {
+    /// No pixels yet.
+    pub fn new() -> Self {
+        ColourSums {
             n: 0,
-            channel: [0; 3],
             rg: 0,
             rg2: 0,
             yb2: 0,
@@ -61,22 +61,34 @@ impl Sums {
         }
     }
 
-    fn add(&mut self, r: u8, g: u8, b: u8) {
-        let (ri, gi, bi) = (i64::from(r), i64::from(g), i64::from(b));
-        self.n += 1;
-        self.channel[0] += r as u64;
-        self.channel[1] += g as u64;
-        self.channel[2] += b as u64;
-        let rg = ri - gi;
-        self.rg += rg;
-        self.rg2 += (rg * rg) as u64;
-        let yb2 = ri + gi - 2 * bi;
-        self.yb2 += yb2;
-        self.yb2_sq += (yb2 * yb2) as u64;
-        let (max, min) = (r.max(g).max(b), r.min(g).min(b));
-        self.diff_by_max[usize::from(max)] += u64::from(max - min);
-        self.coloured += u64::from(max - min > COLOUR_TOLERANCE);
-        self.all_equal &= r == g && g == b;
+    /// Adds a block of at most 64 pixels given as channel arrays (32-bit
+    /// block sums cannot overflow; the loop vectorises). `diff_by_max` is
+    /// filled by the caller.
+    pub fn add_block(&mut self, r: &[u8], g: &[u8], b: &[u8]) {
+        debug_assert!(r.len() <= 64);
+        let (mut rg, mut rg2, mut yb2, mut yb2_sq, mut unequal) = (0i32, 0u32, 0i32, 0u32, 0u8);
+        for ((&r, &g), &b) in r.iter().zip(g).zip(b) {
+            let (ri, gi, bi) = (i32::from(r), i32::from(g), i32::from(b));
+            let d = ri - gi;
+            rg += d;
+            rg2 += (d * d) as u32;
+            let y = ri + gi - 2 * bi;
+            yb2 += y;
+            yb2_sq += (y * y) as u32;
+            unequal |= (r ^ g) | (g ^ b);
+        }
+        self.n += r.len() as u64;
+        self.rg += i64::from(rg);
+        self.rg2 += u64::from(rg2);
+        self.yb2 += i64::from(yb2);
+        self.yb2_sq += u64::from(yb2_sq);
+        self.all_equal &= unequal == 0;
+    }
+}
+
+impl Default for ColourSums {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -88,19 +100,13 @@ fn mean_var(n: u64, sum: i64, sum_sq: u64) -> (f64, f64) {
     (mean, num as f64 / (n_f * n_f))
 }
 
-/// Colour measures of an image; greyscale modes are grey by definition.
-pub fn colour(pixels: &Pixels) -> Colour {
-    let ch = pixels.mode.channels();
-    if matches!(pixels.mode, ColorMode::L | ColorMode::La) {
+/// Colour measures from the pass's sums and the channel histograms
+/// (for the channel shares); `None` (greyscale modes) is grey by
+/// definition.
+pub fn colour(sums: Option<&ColourSums>, histograms: &[[u64; 256]]) -> Colour {
+    let Some(sums) = sums.filter(|s| s.n > 0) else {
         return grey_colour();
-    }
-    let mut sums = Sums::new();
-    for px in pixels.data.chunks_exact(ch) {
-        sums.add(px[0], px[1], px[2]);
-    }
-    if sums.n == 0 {
-        return grey_colour();
-    }
+    };
     let (mean_rg, var_rg) = mean_var(sums.n, sums.rg, sums.rg2);
     let (mean_yb2, var_yb2) = mean_var(sums.n, sums.yb2, sums.yb2_sq);
     let (mean_yb, var_yb) = (mean_yb2 / 2.0, var_yb2 / 4.0);
@@ -114,12 +120,20 @@ pub fn colour(pixels: &Pixels) -> Colour {
         .map(|(m, &d)| d as f64 / m as f64)
         .sum::<f64>()
         / sums.n as f64;
-    let total: u64 = sums.channel.iter().sum();
+    let channel = |c: usize| -> u64 {
+        histograms[c]
+            .iter()
+            .enumerate()
+            .map(|(v, &n)| v as u64 * n)
+            .sum()
+    };
+    let totals = [channel(0), channel(1), channel(2)];
+    let total: u64 = totals.iter().sum();
     let share = |c: usize| {
         if total == 0 {
             1.0 / 3.0
         } else {
-            sums.channel[c] as f64 / total as f64
+            totals[c] as f64 / total as f64
         }
     };
     Colour {
@@ -148,19 +162,23 @@ fn grey_colour() -> Colour {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decode::{ColorMode, Pixels};
+    use crate::image_metrics::pixel_pass::pixel_pass;
 
-    fn rgb(pixels: &[[u8; 3]]) -> Pixels {
-        Pixels {
+    fn colour_of(pixels: &[[u8; 3]]) -> Colour {
+        let px = Pixels {
             width: pixels.len(),
             height: 1,
             mode: ColorMode::Rgb,
             data: pixels.iter().flatten().copied().collect(),
-        }
+        };
+        let pass = pixel_pass(&px);
+        colour(pass.colour.as_ref(), &pass.histograms)
     }
 
     #[test]
     fn rgb_with_equal_channels_is_greyscale() {
-        let c = colour(&rgb(&[[10, 10, 10], [200, 200, 200]]));
+        let c = colour_of(&[[10, 10, 10], [200, 200, 200]]);
         assert!(c.is_grayscale);
         assert_eq!(c.coloured_fraction, 0.0);
         assert_eq!(c.colourfulness, 0.0);
@@ -170,7 +188,7 @@ mod tests {
 
     #[test]
     fn pure_red() {
-        let c = colour(&rgb(&[[255, 0, 0], [255, 0, 0]]));
+        let c = colour_of(&[[255, 0, 0], [255, 0, 0]]);
         assert!(!c.is_grayscale);
         assert_eq!(c.saturation, 1.0);
         assert_eq!(c.red_fraction, 1.0);
@@ -181,19 +199,14 @@ mod tests {
 
     #[test]
     fn near_grey_pixels_are_not_coloured() {
-        let c = colour(&rgb(&[
-            [100, 104, 98],
-            [50, 50, 58],
-            [10, 30, 10],
-            [9, 9, 9],
-        ]));
+        let c = colour_of(&[[100, 104, 98], [50, 50, 58], [10, 30, 10], [9, 9, 9]]);
         assert!(!c.is_grayscale);
         assert_eq!(c.coloured_fraction, 0.25);
     }
 
     #[test]
     fn black_has_even_shares() {
-        let c = colour(&rgb(&[[0, 0, 0]]));
+        let c = colour_of(&[[0, 0, 0]]);
         assert!((c.blue_fraction - 1.0 / 3.0).abs() < 1e-12);
     }
 }

@@ -117,16 +117,18 @@ pub fn dhash(luma: &[u8], width: usize, height: usize) -> ImageHash {
     )
 }
 
-/// BLAKE3 of the decoded pixels with their size and channel count, hex:
+/// XXH3-128 of the decoded pixels with their size and channel count, hex:
 /// equal for files that decode to the same image (CleanVision's exact
-/// duplicates use MD5 of the pixel bytes alone).
+/// duplicates use MD5 of the pixel bytes alone). A fast non-cryptographic
+/// hash: about ten times faster than BLAKE3 here, and a chance collision
+/// between two images (2^-128 per pair) does not matter.
 pub fn pixel_hash(pixels: &Pixels) -> String {
-    let mut hasher = blake3::Hasher::new();
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(&(pixels.width as u64).to_le_bytes());
     hasher.update(&(pixels.height as u64).to_le_bytes());
     hasher.update(&[pixels.mode.channels() as u8]);
     hasher.update(&pixels.data);
-    hasher.finalize().to_hex().to_string()
+    format!("{:032x}", hasher.digest128())
 }
 
 #[cfg(test)]

@@ -3,6 +3,14 @@
 //! The values CleanVision records (brightness and its percentiles, aspect
 //! ratio, size, entropy, blurriness, the greyscale histogram spread, pHash)
 //! follow its definitions and PIL's arithmetic exactly; see each module.
+//!
+//! [`measure_pixels`] reads the full-resolution pixels in few passes:
+//! [`pixel_pass`] (every per-pixel statistic and the greyscale image),
+//! the brightness percentiles' selection among a few buckets of pixels,
+//! [`grey_pass`] (3x3 measures on the greyscale image, the place for new
+//! full-resolution greyscale measures), the three shrinking resizes (blur,
+//! pHash, dHash) and the pixel hash; everything else works on their small
+//! results.
 //! assay's own measures (`exposure`, `sharpness`, the coloured share in
 //! `color`) feed its own issue types.
 
@@ -10,8 +18,10 @@ pub mod blur;
 pub mod brightness;
 pub mod color;
 pub mod exposure;
+pub mod grey_pass;
 pub mod hash;
 pub mod pil;
+pub mod pixel_pass;
 pub mod resample;
 pub mod sharpness;
 pub mod stats;
@@ -84,7 +94,7 @@ pub struct ImageMetrics {
     pub noise: f64,
     /// BLAKE3 of the file's bytes, hex.
     pub file_hash: String,
-    /// BLAKE3 of the decoded pixels (with size and channels), hex.
+    /// XXH3-128 of the decoded pixels (with size and channels), hex.
     pub pixel_hash: String,
     /// `imagehash.phash`.
     pub phash: ImageHash,
@@ -131,14 +141,18 @@ fn measure_unguarded(bytes: &[u8]) -> Result<ImageMetrics, Unreadable> {
 /// Measures decoded pixels; `file` is the encoded file (for its size and hash).
 pub fn measure_pixels(pixels: &Pixels, format: FileFormat, file: &[u8]) -> ImageMetrics {
     let (w, h) = (pixels.width, pixels.height);
-    let histograms = pil::channel_histograms(pixels);
-    let luma = pil::to_luma(pixels);
-    let luma_histogram = pil::histogram(&luma);
-    let bright = brightness::brightness(pixels, &histograms);
+    let pass = pixel_pass::pixel_pass(pixels);
+    let histograms = &pass.histograms;
+    let bright = brightness::brightness(pixels, histograms, pass.brightness_buckets.as_ref());
+    let grey = grey_pass::grey_pass(&pass.grey, w, h);
     let blur = blur::blur(pixels);
-    let colour = color::colour(pixels);
-    let exposure = exposure::exposure(&luma_histogram, &histograms);
-    let sharp = sharpness::sharpness(&luma, w, h);
+    let colour = color::colour(pass.colour.as_ref(), histograms);
+    let n = pixels.len() as u128;
+    let grey_variance = pil::variance(n, pass.grey_sum.into(), pass.grey_sum_sq.into());
+    // assay's own measures: exposure from the greyscale histogram, detail
+    // ratios from the greyscale image.
+    let exposure = exposure::exposure(&pil::histogram(&pass.grey), histograms);
+    let sharp = sharpness::sharpness(&pass.grey, w, h);
     ImageMetrics {
         format,
         mode: pixels.mode,
@@ -150,10 +164,10 @@ pub fn measure_pixels(pixels: &Pixels, format: FileFormat, file: &[u8]) -> Image
         file_size: file.len() as u64,
         brightness: bright.mean,
         brightness_percentiles: bright.percentiles,
-        contrast: stats::rms_contrast(&luma_histogram),
+        contrast: stats::rms_contrast(grey_variance),
         blurriness: blur.blurriness,
         blurriness_grayscale_std: blur.grayscale_std,
-        entropy: stats::pil_entropy(&histograms),
+        entropy: stats::pil_entropy(histograms),
         colourfulness: colour.colourfulness,
         saturation: colour.saturation,
         is_grayscale: colour.is_grayscale,
@@ -166,11 +180,11 @@ pub fn measure_pixels(pixels: &Pixels, format: FileFormat, file: &[u8]) -> Image
         red_fraction: colour.red_fraction,
         green_fraction: colour.green_fraction,
         blue_fraction: colour.blue_fraction,
-        noise: stats::noise_sigma(&luma, w, h),
+        noise: grey.noise,
         file_hash: blake3::hash(file).to_hex().to_string(),
         pixel_hash: hash::pixel_hash(pixels),
-        phash: hash::phash(&luma, w, h),
-        dhash: hash::dhash(&luma, w, h),
+        phash: hash::phash(&pass.grey, w, h),
+        dhash: hash::dhash(&pass.grey, w, h),
     }
 }
 

@@ -126,6 +126,12 @@ pub fn histogram_variance(h: &[u64; 256]) -> f64 {
                 let (v, n) = (v as u128, u128::from(n));
                 (c + n, s + v * n, s2 + v * v * n)
             });
+    variance(count, sum, sum2)
+}
+
+/// `ImageStat`'s variance from the count, sum and sum of squares of the
+/// values: `(sum2 - sum**2 / count) / count`.
+pub fn variance(count: u128, sum: u128, sum2: u128) -> f64 {
     if count == 0 {
         return 0.0;
     }

@@ -3,7 +3,7 @@
 //! CleanVision groups images by equal MD5 of their pixels (exact) and by
 //! equal pHash strings (near), drops near groups identical to an exact
 //! group, and scores each member `1 / group size`. Here exact groups use
-//! BLAKE3 of the pixels (same groups), and near groups allow a Hamming
+//! XXH3-128 of the pixels (same groups), and near groups allow a Hamming
 //! radius: images are joined (union-find) when their pHashes differ in at
 //! most `radius` bits. Candidates come from multi-index hashing: the 64
 //! bits are cut into `radius + 1` bands, and two hashes within the radius
