@@ -401,12 +401,8 @@ fn agrees_with_cleanvision_on_real_images() {
     let ours_seconds = started.elapsed().as_secs_f64();
     let oracle = run_oracle(&files);
     let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-    let cleanvision_types: Vec<IssueType> = IssueType::ALL
-        .into_iter()
-        .filter(|t| !matches!(t, IssueType::Unreadable | IssueType::Outlier))
-        .collect();
     let config = IssueConfig {
-        issue_types: cleanvision_types,
+        issue_types: IssueType::CLEANVISION.to_vec(),
         ..IssueConfig::default()
     };
     let measured: Vec<Measured<'_>> = metrics.iter().map(Ok).collect();
