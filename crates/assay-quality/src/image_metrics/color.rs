@@ -40,6 +40,9 @@ pub struct ColourSums {
     /// Per maximum channel value, the sum of (max - min): saturation is
     /// `Σ_m diff[m] / m`, exact without a division per pixel.
     pub diff_by_max: [u64; 256],
+    /// Pixels per maximum channel value (for exposure's highlights); filled
+    /// by the caller.
+    pub count_by_max: [u64; 256],
     /// Pixels whose channels differ by more than [`COLOUR_TOLERANCE`];
     /// filled by the caller.
     pub coloured: u64,
@@ -56,6 +59,7 @@ impl ColourSums {
             yb2: 0,
             yb2_sq: 0,
             diff_by_max: [0; 256],
+            count_by_max: [0; 256],
             coloured: 0,
             all_equal: true,
         }

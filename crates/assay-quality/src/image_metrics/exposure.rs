@@ -1,10 +1,11 @@
-//! Exposure from histograms already gathered for CleanVision's measures (no
-//! extra pass over the pixels): the darkest and brightest tones of the
-//! greyscale image and the share of pixels clipped at white.
+//! Exposure from histograms gathered by the pixel pass: the darkest tones of
+//! the greyscale image, the brightest of the pixels' largest channels, and
+//! the share of pixels clipped at white.
 //!
 //! These feed assay's own `underexposed` and `overexposed` types: an image
-//! whose brightest tones stay below mid-grey could be made twice as bright
-//! without clipping anything; an image with no tone darker than light grey is
+//! whose brightest channel values stay below mid-grey could be made twice as
+//! bright without clipping anything (a vivid blue is bright in its blue
+//! channel, though its perceived brightness is low); an image with no tone darker than light grey is
 //! washed out; a large area clipped at white together with lifted shadows
 //! is overexposed.
 
@@ -14,16 +15,18 @@ pub struct Exposure {
     /// 1st percentile of the greyscale (PIL `L`) values over 255: the
     /// darkest tones.
     pub shadows: f64,
-    /// 99.9th percentile of the greyscale values over 255: the brightest
-    /// tones, ignoring a few specks.
+    /// 99.9th percentile of each pixel's largest channel value over 255: the
+    /// brightest tones, ignoring a few specks.
     pub highlights: f64,
     /// Share of pixels at 255 in the channel that has the most of them.
     pub clipped: f64,
 }
 
 /// Exposure from the greyscale histogram and one histogram per channel
-/// (colour channels only are read: alpha is skipped for LA and RGBA).
-pub fn exposure(luma: &[u64; 256], channels: &[[u64; 256]]) -> Exposure {
+/// (colour channels only are read: alpha is skipped for LA and RGBA), and
+/// the histogram of each pixel's largest colour channel (`max_channel`;
+/// the greyscale histogram itself for greyscale modes).
+pub fn exposure(luma: &[u64; 256], max_channel: &[u64; 256], channels: &[[u64; 256]]) -> Exposure {
     let n: u64 = luma.iter().sum();
     if n == 0 {
         return Exposure {
@@ -40,7 +43,7 @@ pub fn exposure(luma: &[u64; 256], channels: &[[u64; 256]]) -> Exposure {
     let at_white = colour.iter().map(|h| h[255]).max().unwrap_or(0);
     Exposure {
         shadows: f64::from(lower_value(luma, n, 0.01)) / 255.0,
-        highlights: f64::from(lower_value(luma, n, 0.999)) / 255.0,
+        highlights: f64::from(lower_value(max_channel, n, 0.999)) / 255.0,
         clipped: at_white as f64 / n as f64,
     }
 }
@@ -75,7 +78,7 @@ mod tests {
     fn a_ramp_spans_the_range() {
         let ramp: Vec<u8> = (0..=255).collect();
         let h = histogram(&ramp);
-        let e = exposure(&h, &[h]);
+        let e = exposure(&h, &h, &[h]);
         assert_eq!(e.shadows, 2.0 / 255.0);
         assert_eq!(e.highlights, 254.0 / 255.0);
         assert_eq!(e.clipped, 1.0 / 256.0);
@@ -85,7 +88,7 @@ mod tests {
     fn halved_image_keeps_below_mid_grey() {
         let dim: Vec<u8> = (0..=255u32).map(|v| (v / 2) as u8).collect();
         let h = histogram(&dim);
-        let e = exposure(&h, &[h]);
+        let e = exposure(&h, &h, &[h]);
         assert!(e.highlights < 0.5);
         assert_eq!(e.clipped, 0.0);
     }
@@ -98,13 +101,13 @@ mod tests {
         let blue = histogram(&[0, 0, 0, 0]);
         let alpha = histogram(&[255; 4]);
         let luma = histogram(&[200, 200, 76, 3]);
-        let e = exposure(&luma, &[red, green, blue, alpha]);
+        let e = exposure(&luma, &luma, &[red, green, blue, alpha]);
         assert_eq!(e.clipped, 0.75);
     }
 
     #[test]
     fn empty_image_is_all_zero() {
-        let e = exposure(&[0; 256], &[]);
+        let e = exposure(&[0; 256], &[0; 256], &[]);
         assert_eq!((e.shadows, e.highlights, e.clipped), (0.0, 0.0, 0.0));
     }
 }

@@ -75,7 +75,8 @@ pub struct ImageMetrics {
     pub coloured_fraction: f64,
     /// Darkest tones: 1st percentile of greyscale values, in [0, 1].
     pub shadows: f64,
-    /// Brightest tones: 99.9th percentile of greyscale values, in [0, 1].
+    /// Brightest tones: 99.9th percentile of each pixel's largest channel
+    /// value, in [0, 1] (a vivid blue is bright here, though dim to the eye).
     pub highlights: f64,
     /// Share of pixels at 255 in the colour channel with the most of them.
     pub clipped_fraction: f64,
@@ -151,7 +152,12 @@ pub fn measure_pixels(pixels: &Pixels, format: FileFormat, file: &[u8]) -> Image
     let grey_variance = pil::variance(n, pass.grey_sum.into(), pass.grey_sum_sq.into());
     // assay's own measures: exposure from the greyscale histogram, detail
     // ratios from the greyscale image.
-    let exposure = exposure::exposure(&pil::histogram(&pass.grey), histograms);
+    let luma_histogram = pil::histogram(&pass.grey);
+    let max_channel = pass
+        .colour
+        .as_ref()
+        .map_or(&luma_histogram, |c| &c.count_by_max);
+    let exposure = exposure::exposure(&luma_histogram, max_channel, histograms);
     let sharp = sharpness::sharpness(&pass.grey, w, h);
     ImageMetrics {
         format,

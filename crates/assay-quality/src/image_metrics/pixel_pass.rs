@@ -137,6 +137,7 @@ fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
     let mut counts = Counts::<CH>::new();
     let mut buckets = vec![[0u32; BUCKETS]; COPIES];
     let mut diff_by_max = [[0u64; 256]; COPIES];
+    let mut count_by_max = [[0u32; 256]; COPIES];
     let mut sums = ColourSums::new();
     let mut grey = vec![0u8; n];
     let (mut grey_sum, mut grey_sum_sq) = (0u64, 0u64);
@@ -192,10 +193,14 @@ fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
             let copy = i % COPIES;
             buckets[copy][usize::from(block.bucket[i])] += 1;
             diff_by_max[copy][usize::from(block.max[i])] += u64::from(block.diff[i]);
+            count_by_max[copy][usize::from(block.max[i])] += 1;
         }
     }
     for (m, total) in sums.diff_by_max.iter_mut().enumerate() {
         *total = diff_by_max.iter().map(|copy| copy[m]).sum();
+    }
+    for (m, total) in sums.count_by_max.iter_mut().enumerate() {
+        *total = count_by_max.iter().map(|copy| u64::from(copy[m])).sum();
     }
     let mut histograms = vec![[0u64; 256]; CH];
     counts.add_to(&mut histograms);

@@ -52,6 +52,27 @@ fn black_is_dark_and_white_is_light() {
 }
 
 #[test]
+fn highlights_follow_the_brightest_channel() {
+    // A vivid blue has a low perceived brightness but a bright blue channel:
+    // it cannot be made brighter without clipping, so it is not dim.
+    let blue = measure(&encode_png(
+        8,
+        8,
+        ExtendedColorType::Rgb8,
+        &rgb_fill(8, 8, [30, 40, 200]),
+    ));
+    assert!(blue.brightness < 0.34, "{}", blue.brightness);
+    assert_eq!(blue.highlights, 200.0 / 255.0);
+    let dim = measure(&encode_png(
+        8,
+        8,
+        ExtendedColorType::Rgb8,
+        &rgb_fill(8, 8, [30, 40, 100]),
+    ));
+    assert_eq!(dim.highlights, 100.0 / 255.0);
+}
+
+#[test]
 fn rgb_with_equal_channels_is_greyscale_but_mode_rgb() {
     let data: Vec<u8> = (0..64u32 * 64)
         .flat_map(|i| {

@@ -2,7 +2,7 @@
 //! [0, 1], lower is worse, from measures CleanVision does not take.
 //!
 //! - `underexposed`: [`underexposed_score`]: flagged when even the
-//!   brightest tones (the 99.9th greyscale percentile,
+//!   brightest tones (the 99.9th percentile of each pixel's largest channel,
 //!   [`ImageMetrics::highlights`]) are darker than mid-grey, so every value
 //!   could be doubled without clipping, and the mean colour is darker than
 //!   0.34 (more than a stop below middle grey, 0.46): a dim image, not a
