@@ -3,7 +3,7 @@
 //! premultiplication, the FIND_EDGES filter, histograms and `ImageStat`'s
 //! variance, `np.percentile` (linear) and `np.std`.
 
-use crate::decode::{ColorMode, Pixels};
+use crate::decode::ColorMode;
 
 /// PIL's RGB to L conversion (ITU-R 601-2 luma in 16-bit fixed point).
 #[inline]
@@ -11,13 +11,8 @@ pub fn luma(r: u8, g: u8, b: u8) -> u8 {
     ((u32::from(r) * 19595 + u32::from(g) * 38470 + u32::from(b) * 7471 + 0x8000) >> 16) as u8
 }
 
-/// `image.convert("L")`: one byte a pixel. RGBA ignores alpha and LA keeps
-/// its L channel, as PIL does.
-pub fn to_luma(pixels: &Pixels) -> Vec<u8> {
-    luma_of(&pixels.data, pixels.mode)
-}
-
-/// [`to_luma`] of raw interleaved pixels in `mode`.
+/// `image.convert("L")` of raw interleaved pixels in `mode`: one byte a
+/// pixel. RGBA ignores alpha and LA keeps its L channel, as PIL does.
 pub fn luma_of(data: &[u8], mode: ColorMode) -> Vec<u8> {
     let ch = mode.channels();
     match mode {
@@ -98,22 +93,6 @@ pub fn histogram(values: &[u8]) -> [u64; 256] {
         h[usize::from(v)] += 1;
     }
     h
-}
-
-/// One 256-bin histogram per channel (PIL's `Image.histogram()`, split).
-pub fn channel_histograms(pixels: &Pixels) -> Vec<[u64; 256]> {
-    let ch = pixels.mode.channels();
-    let mut out = vec![[0u64; 256]; ch];
-    if ch == 1 {
-        out[0] = histogram(&pixels.data);
-        return out;
-    }
-    for px in pixels.data.chunks_exact(ch) {
-        for (h, &v) in out.iter_mut().zip(px) {
-            h[usize::from(v)] += 1;
-        }
-    }
-    out
 }
 
 /// `ImageStat.Stat(...).var[0]` from a histogram:
