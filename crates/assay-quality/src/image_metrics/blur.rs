@@ -5,7 +5,7 @@
 //! the greyscale histogram, keeps flat images out of the blurry issue.
 
 use super::pil::{find_edges, histogram, histogram_variance, luma_of, premultiply, std_dev};
-use super::resample::{resize, Filter};
+use super::resample::{resize, resize_planes, Filter};
 use crate::decode::{ColorMode, Pixels};
 
 /// CleanVision's `MAX_RESOLUTION_FOR_BLURRY_DETECTION`.
@@ -64,10 +64,17 @@ pub fn pil_default_resize(pixels: &Pixels, size: (usize, usize)) -> Vec<u8> {
     }
 }
 
-/// CleanVision's `BlurrinessProperty.calculate`.
-pub fn blur(pixels: &Pixels) -> Blur {
+/// CleanVision's `BlurrinessProperty.calculate`; `planes` are an RGB
+/// image's colour planes, if split already (the same result, faster).
+pub fn blur(pixels: &Pixels, planes: Option<&[Vec<u8>; 3]>) -> Blur {
     let (w, h) = blur_size(pixels.width, pixels.height);
-    let small = pil_default_resize(pixels, (w, h));
+    let from = (pixels.width, pixels.height);
+    let small = match planes {
+        Some([r, g, b]) if pixels.mode == ColorMode::Rgb => {
+            resize_planes(&[r, g, b], from, (w, h), Filter::Bicubic)
+        }
+        _ => pil_default_resize(pixels, (w, h)),
+    };
     let grey = luma_of(&small, pixels.mode);
     let edges = find_edges(&grey, w, h);
     let counts: Vec<f64> = histogram(&grey).iter().map(|&c| c as f64).collect();
@@ -121,7 +128,7 @@ mod tests {
                 soft.data[y * 64 + x] = (s / 9) as u8;
             }
         }
-        assert!(blur(&board).blurriness > blur(&soft).blurriness);
+        assert!(blur(&board, None).blurriness > blur(&soft, None).blurriness);
     }
 
     #[test]
@@ -129,7 +136,7 @@ mod tests {
         // Shrunk to 64x51; FIND_EDGES keeps the 226 border pixels (128) and
         // gives 0 inside, so the deviation is 128 * sqrt(p (1 - p)).
         let flat = grey(100, 80, |_, _| 128);
-        let b = blur(&flat);
+        let b = blur(&flat, None);
         let p: f64 = 226.0 / (64.0 * 51.0);
         assert!((b.blurriness - 128.0 * (p * (1.0 - p)).sqrt()).abs() < 1e-9);
         assert!(b.grayscale_std > 100.0);

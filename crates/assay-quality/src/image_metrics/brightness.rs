@@ -86,6 +86,8 @@ pub const BUCKETS: usize = (((241 + 691 + 68) * 255 * 255) >> KEY_SHIFT) + 1;
 pub struct BucketCounts {
     /// Pixels per [`bucket`].
     pub counts: Vec<u32>,
+    /// Each pixel's bucket.
+    pub keys: Vec<u16>,
     /// Per block of pixels, the lowest and highest bucket in it.
     pub block_ranges: Vec<(u16, u16)>,
 }
@@ -130,13 +132,17 @@ fn colour_percentiles(data: &[u8], ch: usize, buckets: &BucketCounts) -> [f64; 7
         .iter()
         .map(|&b| Vec::with_capacity(counts[b] as usize))
         .collect();
-    let block = super::pixel_pass::BLOCK * ch;
-    for (pixels, &(lo, hi)) in data.chunks(block).zip(&buckets.block_ranges) {
+    const BLOCK: usize = super::pixel_pass::BLOCK;
+    let blocks = data
+        .chunks(BLOCK * ch)
+        .zip(buckets.keys.chunks(BLOCK))
+        .zip(&buckets.block_ranges);
+    for ((pixels, keys), &(lo, hi)) in blocks {
         if chosen_below[usize::from(hi) + 1] == chosen_below[usize::from(lo)] {
             continue;
         }
-        for px in pixels.chunks_exact(ch) {
-            let slot = slot_of[bucket(px[0], px[1], px[2])];
+        for (px, &key) in pixels.chunks_exact(ch).zip(keys) {
+            let slot = slot_of[usize::from(key)];
             if slot != NONE {
                 gathered[usize::from(slot)].push(value(px));
             }

@@ -146,18 +146,17 @@ pub fn measure_pixels(pixels: &Pixels, format: FileFormat, file: &[u8]) -> Image
     let histograms = &pass.histograms;
     let bright = brightness::brightness(pixels, histograms, pass.brightness_buckets.as_ref());
     let grey = grey_pass::grey_pass(&pass.grey, w, h);
-    let blur = blur::blur(pixels);
+    let blur = blur::blur(pixels, pass.planes.as_ref());
     let colour = color::colour(pass.colour.as_ref(), histograms);
     let n = pixels.len() as u128;
     let grey_variance = pil::variance(n, pass.grey_sum.into(), pass.grey_sum_sq.into());
     // assay's own measures: exposure from the greyscale histogram, detail
     // ratios from the greyscale image.
-    let luma_histogram = pil::histogram(&pass.grey);
     let max_channel = pass
         .colour
         .as_ref()
-        .map_or(&luma_histogram, |c| &c.count_by_max);
-    let exposure = exposure::exposure(&luma_histogram, max_channel, histograms);
+        .map_or(&pass.grey_histogram, |c| &c.count_by_max);
+    let exposure = exposure::exposure(&pass.grey_histogram, max_channel, histograms);
     let sharp = sharpness::sharpness(&pass.grey, w, h);
     ImageMetrics {
         format,

@@ -30,6 +30,10 @@ pub struct PixelPass<'a> {
     pub histograms: Vec<[u64; 256]>,
     /// The greyscale image (`convert("L")`); borrowed for L images.
     pub grey: Cow<'a, [u8]>,
+    /// The histogram of the greyscale image.
+    pub grey_histogram: [u64; 256],
+    /// RGB images: the red, green and blue planes (for the blur's resize).
+    pub planes: Option<[Vec<u8>; 3]>,
     /// Sum of the greyscale values.
     pub grey_sum: u64,
     /// Sum of their squares.
@@ -71,10 +75,13 @@ fn grey_image<'a>(pixels: &'a Pixels, grey: Cow<'a, [u8]>) -> PixelPass<'a> {
         }
     }
     counts.add_to(&mut histograms);
-    let (grey_sum, grey_sum_sq) = sums_from_histogram(&histograms[0]);
+    let grey_histogram = histograms[0];
+    let (grey_sum, grey_sum_sq) = sums_from_histogram(&grey_histogram);
     PixelPass {
         histograms,
         grey,
+        grey_histogram,
+        planes: None,
         grey_sum,
         grey_sum_sq,
         brightness_buckets: None,
@@ -120,7 +127,67 @@ struct Block {
     b: [u8; BLOCK],
     max: [u8; BLOCK],
     diff: [u8; BLOCK],
-    bucket: [u16; BLOCK],
+}
+
+/// Tables counted per pixel after the vector loops, [`COPIES`] of each: the
+/// brightness buckets, the greyscale histogram, and per maximum channel
+/// value the pixel count and the sum of `max - min`, packed in one word
+/// (count in the low 32 bits, sum in the high 32) so one increment does
+/// both; the packed words are flushed every [`FLUSH_BLOCKS`] blocks, before
+/// the sums could overflow.
+struct Tallies {
+    buckets: Vec<[u32; BUCKETS]>,
+    grey: [[u32; 256]; COPIES],
+    by_max: [[u64; 256]; COPIES],
+}
+
+/// Blocks between flushes of the packed per-maximum words: the sum of
+/// `max - min` in one word stays below `255 * BLOCK * FLUSH_BLOCKS`, 2^30.
+const FLUSH_BLOCKS: usize = (1 << 30) / (255 * BLOCK);
+
+impl Tallies {
+    fn new() -> Self {
+        Tallies {
+            buckets: vec![[0; BUCKETS]; COPIES],
+            grey: [[0; 256]; COPIES],
+            by_max: [[0; 256]; COPIES],
+        }
+    }
+
+    /// Counts one block's pixels.
+    #[inline]
+    fn add(&mut self, keys: &[u16], grey: &[u8], block: &Block) {
+        let len = keys.len();
+        let (max, diff) = (&block.max[..len], &block.diff[..len]);
+        let mut count = |copy: usize, key: u16, grey: u8, max: u8, diff: u8| {
+            self.buckets[copy][usize::from(key)] += 1;
+            self.grey[copy][usize::from(grey)] += 1;
+            self.by_max[copy][usize::from(max)] += 1 | (u64::from(diff) << 32);
+        };
+        let groups = keys
+            .chunks_exact(COPIES)
+            .zip(grey.chunks_exact(COPIES))
+            .zip(max.chunks_exact(COPIES).zip(diff.chunks_exact(COPIES)));
+        for ((k, g), (m, d)) in groups {
+            for copy in 0..COPIES {
+                count(copy, k[copy], g[copy], m[copy], d[copy]);
+            }
+        }
+        for i in len / COPIES * COPIES..len {
+            count(0, keys[i], grey[i], max[i], diff[i]);
+        }
+    }
+
+    /// Moves the packed per-maximum words into `sums`.
+    fn flush(&mut self, sums: &mut ColourSums) {
+        for copy in &mut self.by_max {
+            for (m, word) in copy.iter_mut().enumerate() {
+                sums.count_by_max[m] += *word & u64::from(u32::MAX);
+                sums.diff_by_max[m] += *word >> 32;
+                *word = 0;
+            }
+        }
+    }
 }
 
 fn colour_image(pixels: &Pixels) -> PixelPass<'_> {
@@ -135,12 +202,11 @@ fn colour_image(pixels: &Pixels) -> PixelPass<'_> {
 fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
     let n = pixels.len();
     let mut counts = Counts::<CH>::new();
-    let mut buckets = vec![[0u32; BUCKETS]; COPIES];
-    let mut diff_by_max = [[0u64; 256]; COPIES];
-    let mut count_by_max = [[0u32; 256]; COPIES];
+    let mut tallies = Tallies::new();
     let mut sums = ColourSums::new();
     let mut grey = vec![0u8; n];
-    let (mut grey_sum, mut grey_sum_sq) = (0u64, 0u64);
+    let mut keys = vec![0u16; n];
+    let mut planes = (CH == 3).then(|| [vec![0u8; n], vec![0u8; n], vec![0u8; n]]);
     let mut block_ranges = Vec::with_capacity(n.div_ceil(BLOCK));
     let mut block = Block {
         r: [0; BLOCK],
@@ -148,74 +214,92 @@ fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
         b: [0; BLOCK],
         max: [0; BLOCK],
         diff: [0; BLOCK],
-        bucket: [0; BLOCK],
     };
-    for (data, grey) in pixels.data.chunks(BLOCK * CH).zip(grey.chunks_mut(BLOCK)) {
+    let chunks = pixels
+        .data
+        .chunks(BLOCK * CH)
+        .zip(grey.chunks_mut(BLOCK))
+        .zip(keys.chunks_mut(BLOCK));
+    for (index, ((data, grey), keys)) in chunks.enumerate() {
         let len = grey.len();
-        // Scalar: split channels, histogram increments.
-        for (i, px) in data.chunks_exact(CH).enumerate() {
-            block.r[i] = px[0];
-            block.g[i] = px[1];
-            block.b[i] = px[2];
-            let t = &mut counts.tables[i % COPIES];
-            for c in 0..CH {
-                t[c][usize::from(px[c])] += 1;
-            }
+        split_and_count(data, &mut block, &mut counts);
+        if let Some(planes) = planes.as_mut() {
+            let at = index * BLOCK..index * BLOCK + len;
+            planes[0][at.clone()].copy_from_slice(&block.r[..len]);
+            planes[1][at.clone()].copy_from_slice(&block.g[..len]);
+            planes[2][at].copy_from_slice(&block.b[..len]);
         }
-        // Vectorised: greyscale, colour sums, buckets, max and max - min.
+        // Vectorised: greyscale, colour sums, keys, max and max - min.
         let (r, g, b) = (&block.r[..len], &block.g[..len], &block.b[..len]);
-        let (mut s, mut s2) = (0u32, 0u32);
         for (((l, &r), &g), &b) in grey.iter_mut().zip(r).zip(g).zip(b) {
             *l = luma(r, g, b);
-            s += u32::from(*l);
-            s2 += u32::from(*l) * u32::from(*l);
         }
-        grey_sum += u64::from(s);
-        grey_sum_sq += u64::from(s2);
         sums.add_block(r, g, b);
-        for i in 0..len {
+        for (i, key) in keys.iter_mut().enumerate() {
             let (r, g, b) = (block.r[i], block.g[i], block.b[i]);
             let (max, min) = (r.max(g).max(b), r.min(g).min(b));
             block.max[i] = max;
             block.diff[i] = max - min;
-            block.bucket[i] = bucket(r, g, b) as u16;
+            *key = bucket(r, g, b) as u16;
         }
         sums.coloured += block.diff[..len]
             .iter()
             .filter(|&&d| d > COLOUR_TOLERANCE)
             .count() as u64;
-        let range = &block.bucket[..len];
-        let lowest = range.iter().fold(u16::MAX, |a, &b| a.min(b));
-        let highest = range.iter().fold(0, |a, &b| a.max(b));
+        let lowest = keys.iter().fold(u16::MAX, |a, &b| a.min(b));
+        let highest = keys.iter().fold(0, |a, &b| a.max(b));
         block_ranges.push((lowest, highest));
-        // Scalar: bucket counts and saturation's sums per maximum.
-        for i in 0..len {
-            let copy = i % COPIES;
-            buckets[copy][usize::from(block.bucket[i])] += 1;
-            diff_by_max[copy][usize::from(block.max[i])] += u64::from(block.diff[i]);
-            count_by_max[copy][usize::from(block.max[i])] += 1;
+        tallies.add(keys, grey, &block);
+        if (index + 1) % FLUSH_BLOCKS == 0 {
+            tallies.flush(&mut sums);
         }
     }
-    for (m, total) in sums.diff_by_max.iter_mut().enumerate() {
-        *total = diff_by_max.iter().map(|copy| copy[m]).sum();
-    }
-    for (m, total) in sums.count_by_max.iter_mut().enumerate() {
-        *total = count_by_max.iter().map(|copy| u64::from(copy[m])).sum();
-    }
+    tallies.flush(&mut sums);
     let mut histograms = vec![[0u64; 256]; CH];
     counts.add_to(&mut histograms);
+    let grey_histogram =
+        std::array::from_fn(|v| tallies.grey.iter().map(|c| u64::from(c[v])).sum());
+    let (grey_sum, grey_sum_sq) = sums_from_histogram(&grey_histogram);
     let merged: Vec<u32> = (0..BUCKETS)
-        .map(|k| buckets.iter().map(|copy| copy[k]).sum())
+        .map(|k| tallies.buckets.iter().map(|copy| copy[k]).sum())
         .collect();
     PixelPass {
         histograms,
         grey: Cow::Owned(grey),
+        grey_histogram,
+        planes,
         grey_sum,
         grey_sum_sq,
         brightness_buckets: Some(BucketCounts {
             counts: merged,
+            keys,
             block_ranges,
         }),
         colour: Some(sums),
+    }
+}
+
+/// Splits one block into channel arrays and counts the channel histograms,
+/// neighbouring pixels in different copies of the tables.
+#[inline]
+fn split_and_count<const CH: usize>(data: &[u8], block: &mut Block, counts: &mut Counts<CH>) {
+    let mut split = |copy: usize, i: usize, px: &[u8]| {
+        block.r[i] = px[0];
+        block.g[i] = px[1];
+        block.b[i] = px[2];
+        let t = &mut counts.tables[copy];
+        for c in 0..CH {
+            t[c][usize::from(px[c])] += 1;
+        }
+    };
+    let mut groups = data.chunks_exact(COPIES * CH);
+    for (g, group) in groups.by_ref().enumerate() {
+        for (copy, px) in group.chunks_exact(CH).enumerate() {
+            split(copy, g * COPIES + copy, px);
+        }
+    }
+    let done = data.len() / (COPIES * CH) * COPIES;
+    for (i, px) in groups.remainder().chunks_exact(CH).enumerate() {
+        split(0, done + i, px);
     }
 }

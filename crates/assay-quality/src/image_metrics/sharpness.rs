@@ -47,37 +47,47 @@ fn energy<T: Copy + Into<u32>>(values: &[T], width: usize, height: usize) -> (u6
     let mut sum = 0u64;
     for y in 0..height {
         let row = &values[y * width..(y + 1) * width];
-        let mut acc = 0u64;
-        for pair in row.windows(2) {
-            let d = i64::from(pair[1].into()) - i64::from(pair[0].into());
-            acc += (d * d) as u64;
-        }
+        sum += squared_steps(&row[..width.saturating_sub(1)], &row[1..]);
         if y + 1 < height {
-            let below = &values[(y + 1) * width..(y + 2) * width];
-            for (&a, &b) in row.iter().zip(below) {
-                let d = i64::from(b.into()) - i64::from(a.into());
-                acc += (d * d) as u64;
-            }
+            sum += squared_steps(row, &values[(y + 1) * width..(y + 2) * width]);
         }
-        sum += acc;
     }
     let pairs = (height * width.saturating_sub(1) + width * height.saturating_sub(1)) as u64;
     (sum, pairs)
 }
 
+/// Pairs summed in 32 bits before widening: values are sums of at most 16
+/// pixels (below 2^12), so a square is below 2^24 and 128 of them fit.
+const STEP_CHUNK: usize = 128;
+
+/// Sum of `(b[i] - a[i])^2`, in 32-bit arithmetic that vectorises.
+fn squared_steps<T: Copy + Into<u32>>(a: &[T], b: &[T]) -> u64 {
+    a.chunks(STEP_CHUNK)
+        .zip(b.chunks(STEP_CHUNK))
+        .map(|(a, b)| {
+            let chunk: u32 = a
+                .iter()
+                .zip(b)
+                .map(|(&x, &y)| {
+                    let d = y.into() as i32 - x.into() as i32;
+                    (d * d) as u32
+                })
+                .sum();
+            u64::from(chunk)
+        })
+        .sum()
+}
+
 /// 2x2 sums (an odd last row or column is dropped).
 fn halve<T: Copy + Into<u32>>(values: &[T], width: usize, height: usize) -> Level {
     let (w, h) = (width / 2, height / 2);
-    let mut out = Vec::with_capacity(w * h);
-    for y in 0..h {
+    let mut out = vec![0u16; w * h];
+    for (y, out_row) in out.chunks_exact_mut(w.max(1)).take(h).enumerate() {
         let top = &values[2 * y * width..(2 * y + 1) * width];
         let bottom = &values[(2 * y + 1) * width..(2 * y + 2) * width];
-        for x in 0..w {
-            let s = top[2 * x].into()
-                + top[2 * x + 1].into()
-                + bottom[2 * x].into()
-                + bottom[2 * x + 1].into();
-            out.push(s as u16);
+        let pairs = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+        for (o, (t, b)) in out_row.iter_mut().zip(pairs) {
+            *o = (t[0].into() + t[1].into() + b[0].into() + b[1].into()) as u16;
         }
     }
     Level {
