@@ -353,6 +353,11 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 8, value_name = "N",
           value_parser = clap::value_parser!(u32).range(0..=32))]
     pub similar_radius: u32,
+    /// Largest dHash Hamming distance confirming a `similar` pair (64: no
+    /// confirmation).
+    #[arg(long, default_value_t = 16, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=64))]
+    pub similar_dhash_radius: u32,
     /// `underexposed` flags scores below this (0-1; at 0.5 the brightest
     /// 0.1% of pixels are under mid-grey and the mean is dim).
     #[arg(long, default_value_t = 0.5, value_name = "X")]

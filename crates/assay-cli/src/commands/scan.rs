@@ -72,6 +72,7 @@ fn config(args: &ScanArgs) -> IssueConfig {
             GrayscaleArg::Pixels => GrayscaleRule::Pixels,
         },
         similar_radius: args.similar_radius,
+        similar_dhash_radius: args.similar_dhash_radius,
         underexposed_threshold: args.underexposed_threshold,
         overexposed_threshold: args.overexposed_threshold,
         soft_threshold: args.soft_threshold,

@@ -16,7 +16,10 @@
 //! decided by noise, and flat images of different colours share hashes.
 //! Distinct photos rarely come within 8 bits (their hashes differ in 32 on
 //! average), while crops of a few percent, resizes and re-encodes mostly
-//! stay there.
+//! stay there. Each pair must also be confirmed by dHash (at most 16 bits
+//! apart by default): a chance meeting of two unrelated images in pHash
+//! leaves their dHashes about 32 bits apart, while the copies above stay
+//! within a dozen.
 
 use std::collections::HashMap;
 
@@ -41,17 +44,42 @@ pub(super) fn near(images: &[Measured<'_>], radius: u32) -> IssueResult {
 
 pub(super) fn similar(images: &[Measured<'_>], c: &IssueConfig) -> IssueResult {
     let exact = exact_duplicate_groups(images);
-    let hashes: Vec<Option<ImageHash>> = images
+    let hashes: Vec<Option<(ImageHash, ImageHash)>> = images
         .iter()
         .map(|m| {
             m.ok()
                 .filter(|m| m.contrast >= c.similar_min_contrast)
-                .map(|m| m.phash)
+                .map(|m| (m.phash, m.dhash))
         })
         .collect();
-    let mut groups = near_duplicate_groups(&hashes, c.similar_radius);
+    let mut groups = confirmed_groups(&hashes, c.similar_radius, c.similar_dhash_radius);
     groups.retain(|g| !exact.contains(g));
     grouped_result(IssueType::Similar, images.len(), groups)
+}
+
+/// Groups of images linked by pairs whose first hashes (pHash) are at most
+/// `radius` bits apart and whose second hashes (dHash) confirm it, at most
+/// `confirm` bits apart: two unrelated images that meet by chance in one
+/// hash almost never meet in the other too.
+pub fn confirmed_groups(
+    hashes: &[Option<(ImageHash, ImageHash)>],
+    radius: u32,
+    confirm: u32,
+) -> Vec<Vec<usize>> {
+    let present: Vec<(usize, u64, u64)> = hashes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.map(|(p, d)| (i, p.0, d.0)))
+        .collect();
+    let keys: Vec<u64> = present.iter().map(|&(_, p, _)| p).collect();
+    let mut sets = UnionFind::new(present.len());
+    let close = |a: usize, b: usize| (present[a].2 ^ present[b].2).count_ones() <= confirm;
+    link_within_radius(&keys, radius.min(MAX_NEAR_RADIUS), close, &mut sets);
+    let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (k, &(i, _, _)) in present.iter().enumerate() {
+        by_root.entry(sets.find(k)).or_default().push(i);
+    }
+    sorted_groups(by_root.into_values())
 }
 
 /// Groups (of two or more) of readable images with identical pixels.
@@ -81,7 +109,7 @@ pub fn near_duplicate_groups(hashes: &[Option<ImageHash>], radius: u32) -> Vec<V
     let distinct: Vec<(u64, Vec<usize>)> = by_hash.into_iter().collect();
     let keys: Vec<u64> = distinct.iter().map(|(h, _)| *h).collect();
     let mut sets = UnionFind::new(keys.len());
-    link_within_radius(&keys, radius.min(MAX_NEAR_RADIUS), &mut sets);
+    link_within_radius(&keys, radius.min(MAX_NEAR_RADIUS), |_, _| true, &mut sets);
     let mut by_root: HashMap<usize, Vec<usize>> = HashMap::new();
     for (k, (_, members)) in distinct.iter().enumerate() {
         by_root.entry(sets.find(k)).or_default().extend(members);
@@ -89,8 +117,14 @@ pub fn near_duplicate_groups(hashes: &[Option<ImageHash>], radius: u32) -> Vec<V
     sorted_groups(by_root.into_values())
 }
 
-/// Joins every pair of keys at most `radius` bits apart.
-fn link_within_radius(keys: &[u64], radius: u32, sets: &mut UnionFind) {
+/// Joins every pair of keys at most `radius` bits apart for which `also`
+/// holds too.
+fn link_within_radius(
+    keys: &[u64],
+    radius: u32,
+    also: impl Fn(usize, usize) -> bool,
+    sets: &mut UnionFind,
+) {
     let bands = band_masks(radius + 1);
     for (shift, mask) in bands {
         let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
@@ -100,7 +134,8 @@ fn link_within_radius(keys: &[u64], radius: u32, sets: &mut UnionFind) {
         for bucket in buckets.values().filter(|b| b.len() > 1) {
             for (i, &a) in bucket.iter().enumerate() {
                 for &b in &bucket[i + 1..] {
-                    if (keys[a] ^ keys[b]).count_ones() <= radius && sets.find(a) != sets.find(b) {
+                    let near = (keys[a] ^ keys[b]).count_ones() <= radius && also(a, b);
+                    if near && sets.find(a) != sets.find(b) {
                         sets.union(a, b);
                     }
                 }
@@ -194,6 +229,24 @@ mod tests {
 
     fn h(v: u64) -> Option<ImageHash> {
         Some(ImageHash(v))
+    }
+
+    #[test]
+    fn confirmed_groups_need_both_hashes_close() {
+        let pair = |p: u64, d: u64| Some((ImageHash(p), ImageHash(d)));
+        let hashes = [
+            pair(0, 0),
+            pair(0b111, 0xff),         // 3 and 8 bits from the first: joined
+            pair(0xf0_0000, u64::MAX), // pHash 4 bits off, dHash 64: alone
+            None,
+            pair(0xf0_0001, u64::MAX), // 1 bit from the third in both: joined
+        ];
+        assert_eq!(
+            confirmed_groups(&hashes, 8, 16),
+            vec![vec![0, 1], vec![2, 4]]
+        );
+        assert_eq!(confirmed_groups(&hashes, 8, 64), vec![vec![0, 1, 2, 4]]);
+        assert_eq!(confirmed_groups(&hashes, 2, 16), vec![vec![2, 4]]);
     }
 
     #[test]

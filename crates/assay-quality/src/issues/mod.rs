@@ -158,7 +158,9 @@ impl IssueType {
                 "washed out (no tone darker than light grey) or a fifth blown to white with no black"
             }
             IssueType::Soft => "little detail at full resolution: blurred, out of focus or upscaled",
-            IssueType::Monochrome => "under 0.1% of the pixels show any colour",
+            IssueType::Monochrome => {
+                "under 0.1% of the pixels show any colour, and that colour is faint next to the contrast"
+            }
             IssueType::Similar => {
                 "perceptual hash within a few bits of another image's: a crop, resize or re-encode"
             }
@@ -250,6 +252,8 @@ pub struct IssueConfig {
     pub monochrome_threshold: f64,
     /// Largest pHash Hamming distance inside a `similar` group (8).
     pub similar_radius: u32,
+    /// Largest dHash Hamming distance confirming a `similar` pair (16).
+    pub similar_dhash_radius: u32,
     /// Images with an RMS contrast below this take no part in `similar`
     /// (0.01: their hashes are noise).
     pub similar_min_contrast: f64,
@@ -278,6 +282,7 @@ impl Default for IssueConfig {
             soft_threshold: 1.0 / 3.0,
             monochrome_threshold: 0.1,
             similar_radius: 8,
+            similar_dhash_radius: 16,
             similar_min_contrast: 0.01,
         }
     }

@@ -16,9 +16,14 @@
 //!   of the two scales has a ratio below 1/3, between no detail (1/4) and
 //!   step edges (1/2); in a model scene with a natural 1/f spectrum that is a
 //!   Gaussian blur of about 1.2 pixels.
-//! - `monochrome`: `min(1, 100 × coloured share)`; flagged below 0.1, when
-//!   fewer than 0.1% of the pixels have channels more than a few levels apart
-//!   (greyscale stored as RGB, which CleanVision's mode rule misses).
+//! - `monochrome`: [`monochrome_score`]: flagged when fewer than 0.1% of
+//!   the pixels have channels more than a few levels apart and the colour
+//!   that is left is faint next to the tonal contrast (greyscale stored as
+//!   RGB, which CleanVision's mode rule misses). A washed-out, very dark or
+//!   flat image has its colours squeezed with its tones, so its channels
+//!   are close everywhere too; its colour relative to its contrast is not
+//!   small, and `overexposed`, `underexposed` or `low_information` say what
+//!   is wrong with it instead.
 
 use super::{IssueConfig, IssueResult, IssueType, Measured};
 use crate::image_metrics::ImageMetrics;
@@ -34,9 +39,7 @@ pub(super) fn per_image(t: IssueType, images: &[Measured<'_>], c: &IssueConfig) 
         IssueType::Underexposed => (c.underexposed_threshold, underexposed_score),
         IssueType::Overexposed => (c.overexposed_threshold, overexposed_score),
         IssueType::Soft => (c.soft_threshold, soft_score),
-        _ => (c.monochrome_threshold, |m| {
-            (100.0 * m.coloured_fraction).min(1.0)
-        }),
+        _ => (c.monochrome_threshold, monochrome_score),
     };
     let scores = images.iter().map(|m| m.ok().map(score)).collect();
     IssueResult::from_scores(t, threshold, scores)
@@ -59,6 +62,26 @@ pub fn overexposed_score(m: &ImageMetrics) -> f64 {
     let washed = m.shadows / 0.8;
     let blown = (m.clipped_fraction / 0.2).min(m.shadows / 0.1);
     (1.0 - washed.max(blown) / 2.0).clamp(0.0, 1.0)
+}
+
+/// Colourfulness per grey level of contrast at which `monochrome`'s second
+/// term reaches 1: greyscale is 0, colour photos 0.1 and above.
+const FAINT_COLOUR: f64 = 0.5;
+
+/// `monochrome`'s score: `min(1, max(100 × coloured share, colourfulness /
+/// (0.5 × contrast in grey levels)))`; below 0.1 when under 0.1% of the
+/// pixels are coloured and the colourfulness is under 5% of the greyscale
+/// standard deviation (an image without any colour or contrast is 0).
+pub fn monochrome_score(m: &ImageMetrics) -> f64 {
+    let contrast = m.contrast * 255.0;
+    let relative = if m.colourfulness == 0.0 {
+        0.0
+    } else if contrast == 0.0 {
+        1.0
+    } else {
+        m.colourfulness / (FAINT_COLOUR * contrast)
+    };
+    (100.0 * m.coloured_fraction).max(relative).min(1.0)
 }
 
 /// `soft`'s score: the lower of the two detail ratios mapped so that no

@@ -236,3 +236,26 @@ fn issue_names_parse() {
     );
     assert!("fuzzy".parse::<IssueType>().is_err());
 }
+
+#[test]
+fn monochrome_flags_grey_pixels_not_washed_out_colour() {
+    let (w, h) = (64u32, 64u32);
+    let colour = texture(w, h, 1.3);
+    let grey: Vec<u8> = colour.chunks_exact(3).flat_map(|p| [p[0]; 3]).collect();
+    // Washed out: 255 - (255 - v) * 0.03 squeezes colours under a few levels.
+    let washed: Vec<u8> = colour
+        .iter()
+        .map(|&v| 255 - ((255.0 - f64::from(v)) * 0.03).round() as u8)
+        .collect();
+    let images = [
+        rgb_png(w, h, &colour),
+        rgb_png(w, h, &grey),
+        rgb_png(w, h, &washed),
+    ];
+    assert!(
+        images[2].coloured_fraction < 0.001,
+        "the washed copy lost its colour spread"
+    );
+    let report = run(&images, &IssueConfig::default());
+    assert_eq!(flagged(&report, IssueType::Monochrome), vec![1]);
+}
