@@ -12,10 +12,11 @@
 //!   white in some channel while the darkest 1% is above 10% grey, so the
 //!   whole tonal range was pushed up).
 //! - `soft`: [`soft_score`] from the detail ratios of
-//!   [`sharpness`](crate::image_metrics::sharpness): flagged when the finer
-//!   of the two scales has a ratio below 1/3, between no detail (1/4) and
-//!   step edges (1/2); in a model scene with a natural 1/f spectrum that is a
-//!   Gaussian blur of about 1.2 pixels.
+//!   [`sharpness`](crate::image_metrics::sharpness): flagged when the detail
+//!   ratio at full resolution is below 1/3, between no detail (1/4) and step
+//!   edges (1/2) (in a model scene with a natural 1/f spectrum that is a
+//!   Gaussian blur of about 1.2 pixels), or the ratio at half resolution is
+//!   below 0.31 (a heavy blur).
 //! - `monochrome`: [`monochrome_score`]: flagged when fewer than 0.1% of
 //!   the pixels have channels more than a few levels apart and the colour
 //!   that is left is faint next to the tonal contrast (greyscale stored as
@@ -84,16 +85,25 @@ pub fn monochrome_score(m: &ImageMetrics) -> f64 {
     (100.0 * m.coloured_fraction).max(relative).min(1.0)
 }
 
-/// `soft`'s score: the lower of the two detail ratios mapped so that no
-/// detail (1/4) is 0 and step edges (1/2) or more are 1; 1 when neither
-/// could be measured (tiny or flat images).
+/// Span above [`NO_DETAIL`] over which the coarse ratio's share of
+/// `soft`'s score rises from 0 to 1: at the default threshold (1/3) the
+/// coarse cut is 0.31, nearer the no-detail limit than the fine cut (1/3),
+/// because the coarse scale is there to judge heavy blurs, which leave
+/// almost no detail, while smooth shading and gradients in sharp images
+/// already come close to 1/3 at that scale.
+const COARSE_SPAN: f64 = 0.18;
+
+/// `soft`'s score: the lower of the two detail ratios, each mapped so that
+/// no detail (1/4) is 0 and 1 is reached at step edges (1/2) for the fine
+/// ratio and at `1/4 + 0.18` for the coarse one, clipped to [0, 1]; 1 when
+/// neither could be measured (tiny or flat images).
 pub fn soft_score(m: &ImageMetrics) -> f64 {
-    let ratio = [m.fine_detail, m.coarse_detail]
-        .into_iter()
-        .flatten()
-        .fold(f64::INFINITY, f64::min);
-    if ratio.is_infinite() {
-        return 1.0;
-    }
-    ((ratio - NO_DETAIL) / (STEP_EDGES - NO_DETAIL)).clamp(0.0, 1.0)
+    let fine = m
+        .fine_detail
+        .map(|r| (r - NO_DETAIL) / (STEP_EDGES - NO_DETAIL));
+    let coarse = m.coarse_detail.map(|r| (r - NO_DETAIL) / COARSE_SPAN);
+    fine.into_iter()
+        .chain(coarse)
+        .reduce(f64::min)
+        .map_or(1.0, |s| s.clamp(0.0, 1.0))
 }
