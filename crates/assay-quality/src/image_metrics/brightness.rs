@@ -128,7 +128,7 @@ fn colour_percentiles(data: &[u8], ch: usize, buckets: &BucketCounts) -> [f64; 7
     for b in 0..BUCKETS {
         chosen_below[b + 1] = chosen_below[b] + u16::from(slot_of[b] != NONE);
     }
-    let mut gathered: Vec<Vec<f64>> = chosen
+    let mut gathered: Vec<Vec<u64>> = chosen
         .iter()
         .map(|&b| Vec::with_capacity(counts[b] as usize))
         .collect();
@@ -141,11 +141,17 @@ fn colour_percentiles(data: &[u8], ch: usize, buckets: &BucketCounts) -> [f64; 7
         if chosen_below[usize::from(hi) + 1] == chosen_below[usize::from(lo)] {
             continue;
         }
-        for (px, &key) in pixels.chunks_exact(ch).zip(keys) {
-            let slot = slot_of[usize::from(key)];
-            if slot != NONE {
-                gathered[usize::from(slot)].push(value(px));
-            }
+        let hits = chosen_in_block(keys, &chosen);
+        if hits[..keys.len()].iter().all(|&h| !h) {
+            continue;
+        }
+        for ((px, &key), _) in pixels
+            .chunks_exact(ch)
+            .zip(keys)
+            .zip(&hits)
+            .filter(|(_, &h)| h)
+        {
+            gathered[usize::from(slot_of[usize::from(key)])].push(packed(px));
         }
     }
     // Each wanted value is an order statistic inside its bucket: select it
@@ -153,15 +159,68 @@ fn colour_percentiles(data: &[u8], ch: usize, buckets: &BucketCounts) -> [f64; 7
     let mut value_at = |rank: usize| {
         let i = wanted.binary_search(&rank).unwrap_or(0);
         let (bucket, offset) = located[i];
-        let slot = usize::from(slot_of[bucket]);
-        *gathered[slot]
-            .select_nth_unstable_by(offset, f64::total_cmp)
-            .1
+        order_statistic(&mut gathered[usize::from(slot_of[bucket])], offset)
     };
     ranks.map(|(lo, hi, t)| {
         let (a, b) = (value_at(lo), value_at(hi));
         lerp(a, b, t)
     })
+}
+
+/// A pixel as its exact brightness key `241 R² + 691 G² + 68 B²` (26
+/// bits) above its colour (24 bits): ordered by key, then colour.
+#[inline]
+fn packed(px: &[u8]) -> u64 {
+    let (r, g, b) = (u64::from(px[0]), u64::from(px[1]), u64::from(px[2]));
+    let key = 241 * r * r + 691 * g * g + 68 * b * b;
+    key << 24 | r << 16 | g << 8 | b
+}
+
+/// The brightness of rank `offset` among packed pixels. The floating-point
+/// brightness never decreases as the integer key grows (keys differ by at
+/// least 1 in 65 million, far more than rounding moves a value), but equal
+/// keys may round to values an ulp apart: the pixel of that rank is
+/// selected by key, then ranked among the pixels sharing its key by value.
+fn order_statistic(pixels: &mut [u64], offset: usize) -> f64 {
+    let key_of = |p: u64| p >> 24;
+    let chosen = *pixels.select_nth_unstable(offset).1;
+    let key = key_of(chosen);
+    // Usually every pixel with that key has the same colour.
+    let (mut below, mut lowest, mut highest) = (0, u64::MAX, 0);
+    for &p in pixels.iter() {
+        below += usize::from(key_of(p) < key);
+        if key_of(p) == key {
+            lowest = lowest.min(p);
+            highest = highest.max(p);
+        }
+    }
+    let colour = |p: u64| [(p >> 16) as u8, (p >> 8) as u8, p as u8];
+    if lowest == highest {
+        return value(&colour(chosen));
+    }
+    let mut tied: Vec<f64> = pixels
+        .iter()
+        .filter(|&&p| key_of(p) == key)
+        .map(|&p| value(&colour(p)))
+        .collect();
+    tied.sort_unstable_by(f64::total_cmp);
+    tied[offset - below]
+}
+
+/// Which of a block's keys are among the chosen buckets: one comparison per
+/// key and chosen bucket, in loops the compiler vectorises (a few chosen
+/// buckets against every pixel costs less than a table lookup per pixel).
+fn chosen_in_block(keys: &[u16], chosen: &[usize]) -> [bool; super::pixel_pass::BLOCK] {
+    let mut padded = [u16::MAX; super::pixel_pass::BLOCK];
+    padded[..keys.len()].copy_from_slice(keys);
+    let mut hits = [false; super::pixel_pass::BLOCK];
+    for &bucket in chosen {
+        let bucket = bucket as u16;
+        for (hit, &key) in hits.iter_mut().zip(&padded) {
+            *hit |= key == bucket;
+        }
+    }
+    hits
 }
 
 /// For each rank (sorted), the bucket holding it and its offset there.
