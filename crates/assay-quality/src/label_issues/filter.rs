@@ -4,7 +4,7 @@ use super::confident_joint::{compute_confident_joint, num_label_issues, predicti
 use super::error::Result;
 use super::input::PredProbs;
 use super::numpy::{argmax, argsort};
-use super::options::{FilterBy, FilterOptions, ScoreMethod};
+use super::options::{FilterBy, FilterOptions, ScoreMethod, TieOrder};
 use super::prune::{prune_by_class, prune_by_count, PruneCounts};
 use super::scores::{label_quality_scores, order_label_issues};
 
@@ -60,7 +60,7 @@ fn off_diagonal(input: &PredProbs) -> Vec<bool> {
 fn lowest_scores(input: &PredProbs, method: ScoreMethod) -> Result<Vec<bool>> {
     let scores = label_quality_scores(input, method)?;
     let mut flags = vec![false; input.len()];
-    let order = argsort(&scores);
+    let order = argsort(&scores, TieOrder::Portable);
     for &i in &order[..num_label_issues(input)?] {
         flags[i] = true;
     }

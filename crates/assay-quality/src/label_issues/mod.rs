@@ -39,6 +39,7 @@ mod options;
 mod prune;
 mod rounding;
 mod scores;
+mod simd_argsort;
 
 pub use confident_joint::{
     compute_confident_joint, confident_thresholds, num_label_issues, ConfidentJoint,
@@ -46,7 +47,8 @@ pub use confident_joint::{
 pub use error::{LabelIssueError, Result};
 pub use filter::{find_label_issues, find_label_issues_ranked};
 pub use input::PredProbs;
-pub use options::{FilterBy, FilterOptions, ScoreMethod};
+pub use numpy::argsort;
+pub use options::{FilterBy, FilterOptions, ScoreMethod, TieOrder};
 pub use scores::{label_quality_scores, order_label_issues};
 
 #[cfg(test)]

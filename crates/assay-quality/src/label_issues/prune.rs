@@ -5,7 +5,7 @@
 
 use super::input::PredProbs;
 use super::numpy::{argsort, pairwise_sum, to_int};
-use super::options::FilterOptions;
+use super::options::{FilterOptions, TieOrder};
 use super::rounding::round_preserving_row_totals;
 
 /// The prune-count matrix, row-major `K x K`: `at(true, given)` examples
@@ -115,7 +115,7 @@ pub(crate) fn prune_by_class(
     let num_issues = members.len() as i64 - counts.at(k, k);
     if num_issues >= 1 {
         let probs: Vec<f64> = members.iter().map(|&i| input.row(i)[k]).collect();
-        flag_first(&mut flags, &argsort(&probs), num_issues);
+        flag_first(&mut flags, &argsort(&probs, TieOrder::Portable), num_issues);
     }
     flags
 }
@@ -141,7 +141,11 @@ pub(crate) fn prune_by_count(
                 .iter()
                 .map(|&i| -(input.row(i)[j] - input.row(i)[k]))
                 .collect();
-            flag_first(&mut flags, &argsort(&negated_margins), count);
+            flag_first(
+                &mut flags,
+                &argsort(&negated_margins, TieOrder::Portable),
+                count,
+            );
         }
     }
     flags

@@ -2,6 +2,7 @@
 //! rounding counts so that each row keeps its (rounded) total.
 
 use super::numpy::{argsort, pairwise_sum, to_int};
+use super::options::TieOrder;
 
 /// cleanlab's `FLOATING_POINT_COMPARISON`.
 const TOLERANCE: f64 = 1e-6;
@@ -28,7 +29,7 @@ pub(crate) fn round_preserving_sum(values: &[f64]) -> Vec<i64> {
         let step = if diff < 0.0 { -1.0 } else { 1.0 };
         let changes = (diff.abs() as usize).min(values.len());
         let residuals: Vec<f64> = values.iter().zip(&ints).map(|(v, i)| v - i).collect();
-        let mut order = argsort(&residuals);
+        let mut order = argsort(&residuals, TieOrder::Portable);
         if step > 0.0 {
             order.reverse();
         }

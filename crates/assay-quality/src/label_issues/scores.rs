@@ -5,7 +5,7 @@
 use super::error::{LabelIssueError, Result};
 use super::input::PredProbs;
 use super::numpy::{argsort, pairwise_sum};
-use super::options::ScoreMethod;
+use super::options::{ScoreMethod, TieOrder};
 
 /// cleanlab's `CLIPPING_LOWER_BOUND`.
 const CLIP: f64 = 1e-6;
@@ -69,7 +69,7 @@ pub fn order_label_issues(
     let scores = label_quality_scores(input, rank_by)?;
     let flagged: Vec<usize> = (0..input.len()).filter(|&i| is_issue[i]).collect();
     let flagged_scores: Vec<f64> = flagged.iter().map(|&i| scores[i]).collect();
-    Ok(argsort(&flagged_scores)
+    Ok(argsort(&flagged_scores, TieOrder::Portable)
         .into_iter()
         .map(|at| flagged[at])
         .collect())
