@@ -16,7 +16,8 @@
 
 mod common;
 
-use assay_quality::label_issues::{argsort, TieOrder};
+use assay_quality::label_issues::argsort;
+use common::numpy_sort::tie_order;
 use common::oracle::run_oracle;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -96,16 +97,6 @@ fn cases() -> Vec<(String, Vec<f64>)> {
         (0..1000).rev().map(f64::from).collect(),
     ));
     cases
-}
-
-/// The tie order of NumPy's sort in `mode`, as the oracle reports it.
-fn tie_order(mode: &str) -> TieOrder {
-    let probe = run_oracle(ORACLE, &[mode], &[json!({ "probe": true })]);
-    match probe[0].as_str() {
-        Some("avx2") => TieOrder::X86Avx2,
-        Some("portable") => TieOrder::Portable,
-        other => panic!("the oracle reports an unknown sort {other:?}"),
-    }
 }
 
 /// Compares our permutations with NumPy's in `mode`.

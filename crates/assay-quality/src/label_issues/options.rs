@@ -216,6 +216,9 @@ pub struct FilterOptions {
     pub num_to_remove_per_class: Option<Vec<usize>>,
     /// Never prune a class below this many examples. Default 1.
     pub min_examples_per_class: usize,
+    /// Whose order equal values are flagged and ranked in: that of NumPy's
+    /// sort on the CPU cleanlab would run on. Default [`TieOrder::X86Avx2`].
+    pub tie_order: TieOrder,
 }
 
 impl Default for FilterOptions {
@@ -225,6 +228,7 @@ impl Default for FilterOptions {
             frac_noise: 1.0,
             num_to_remove_per_class: None,
             min_examples_per_class: 1,
+            tie_order: TieOrder::default(),
         }
     }
 }

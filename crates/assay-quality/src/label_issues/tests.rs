@@ -44,12 +44,12 @@ fn confident_joint_counts_the_confident_predictions() {
     // Thresholds: class 0 (0.9 + 0.8 + 0.05) / 3, class 1 0.75, class 2 0.8.
     let thresholds = confident_thresholds(&input);
     assert_eq!(thresholds[1], 0.75);
-    let joint = compute_confident_joint(&input, false);
+    let joint = compute_confident_joint(&input, false, TieOrder::default());
     assert_eq!(joint.counts, vec![2, 0, 1, 0, 1, 0, 0, 0, 1]);
     assert_eq!(joint.off_diagonal, vec![5]);
     assert_eq!(num_label_issues(&input), Ok(1));
     // Calibrated rows sum to the class sizes (3, 2, 1).
-    let calibrated = compute_confident_joint(&input, true);
+    let calibrated = compute_confident_joint(&input, true, TieOrder::default());
     let rows: Vec<i64> = calibrated
         .counts
         .chunks(3)
