@@ -22,8 +22,10 @@
 //! depends on NumPy's sort. NumPy runs a portable introsort on ARM64 and on
 //! x86-64 without AVX2, but x86-simd-sort's networks on AVX2 and AVX-512,
 //! which order ties differently, so cleanlab's own result then depends on
-//! the CPU. assay reproduces the portable introsort: its results are
-//! cleanlab's wherever NumPy uses it, and everywhere when no ties decide.
+//! the CPU. assay reproduces both NumPy 2.4's AVX2 sort (`simd_argsort.rs`,
+//! the default) and the portable one (`numpy.rs`), chosen by [`TieOrder`]
+//! (`FilterOptions::tie_order`); [`argsort`] is either sort. With AVX-512
+//! NumPy's order is neither, so results may then differ where ties decide.
 //!
 //! **Inputs** are checked as cleanlab checks them ([`PredProbs::new`]):
 //! probabilities within `[-1e-6, 1 + 1e-6]`, rows not required to sum to 1,

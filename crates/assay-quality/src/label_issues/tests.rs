@@ -155,3 +155,29 @@ fn checks_options() {
         .to_string()
         .contains("self_confidence"));
 }
+
+#[test]
+fn tie_orders_parse_by_name() {
+    for ties in TieOrder::ALL {
+        assert_eq!(ties.name().parse::<TieOrder>(), Ok(ties));
+        assert_eq!(ties.to_string(), ties.name());
+    }
+    assert!("avx512".parse::<TieOrder>().is_err());
+    assert_eq!(FilterOptions::default().tie_order, TieOrder::X86Avx2);
+}
+
+#[test]
+fn tie_orders_differ_on_ties() {
+    // Ten equal scores: the portable introsort keeps them in index order
+    // (insertion sort); NumPy's AVX2 networks do not.
+    let mut unsorted = [0.5; 10];
+    unsorted[0] = 0.6;
+    assert_eq!(
+        argsort(&unsorted, TieOrder::Portable),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 0]
+    );
+    assert_ne!(
+        argsort(&unsorted, TieOrder::X86Avx2),
+        argsort(&unsorted, TieOrder::Portable)
+    );
+}
