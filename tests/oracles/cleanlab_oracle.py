@@ -35,30 +35,27 @@ Floats are written as the integers of their IEEE-754 bit patterns, so the
 comparison can be exact.
 
 Sorting mode (second argument, default "portable"): cleanlab sorts with
-np.argsort's default kind, whose order of equal values is NumPy's. On x86-64
-with AVX2 or AVX-512, NumPy sorts float64 with x86-simd-sort; elsewhere (and
-with those CPU features disabled) with its portable introsort. "portable"
-disables the features before NumPy loads (NPY_DISABLE_CPU_FEATURES) and
-checks that they are off; "native" leaves NumPy as the machine has it.
+np.argsort's default kind, whose order of equal values is NumPy's, and NumPy
+picks its sort by the CPU. "portable" makes NumPy use its portable
+introsort; "native" leaves NumPy as the machine has it (on x86-64 with
+AVX2, x86-simd-sort's AVX2 argsort), except that AVX-512 is turned off. See
+numpy_sort.py.
 """
 
 import contextlib
 import json
-import os
-import platform
 import struct
 import sys
 import warnings
 
+import numpy_sort
+
 PINNED = "2.9.0"
-X86_SIMD = ["X86_V3", "X86_V4", "AVX512_ICL", "AVX512_SPR"]
-ON_X86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686", "x86")
 
 MODE = sys.argv[2] if len(sys.argv) == 3 else "portable"
-if MODE not in ("portable", "native") or len(sys.argv) not in (2, 3):
+if len(sys.argv) not in (2, 3):
     sys.exit(__doc__)
-if MODE == "portable" and ON_X86:
-    os.environ["NPY_DISABLE_CPU_FEATURES"] = " ".join(X86_SIMD)
+numpy_sort.configure(MODE)
 
 try:
     from importlib.metadata import version
@@ -75,12 +72,7 @@ if version("cleanlab") != PINNED:
         f"cleanlab_oracle: cleanlab {version('cleanlab')} found, {PINNED} expected; "
         "run ./scripts/test.sh"
     )
-if MODE == "portable" and ON_X86:
-    from numpy._core._multiarray_umath import __cpu_features__
-
-    active = [f for f in X86_SIMD if __cpu_features__.get(f)]
-    if active:
-        sys.exit(f"cleanlab_oracle: could not disable NumPy's SIMD sorts ({active} still on)")
+numpy_sort.sort_in_use(MODE)
 
 
 # cleanlab counts with sklearn's confusion_matrix, whose input checks take

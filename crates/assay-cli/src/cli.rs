@@ -635,6 +635,11 @@ pub struct LabelIssuesArgs {
     /// confidence_weighted_entropy.
     #[arg(long, default_value = "self_confidence")]
     pub rank_by: String,
+    /// Which of several tied examples comes first, as NumPy's sort orders
+    /// them on the CPU cleanlab runs on (cleanlab's own output differs):
+    /// avx2 (x86-64 with AVX2) or portable (ARM64, x86-64 without AVX2).
+    #[arg(long, default_value = "avx2")]
+    pub tie_order: String,
     /// Examples printed (all with --json).
     #[arg(long, default_value_t = 20)]
     pub limit: usize,

@@ -72,6 +72,7 @@ fn label_issues_on_cifar10_match_cleanlabs_count() {
     ];
     let out: Value = serde_json::from_str(&assay(dir.path(), &args)).unwrap();
     assert_eq!(out["examples"], 10000);
+    assert_eq!(out["tie_order"], "avx2");
     let issues = out["issues"].as_array().unwrap();
     // cleanlab 2.9.0 flags 284 with its default filter (see the parity test).
     assert_eq!(issues.len(), 284);
@@ -80,6 +81,23 @@ fn label_issues_on_cifar10_match_cleanlabs_count() {
         .map(|i| i["score"].as_f64().unwrap())
         .collect();
     assert!(scores.windows(2).all(|w| w[0] <= w[1]), "worst first");
+    // A tie decides between examples 4302 and 4546: NumPy's AVX2 sort flags
+    // 4546, its portable sort 4302 (cleanlab_parity.rs checks both).
+    let portable_args = [&args[..], &["--tie-order", "portable"]].concat();
+    let portable: Value = serde_json::from_str(&assay(dir.path(), &portable_args)).unwrap();
+    assert_eq!(portable["tie_order"], "portable");
+    let flagged = |out: &Value, i: u64| {
+        let issues = out["issues"].as_array().unwrap();
+        issues.iter().any(|issue| issue["index"] == i)
+    };
+    assert!(flagged(&out, 4546) && !flagged(&out, 4302));
+    assert!(flagged(&portable, 4302) && !flagged(&portable, 4546));
+    let unknown = [&args[..], &["--tie-order", "avx512"]].concat();
+    let err = assay_fails(dir.path(), &unknown);
+    assert!(
+        err.contains("avx512") && err.contains("avx2, portable"),
+        "{err}"
+    );
 }
 
 /// A project whose images have known problems: `dark.png` (train), an

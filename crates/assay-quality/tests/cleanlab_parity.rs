@@ -18,11 +18,13 @@
 //! libms).
 //!
 //! cleanlab's ties follow NumPy's unstable `argsort`, which on x86-64 with
-//! AVX2/AVX-512 orders equal values differently from NumPy's portable
-//! introsort (the one assay reproduces, and NumPy's sort on ARM64). The
-//! oracle therefore runs NumPy with those CPU features disabled
-//! ("portable"); the CIFAR-10 test also runs it as the machine has it
-//! ("native") and reports which results the CPU's sort changes.
+//! AVX2 (x86-simd-sort) orders equal values differently from NumPy's
+//! portable introsort (NumPy's sort on ARM64 and without AVX2). Every case
+//! therefore runs twice: with NumPy's SIMD sorts disabled ("portable",
+//! compared with `TieOrder::Portable`) and with NumPy as the machine has it
+//! ("native", AVX-512 turned off; compared with `TieOrder::X86Avx2` on a
+//! CPU with AVX2, else with `TieOrder::Portable`, as the oracle reports).
+//! Both must agree in full.
 
 mod common;
 
@@ -31,8 +33,9 @@ use std::path::Path;
 use assay_quality::label_issues::{
     compute_confident_joint, confident_thresholds, find_label_issues, find_label_issues_ranked,
     label_quality_scores, num_label_issues, order_label_issues, FilterBy, FilterOptions, PredProbs,
-    Result, ScoreMethod,
+    Result, ScoreMethod, TieOrder,
 };
+use common::numpy_sort::tie_order;
 use common::oracle::run_oracle;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -142,32 +145,38 @@ fn outcome<T>(result: Result<T>, wrap: impl FnOnce(T) -> Outcome) -> Outcome {
     result.map_or_else(|e| Outcome::Error(e.to_string()), wrap)
 }
 
-fn run_ours(input: &Result<PredProbs>, call: &Call) -> Outcome {
+/// Our outcome of `call`, ties broken in `ties`' order.
+fn run_ours(input: &Result<PredProbs>, call: &Call, ties: TieOrder) -> Outcome {
     let input = match input {
         Ok(input) => input,
         Err(e) => return Outcome::Error(e.to_string()),
+    };
+    let with_ties = |options: &FilterOptions| FilterOptions {
+        tie_order: ties,
+        ..options.clone()
     };
     match call {
         Call::Find {
             options,
             rank_by: None,
-        } => outcome(find_label_issues(input, options), |f| {
+        } => outcome(find_label_issues(input, &with_ties(options)), |f| {
             Outcome::Indices(flagged(f))
         }),
         Call::Find {
             options,
             rank_by: Some(r),
         } => outcome(
-            find_label_issues_ranked(input, options, *r),
+            find_label_issues_ranked(input, &with_ties(options), *r),
             Outcome::Indices,
         ),
-        Call::Order { mask, rank_by } => {
-            outcome(order_label_issues(input, mask, *rank_by), Outcome::Indices)
-        }
+        Call::Order { mask, rank_by } => outcome(
+            order_label_issues(input, mask, *rank_by, ties),
+            Outcome::Indices,
+        ),
         Call::Scores(method) => outcome(label_quality_scores(input, *method), Outcome::Floats),
         Call::Thresholds => Outcome::Floats(confident_thresholds(input)),
         Call::Joint { calibrate } => {
-            let joint = compute_confident_joint(input, *calibrate);
+            let joint = compute_confident_joint(input, *calibrate, ties);
             Outcome::Joint {
                 counts: joint.counts,
                 off: joint.off_diagonal,
@@ -323,6 +332,10 @@ fn standard_calls(options: &FilterOptions) -> Vec<Call> {
 /// Results of every call of every case: ours, cleanlab's, and the labels
 /// of the calls that differ.
 struct Comparison {
+    /// The oracle's sorting mode.
+    mode: &'static str,
+    /// The tie order ours used, NumPy's in that mode.
+    ties: TieOrder,
     calls: usize,
     errors: usize,
     mismatches: Vec<String>,
@@ -332,10 +345,13 @@ struct Comparison {
     theirs: Vec<Vec<Outcome>>,
 }
 
-fn compare_with_oracle(cases: &[Case], mode: &str) -> Comparison {
+fn compare_with_oracle(cases: &[Case], mode: &'static str) -> Comparison {
+    let ties = tie_order(mode);
     let json: Vec<Value> = cases.iter().map(Case::to_json).collect();
     let results = run_oracle(ORACLE, &[mode], &json);
     let mut cmp = Comparison {
+        mode,
+        ties,
         calls: 0,
         errors: 0,
         mismatches: Vec::new(),
@@ -353,7 +369,7 @@ fn compare_with_oracle(cases: &[Case], mode: &str) -> Comparison {
         let input = PredProbs::new(&case.labels, &case.probs, case.num_classes);
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for (call, value) in case.calls.iter().zip(result) {
-            let (a, b) = (run_ours(&input, call), parse_theirs(call, value));
+            let (a, b) = (run_ours(&input, call, ties), parse_theirs(call, value));
             cmp.calls += 1;
             cmp.errors += usize::from(matches!(b, Outcome::Error(_)));
             if let Some(diff) = compare(call, &a, &b) {
@@ -374,10 +390,12 @@ fn assert_no_mismatches(cmp: &Comparison, what: &str) {
         return;
     }
     for m in cmp.mismatches.iter().take(25) {
-        eprintln!("MISMATCH {m}");
+        eprintln!("MISMATCH ({}) {m}", cmp.mode);
     }
     panic!(
-        "{what}: {} of {} results differ from cleanlab's (first ones above)",
+        "{what}, NumPy {} ({} ties): {} of {} results differ from cleanlab's (first ones above)",
+        cmp.mode,
+        cmp.ties,
         cmp.mismatches.len(),
         cmp.calls
     );
@@ -431,6 +449,7 @@ fn cifar_case() -> Case {
                 frac_noise,
                 num_to_remove_per_class: remove.clone(),
                 min_examples_per_class: min,
+                ..FilterOptions::default()
             };
             calls.push(Call::Find {
                 options,
@@ -449,10 +468,10 @@ fn cifar_case() -> Case {
     }
 }
 
-#[test]
-fn cifar10_label_issues_match_cleanlab() {
+/// Compares every CIFAR-10 result with cleanlab's, NumPy in `mode`.
+fn check_cifar10(mode: &'static str) {
     let cases = [cifar_case()];
-    let cmp = compare_with_oracle(&cases, "portable");
+    let cmp = compare_with_oracle(&cases, mode);
     // Report what each filter finds (ours; equal to cleanlab's when passing).
     for (k, call) in cases[0].calls.iter().enumerate() {
         if let (
@@ -471,21 +490,22 @@ fn cifar10_label_issues_match_cleanlab() {
     }
     let (same, all) = entropy_bits(&cmp, &cases);
     eprintln!(
-        "CIFAR-10: {} results compared; entropy scores equal to the bit: {same}/{all}",
-        cmp.calls
+        "CIFAR-10, NumPy {mode} ({} ties): {} results compared, {} differ; entropy scores equal to the bit: {same}/{all}",
+        cmp.ties,
+        cmp.calls,
+        cmp.mismatches.len()
     );
     assert_no_mismatches(&cmp, "CIFAR-10");
+}
 
-    // Informational: what NumPy's SIMD sorts (if this CPU has them) change.
-    let native = compare_with_oracle(&cases, "native");
-    eprintln!(
-        "CIFAR-10 with NumPy's native sort: {} of {} results differ (ties ordered by the CPU's sort)",
-        native.mismatches.len(),
-        native.calls
-    );
-    for m in &native.mismatches {
-        eprintln!("  native sort: {m}");
-    }
+#[test]
+fn cifar10_label_issues_match_cleanlab_portable() {
+    check_cifar10("portable");
+}
+
+#[test]
+fn cifar10_label_issues_match_cleanlab_native() {
+    check_cifar10("native");
 }
 
 // ----------------------------------------------------------- random cases
@@ -751,20 +771,33 @@ fn edge_cases() -> Vec<Case> {
     cases
 }
 
-#[test]
-fn random_cases_match_cleanlab() {
+/// Compares the edge cases and 200 random ones with cleanlab, NumPy in
+/// `mode`.
+fn check_random_cases(mode: &'static str) {
     let mut gen = Gen {
         rng: ChaCha8Rng::seed_from_u64(SEED),
     };
     let mut cases = edge_cases();
     cases.extend((0..200).map(|id| gen.case(id)));
-    let cmp = compare_with_oracle(&cases, "portable");
+    let cmp = compare_with_oracle(&cases, mode);
     let (same, all) = entropy_bits(&cmp, &cases);
     eprintln!(
-        "{} cases, {} results compared ({} rejected by both); entropy scores equal to the bit: {same}/{all}",
+        "NumPy {mode} ({} ties): {} cases, {} results compared ({} rejected by both), {} differ; entropy scores equal to the bit: {same}/{all}",
+        cmp.ties,
         cases.len(),
         cmp.calls,
-        cmp.errors
+        cmp.errors,
+        cmp.mismatches.len()
     );
     assert_no_mismatches(&cmp, "random cases");
+}
+
+#[test]
+fn random_cases_match_cleanlab_portable() {
+    check_random_cases("portable");
+}
+
+#[test]
+fn random_cases_match_cleanlab_native() {
+    check_random_cases("native");
 }

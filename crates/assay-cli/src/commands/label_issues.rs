@@ -3,7 +3,8 @@
 use anyhow::{Context, Result};
 use assay_io::npy::read_npy;
 use assay_quality::label_issues::{
-    find_label_issues_ranked, label_quality_scores, FilterBy, FilterOptions, PredProbs, ScoreMethod,
+    find_label_issues_ranked, label_quality_scores, FilterBy, FilterOptions, PredProbs,
+    ScoreMethod, TieOrder,
 };
 use serde_json::json;
 
@@ -25,9 +26,14 @@ pub fn run(args: &LabelIssuesArgs) -> Result<()> {
     }
     let filter_by: FilterBy = args.filter_by.parse()?;
     let rank_by: ScoreMethod = args.rank_by.parse()?;
+    let tie_order: TieOrder = args.tie_order.parse()?;
     let input = PredProbs::new(&labels, &probs.values, k)
         .with_context(|| format!("cannot use {}", args.pred_probs.display()))?;
-    let ranked = find_label_issues_ranked(&input, &FilterOptions::new(filter_by), rank_by)?;
+    let options = FilterOptions {
+        tie_order,
+        ..FilterOptions::new(filter_by)
+    };
+    let ranked = find_label_issues_ranked(&input, &options, rank_by)?;
     let scores = label_quality_scores(&input, rank_by)?;
     let argmax = |i: usize| {
         let row = input.row(i);
@@ -43,6 +49,7 @@ pub fn run(args: &LabelIssuesArgs) -> Result<()> {
             "classes": k,
             "filter_by": filter_by.name(),
             "rank_by": rank_by.name(),
+            "tie_order": tie_order.name(),
             "issues": issues,
         });
         outln!("{out}")?;

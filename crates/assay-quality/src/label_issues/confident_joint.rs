@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::error::Result;
 use super::input::PredProbs;
 use super::numpy::{argmax, mean, pairwise_sum};
+use super::options::TieOrder;
 use super::rounding::round_preserving_row_totals;
 
 /// Threshold of classes nobody is labeled with: no probability reaches it.
@@ -78,8 +79,23 @@ fn confident_class(row: &[f64], cutoffs: &[f64]) -> Option<usize> {
 /// cleanlab's `compute_confident_joint` (default thresholds): counts each
 /// example that is confidently predicted as some class, with every diagonal
 /// count raised to at least 1; with `calibrate`, rescaled so each row sums to
-/// the class's number of labels (`calibrate_confident_joint`).
-pub fn compute_confident_joint(input: &PredProbs, calibrate: bool) -> ConfidentJoint {
+/// the class's number of labels (`calibrate_confident_joint`), whose
+/// rounding breaks ties in the order NumPy's `argsort` leaves them on the
+/// CPU `ties` names (unused without `calibrate`).
+pub fn compute_confident_joint(
+    input: &PredProbs,
+    calibrate: bool,
+    ties: TieOrder,
+) -> ConfidentJoint {
+    let mut joint = count_confident(input);
+    if calibrate {
+        joint.counts = calibrate_confident_joint(&joint.counts, &input.class_counts(), ties);
+    }
+    joint
+}
+
+/// The uncalibrated confident joint.
+pub(crate) fn count_confident(input: &PredProbs) -> ConfidentJoint {
     let k = input.num_classes();
     let cutoffs: Vec<f64> = confident_thresholds(input)
         .into_iter()
@@ -99,9 +115,6 @@ pub fn compute_confident_joint(input: &PredProbs, calibrate: bool) -> ConfidentJ
     for c in 0..k {
         counts[c * k + c] = counts[c * k + c].max(1);
     }
-    if calibrate {
-        counts = calibrate_confident_joint(&counts, &input.class_counts());
-    }
     ConfidentJoint {
         num_classes: k,
         counts,
@@ -112,7 +125,11 @@ pub fn compute_confident_joint(input: &PredProbs, calibrate: bool) -> ConfidentJ
 /// cleanlab's `calibrate_confident_joint`: scales row `c` to the number of
 /// examples labeled `c`, then the whole matrix to the number of examples,
 /// and rounds keeping row totals.
-pub(crate) fn calibrate_confident_joint(counts: &[i64], class_counts: &[usize]) -> Vec<i64> {
+pub(crate) fn calibrate_confident_joint(
+    counts: &[i64],
+    class_counts: &[usize],
+    ties: TieOrder,
+) -> Vec<i64> {
     let k = class_counts.len();
     let mut scaled = Vec::with_capacity(k * k);
     for (row, &labeled) in counts.chunks_exact(k).zip(class_counts) {
@@ -127,7 +144,7 @@ pub(crate) fn calibrate_confident_joint(counts: &[i64], class_counts: &[usize]) 
     for value in &mut scaled {
         *value = *value / total * examples;
     }
-    round_preserving_row_totals(&scaled, k)
+    round_preserving_row_totals(&scaled, k, ties)
 }
 
 /// cleanlab's `count.num_label_issues` (default `off_diagonal` estimate):
@@ -136,7 +153,7 @@ pub(crate) fn calibrate_confident_joint(counts: &[i64], class_counts: &[usize]) 
 /// Like cleanlab, it needs labels of at least two classes.
 pub fn num_label_issues(input: &PredProbs) -> Result<usize> {
     input.check_two_classes(false)?;
-    Ok(compute_confident_joint(input, false)
+    Ok(count_confident(input)
         .off_diagonal
         .into_iter()
         .filter(|&i| !prediction_near_given(input, i))

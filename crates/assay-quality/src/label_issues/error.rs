@@ -107,7 +107,7 @@ pub enum LabelIssueError {
         /// Number of examples.
         expected: usize,
     },
-    /// An unknown `filter_by` or score method name.
+    /// An unknown `filter_by`, score method or tie order name.
     #[error("unknown {kind} {name:?}; expected one of: {expected}")]
     UnknownName {
         /// What was being parsed.

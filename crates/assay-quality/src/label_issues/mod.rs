@@ -22,8 +22,10 @@
 //! depends on NumPy's sort. NumPy runs a portable introsort on ARM64 and on
 //! x86-64 without AVX2, but x86-simd-sort's networks on AVX2 and AVX-512,
 //! which order ties differently, so cleanlab's own result then depends on
-//! the CPU. assay reproduces the portable introsort: its results are
-//! cleanlab's wherever NumPy uses it, and everywhere when no ties decide.
+//! the CPU. assay reproduces both NumPy 2.4's AVX2 sort (`simd_argsort.rs`,
+//! the default) and the portable one (`numpy.rs`), chosen by [`TieOrder`]
+//! (`FilterOptions::tie_order`); [`argsort`] is either sort. With AVX-512
+//! NumPy's order is neither, so results may then differ where ties decide.
 //!
 //! **Inputs** are checked as cleanlab checks them ([`PredProbs::new`]):
 //! probabilities within `[-1e-6, 1 + 1e-6]`, rows not required to sum to 1,
@@ -39,6 +41,7 @@ mod options;
 mod prune;
 mod rounding;
 mod scores;
+mod simd_argsort;
 
 pub use confident_joint::{
     compute_confident_joint, confident_thresholds, num_label_issues, ConfidentJoint,
@@ -46,7 +49,8 @@ pub use confident_joint::{
 pub use error::{LabelIssueError, Result};
 pub use filter::{find_label_issues, find_label_issues_ranked};
 pub use input::PredProbs;
-pub use options::{FilterBy, FilterOptions, ScoreMethod};
+pub use numpy::argsort;
+pub use options::{FilterBy, FilterOptions, ScoreMethod, TieOrder};
 pub use scores::{label_quality_scores, order_label_issues};
 
 #[cfg(test)]

@@ -3,6 +3,9 @@
 //! default (`quicksort`) `argsort`, whose order of equal values decides
 //! which of several tied examples is flagged.
 
+use super::options::TieOrder;
+use super::simd_argsort;
+
 /// `np.sum` of a contiguous float64 array: pairwise summation with eight
 /// accumulators inside blocks of 128 values, halving above that.
 pub(crate) fn pairwise_sum(values: &[f64]) -> f64 {
@@ -63,12 +66,22 @@ fn less(a: f64, b: f64) -> bool {
 /// Ranges of at most this many values plus one are insertion-sorted.
 const SMALL_QUICKSORT: isize = 15;
 
+/// `np.argsort(values)` with NumPy's default kind, equal values in the
+/// order NumPy's sort on the CPU named by `ties` leaves them (the sorted
+/// values are the same either way; NaN goes last).
+pub fn argsort(values: &[f64], ties: TieOrder) -> Vec<usize> {
+    match ties {
+        TieOrder::X86Avx2 => simd_argsort::argsort(values),
+        TieOrder::Portable => portable_argsort(values),
+    }
+}
+
 /// `np.argsort(values)` with the default kind: NumPy's introsort
 /// (median-of-three quicksort, insertion sort for short ranges, heapsort
 /// when the recursion gets too deep), the portable code NumPy runs
 /// wherever it has no SIMD sort for float64 (ARM64, x86-64 without AVX2).
 /// Not stable: the order of equal values is this algorithm's.
-pub(crate) fn argsort(values: &[f64]) -> Vec<usize> {
+fn portable_argsort(values: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     if values.len() > 1 {
         introsort(values, &mut order);
@@ -202,9 +215,12 @@ mod tests {
 
     #[test]
     fn argsort_sorts_with_ties_and_short_inputs() {
-        for n in [0, 1, 2, 5, 16, 17, 18, 100, 1000] {
-            let values: Vec<f64> = (0..n).map(|i| ((i * 7919) % 13) as f64 / 4.0).collect();
-            assert!(is_sorted_permutation(&values, &argsort(&values)), "n = {n}");
+        for ties in TieOrder::ALL {
+            for n in [0, 1, 2, 5, 16, 17, 18, 100, 257, 1000] {
+                let values: Vec<f64> = (0..n).map(|i| ((i * 7919) % 13) as f64 / 4.0).collect();
+                let order = argsort(&values, ties);
+                assert!(is_sorted_permutation(&values, &order), "{ties}, n = {n}");
+            }
         }
     }
 
@@ -212,7 +228,7 @@ mod tests {
     fn short_ranges_keep_ties_in_index_order() {
         // Up to 16 values NumPy only insertion-sorts, which is stable.
         let values = [0.5, 0.1, 0.5, 0.1, 0.3];
-        assert_eq!(argsort(&values), vec![1, 3, 4, 0, 2]);
+        assert_eq!(portable_argsort(&values), vec![1, 3, 4, 0, 2]);
     }
 
     #[test]

@@ -101,6 +101,44 @@ impl ScoreMethod {
     }
 }
 
+/// Which NumPy sort decides the order of equal values.
+///
+/// cleanlab sorts with `np.argsort`'s default, unstable kind, so among
+/// examples with equal values (equal margins, equal scores, equal rounding
+/// residuals of the confident joint) the one it flags or ranks first is
+/// whichever NumPy's sort puts first, and NumPy picks its sort by the CPU
+/// it runs on. cleanlab's own output therefore differs between machines
+/// when ties decide; assay reproduces it for the machine named here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub enum TieOrder {
+    /// NumPy 2.x on x86-64 with AVX2 but not AVX-512 (NumPy's `X86_V3`
+    /// without `X86_V4`): Intel's x86-simd-sort AVX2 argsort. The default:
+    /// the x86-64 machines most users and CI run. (With AVX-512 NumPy uses
+    /// x86-simd-sort's AVX-512 argsort, whose tie order assay does not
+    /// reproduce.)
+    #[default]
+    #[serde(rename = "avx2")]
+    X86Avx2,
+    /// NumPy's portable introsort: ARM64 (Apple silicon, Graviton), x86-64
+    /// without AVX2, or NumPy with its SIMD features disabled
+    /// (`NPY_DISABLE_CPU_FEATURES`).
+    #[serde(rename = "portable")]
+    Portable,
+}
+
+impl TieOrder {
+    /// Every order.
+    pub const ALL: [TieOrder; 2] = [TieOrder::X86Avx2, TieOrder::Portable];
+
+    /// The order's name on the command line: `avx2` or `portable`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TieOrder::X86Avx2 => "avx2",
+            TieOrder::Portable => "portable",
+        }
+    }
+}
+
 fn parse<T: Copy>(
     kind: &'static str,
     name: &str,
@@ -139,6 +177,15 @@ impl FromStr for ScoreMethod {
     }
 }
 
+impl FromStr for TieOrder {
+    type Err = LabelIssueError;
+
+    /// Parses `avx2` or `portable`.
+    fn from_str(name: &str) -> Result<Self> {
+        parse("tie order", name, &TieOrder::ALL, TieOrder::name)
+    }
+}
+
 impl fmt::Display for FilterBy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.name())
@@ -146,6 +193,12 @@ impl fmt::Display for FilterBy {
 }
 
 impl fmt::Display for ScoreMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+impl fmt::Display for TieOrder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.name())
     }
@@ -163,6 +216,9 @@ pub struct FilterOptions {
     pub num_to_remove_per_class: Option<Vec<usize>>,
     /// Never prune a class below this many examples. Default 1.
     pub min_examples_per_class: usize,
+    /// Whose order equal values are flagged and ranked in: that of NumPy's
+    /// sort on the CPU cleanlab would run on. Default [`TieOrder::X86Avx2`].
+    pub tie_order: TieOrder,
 }
 
 impl Default for FilterOptions {
@@ -172,6 +228,7 @@ impl Default for FilterOptions {
             frac_noise: 1.0,
             num_to_remove_per_class: None,
             min_examples_per_class: 1,
+            tie_order: TieOrder::default(),
         }
     }
 }

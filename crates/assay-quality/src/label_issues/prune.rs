@@ -5,7 +5,7 @@
 
 use super::input::PredProbs;
 use super::numpy::{argsort, pairwise_sum, to_int};
-use super::options::FilterOptions;
+use super::options::{FilterOptions, TieOrder};
 use super::rounding::round_preserving_row_totals;
 
 /// The prune-count matrix, row-major `K x K`: `at(true, given)` examples
@@ -24,7 +24,7 @@ impl PruneCounts {
         let kept = keep_at_least_n_per_class(&transposed, k, options.min_examples_per_class);
         let mut counts = reduce_prune_counts(&kept, k, options.frac_noise);
         if let Some(remove) = &options.num_to_remove_per_class {
-            counts = fit_removal_counts(&counts, class_counts, remove);
+            counts = fit_removal_counts(&counts, class_counts, remove, options.tie_order);
         }
         Self { k, counts }
     }
@@ -79,7 +79,12 @@ fn reduce_prune_counts(counts: &[f64], k: usize, frac_noise: f64) -> Vec<i64> {
 /// rescaled so its noise sums to `remove[c]`, with `class_counts[c] -
 /// remove[c]` on the diagonal, then rounded keeping row totals. Rows with no
 /// noise become NaN and cast to `i64::MIN` (nothing pruned), as in cleanlab.
-fn fit_removal_counts(counts: &[i64], class_counts: &[usize], remove: &[usize]) -> Vec<i64> {
+fn fit_removal_counts(
+    counts: &[i64],
+    class_counts: &[usize],
+    remove: &[usize],
+    ties: TieOrder,
+) -> Vec<i64> {
     let k = class_counts.len();
     let row_totals: Vec<f64> = counts
         .chunks_exact(k)
@@ -96,7 +101,7 @@ fn fit_removal_counts(counts: &[i64], class_counts: &[usize], remove: &[usize]) 
         fitted.extend(row.iter().map(|&rate| rate * target / noise));
         fitted[c * k + c] = (class_counts[c] as i64 - remove[c] as i64) as f64;
     }
-    round_preserving_row_totals(&fitted, k)
+    round_preserving_row_totals(&fitted, k, ties)
 }
 
 /// `_prune_by_class` for class `k` (its `members`, ascending): flags the
@@ -106,16 +111,16 @@ pub(crate) fn prune_by_class(
     members: &[usize],
     k: usize,
     counts: &PruneCounts,
-    min_examples: usize,
+    options: &FilterOptions,
 ) -> Vec<bool> {
     let mut flags = vec![false; members.len()];
-    if members.len() <= min_examples {
+    if members.len() <= options.min_examples_per_class {
         return flags;
     }
     let num_issues = members.len() as i64 - counts.at(k, k);
     if num_issues >= 1 {
         let probs: Vec<f64> = members.iter().map(|&i| input.row(i)[k]).collect();
-        flag_first(&mut flags, &argsort(&probs), num_issues);
+        flag_first(&mut flags, &argsort(&probs, options.tie_order), num_issues);
     }
     flags
 }
@@ -128,10 +133,10 @@ pub(crate) fn prune_by_count(
     members: &[usize],
     k: usize,
     counts: &PruneCounts,
-    min_examples: usize,
+    options: &FilterOptions,
 ) -> Vec<bool> {
     let mut flags = vec![false; members.len()];
-    if members.len() <= min_examples {
+    if members.len() <= options.min_examples_per_class {
         return flags;
     }
     for j in (0..counts.k).filter(|&j| j != k) {
@@ -141,7 +146,11 @@ pub(crate) fn prune_by_count(
                 .iter()
                 .map(|&i| -(input.row(i)[j] - input.row(i)[k]))
                 .collect();
-            flag_first(&mut flags, &argsort(&negated_margins), count);
+            flag_first(
+                &mut flags,
+                &argsort(&negated_margins, options.tie_order),
+                count,
+            );
         }
     }
     flags

@@ -5,7 +5,7 @@
 use super::error::{LabelIssueError, Result};
 use super::input::PredProbs;
 use super::numpy::{argsort, pairwise_sum};
-use super::options::ScoreMethod;
+use super::options::{ScoreMethod, TieOrder};
 
 /// cleanlab's `CLIPPING_LOWER_BOUND`.
 const CLIP: f64 = 1e-6;
@@ -52,12 +52,13 @@ fn confidence_weighted_entropy(input: &PredProbs, i: usize) -> f64 {
 }
 
 /// The indices of the flagged examples, most likely mislabeled first
-/// (ascending score; ties in NumPy's `argsort` order), as cleanlab's
-/// `order_label_issues`.
+/// (ascending score; ties in the order NumPy's `argsort` leaves them on the
+/// CPU `ties` names), as cleanlab's `order_label_issues`.
 pub fn order_label_issues(
     input: &PredProbs,
     is_issue: &[bool],
     rank_by: ScoreMethod,
+    ties: TieOrder,
 ) -> Result<Vec<usize>> {
     if is_issue.len() != input.len() {
         return Err(LabelIssueError::MaskLength {
@@ -69,7 +70,7 @@ pub fn order_label_issues(
     let scores = label_quality_scores(input, rank_by)?;
     let flagged: Vec<usize> = (0..input.len()).filter(|&i| is_issue[i]).collect();
     let flagged_scores: Vec<f64> = flagged.iter().map(|&i| scores[i]).collect();
-    Ok(argsort(&flagged_scores)
+    Ok(argsort(&flagged_scores, ties)
         .into_iter()
         .map(|at| flagged[at])
         .collect())

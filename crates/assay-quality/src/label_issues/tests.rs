@@ -44,12 +44,12 @@ fn confident_joint_counts_the_confident_predictions() {
     // Thresholds: class 0 (0.9 + 0.8 + 0.05) / 3, class 1 0.75, class 2 0.8.
     let thresholds = confident_thresholds(&input);
     assert_eq!(thresholds[1], 0.75);
-    let joint = compute_confident_joint(&input, false);
+    let joint = compute_confident_joint(&input, false, TieOrder::default());
     assert_eq!(joint.counts, vec![2, 0, 1, 0, 1, 0, 0, 0, 1]);
     assert_eq!(joint.off_diagonal, vec![5]);
     assert_eq!(num_label_issues(&input), Ok(1));
     // Calibrated rows sum to the class sizes (3, 2, 1).
-    let calibrated = compute_confident_joint(&input, true);
+    let calibrated = compute_confident_joint(&input, true, TieOrder::default());
     let rows: Vec<i64> = calibrated
         .counts
         .chunks(3)
@@ -154,4 +154,30 @@ fn checks_options() {
         .unwrap_err()
         .to_string()
         .contains("self_confidence"));
+}
+
+#[test]
+fn tie_orders_parse_by_name() {
+    for ties in TieOrder::ALL {
+        assert_eq!(ties.name().parse::<TieOrder>(), Ok(ties));
+        assert_eq!(ties.to_string(), ties.name());
+    }
+    assert!("avx512".parse::<TieOrder>().is_err());
+    assert_eq!(FilterOptions::default().tie_order, TieOrder::X86Avx2);
+}
+
+#[test]
+fn tie_orders_differ_on_ties() {
+    // Ten equal scores: the portable introsort keeps them in index order
+    // (insertion sort); NumPy's AVX2 networks do not.
+    let mut unsorted = [0.5; 10];
+    unsorted[0] = 0.6;
+    assert_eq!(
+        argsort(&unsorted, TieOrder::Portable),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 0]
+    );
+    assert_ne!(
+        argsort(&unsorted, TieOrder::X86Avx2),
+        argsort(&unsorted, TieOrder::Portable)
+    );
 }

@@ -5,4 +5,5 @@
 #![allow(dead_code)]
 
 pub mod npy;
+pub mod numpy_sort;
 pub mod oracle;
