@@ -127,6 +127,8 @@ struct Block {
     b: [u8; BLOCK],
     max: [u8; BLOCK],
     diff: [u8; BLOCK],
+    grey: [u8; BLOCK],
+    keys: [u16; BLOCK],
 }
 
 /// Tables counted per pixel after the vector loops, [`COPIES`] of each: the
@@ -156,8 +158,8 @@ impl Tallies {
 
     /// Counts one block's pixels.
     #[inline]
-    fn add(&mut self, keys: &[u16], grey: &[u8], block: &Block) {
-        let len = keys.len();
+    fn add(&mut self, block: &Block, len: usize) {
+        let (keys, grey) = (&block.keys[..len], &block.grey[..len]);
         let (max, diff) = (&block.max[..len], &block.diff[..len]);
         let mut count = |copy: usize, key: u16, grey: u8, max: u8, diff: u8| {
             self.buckets[copy][usize::from(key)] += 1;
@@ -204,9 +206,10 @@ fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
     let mut counts = Counts::<CH>::new();
     let mut tallies = Tallies::new();
     let mut sums = ColourSums::new();
-    let mut grey = vec![0u8; n];
-    let mut keys = vec![0u16; n];
-    let mut planes = (CH == 3).then(|| [vec![0u8; n], vec![0u8; n], vec![0u8; n]]);
+    // Filled block by block (not zeroed first).
+    let mut grey = Vec::with_capacity(n);
+    let mut keys = Vec::with_capacity(n);
+    let mut planes = (CH == 3).then(|| std::array::from_fn(|_| Vec::with_capacity(n)));
     let mut block_ranges = Vec::with_capacity(n.div_ceil(BLOCK));
     let mut block = Block {
         r: [0; BLOCK],
@@ -214,28 +217,24 @@ fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
         b: [0; BLOCK],
         max: [0; BLOCK],
         diff: [0; BLOCK],
+        grey: [0; BLOCK],
+        keys: [0; BLOCK],
     };
-    let chunks = pixels
-        .data
-        .chunks(BLOCK * CH)
-        .zip(grey.chunks_mut(BLOCK))
-        .zip(keys.chunks_mut(BLOCK));
-    for (index, ((data, grey), keys)) in chunks.enumerate() {
-        let len = grey.len();
+    for (index, data) in pixels.data.chunks(BLOCK * CH).enumerate() {
+        let len = data.len() / CH;
         split_and_count(data, &mut block, &mut counts);
-        if let Some(planes) = planes.as_mut() {
-            let at = index * BLOCK..index * BLOCK + len;
-            planes[0][at.clone()].copy_from_slice(&block.r[..len]);
-            planes[1][at.clone()].copy_from_slice(&block.g[..len]);
-            planes[2][at].copy_from_slice(&block.b[..len]);
+        if let Some([r, g, b]) = planes.as_mut() {
+            r.extend_from_slice(&block.r[..len]);
+            g.extend_from_slice(&block.g[..len]);
+            b.extend_from_slice(&block.b[..len]);
         }
         // Vectorised: greyscale, colour sums, keys, max and max - min.
         let (r, g, b) = (&block.r[..len], &block.g[..len], &block.b[..len]);
-        for (((l, &r), &g), &b) in grey.iter_mut().zip(r).zip(g).zip(b) {
+        for (((l, &r), &g), &b) in block.grey.iter_mut().zip(r).zip(g).zip(b) {
             *l = luma(r, g, b);
         }
         sums.add_block(r, g, b);
-        for (i, key) in keys.iter_mut().enumerate() {
+        for (i, key) in block.keys[..len].iter_mut().enumerate() {
             let (r, g, b) = (block.r[i], block.g[i], block.b[i]);
             let (max, min) = (r.max(g).max(b), r.min(g).min(b));
             block.max[i] = max;
@@ -246,10 +245,13 @@ fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
             .iter()
             .filter(|&&d| d > COLOUR_TOLERANCE)
             .count() as u64;
-        let lowest = keys.iter().fold(u16::MAX, |a, &b| a.min(b));
-        let highest = keys.iter().fold(0, |a, &b| a.max(b));
+        let block_keys = &block.keys[..len];
+        let lowest = block_keys.iter().fold(u16::MAX, |a, &b| a.min(b));
+        let highest = block_keys.iter().fold(0, |a, &b| a.max(b));
         block_ranges.push((lowest, highest));
-        tallies.add(keys, grey, &block);
+        grey.extend_from_slice(&block.grey[..len]);
+        keys.extend_from_slice(block_keys);
+        tallies.add(&block, len);
         if (index + 1) % FLUSH_BLOCKS == 0 {
             tallies.flush(&mut sums);
         }
