@@ -38,6 +38,7 @@ pub fn perceived(r: f64, g: f64, b: f64) -> f64 {
 /// `histograms` holds one 256-bin histogram per channel and `buckets` (for
 /// colour images) the pixel counts per [`bucket`], both from the
 /// [`pixel_pass`](super::pixel_pass::pixel_pass).
+#[inline(always)]
 pub fn brightness(
     pixels: &Pixels,
     histograms: &[[u64; 256]],
@@ -106,6 +107,7 @@ fn value(px: &[u8]) -> f64 {
     perceived(f64::from(px[0]), f64::from(px[1]), f64::from(px[2]))
 }
 
+#[inline(always)]
 fn colour_percentiles(data: &[u8], ch: usize, buckets: &BucketCounts) -> [f64; 7] {
     let counts = &buckets.counts;
     let n = data.len() / ch;
@@ -210,6 +212,7 @@ fn order_statistic(pixels: &mut [u64], offset: usize) -> f64 {
 /// Which of a block's keys are among the chosen buckets: one comparison per
 /// key and chosen bucket, in loops the compiler vectorises (a few chosen
 /// buckets against every pixel costs less than a table lookup per pixel).
+#[inline(always)]
 fn chosen_in_block(keys: &[u16], chosen: &[usize]) -> [bool; super::pixel_pass::BLOCK] {
     let mut padded = [u16::MAX; super::pixel_pass::BLOCK];
     padded[..keys.len()].copy_from_slice(keys);

@@ -68,6 +68,7 @@ impl ColourSums {
     /// Adds a block of at most 64 pixels given as channel arrays (32-bit
     /// block sums cannot overflow; the loop vectorises). `diff_by_max` is
     /// filled by the caller.
+    #[inline(always)]
     pub fn add_block(&mut self, r: &[u8], g: &[u8], b: &[u8]) {
         debug_assert!(r.len() <= 64);
         let (mut rg, mut rg2, mut yb2, mut yb2_sq, mut unequal) = (0i32, 0u32, 0i32, 0u32, 0u8);

@@ -19,6 +19,7 @@ pub struct GreyStats {
 }
 
 /// Walks the greyscale image (`width * height` bytes, row-major) once.
+#[inline(always)]
 pub fn grey_pass(grey: &[u8], width: usize, height: usize) -> GreyStats {
     let mut noise = Noise::default();
     if width >= 3 && height >= 3 {

@@ -46,6 +46,7 @@ pub struct PixelPass<'a> {
 }
 
 /// Gathers the per-pixel statistics of an image in one pass.
+#[inline(always)]
 pub fn pixel_pass(pixels: &Pixels) -> PixelPass<'_> {
     match pixels.mode {
         ColorMode::L => grey_image(pixels, Cow::Borrowed(&pixels.data)),
@@ -57,6 +58,7 @@ pub fn pixel_pass(pixels: &Pixels) -> PixelPass<'_> {
     }
 }
 
+#[inline(always)]
 fn grey_image<'a>(pixels: &'a Pixels, grey: Cow<'a, [u8]>) -> PixelPass<'a> {
     let ch = pixels.mode.channels();
     let mut histograms = vec![[0u64; 256]; ch];
@@ -157,7 +159,7 @@ impl Tallies {
     }
 
     /// Counts one block's pixels.
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, block: &Block, len: usize) {
         let (keys, grey) = (&block.keys[..len], &block.grey[..len]);
         let (max, diff) = (&block.max[..len], &block.diff[..len]);
@@ -192,6 +194,7 @@ impl Tallies {
     }
 }
 
+#[inline(always)]
 fn colour_image(pixels: &Pixels) -> PixelPass<'_> {
     if pixels.mode.channels() == 4 {
         colour_pass::<4>(pixels)
@@ -201,6 +204,7 @@ fn colour_image(pixels: &Pixels) -> PixelPass<'_> {
 }
 
 /// The colour pass for `CH` (3 or 4) interleaved channels.
+#[inline(always)]
 fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
     let n = pixels.len();
     let mut counts = Counts::<CH>::new();
@@ -283,7 +287,7 @@ fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
 
 /// Splits one block into channel arrays and counts the channel histograms,
 /// neighbouring pixels in different copies of the tables.
-#[inline]
+#[inline(always)]
 fn split_and_count<const CH: usize>(data: &[u8], block: &mut Block, counts: &mut Counts<CH>) {
     let mut split = |copy: usize, i: usize, px: &[u8]| {
         block.r[i] = px[0];

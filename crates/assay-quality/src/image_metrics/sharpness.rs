@@ -43,6 +43,7 @@ struct Level {
 }
 
 /// Sum of squared neighbour differences (right and down) and their count.
+#[inline(always)]
 fn energy<T: Copy + Into<u32>>(values: &[T], width: usize, height: usize) -> (u64, u64) {
     let mut sum = 0u64;
     for y in 0..height {
@@ -61,6 +62,7 @@ fn energy<T: Copy + Into<u32>>(values: &[T], width: usize, height: usize) -> (u6
 const STEP_CHUNK: usize = 128;
 
 /// Sum of `(b[i] - a[i])^2`, in 32-bit arithmetic that vectorises.
+#[inline(always)]
 fn squared_steps<T: Copy + Into<u32>>(a: &[T], b: &[T]) -> u64 {
     a.chunks(STEP_CHUNK)
         .zip(b.chunks(STEP_CHUNK))
@@ -79,6 +81,7 @@ fn squared_steps<T: Copy + Into<u32>>(a: &[T], b: &[T]) -> u64 {
 }
 
 /// 2x2 sums (an odd last row or column is dropped).
+#[inline(always)]
 fn halve<T: Copy + Into<u32>>(values: &[T], width: usize, height: usize) -> Level {
     let (w, h) = (width / 2, height / 2);
     let mut out = vec![0u16; w * h];
@@ -111,6 +114,7 @@ fn ratio(finer: f64, coarser: f64) -> Option<f64> {
 }
 
 /// Sharpness of a greyscale image (`width * height` bytes).
+#[inline(always)]
 pub fn sharpness(luma: &[u8], width: usize, height: usize) -> Sharpness {
     if width.min(height) < MIN_FINE_SIDE {
         return Sharpness {

@@ -41,6 +41,7 @@ pub struct Noise {
 
 impl Noise {
     /// Adds the absolute responses of the interior pixels of `row`.
+    #[inline(always)]
     pub fn add_row(&mut self, above: &[u8], row: &[u8], below: &[u8]) {
         let n = row.len().saturating_sub(2);
         // Nine shifted views of equal length, so the loop vectorises; the

@@ -215,3 +215,25 @@ fn jpeg_warnings_do_not_make_it_unreadable() {
     let b = measure(&warned);
     assert_eq!(a.pixel_hash, b.pixel_hash);
 }
+
+#[test]
+fn cpu_specific_copy_measures_as_the_plain_one() {
+    use crate::decode::decode;
+    let (w, h) = (203u32, 141u32);
+    let rgb: Vec<u8> = (0..w * h * 3)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 / 2 + (i % 97) as u8)
+        .collect();
+    let grey: Vec<u8> = rgb.iter().step_by(3).copied().collect();
+    let files = [
+        encode_png(w, h, ExtendedColorType::Rgb8, &rgb),
+        encode_jpeg(w, h, &rgb, 80),
+        encode_png(w, h, ExtendedColorType::L8, &grey),
+    ];
+    for file in &files {
+        let (format, pixels) = decode(file).unwrap();
+        assert_eq!(
+            super::measure_pixels(&pixels, format, file),
+            super::measure_pixels_inlined(&pixels, format, file)
+        );
+    }
+}
