@@ -228,9 +228,9 @@ fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
         let len = data.len() / CH;
         split_and_count(data, &mut block, &mut counts);
         if let Some([r, g, b]) = planes.as_mut() {
-            r.extend_from_slice(&block.r[..len]);
-            g.extend_from_slice(&block.g[..len]);
-            b.extend_from_slice(&block.b[..len]);
+            append(r, &block.r, len);
+            append(g, &block.g, len);
+            append(b, &block.b, len);
         }
         // Vectorised: greyscale, colour sums, keys, max and max - min.
         let (r, g, b) = (&block.r[..len], &block.g[..len], &block.b[..len]);
@@ -253,8 +253,8 @@ fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
         let lowest = block_keys.iter().fold(u16::MAX, |a, &b| a.min(b));
         let highest = block_keys.iter().fold(0, |a, &b| a.max(b));
         block_ranges.push((lowest, highest));
-        grey.extend_from_slice(&block.grey[..len]);
-        keys.extend_from_slice(block_keys);
+        append(&mut grey, &block.grey, len);
+        append(&mut keys, &block.keys, len);
         tallies.add(&block, len);
         if (index + 1) % FLUSH_BLOCKS == 0 {
             tallies.flush(&mut sums);
@@ -282,6 +282,17 @@ fn colour_pass<const CH: usize>(pixels: &Pixels) -> PixelPass<'_> {
             block_ranges,
         }),
         colour: Some(sums),
+    }
+}
+
+/// Appends the first `len` values of a block's array: whole blocks as a
+/// fixed-size copy the compiler inlines, rather than a call to `memcpy`.
+#[inline(always)]
+fn append<T: Copy>(to: &mut Vec<T>, block: &[T; BLOCK], len: usize) {
+    if len == BLOCK {
+        to.extend_from_slice(block);
+    } else {
+        to.extend_from_slice(&block[..len]);
     }
 }
 
