@@ -135,17 +135,18 @@ fn issue_rows(report: &IssueReport, samples: &[&Sample]) -> Vec<IssueRow> {
     rows
 }
 
-/// "same pixels as a.jpg, b.jpg (+3 more)".
+/// "same pixels as a.jpg, b.jpg (+3 more)"; `similar` groups are linked by
+/// close hashes, not equal ones.
 fn duplicate_explanation(t: IssueType, group: &[usize], me: usize, samples: &[&Sample]) -> String {
     let others: Vec<&str> = group
         .iter()
         .filter(|&&i| i != me)
         .map(|&i| samples[i].file_name.as_str())
         .collect();
-    let how = if t == IssueType::ExactDuplicates {
-        "same pixels as"
-    } else {
-        "same perceptual hash as"
+    let how = match t {
+        IssueType::ExactDuplicates => "same pixels as",
+        IssueType::Similar => "perceptual hashes within a few bits of",
+        _ => "same perceptual hash as",
     };
     let shown = others
         .iter()
