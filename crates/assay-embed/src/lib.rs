@@ -1,0 +1,23 @@
+//! Image and text embeddings for assay, computed on the CPU from weights the
+//! user has on disk; nothing is downloaded.
+//!
+//! - [`files`]: where a model's files are (Hugging Face folders and cache
+//!   entries, single `.safetensors` files) and the hash of its weights.
+//! - [`clip`], [`dinov2`]: the models, doing the arithmetic of their
+//!   PyTorch reference implementations, so the embeddings agree with them.
+//! - [`nn`], [`interpolate`]: the shared transformer blocks and PyTorch's
+//!   bicubic interpolation.
+
+#![warn(missing_docs)]
+
+pub mod clip;
+pub mod config;
+pub mod dinov2;
+pub mod error;
+pub mod files;
+pub mod interpolate;
+pub mod nn;
+pub mod weights;
+
+pub use error::{EmbedError, Result};
+pub use files::ModelFiles;
