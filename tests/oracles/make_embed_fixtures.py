@@ -149,8 +149,8 @@ def clip_fixture(seed=5):
         with open(os.path.join(folder, "tokenizer.json")) as f:
             tokenizer_json = json.load(f)
 
-        from transformers import CLIPImageProcessor
-        processor = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+        from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
+        processor = CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
         pixels = processor(images=load_images(), return_tensors="pt")["pixel_values"]
         batch = tok(TEXTS, padding=True, truncation=True, max_length=77, return_tensors="pt")
         with torch.no_grad():
@@ -185,8 +185,8 @@ def dinov2_fixture(seed=7):
         model = reload(Dinov2Model, folder)
         with open(os.path.join(folder, "config.json")) as f:
             saved_config = json.load(f)
-        from transformers import BitImageProcessor
-        processor = BitImageProcessor(
+        from transformers.models.bit.image_processing_pil_bit import BitImageProcessorPil
+        processor = BitImageProcessorPil(
             size={"shortest_edge": 64}, crop_size={"height": 56, "width": 56}, do_center_crop=True,
             image_mean=[0.485, 0.456, 0.406], image_std=[0.229, 0.224, 0.225],
             resample=Image.BICUBIC, do_convert_rgb=True,

@@ -5,6 +5,8 @@
 //!   entries, single `.safetensors` files) and the hash of its weights.
 //! - [`clip`], [`dinov2`]: the models, doing the arithmetic of their
 //!   PyTorch reference implementations, so the embeddings agree with them.
+//! - [`preprocess`], [`tokenizer`]: model inputs from decoded images and
+//!   texts, as the references prepare them.
 //! - [`nn`], [`interpolate`]: the shared transformer blocks and PyTorch's
 //!   bicubic interpolation.
 
@@ -17,6 +19,8 @@ pub mod error;
 pub mod files;
 pub mod interpolate;
 pub mod nn;
+pub mod preprocess;
+pub mod tokenizer;
 pub mod weights;
 
 pub use error::{EmbedError, Result};

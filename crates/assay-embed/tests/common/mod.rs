@@ -1,0 +1,2 @@
+//! Helpers shared by the model parity tests.
+pub mod seeded;
