@@ -12,7 +12,7 @@ use crate::error::{EmbedError, Result};
 /// OpenAI CLIP's channel means.
 pub const CLIP_MEAN: [f32; 3] = [0.481_454_66, 0.457_827_5, 0.408_210_73];
 /// OpenAI CLIP's channel standard deviations.
-pub const CLIP_STD: [f32; 3] = [0.268_629_55, 0.261_302_58, 0.275_777_1];
+pub const CLIP_STD: [f32; 3] = [0.268_629_55, 0.261_302_6, 0.275_777_1];
 /// ImageNet's channel means (DINOv2).
 pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 /// ImageNet's channel standard deviations (DINOv2).
