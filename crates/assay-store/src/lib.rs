@@ -5,6 +5,7 @@
 //! in one transaction: it lands whole or not at all, and importing the same
 //! files again replaces what they brought instead of duplicating it.
 
+mod embeddings;
 mod import;
 mod quality;
 mod read;
@@ -16,6 +17,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use embeddings::{
+    EmbeddingKey, EmbeddingLevel, EmbeddingSet, MapPoint, NewEmbeddingSet, IMAGE_LEVEL,
+};
 pub use import::{DatasetImport, ImportSummary, Injection, SampleFile};
 pub use quality::{IssueInfo, IssueRow, Metrics, Properties, QualityRecord};
 pub use read::{DatasetIndex, Selection};

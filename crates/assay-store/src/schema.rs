@@ -183,6 +183,38 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (sample_id, name)
     ) WITHOUT ROWID;
     "#,
+    // Version 5: embeddings of images and object crops, one set per
+    // dataset, extractor and level; 2-D maps and clusters of a set.
+    r#"
+    CREATE TABLE embedding_sets (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        extractor TEXT NOT NULL,
+        level TEXT NOT NULL,
+        weights_hash TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        comparable INTEGER NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+        UNIQUE (dataset_id, extractor, level)
+    );
+    CREATE TABLE embeddings (
+        set_id INTEGER NOT NULL REFERENCES embedding_sets(id) ON DELETE CASCADE,
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        annotation_source_id INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (set_id, sample_id, annotation_source_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE embedding_maps (
+        set_id INTEGER NOT NULL REFERENCES embedding_sets(id) ON DELETE CASCADE,
+        method TEXT NOT NULL,
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        annotation_source_id INTEGER NOT NULL,
+        x REAL NOT NULL,
+        y REAL NOT NULL,
+        cluster INTEGER,
+        PRIMARY KEY (set_id, method, sample_id, annotation_source_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.
