@@ -12,10 +12,12 @@
 
 #![warn(missing_docs)]
 
+pub mod builtin;
 pub mod clip;
 pub mod config;
 pub mod dinov2;
 pub mod error;
+pub mod extractor;
 pub mod files;
 pub mod interpolate;
 pub mod nn;
@@ -24,4 +26,5 @@ pub mod tokenizer;
 pub mod weights;
 
 pub use error::{EmbedError, Result};
+pub use extractor::Extractor;
 pub use files::ModelFiles;

@@ -16,7 +16,8 @@ use assay_embed::clip::load_clip;
 use assay_embed::dinov2::load_dinov2;
 use assay_embed::preprocess::ImagePreprocess;
 use assay_embed::tokenizer::{pad_to_longest, ClipTokenizer};
-use assay_embed::ModelFiles;
+use assay_embed::{Extractor, ModelFiles};
+use assay_quality::decode::Pixels;
 use candle_core::{Device, Tensor};
 use common::seeded::{max_abs_diff, seeded_values, write_safetensors, TensorSpec};
 use serde::Deserialize;
@@ -70,12 +71,20 @@ fn model_folder(
     dir
 }
 
+fn decoded(images: &[String]) -> Vec<Pixels> {
+    images
+        .iter()
+        .map(|image| {
+            let bytes = std::fs::read(data_dir().join(image)).expect("shared data image");
+            assay_quality::decode::decode(&bytes).expect("decodes").1
+        })
+        .collect()
+}
+
 /// The fixture's images, preprocessed, as one batch.
 fn pixel_batch(images: &[String], preprocess: &ImagePreprocess) -> Tensor {
     let mut values = Vec::new();
-    for image in images {
-        let bytes = std::fs::read(data_dir().join(image)).expect("shared data image");
-        let (_, pixels) = assay_quality::decode::decode(&bytes).expect("decodes");
+    for pixels in decoded(images) {
         values.extend(preprocess.apply(&pixels).unwrap());
     }
     let side = preprocess.crop;

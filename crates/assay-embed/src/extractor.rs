@@ -1,0 +1,261 @@
+//! One entry point for every extractor: open a model by path (or the
+//! built-in one), embed decoded images in batches, and, for CLIP, texts.
+//! The kind of model is read from `config.json` (`model_type`), or from the
+//! tensor names when a bare `.safetensors` file has no config.
+
+use std::path::Path;
+
+use assay_quality::decode::Pixels;
+use candle_core::{Device, Tensor};
+use rayon::prelude::*;
+
+use crate::clip::{load_clip, Clip};
+use crate::dinov2::{load_dinov2, Dinov2};
+use crate::error::{EmbedError, Result};
+use crate::files::ModelFiles;
+use crate::preprocess::ImagePreprocess;
+use crate::tokenizer::{pad_to_longest, ClipTokenizer};
+
+/// What `--model builtin` names.
+pub const BUILTIN: &str = "builtin";
+
+enum Model {
+    Builtin,
+    Clip {
+        model: Box<Clip>,
+        tokenizer: Option<ClipTokenizer>,
+    },
+    Dinov2(Box<Dinov2>),
+}
+
+/// An opened extractor.
+pub struct Extractor {
+    /// Name its embeddings are stored under (`builtin`, or the model's
+    /// name from its folder, `openai/clip-vit-base-patch32`).
+    pub name: String,
+    /// BLAKE3 hash of the weights (the built-in extractor's version).
+    pub weights_hash: String,
+    /// The kind of model (`builtin`, `clip`, `dinov2`).
+    pub kind: &'static str,
+    /// Whether its numbers are comparable with published ones.
+    pub comparable: bool,
+    model: Model,
+    device: Device,
+}
+
+impl std::fmt::Debug for Extractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extractor")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
+impl Extractor {
+    /// The built-in, weight-free extractor.
+    pub fn builtin() -> Extractor {
+        Extractor {
+            name: crate::builtin::NAME.into(),
+            weights_hash: crate::builtin::VERSION.into(),
+            kind: "builtin",
+            comparable: false,
+            model: Model::Builtin,
+            device: Device::Cpu,
+        }
+    }
+
+    /// Opens `spec`: `builtin`, or a model folder or `.safetensors` file.
+    pub fn open(spec: &str) -> Result<Extractor> {
+        if spec == BUILTIN {
+            return Ok(Extractor::builtin());
+        }
+        let files = ModelFiles::locate(Path::new(spec))?;
+        let device = Device::Cpu;
+        let model_type = model_type(&files)?;
+        let model = match model_type.as_str() {
+            "clip" => {
+                let model = load_clip(&files, &device)?;
+                let tokenizer = match &files.tokenizer {
+                    Some(file) => Some(ClipTokenizer::load(file, model.text.max_positions())?),
+                    None => None,
+                };
+                Model::Clip {
+                    model: Box::new(model),
+                    tokenizer,
+                }
+            }
+            "dinov2" => Model::Dinov2(Box::new(load_dinov2(&files, &device)?)),
+            other => {
+                return Err(EmbedError::BadFile {
+                    file: files.require_config()?.to_path_buf(),
+                    message: format!("model_type \"{other}\" is not supported (clip, dinov2)"),
+                })
+            }
+        };
+        Ok(Extractor {
+            name: model_name(&files.root),
+            weights_hash: files.weights_hash()?,
+            kind: if model_type == "clip" {
+                "clip"
+            } else {
+                "dinov2"
+            },
+            comparable: true,
+            model,
+            device,
+        })
+    }
+
+    /// Length of the vectors.
+    pub fn dim(&self) -> usize {
+        match &self.model {
+            Model::Builtin => crate::builtin::DIM,
+            Model::Clip { model, .. } => model.config.projection_dim,
+            Model::Dinov2(model) => model.config.hidden_size,
+        }
+    }
+
+    /// Whether texts can be embedded (CLIP with its tokenizer).
+    pub fn supports_text(&self) -> bool {
+        matches!(
+            &self.model,
+            Model::Clip {
+                tokenizer: Some(_),
+                ..
+            }
+        )
+    }
+
+    /// Embeddings of decoded images, one row each (not normalised; the
+    /// projection output for CLIP, the class token for DINOv2).
+    /// Preprocessing runs on all cores; the forward pass in one batch.
+    pub fn embed_images(&self, images: &[Pixels]) -> Result<Vec<Vec<f32>>> {
+        match &self.model {
+            Model::Builtin => Ok(images.par_iter().map(crate::builtin::embed).collect()),
+            Model::Clip { model, .. } => {
+                let pixels = self.batch(images, &ImagePreprocess::clip(model.config.image_size))?;
+                Ok(crate::nn::to_rows(&model.vision.forward(&pixels)?)?)
+            }
+            Model::Dinov2(model) => {
+                let pixels =
+                    self.batch(images, &ImagePreprocess::dinov2(model.config.image_size))?;
+                Ok(crate::nn::to_rows(&model.forward(&pixels)?)?)
+            }
+        }
+    }
+
+    /// Embeddings of texts (CLIP only), in the image embeddings' space.
+    pub fn embed_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let Model::Clip { model, tokenizer } = &self.model else {
+            return Err(EmbedError::Input(format!(
+                "{} embeds images only; text search needs a CLIP model (--model PATH to a CLIP folder with tokenizer.json)",
+                self.name
+            )));
+        };
+        let Some(tokenizer) = tokenizer else {
+            return Err(EmbedError::MissingFiles {
+                what: "tokenizer.json".into(),
+                looked_for: vec![],
+                hint: "Text search needs the tokenizer.json of the CLIP model next to its weights."
+                    .into(),
+            });
+        };
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = tokenizer.encode(texts)?;
+        let pad = model.config.eos_token_id as u32;
+        Ok(crate::nn::to_rows(
+            &model
+                .text
+                .forward(&pad_to_longest(&ids, pad), &self.device)?,
+        )?)
+    }
+
+    fn batch(&self, images: &[Pixels], preprocess: &ImagePreprocess) -> Result<Tensor> {
+        let values = images
+            .par_iter()
+            .map(|image| preprocess.apply(image))
+            .collect::<Result<Vec<_>>>()?;
+        let side = preprocess.crop;
+        Ok(Tensor::from_vec(
+            values.concat(),
+            (images.len(), 3, side, side),
+            &self.device,
+        )?)
+    }
+}
+
+/// The `model_type` of the config, or the kind the tensor names show.
+fn model_type(files: &ModelFiles) -> Result<String> {
+    if files.config.is_none() {
+        return Err(EmbedError::MissingFiles {
+            what: "config.json".into(),
+            looked_for: vec![files.folder().join("config.json")],
+            hint: "CLIP and DINOv2 need the config.json of the model next to its weights \
+                   (it is part of every Hugging Face model folder)."
+                .into(),
+        });
+    }
+    let json = files.read_config()?;
+    let model_type = json
+        .get("model_type")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    Ok(model_type.to_string())
+}
+
+/// A readable name for the model at `root`: `org/name` for a Hugging Face
+/// cache entry, else the folder's or file's name.
+pub fn model_name(root: &Path) -> String {
+    for part in root.ancestors() {
+        let name = part
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if let Some(rest) = name.strip_prefix("models--") {
+            return rest.replacen("--", "/", 1);
+        }
+    }
+    let stem = if root.is_file() {
+        root.file_stem()
+    } else {
+        root.file_name()
+    };
+    stem.and_then(|n| n.to_str()).unwrap_or("model").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_cache_entry_or_the_folder() {
+        let cached = Path::new("/c/hub/models--openai--clip-vit-base-patch32/snapshots/abc");
+        assert_eq!(model_name(cached), "openai/clip-vit-base-patch32");
+        assert_eq!(model_name(Path::new("/w/dinov2-small")), "dinov2-small");
+    }
+
+    #[test]
+    fn the_builtin_extractor_needs_no_files() {
+        let e = Extractor::open(BUILTIN).unwrap();
+        assert!(!e.comparable);
+        assert!(!e.supports_text());
+        assert!(e
+            .embed_texts(&["a cat"])
+            .unwrap_err()
+            .to_string()
+            .contains("CLIP"));
+    }
+
+    #[test]
+    fn a_missing_model_names_where_it_looked() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Extractor::open(dir.path().to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("model.safetensors"), "{err}");
+        assert!(err.contains("never downloads"), "{err}");
+    }
+}
