@@ -12,6 +12,7 @@
 //!   square-rooted, 36 values;
 //! - edges: gradient orientation histograms (8 bins) of the grey
 //!   thumbnail over a 4 x 4 grid, 128 values.
+//!
 //! Each block is L2-normalised, weighted, and the whole vector normalised.
 
 use assay_quality::decode::Pixels;
@@ -112,8 +113,7 @@ fn layout(thumb: &[Vec<f32>; 3]) -> Vec<f32> {
 
 fn colour(thumb: &[Vec<f32>; 3]) -> Vec<f32> {
     let mut hist = vec![0f32; 36];
-    for i in 0..THUMB * THUMB {
-        let (r, g, b) = (thumb[0][i], thumb[1][i], thumb[2][i]);
+    for ((&r, &g), &b) in thumb[0].iter().zip(&thumb[1]).zip(&thumb[2]) {
         let sum = r + g + b;
         let (rs, gs) = if sum < 1.0 {
             (1.0 / 3.0, 1.0 / 3.0)
@@ -165,7 +165,7 @@ mod tests {
             .flat_map(|i| {
                 let (x, y) = (i % width, i / width);
                 let v = ((x * 7 + y * 3 + seed * 50) % 200) as i32
-                    + if (x / 10 + y / 10 + seed) % 2 == 0 {
+                    + if (x / 10 + y / 10 + seed).is_multiple_of(2) {
                         40
                     } else {
                         0
