@@ -18,6 +18,7 @@
 
 pub mod error;
 pub mod exact;
+pub mod kmeans;
 pub mod metric;
 pub mod options;
 mod quant;
@@ -26,5 +27,6 @@ mod scan;
 
 pub use error::IndexError;
 pub use exact::ExactIndex;
+pub use kmeans::{KMeans, KMeansConfig};
 pub use metric::Metric;
 pub use options::{AllowFn, Hit, IdSet, SearchOptions};
