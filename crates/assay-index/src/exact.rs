@@ -112,10 +112,6 @@ impl ExactIndex {
             .collect();
         Ok(scan(&self.rows, None, &[0..self.len()], &jobs, opts))
     }
-
-    pub(crate) fn rows(&self) -> &Rows {
-        &self.rows
-    }
 }
 
 /// Checks and prepares queries laid end to end (at least one).

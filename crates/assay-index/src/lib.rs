@@ -18,15 +18,19 @@
 
 pub mod error;
 pub mod exact;
+pub mod ivf;
 pub mod kmeans;
 pub mod metric;
 pub mod options;
+pub mod pca;
 mod quant;
 mod rows;
 mod scan;
 
 pub use error::IndexError;
 pub use exact::ExactIndex;
+pub use ivf::{IvfConfig, IvfIndex, Tuning};
 pub use kmeans::{KMeans, KMeansConfig};
 pub use metric::Metric;
 pub use options::{AllowFn, Hit, IdSet, SearchOptions};
+pub use pca::Pca;
