@@ -18,6 +18,7 @@
 
 pub mod error;
 pub mod exact;
+pub mod index;
 pub mod ivf;
 pub mod kmeans;
 pub mod metric;
@@ -29,6 +30,7 @@ mod scan;
 
 pub use error::IndexError;
 pub use exact::ExactIndex;
+pub use index::{Backend, IndexConfig, SearchIndex};
 pub use ivf::{IvfConfig, IvfIndex, Tuning};
 pub use kmeans::{KMeans, KMeansConfig};
 pub use metric::Metric;

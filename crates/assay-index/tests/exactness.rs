@@ -228,3 +228,120 @@ fn bad_inputs_are_errors_not_panics() {
     );
     assert!(index.vector(9).is_err());
 }
+
+/// Normalised Gaussian-mixture rows (clustered, like real embeddings).
+fn clustered(rng: &mut ChaCha8Rng, n: usize, dim: usize, centres: usize) -> Vec<f32> {
+    let c: Vec<f32> = (0..centres * dim)
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect();
+    let mut v = Vec::with_capacity(n * dim);
+    for _ in 0..n {
+        let k = rng.random_range(0..centres);
+        for j in 0..dim {
+            v.push(c[k * dim + j] + 0.35 * rng.random_range(-1.0f32..1.0));
+        }
+    }
+    v
+}
+
+fn recall(got: &[Vec<Hit>], truth: &[Vec<Hit>]) -> f64 {
+    let mut found = 0usize;
+    let mut total = 0usize;
+    for (g, t) in got.iter().zip(truth) {
+        total += t.len();
+        found += t.iter().filter(|h| g.iter().any(|x| x.id == h.id)).count();
+    }
+    found as f64 / total as f64
+}
+
+#[test]
+fn ivf_reaches_recall_on_clustered_data() {
+    use assay_index::{IvfConfig, IvfIndex};
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let (n, dim, nq) = (6000, 32, 100);
+    let mut all = clustered(&mut rng, n + nq, dim, 40);
+    let queries = all.split_off(n * dim);
+    for metric in [Metric::Cosine, Metric::Euclidean] {
+        let exact = ExactIndex::new(metric, dim, all.clone()).unwrap();
+        let ivf = IvfIndex::build(metric, dim, all.clone(), &IvfConfig::default()).unwrap();
+        let t = ivf.tuning().unwrap();
+        assert!(
+            t.recall >= 0.96 && ivf.nprobe() < ivf.nlist(),
+            "{:?}",
+            (t.nprobe, t.recall, ivf.nlist())
+        );
+        let opts = SearchOptions::default();
+        let truth = exact.search_batch(&queries, 10, &opts).unwrap();
+        let got = ivf.search_batch(&queries, 10, ivf.nprobe(), &opts).unwrap();
+        let r = recall(&got, &truth);
+        assert!(r >= 0.95, "recall {r} at nprobe {}", ivf.nprobe());
+        // Probing every list is exact.
+        let full = ivf.search_batch(&queries, 10, ivf.nlist(), &opts).unwrap();
+        assert_eq!(full, truth);
+        // Filters apply inside lists too.
+        let even = |id: u32| id % 2 == 0;
+        let f = SearchOptions {
+            allow: Some(&even),
+            exclude: None,
+        };
+        let hits = ivf.search(&queries[..dim], 10, &f).unwrap();
+        assert!(hits.iter().all(|h| h.id % 2 == 0) && hits.len() == 10);
+        assert_eq!(ivf.vector(3).unwrap(), exact.vector(3).unwrap());
+    }
+}
+
+#[test]
+fn search_index_picks_backend_and_excludes_self() {
+    use assay_index::{IndexConfig, SearchIndex};
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let (n, dim) = (3000, 16);
+    let v = clustered(&mut rng, n, dim, 20);
+    let small =
+        SearchIndex::build(Metric::Cosine, dim, v.clone(), &IndexConfig::default()).unwrap();
+    assert!(small.is_exact() && small.len() == n && small.dim() == dim);
+    let cfg = IndexConfig {
+        exact_below: 1000,
+        ..IndexConfig::default()
+    };
+    let big = SearchIndex::build(Metric::Cosine, dim, v.clone(), &cfg).unwrap();
+    assert!(!big.is_exact());
+    for index in [&small, &big] {
+        let hits = index
+            .neighbours_of(5, 8, &SearchOptions::default())
+            .unwrap();
+        assert_eq!(hits.len(), 8);
+        assert!(hits.iter().all(|h| h.id != 5));
+        assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+        let within = index
+            .within(&v[5 * dim..6 * dim], 0.9, &SearchOptions::default())
+            .unwrap();
+        assert!(within.iter().all(|h| h.score >= 0.9) && within.iter().any(|h| h.id == 5));
+        assert!(index
+            .neighbours_of(n as u32, 3, &SearchOptions::default())
+            .is_err());
+        assert!(index
+            .search(&[0.0; 3], 3, &SearchOptions::default())
+            .is_err());
+        assert_eq!(
+            index
+                .search(&v[..dim], 0, &SearchOptions::default())
+                .unwrap(),
+            vec![]
+        );
+    }
+    let truth = small
+        .neighbours_of(5, 8, &SearchOptions::default())
+        .unwrap();
+    let exact_ref = reference(Metric::Cosine, dim, &v, &v[5 * dim..6 * dim], &|id| id != 5);
+    same(&truth, &exact_ref[..8]);
+    let empty =
+        SearchIndex::build(Metric::Euclidean, 4, Vec::new(), &IndexConfig::default()).unwrap();
+    assert!(empty.is_empty());
+    assert_eq!(
+        empty
+            .search(&[0.0; 4], 5, &SearchOptions::default())
+            .unwrap(),
+        vec![]
+    );
+    assert!(SearchIndex::build(Metric::Euclidean, 0, vec![1.0], &IndexConfig::default()).is_err());
+}
