@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use assay_index::{ExactIndex, Hit, Metric, SearchOptions};
+use assay_index::{ExactIndex, Hit, IvfConfig, IvfIndex, Metric, SearchOptions};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -129,33 +129,86 @@ fn bench_exact(index: &ExactIndex, queries: &[f32], a: &Args) -> Vec<Vec<Hit>> {
     single
 }
 
+fn recall(got: &[Vec<Hit>], truth: &[Vec<Hit>]) -> f64 {
+    let (mut found, mut total) = (0usize, 0usize);
+    for (g, t) in got.iter().zip(truth) {
+        total += t.len();
+        found += t.iter().filter(|h| g.iter().any(|x| x.id == h.id)).count();
+    }
+    found as f64 / total.max(1) as f64
+}
+
+/// IVF build, latency and recall against the exact results.
+fn bench_ivf(data: Vec<f32>, queries: &[f32], truth: &[Vec<Hit>], a: &Args) {
+    let t = Instant::now();
+    let ivf = IvfIndex::build(Metric::Cosine, a.d, data, &IvfConfig::default()).expect("ivf");
+    let build = ms(t) / 1e3;
+    let tune = ivf.tuning().expect("tuned");
+    println!(
+        "  ivf build {build:.1} s: nlist {}, tuned nprobe {} ({:.1}% of lists; sample recall {:.3} on {} rows), index {:.0} MB, process RSS {:.0} MB",
+        ivf.nlist(),
+        ivf.nprobe(),
+        100.0 * ivf.nprobe() as f64 / ivf.nlist() as f64,
+        tune.recall,
+        tune.queries,
+        ivf.memory_bytes() as f64 / 1e6,
+        rss_mb()
+    );
+    let opts = SearchOptions::default();
+    let tuned = ivf.nprobe();
+    let mut probes = vec![tuned];
+    for p in [tuned / 4, tuned / 2, ivf.nlist() / 10] {
+        if p >= 1 && !probes.contains(&p) {
+            probes.push(p);
+        }
+    }
+    for p in probes {
+        let t = Instant::now();
+        let got: Vec<Vec<Hit>> = queries
+            .chunks(a.d)
+            .map(|q| ivf.search_with(q, a.k, p, &opts).expect("ivf search"))
+            .collect();
+        let per = ms(t) / a.queries as f64;
+        println!(
+            "  ivf nprobe {p:5}: {per:6.1} ms/query, recall@{} {:.4}",
+            a.k,
+            recall(&got, truth)
+        );
+    }
+}
+
 fn run_set(name: &str, data: Vec<f32>, queries: Vec<f32>, a: &Args) {
     println!(
         "{name}: n={} d={} queries={} k={}",
         a.n, a.d, a.queries, a.k
     );
     let t = Instant::now();
-    let index = ExactIndex::new(Metric::Cosine, a.d, data).expect("build");
+    let index = ExactIndex::new(Metric::Cosine, a.d, data.clone()).expect("build");
     println!(
         "  exact build {:.1} s, index {:.0} MB, process RSS {:.0} MB",
         ms(t) / 1e3,
         index.memory_bytes() as f64 / 1e6,
         rss_mb()
     );
-    let _truth = bench_exact(&index, &queries, a);
+    let truth = bench_exact(&index, &queries, a);
+    drop(index);
+    if !a.skip_ivf {
+        bench_ivf(data, &queries, &truth, a);
+    }
 }
 
 fn main() {
     let a = parse_args();
     println!("threads: {}", rayon::current_num_threads());
     let t = Instant::now();
-    let data = gaussian(a.n * a.d, 1);
-    let queries = gaussian(a.queries * a.d, 2);
+    let mut data = gaussian((a.n + a.queries) * a.d, 1);
+    let queries = data.split_off(a.n * a.d);
     println!("generated Gaussian data in {:.1} s", ms(t) / 1e3);
     run_set("Gaussian", data, queries, &a);
     let t = Instant::now();
-    let data = clustered(a.n, a.d, 1000, 0.6, 3);
-    let queries = clustered(a.queries, a.d, 1000, 0.6, 4);
+    // Queries come from the same mixture (same centres) as the rows.
+    let mut data = clustered(a.n + a.queries, a.d, 1000, 1.0, 3);
+    let queries = data.split_off(a.n * a.d);
     println!("generated clustered data in {:.1} s", ms(t) / 1e3);
     run_set("clustered", data, queries, &a);
 }
