@@ -110,7 +110,14 @@ impl ExactIndex {
                 exclude: None,
             })
             .collect();
-        Ok(scan(&self.rows, None, &[0..self.len()], &jobs, opts))
+        let all = 0..self.len();
+        Ok(scan(
+            &self.rows,
+            None,
+            std::slice::from_ref(&all),
+            &jobs,
+            opts,
+        ))
     }
 }
 

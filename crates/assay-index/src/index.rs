@@ -48,7 +48,7 @@ impl SearchIndex {
         data: Vec<f32>,
         cfg: &IndexConfig,
     ) -> Result<SearchIndex, IndexError> {
-        let n = if dim == 0 { 0 } else { data.len() / dim };
+        let n = data.len().checked_div(dim).unwrap_or(0);
         let backend = if n < cfg.exact_below {
             Backend::Exact(ExactIndex::new(metric, dim, data)?)
         } else {

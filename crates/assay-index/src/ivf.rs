@@ -308,7 +308,7 @@ impl IvfIndex {
         let truth = scan(
             &self.rows,
             Some(&self.ids),
-            &[0..n],
+            std::slice::from_ref(&(0..n)),
             &jobs,
             &SearchOptions::default(),
         );
@@ -346,7 +346,7 @@ fn check_config(cfg: &IvfConfig) -> Result<(), IndexError> {
     if !(0.0..=1.0).contains(&cfg.target_recall) {
         return bad("target_recall must lie in [0, 1]");
     }
-    if !(cfg.lists_per_sqrt > 0.0) || cfg.train_per_list == 0 {
+    if cfg.lists_per_sqrt.is_nan() || cfg.lists_per_sqrt <= 0.0 || cfg.train_per_list == 0 {
         return bad("lists_per_sqrt and train_per_list must be positive");
     }
     Ok(())

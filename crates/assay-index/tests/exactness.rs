@@ -279,13 +279,13 @@ fn ivf_reaches_recall_on_clustered_data() {
         let full = ivf.search_batch(&queries, 10, ivf.nlist(), &opts).unwrap();
         assert_eq!(full, truth);
         // Filters apply inside lists too.
-        let even = |id: u32| id % 2 == 0;
+        let even = |id: u32| id.is_multiple_of(2);
         let f = SearchOptions {
             allow: Some(&even),
             exclude: None,
         };
         let hits = ivf.search(&queries[..dim], 10, &f).unwrap();
-        assert!(hits.iter().all(|h| h.id % 2 == 0) && hits.len() == 10);
+        assert!(hits.iter().all(|h| h.id.is_multiple_of(2)) && hits.len() == 10);
         assert_eq!(ivf.vector(3).unwrap(), exact.vector(3).unwrap());
     }
 }
