@@ -16,6 +16,8 @@
 //! Nothing here panics on user input: bad dimensions, NaN and empty inputs
 //! are [`IndexError`]s.
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod exact;
 pub mod index;
