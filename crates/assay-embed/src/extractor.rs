@@ -23,7 +23,7 @@ enum Model {
     Builtin,
     Clip {
         model: Box<Clip>,
-        tokenizer: Option<ClipTokenizer>,
+        tokenizer: Option<Box<ClipTokenizer>>,
     },
     Dinov2(Box<Dinov2>),
 }
@@ -77,7 +77,7 @@ impl Extractor {
             "clip" => {
                 let model = load_clip(&files, &device)?;
                 let tokenizer = match &files.tokenizer {
-                    Some(file) => Some(ClipTokenizer::load(file, model.text.max_positions())?),
+                    Some(file) => Some(Box::new(ClipTokenizer::load(file, model.text.max_positions())?)),
                     None => None,
                 };
                 Model::Clip {
