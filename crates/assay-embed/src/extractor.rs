@@ -77,7 +77,10 @@ impl Extractor {
             "clip" => {
                 let model = load_clip(&files, &device)?;
                 let tokenizer = match &files.tokenizer {
-                    Some(file) => Some(Box::new(ClipTokenizer::load(file, model.text.max_positions())?)),
+                    Some(file) => Some(Box::new(ClipTokenizer::load(
+                        file,
+                        model.text.max_positions(),
+                    )?)),
                     None => None,
                 };
                 Model::Clip {

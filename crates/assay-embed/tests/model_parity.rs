@@ -142,6 +142,17 @@ fn clip_matches_transformers() {
         text_diff < TOLERANCE,
         "text embeddings differ by {text_diff}"
     );
+
+    // The same through the entry point the commands use.
+    let extractor = Extractor::open(dir.path().to_str().unwrap()).unwrap();
+    assert_eq!(
+        (extractor.kind, extractor.dim(), extractor.supports_text()),
+        ("clip", 16, true)
+    );
+    let images = extractor.embed_images(&decoded(&fixture.images)).unwrap();
+    assert!(max_abs_diff(&images, &fixture.image_embeds) < TOLERANCE);
+    let texts = extractor.embed_texts(&texts).unwrap();
+    assert!(max_abs_diff(&texts, &fixture.text_embeds) < TOLERANCE);
 }
 
 #[test]
