@@ -115,6 +115,21 @@ pub enum Command {
         after_help = "Example:\n  assay demo            # builds ./assay-demo\n  assay demo /tmp/demo --images 500"
     )]
     Demo(DemoArgs),
+    /// Compute image (and object-crop) embeddings of a dataset and store
+    /// them, with a 2-D map and clusters for the UI. Resumable: what is
+    /// stored is skipped.
+    #[command(
+        after_help = "Examples:\n  assay embed                                   # the built-in, weight-free extractor\n  assay embed --model ~/models/clip-vit-base-patch32\n  assay embed --model dinov2-small/model.safetensors --objects"
+    )]
+    Embed(EmbedArgs),
+    /// Find the samples nearest to a text, an image file or a sample.
+    #[command(
+        after_help = "Examples:\n  assay search --image query.jpg -k 5\n  assay search --text \"a cyclist at night\" --split val\n  assay search --sample 000123.jpg --json"
+    )]
+    Search(SearchArgs),
+    /// Export stored embeddings to `.npy`, or import vectors computed elsewhere.
+    #[command(subcommand)]
+    Embeddings(EmbeddingsCommand),
 }
 
 /// Where imported samples go.
@@ -750,4 +765,120 @@ pub struct DemoArgs {
     /// Random seed; the same seed builds the same project.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+}
+
+/// Options of `assay embed`.
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// Dataset (default: the only one).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// `builtin` (weight-free, not comparable with published numbers), or
+    /// a model folder in Hugging Face layout or a `.safetensors` file
+    /// (CLIP, DINOv2). Nothing is downloaded.
+    #[arg(long, default_value = "builtin", value_name = "PATH|builtin")]
+    pub model: String,
+    /// Embed the crops of ground-truth boxes instead of whole images.
+    #[arg(long)]
+    pub objects: bool,
+    /// Images per forward pass (and per stored batch).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub batch: u32,
+    /// Number of k-means clusters for the map (default: about sqrt(n/2), 2 to 50).
+    #[arg(long, value_name = "K")]
+    pub clusters: Option<usize>,
+    /// Print a JSON summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `assay search`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("query").required(true).args(["text", "image", "sample"])))]
+pub struct SearchArgs {
+    /// Text query (needs embeddings from a CLIP model).
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Image file to find similar samples to.
+    #[arg(long, value_name = "FILE")]
+    pub image: Option<PathBuf>,
+    /// A sample of the dataset (file name or image id).
+    #[arg(long, value_name = "ID|FILE_NAME")]
+    pub sample: Option<String>,
+    /// Number of results.
+    #[arg(short, long, default_value_t = 10)]
+    pub k: usize,
+    /// Dataset (default: the only one).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Which stored embeddings (extractor name, e.g. `builtin`; default: the
+    /// most recent image-level set).
+    #[arg(long, value_name = "NAME")]
+    pub embeddings: Option<String>,
+    /// Only samples of this split.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Only samples with an object of this class.
+    #[arg(long = "class", value_name = "CLASS")]
+    pub class: Option<String>,
+    /// Distance: cosine similarity (default) or Euclidean distance.
+    #[arg(long, value_enum, default_value_t = MetricArg::Cosine)]
+    pub metric: MetricArg,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--metric` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    /// Cosine similarity (higher is closer).
+    Cosine,
+    /// Euclidean distance (lower is closer).
+    Euclidean,
+}
+
+/// `assay embeddings` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum EmbeddingsCommand {
+    /// List the stored embedding sets.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a set as an `(n, d)` float32 `.npy` and a CSV of what each row is.
+    #[command(
+        after_help = "Example:\n  assay embeddings export --embeddings builtin --out feats.npy   # also writes feats.csv"
+    )]
+    Export {
+        /// Dataset (default: the only one).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Which set (extractor name; default: the most recent image-level set).
+        #[arg(long, value_name = "NAME")]
+        embeddings: Option<String>,
+        /// The `.npy` file to write; the row list goes beside it as `.csv`.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Store vectors computed elsewhere: an `(n, d)` `.npy` and a file
+    /// naming the sample of each row (a file name or image id per line).
+    #[command(
+        after_help = "Example:\n  assay embeddings import --npy feats.npy --rows files.txt --name my-clip"
+    )]
+    Import {
+        /// Dataset (default: the only one).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// The vectors.
+        #[arg(long)]
+        npy: PathBuf,
+        /// One line per row: the sample's file name or image id.
+        #[arg(long)]
+        rows: PathBuf,
+        /// Name to store the set under.
+        #[arg(long)]
+        name: String,
+    },
 }

@@ -53,6 +53,8 @@ pub struct NewEmbeddingSet<'a> {
     pub level: EmbeddingLevel,
     /// BLAKE3 hash of the weights (or the built-in extractor's version).
     pub weights_hash: &'a str,
+    /// Where the model was loaded from (`builtin`, a path, `imported`).
+    pub source: &'a str,
     /// Vector length.
     pub dim: usize,
     /// Whether the numbers are comparable with published ones (false for
@@ -73,6 +75,8 @@ pub struct EmbeddingSet {
     pub level: EmbeddingLevel,
     /// Hash of the weights that made it.
     pub weights_hash: String,
+    /// Where the model was loaded from (`builtin`, a path, `imported`).
+    pub source: String,
     /// Vector length.
     pub dim: usize,
     /// Whether the numbers are comparable with published ones.
@@ -122,9 +126,9 @@ impl Store {
         }
         if existing.is_none() || replaced {
             self.conn.execute(
-                "INSERT INTO embedding_sets (dataset_id, extractor, level, weights_hash, dim, comparable)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![dataset_id, new.extractor, new.level.name(), new.weights_hash, new.dim as i64, new.comparable],
+                "INSERT INTO embedding_sets (dataset_id, extractor, level, weights_hash, source, dim, comparable)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![dataset_id, new.extractor, new.level.name(), new.weights_hash, new.source, new.dim as i64, new.comparable],
             )?;
         }
         let set = self
@@ -140,7 +144,7 @@ impl Store {
     /// The sets stored, of one dataset or all.
     pub fn embedding_sets(&self, dataset: Option<&str>) -> Result<Vec<EmbeddingSet>> {
         let mut stmt = self.conn.prepare(
-            "SELECT e.id, d.name, e.extractor, e.level, e.weights_hash, e.dim, e.comparable,
+            "SELECT e.id, d.name, e.extractor, e.level, e.weights_hash, e.source, e.dim, e.comparable,
                     (SELECT COUNT(*) FROM embeddings v WHERE v.set_id = e.id)
              FROM embedding_sets e JOIN datasets d ON d.id = e.dataset_id
              WHERE ?1 IS NULL OR d.name = ?1 ORDER BY e.id",
@@ -152,9 +156,10 @@ impl Store {
                 extractor: r.get(2)?,
                 level: EmbeddingLevel::parse(&r.get::<_, String>(3)?),
                 weights_hash: r.get(4)?,
-                dim: r.get::<_, i64>(5)? as usize,
-                comparable: r.get(6)?,
-                count: r.get::<_, i64>(7)? as usize,
+                source: r.get(5)?,
+                dim: r.get::<_, i64>(6)? as usize,
+                comparable: r.get(7)?,
+                count: r.get::<_, i64>(8)? as usize,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

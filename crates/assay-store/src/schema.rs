@@ -192,6 +192,7 @@ const MIGRATIONS: &[&str] = &[
         extractor TEXT NOT NULL,
         level TEXT NOT NULL,
         weights_hash TEXT NOT NULL,
+        source TEXT NOT NULL,
         dim INTEGER NOT NULL,
         comparable INTEGER NOT NULL,
         created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),

@@ -45,6 +45,7 @@ fn new_set<'a>(hash: &'a str, dim: usize) -> NewEmbeddingSet<'a> {
         extractor: "builtin",
         level: EmbeddingLevel::Image,
         weights_hash: hash,
+        source: "builtin",
         dim,
         comparable: false,
     }

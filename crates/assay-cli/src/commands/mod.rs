@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
+mod embed;
 mod eval;
 pub mod evaluate;
 mod export;
@@ -9,6 +10,7 @@ mod label_issues;
 pub mod predictions;
 pub mod quality;
 mod scan;
+mod search;
 
 use std::path::{Path, PathBuf};
 
@@ -49,6 +51,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(cmd) => eval::run(cmd),
         Command::Scan(args) => scan::run(&args),
         Command::Demo(args) => crate::demo::run(&args),
+        Command::Embed(args) => embed::run(&mut open(&project)?, &args).map(|_| ()),
+        Command::Search(args) => search::run(&open(&project)?, &args),
+        Command::Embeddings(cmd) => embed::embeddings(&mut open(&project)?, cmd),
     }
 }
 

@@ -1,0 +1,197 @@
+//! `assay search`: the samples nearest to a text, an image file or a
+//! sample, among a dataset's stored image embeddings, exact below a size
+//! threshold and through the approximate index above it.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{bail, Context, Result};
+use assay_embed::Extractor;
+use assay_index::{IndexConfig, Metric, SearchIndex, SearchOptions};
+use assay_store::{EmbeddingSet, Selection, Store};
+use serde::Serialize;
+
+use super::choose_dataset;
+use super::embed::choose_set;
+use crate::cli::{MetricArg, SearchArgs};
+use crate::output::table;
+
+/// One result.
+#[derive(Debug, Serialize)]
+struct Found {
+    rank: usize,
+    score: f32,
+    image_id: i64,
+    file_name: String,
+    path: Option<String>,
+    split: Option<String>,
+}
+
+/// Runs `assay search`.
+pub fn run(store: &Store, args: &SearchArgs) -> Result<()> {
+    let dataset = choose_dataset(store, args.dataset.as_deref())?;
+    let set = choose_set(store, &dataset, args.embeddings.as_deref())?;
+    let rows = store.load_embeddings(&set)?;
+    let data = store.load_dataset(&dataset, &Selection::default())?;
+    let paths = store.sample_paths(&dataset)?;
+    let row_of: HashMap<i64, u32> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, ((s, _), _))| (*s, i as u32))
+        .collect();
+
+    let (query, exclude) = query_vector(args, &set, &data, &rows, &row_of)?;
+    let metric = match args.metric {
+        MetricArg::Cosine => Metric::Cosine,
+        MetricArg::Euclidean => Metric::Euclidean,
+    };
+    let flat: Vec<f32> = rows.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+    let index = SearchIndex::build(metric, set.dim, flat, &IndexConfig::default())?;
+    let allowed = allowed_rows(store, &dataset, args, &row_of)?;
+    let allow = |id: u32| allowed.as_ref().is_none_or(|a| a.contains(&id));
+    let opts = SearchOptions {
+        allow: Some(&allow),
+        exclude,
+    };
+    let hits = index.search(&query, args.k, &opts)?;
+
+    let samples: HashMap<i64, &assay_core::model::Sample> =
+        data.samples.iter().map(|s| (s.id, s)).collect();
+    let found: Vec<Found> = hits
+        .iter()
+        .enumerate()
+        .map(|(rank, hit)| {
+            let id = rows[hit.id as usize].0 .0;
+            let sample = samples.get(&id);
+            Found {
+                rank: rank + 1,
+                score: hit.score,
+                image_id: id,
+                file_name: sample.map(|s| s.file_name.clone()).unwrap_or_default(),
+                path: paths.get(&id).cloned(),
+                split: sample.and_then(|s| s.split.clone()),
+            }
+        })
+        .collect();
+    print(&found, &set, metric, args.json)
+}
+
+/// The query's vector and, for `--sample`, its own row (left out).
+fn query_vector(
+    args: &SearchArgs,
+    set: &EmbeddingSet,
+    data: &assay_core::model::Dataset,
+    rows: &[((i64, i64), Vec<f32>)],
+    row_of: &HashMap<i64, u32>,
+) -> Result<(Vec<f32>, Option<u32>)> {
+    if let Some(sample) = &args.sample {
+        let id = data
+            .samples
+            .iter()
+            .find(|s| &s.file_name == sample || s.id.to_string() == *sample)
+            .map(|s| s.id)
+            .with_context(|| format!("no sample {sample:?} in dataset {:?}", set.dataset))?;
+        let row = *row_of.get(&id).with_context(|| {
+            format!(
+                "sample {sample:?} has no stored {} embedding (unreadable image?)",
+                set.extractor
+            )
+        })?;
+        return Ok((rows[row as usize].1.clone(), Some(row)));
+    }
+    let extractor = reopen(set)?;
+    if let Some(text) = &args.text {
+        if !extractor.supports_text() {
+            bail!(
+                "text search needs embeddings from a CLIP model with its tokenizer; {:?} embeds images only. \
+                 Run `assay embed --model PATH-TO-CLIP` and search with --embeddings NAME",
+                set.extractor
+            );
+        }
+        return Ok((extractor.embed_texts(&[text])?.remove(0), None));
+    }
+    let file = args
+        .image
+        .as_ref()
+        .context("give --text, --image or --sample")?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (_, pixels) = assay_quality::decode::decode(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    Ok((extractor.embed_images(&[pixels])?.remove(0), None))
+}
+
+/// Opens the extractor that made `set` again, refusing other weights.
+fn reopen(set: &EmbeddingSet) -> Result<Extractor> {
+    if set.source == "imported" {
+        bail!(
+            "{:?} was imported from a .npy file; assay cannot embed new queries in its space. Search with --sample",
+            set.extractor
+        );
+    }
+    let extractor = Extractor::open(&set.source).with_context(|| {
+        format!(
+            "the model that made the {:?} embeddings (from {}) cannot be opened",
+            set.extractor, set.source
+        )
+    })?;
+    if extractor.weights_hash != set.weights_hash {
+        bail!(
+            "the weights at {} changed since the {:?} embeddings were computed; run `assay embed --model {}` again",
+            set.source,
+            set.extractor,
+            set.source
+        );
+    }
+    Ok(extractor)
+}
+
+/// The rows a `--split` or `--class` filter admits (`None`: all).
+fn allowed_rows(
+    store: &Store,
+    dataset: &str,
+    args: &SearchArgs,
+    row_of: &HashMap<i64, u32>,
+) -> Result<Option<HashSet<u32>>> {
+    if args.split.is_none() && args.class.is_none() {
+        return Ok(None);
+    }
+    let selection = Selection {
+        split: args.split.clone(),
+        classes: args.class.iter().cloned().collect(),
+        samples: None,
+    };
+    let kept = store.load_dataset(dataset, &selection)?;
+    Ok(Some(
+        kept.samples
+            .iter()
+            .filter_map(|s| row_of.get(&s.id).copied())
+            .collect(),
+    ))
+}
+
+fn print(found: &[Found], set: &EmbeddingSet, metric: Metric, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(found)?);
+        return Ok(());
+    }
+    let score = if metric == Metric::Cosine {
+        "cosine"
+    } else {
+        "distance"
+    };
+    let mut t = table(&["rank", score, "image id", "file", "split", "path"]);
+    for f in found {
+        t.add_row(vec![
+            f.rank.to_string(),
+            format!("{:.4}", f.score),
+            f.image_id.to_string(),
+            f.file_name.clone(),
+            f.split.clone().unwrap_or_default(),
+            f.path.clone().unwrap_or_default(),
+        ]);
+    }
+    println!("{t}");
+    if !set.comparable {
+        println!("(built-in extractor: similarity of layout, colour and edges, not of meaning)");
+    }
+    Ok(())
+}
