@@ -5,8 +5,10 @@
 //!   entries, single `.safetensors` files) and the hash of its weights.
 //! - [`clip`], [`dinov2`]: the models, doing the arithmetic of their
 //!   PyTorch reference implementations, so the embeddings agree with them.
+//! - [`inception`]: InceptionV3 as pytorch-fid computes it (FID pool
+//!   features, Inception Score logits), from the published FID weights.
 //! - [`nn`], [`interpolate`]: the shared transformer blocks and PyTorch's
-//!   bicubic interpolation.
+//!   bicubic and bilinear interpolation.
 
 #![warn(missing_docs)]
 
@@ -15,6 +17,7 @@ pub mod config;
 pub mod dinov2;
 pub mod error;
 pub mod files;
+pub mod inception;
 pub mod interpolate;
 pub mod nn;
 pub mod weights;

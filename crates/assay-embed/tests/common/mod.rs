@@ -1,0 +1,2 @@
+//! Helpers shared by the parity tests.
+pub mod seeded;
