@@ -36,10 +36,11 @@ const PROBE: &str = "Conv2d_1a_3x3.conv.weight";
 /// `BasicConv2d`, with the batch norm folded into the convolution.
 #[derive(Debug, Clone)]
 struct BasicConv {
+    /// (out channels, in channels x kernel rows x kernel columns).
     weight: Tensor,
+    /// (1, out channels, 1, 1).
     bias: Tensor,
-    stride: usize,
-    padding: (usize, usize),
+    geometry: Geometry,
 }
 
 /// Shape of a `BasicConv`: kernel (rows, columns), stride, padding (rows,
@@ -49,6 +50,23 @@ struct Geometry {
     kernel: (usize, usize),
     stride: usize,
     padding: (usize, usize),
+}
+
+impl Geometry {
+    /// The output size for an input of `rows` x `cols`.
+    fn output_size(&self, rows: usize, cols: usize) -> candle_core::Result<(usize, usize)> {
+        let (kh, kw) = self.kernel;
+        let (ph, pw) = self.padding;
+        if rows + 2 * ph < kh || cols + 2 * pw < kw {
+            candle_core::bail!("a {rows} x {cols} input is smaller than a {kh} x {kw} kernel");
+        }
+        let out = |len: usize, pad: usize, k: usize| (len + 2 * pad - k) / self.stride + 1;
+        Ok((out(rows, ph, kh), out(cols, pw, kw)))
+    }
+
+    fn is_pointwise(&self) -> bool {
+        self.kernel == (1, 1) && self.stride == 1 && self.padding == (0, 0)
+    }
 }
 
 /// A square kernel of side `k`, with `stride` and `padding` on every side.
@@ -89,28 +107,82 @@ impl BasicConv {
         let mean = bn.get(c_out, "running_mean")?;
         let var = bn.get(c_out, "running_var")?;
         let scale = gamma.broadcast_div(&(var + BN_EPS)?.sqrt()?)?;
-        let weight = weight.broadcast_mul(&scale.reshape((c_out, 1, 1, 1))?)?;
+        let weight = weight
+            .broadcast_mul(&scale.reshape((c_out, 1, 1, 1))?)?
+            .reshape((c_out, c_in * kh * kw))?;
         let bias = (beta - mean.mul(&scale)?)?.reshape((1, c_out, 1, 1))?;
         Ok(BasicConv {
             weight,
             bias,
-            stride: geometry.stride,
-            padding: geometry.padding,
+            geometry,
         })
     }
 
+    /// Convolution as a matrix product of the weights with the input's
+    /// columns (the input itself for a 1 x 1 kernel), then bias and ReLU.
     fn forward(&self, xs: &Tensor) -> candle_core::Result<Tensor> {
-        let (rows, cols) = self.padding;
-        let convolved = if rows == cols {
-            xs.conv2d(&self.weight, rows, self.stride, 1, 1)?
+        let (batch, c_in, rows, cols) = xs.dims4()?;
+        let (out_rows, out_cols) = self.geometry.output_size(rows, cols)?;
+        let columns = if self.geometry.is_pointwise() {
+            xs.reshape((batch, c_in, rows * cols))?
         } else {
-            let padded = xs
-                .pad_with_zeros(2, rows, rows)?
-                .pad_with_zeros(3, cols, cols)?;
-            padded.conv2d(&self.weight, 0, self.stride, 1, 1)?
+            let values: Vec<f32> = xs.flatten_all()?.to_vec1()?;
+            let taps = c_in * self.geometry.kernel.0 * self.geometry.kernel.1;
+            let mut columns = vec![0f32; batch * taps * out_rows * out_cols];
+            for (image, out) in values
+                .chunks_exact(c_in * rows * cols)
+                .zip(columns.chunks_exact_mut(taps * out_rows * out_cols))
+            {
+                im2col(image, (c_in, rows, cols), self.geometry, out);
+            }
+            Tensor::from_vec(columns, (batch, taps, out_rows * out_cols), xs.device())?
         };
-        convolved.broadcast_add(&self.bias)?.relu()
+        let c_out = self.weight.dim(0)?;
+        self.weight
+            .broadcast_matmul(&columns)?
+            .reshape((batch, c_out, out_rows, out_cols))?
+            .broadcast_add(&self.bias)?
+            .relu()
     }
+}
+
+/// Writes to `columns` (zeroed, `channels x kh x kw` rows of one value per
+/// output position) the columns of a convolution's input (`channels`
+/// planes of `rows` x `cols`): row `(channel, i, j)` holds, for each output
+/// position, the input value under kernel tap (i, j), zero in the padding.
+fn im2col(
+    image: &[f32],
+    (channels, rows, cols): (usize, usize, usize),
+    g: Geometry,
+    columns: &mut [f32],
+) {
+    use rayon::prelude::*;
+    let (kh, kw) = g.kernel;
+    let Ok((out_rows, out_cols)) = g.output_size(rows, cols) else {
+        return;
+    };
+    columns[..channels * kh * kw * out_rows * out_cols]
+        .par_chunks_exact_mut(out_rows * out_cols)
+        .enumerate()
+        .for_each(|(tap, column)| {
+            let plane = &image[(tap / (kh * kw)) * rows * cols..][..rows * cols];
+            let (i, j) = ((tap / kw) % kh, tap % kw);
+            for (oy, line) in column.chunks_exact_mut(out_cols).enumerate() {
+                let Some(y) = (oy * g.stride + i).checked_sub(g.padding.0) else {
+                    continue;
+                };
+                if y >= rows {
+                    continue;
+                }
+                let source = &plane[y * cols..][..cols];
+                for (ox, value) in line.iter_mut().enumerate() {
+                    let x = (ox * g.stride + j).wrapping_sub(g.padding.1);
+                    if x < cols {
+                        *value = source[x];
+                    }
+                }
+            }
+        });
 }
 
 /// Loads the `BasicConv` called `name` under `vb`.
@@ -515,11 +587,12 @@ fn resize_for_inception(pixels: &Tensor) -> Result<Tensor> {
         return Err(shape_error());
     }
     let values: Vec<f32> = pixels.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?;
-    let plane = rows * cols;
-    let resized: Vec<f32> = values
-        .chunks_exact(plane)
-        .flat_map(|p| crate::interpolate::bilinear_resize(p, rows, cols, INPUT_SIZE, INPUT_SIZE))
-        .collect();
+    let mut resized = Vec::with_capacity(batch * channels * INPUT_SIZE * INPUT_SIZE);
+    for plane in values.chunks_exact(rows * cols) {
+        resized.extend(crate::interpolate::bilinear_resize(
+            plane, rows, cols, INPUT_SIZE, INPUT_SIZE,
+        ));
+    }
     Ok(Tensor::from_vec(
         resized,
         (batch, channels, INPUT_SIZE, INPUT_SIZE),
