@@ -81,7 +81,8 @@ fn linear_taps(dst: usize, input: usize, output: usize) -> (usize, usize, f32, f
 
 /// Resizes one plane of `rows` x `cols` values (row-major) to `out_rows` x
 /// `out_cols` by bilinear interpolation, as
-/// `F.interpolate(mode="bilinear", align_corners=False)`.
+/// `F.interpolate(mode="bilinear", align_corners=False)`. An empty or
+/// too short `plane` gives an empty result.
 pub fn bilinear_resize(
     plane: &[f32],
     rows: usize,
@@ -89,6 +90,9 @@ pub fn bilinear_resize(
     out_rows: usize,
     out_cols: usize,
 ) -> Vec<f32> {
+    if rows == 0 || cols == 0 || plane.len() < rows * cols {
+        return Vec::new();
+    }
     let col_taps: Vec<_> = (0..out_cols)
         .map(|c| linear_taps(c, cols, out_cols))
         .collect();
@@ -113,6 +117,8 @@ mod tests {
     fn bilinear_same_size_is_the_identity() {
         let plane: Vec<f32> = (0..12).map(|v| v as f32 * 0.25).collect();
         assert_eq!(bilinear_resize(&plane, 3, 4, 3, 4), plane);
+        assert!(bilinear_resize(&plane, 4, 4, 2, 2).is_empty());
+        assert!(bilinear_resize(&[], 0, 0, 2, 2).is_empty());
     }
 
     #[test]
