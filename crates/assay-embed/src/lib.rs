@@ -5,10 +5,15 @@
 //!   entries, single `.safetensors` files) and the hash of its weights.
 //! - [`clip`], [`dinov2`]: the models, doing the arithmetic of their
 //!   PyTorch reference implementations, so the embeddings agree with them.
+<<<<<<< HEAD
 //! - [`preprocess`], [`tokenizer`]: model inputs from decoded images and
 //!   texts, as the references prepare them.
+=======
+//! - [`inception`]: InceptionV3 as pytorch-fid computes it (FID pool
+//!   features, Inception Score logits), from the published FID weights.
+>>>>>>> inception
 //! - [`nn`], [`interpolate`]: the shared transformer blocks and PyTorch's
-//!   bicubic interpolation.
+//!   bicubic and bilinear interpolation.
 
 #![warn(missing_docs)]
 
@@ -19,6 +24,7 @@ pub mod dinov2;
 pub mod error;
 pub mod extractor;
 pub mod files;
+pub mod inception;
 pub mod interpolate;
 pub mod nn;
 pub mod preprocess;
