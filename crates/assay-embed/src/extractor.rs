@@ -13,6 +13,7 @@ use crate::clip::{load_clip, Clip};
 use crate::dinov2::{load_dinov2, Dinov2};
 use crate::error::{EmbedError, Result};
 use crate::files::ModelFiles;
+use crate::inception::{load_inception, pixels_to_tensor, Inception};
 use crate::preprocess::ImagePreprocess;
 use crate::tokenizer::{pad_to_longest, ClipTokenizer};
 
@@ -26,6 +27,18 @@ enum Model {
         tokenizer: Option<Box<ClipTokenizer>>,
     },
     Dinov2(Box<Dinov2>),
+    Inception(Box<Inception>),
+}
+
+impl Model {
+    fn kind(&self) -> &'static str {
+        match self {
+            Model::Builtin => "builtin",
+            Model::Clip { .. } => "clip",
+            Model::Dinov2(_) => "dinov2",
+            Model::Inception(_) => "inception",
+        }
+    }
 }
 
 /// An opened extractor.
@@ -35,7 +48,7 @@ pub struct Extractor {
     pub name: String,
     /// BLAKE3 hash of the weights (the built-in extractor's version).
     pub weights_hash: String,
-    /// The kind of model (`builtin`, `clip`, `dinov2`).
+    /// The kind of model (`builtin`, `clip`, `dinov2`, `inception`).
     pub kind: &'static str,
     /// Whether its numbers are comparable with published ones.
     pub comparable: bool,
@@ -89,21 +102,18 @@ impl Extractor {
                 }
             }
             "dinov2" => Model::Dinov2(Box::new(load_dinov2(&files, &device)?)),
+            "inception" => Model::Inception(Box::new(load_inception(&files, &device)?)),
             other => {
                 return Err(EmbedError::BadFile {
                     file: files.require_config()?.to_path_buf(),
-                    message: format!("model_type \"{other}\" is not supported (clip, dinov2)"),
+                    message: format!("model_type \"{other}\" is not supported (clip, dinov2; Inception needs no config)"),
                 })
             }
         };
         Ok(Extractor {
             name: model_name(&files.root),
             weights_hash: files.weights_hash()?,
-            kind: if model_type == "clip" {
-                "clip"
-            } else {
-                "dinov2"
-            },
+            kind: model.kind(),
             comparable: true,
             model,
             device,
@@ -116,6 +126,7 @@ impl Extractor {
             Model::Builtin => crate::builtin::DIM,
             Model::Clip { model, .. } => model.config.projection_dim,
             Model::Dinov2(model) => model.config.hidden_size,
+            Model::Inception(_) => crate::inception::POOL_FEATURES,
         }
     }
 
@@ -131,7 +142,8 @@ impl Extractor {
     }
 
     /// Embeddings of decoded images, one row each (not normalised; the
-    /// projection output for CLIP, the class token for DINOv2).
+    /// projection output for CLIP, the class token for DINOv2, the 2048
+    /// pool features for Inception).
     /// Preprocessing runs on all cores; the forward pass in one batch.
     pub fn embed_images(&self, images: &[Pixels]) -> Result<Vec<Vec<f32>>> {
         match &self.model {
@@ -145,6 +157,15 @@ impl Extractor {
                     self.batch(images, &ImagePreprocess::dinov2(model.config.image_size))?;
                 Ok(crate::nn::to_rows(&model.forward(&pixels)?)?)
             }
+            // Images of different sizes: one at a time, each resized in the
+            // network as pytorch-fid does.
+            Model::Inception(model) => images
+                .iter()
+                .map(|image| {
+                    let pool = model.pool_features(&pixels_to_tensor(image, &self.device)?)?;
+                    Ok(crate::nn::to_rows(&pool)?.remove(0))
+                })
+                .collect(),
         }
     }
 
@@ -190,8 +211,14 @@ impl Extractor {
     }
 }
 
-/// The `model_type` of the config, or the kind the tensor names show.
+/// The `model_type` of the config, or `inception` for the FID Inception's
+/// tensors (which come without a config).
 fn model_type(files: &ModelFiles) -> Result<String> {
+    let vb = crate::weights::var_builder(files, &Device::Cpu)?;
+    let probe = crate::inception::PROBE;
+    if vb.contains_tensor(probe) || vb.contains_tensor(&format!("module.{probe}")) {
+        return Ok("inception".into());
+    }
     if files.config.is_none() {
         return Err(EmbedError::MissingFiles {
             what: "config.json".into(),

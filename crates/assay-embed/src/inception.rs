@@ -31,7 +31,7 @@ pub const CLASSES: usize = 1008;
 /// Batch-norm epsilon of every `BasicConv2d`.
 const BN_EPS: f64 = 1e-3;
 /// The tensor every Inception state dict has, used to find its prefix.
-const PROBE: &str = "Conv2d_1a_3x3.conv.weight";
+pub(crate) const PROBE: &str = "Conv2d_1a_3x3.conv.weight";
 
 /// A convolution (no bias) followed by batch norm and ReLU, torchvision's
 /// `BasicConv2d`, with the batch norm folded into the convolution.
@@ -626,31 +626,17 @@ pub fn rgb_to_tensor(width: usize, height: usize, rgb: &[u8], device: &Device) -
 /// A decoded image as [`rgb_to_tensor`] makes it, converted to RGB first as
 /// PIL's `convert("RGB")` does (grey replicated, alpha dropped).
 pub fn pixels_to_tensor(pixels: &assay_quality::decode::Pixels, device: &Device) -> Result<Tensor> {
-    use assay_quality::decode::ColorMode;
-    let channels = pixels.mode.channels();
-    if pixels.data.len() != pixels.len() * channels {
+    if pixels.data.len() != pixels.len() * pixels.mode.channels() {
         return Err(EmbedError::Input(format!(
             "a {} x {} {} image needs {} bytes, got {}",
             pixels.width,
             pixels.height,
             pixels.mode.name(),
-            pixels.len() * channels,
+            pixels.len() * pixels.mode.channels(),
             pixels.data.len()
         )));
     }
-    let rgb: Vec<u8> = match pixels.mode {
-        ColorMode::Rgb => return rgb_to_tensor(pixels.width, pixels.height, &pixels.data, device),
-        ColorMode::Rgba => pixels
-            .data
-            .chunks_exact(4)
-            .flat_map(|p| [p[0], p[1], p[2]])
-            .collect(),
-        ColorMode::L | ColorMode::La => pixels
-            .data
-            .chunks_exact(channels)
-            .flat_map(|p| [p[0]; 3])
-            .collect(),
-    };
+    let rgb = crate::preprocess::to_rgb(pixels);
     rgb_to_tensor(pixels.width, pixels.height, &rgb, device)
 }
 

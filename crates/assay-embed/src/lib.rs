@@ -5,13 +5,13 @@
 //!   entries, single `.safetensors` files) and the hash of its weights.
 //! - [`clip`], [`dinov2`]: the models, doing the arithmetic of their
 //!   PyTorch reference implementations, so the embeddings agree with them.
-<<<<<<< HEAD
-//! - [`preprocess`], [`tokenizer`]: model inputs from decoded images and
-//!   texts, as the references prepare them.
-=======
 //! - [`inception`]: InceptionV3 as pytorch-fid computes it (FID pool
 //!   features, Inception Score logits), from the published FID weights.
->>>>>>> inception
+//! - [`builtin`]: the weight-free extractor (not comparable with published
+//!   numbers).
+//! - [`extractor`]: one entry point over all of them (`--model`).
+//! - [`preprocess`], [`tokenizer`]: model inputs from decoded images and
+//!   texts, as the references prepare them.
 //! - [`nn`], [`interpolate`]: the shared transformer blocks and PyTorch's
 //!   bicubic and bilinear interpolation.
 

@@ -4,131 +4,90 @@
 //! state dict with the range of its seeded values and holds pytorch-fid's
 //! pool features and logits for real images and an odd-size input. This
 //! test rebuilds the same weights as a safetensors file, loads them through
-//! `ModelFiles::locate` and `load_inception`, decodes the same images and
-//! compares.
+//! the entry point the commands use (`Extractor::open`) and through
+//! `load_inception`, decodes the same images and compares.
 
 mod common;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use assay_embed::inception::{load_inception, pixels_to_tensor, InceptionOutput};
-use assay_embed::ModelFiles;
+use assay_embed::inception::{load_inception, pixels_to_tensor};
+use assay_embed::{Extractor, ModelFiles};
+use assay_quality::decode::Pixels;
 use candle_core::{Device, Tensor};
-use serde_json::Value;
+use common::seeded::{max_abs_diff, write_safetensors, TensorSpec};
+use serde::Deserialize;
 
-const TOLERANCE: f32 = 1e-4;
+const TOLERANCE: f64 = 1e-4;
 
-fn fixture() -> Value {
+#[derive(Deserialize)]
+struct Fixture {
+    seed: u64,
+    tensors: Vec<TensorSpec>,
+    images: Vec<String>,
+    odd_input: TensorSpec,
+    pool: Vec<Vec<f64>>,
+    logits: Vec<Vec<f64>>,
+    logits_unbiased: Vec<Vec<f64>>,
+}
+
+fn fixture() -> Fixture {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/inception.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
 }
 
-/// A tensor described by `{name, shape, low, high}`, filled with its seeded
-/// values.
-fn seeded(spec: &Value, seed: u64) -> (String, Tensor) {
-    let name = spec["name"].as_str().unwrap().to_string();
-    let shape: Vec<usize> = spec["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let count = shape.iter().product();
-    let (low, high) = (
-        spec["low"].as_f64().unwrap(),
-        spec["high"].as_f64().unwrap(),
-    );
-    let values = common::seeded::seeded_values(&name, count, low, high, seed);
-    let tensor = Tensor::from_vec(values, shape, &Device::Cpu).unwrap();
-    (name, tensor)
-}
-
-fn rows(value: &Value) -> Vec<Vec<f32>> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| {
-            row.as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap() as f32)
-                .collect()
-        })
-        .collect()
-}
-
-fn max_abs_diff(ours: &[Vec<f32>], theirs: &[Vec<f32>]) -> f32 {
-    assert_eq!(ours.len(), theirs.len());
-    ours.iter()
-        .zip(theirs)
-        .flat_map(|(a, b)| {
-            assert_eq!(a.len(), b.len());
-            a.iter().zip(b).map(|(x, y)| (x - y).abs())
-        })
-        .fold(0.0, f32::max)
-}
-
-/// The model inputs: the fixture's images, decoded by assay, then the
-/// seeded odd-size input.
-fn inputs(fixture: &Value) -> Vec<Tensor> {
-    let seed = fixture["seed"].as_u64().unwrap();
-    let mut inputs: Vec<Tensor> = fixture["images"]
-        .as_array()
-        .unwrap()
+fn decoded(images: &[String]) -> Vec<Pixels> {
+    images
         .iter()
         .map(|path| {
-            let bytes = std::fs::read(data_dir().join(path.as_str().unwrap())).unwrap();
-            let (_, pixels) = assay_quality::decode::decode(&bytes).unwrap();
-            pixels_to_tensor(&pixels, &Device::Cpu).unwrap()
+            let bytes = std::fs::read(data_dir().join(path)).unwrap();
+            assay_quality::decode::decode(&bytes).unwrap().1
         })
-        .collect();
-    inputs.push(seeded(&fixture["odd_input"], seed).1);
-    inputs
+        .collect()
 }
 
 #[test]
 fn inception_matches_pytorch_fid() {
     let fixture = fixture();
-    let seed = fixture["seed"].as_u64().unwrap();
-    let tensors: HashMap<String, Tensor> = fixture["tensors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|spec| seeded(spec, seed))
-        .collect();
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("model.safetensors");
-    candle_core::safetensors::save(&tensors, &path).unwrap();
-    drop(tensors);
+    let path = write_safetensors(dir.path(), &fixture.tensors, fixture.seed);
+    let images = decoded(&fixture.images);
 
-    let files = ModelFiles::locate(dir.path()).unwrap();
-    let model = load_inception(&files, &Device::Cpu).unwrap();
-    let mut outputs = InceptionOutput {
-        pool: Vec::new(),
-        logits: Vec::new(),
-        logits_unbiased: Vec::new(),
-    };
-    for input in inputs(&fixture) {
-        let start = Instant::now();
-        let out = model.forward(&input).unwrap();
-        println!("{:?}: forward {:.2?}", input.dims(), start.elapsed());
-        outputs.pool.extend(out.pool);
-        outputs.logits.extend(out.logits);
-        outputs.logits_unbiased.extend(out.logits_unbiased);
+    // The images through the entry point the commands use: pool features.
+    let extractor = Extractor::open(path.to_str().unwrap()).unwrap();
+    assert_eq!((extractor.kind, extractor.dim()), ("inception", 2048));
+    let pool = extractor.embed_images(&images).unwrap();
+    let diff = max_abs_diff(&pool, &fixture.pool[..images.len()]);
+    println!("pool (images): max abs diff {diff:e}");
+    assert!(diff < TOLERANCE, "pool features differ by {diff}");
+
+    // Every output, for the images and the odd-size input.
+    let model = load_inception(&ModelFiles::locate(dir.path()).unwrap(), &Device::Cpu).unwrap();
+    let odd = &fixture.odd_input;
+    let mut inputs: Vec<Tensor> = images
+        .iter()
+        .map(|p| pixels_to_tensor(p, &Device::Cpu).unwrap())
+        .collect();
+    inputs.push(
+        Tensor::from_vec(odd.values(fixture.seed), odd.shape.as_slice(), &Device::Cpu).unwrap(),
+    );
+    let (mut pool, mut logits, mut unbiased) = (Vec::new(), Vec::new(), Vec::new());
+    for input in &inputs {
+        let out = model.forward(input).unwrap();
+        pool.extend(out.pool);
+        logits.extend(out.logits);
+        unbiased.extend(out.logits_unbiased);
     }
-    for (name, ours) in [
-        ("pool", &outputs.pool),
-        ("logits", &outputs.logits),
-        ("logits_unbiased", &outputs.logits_unbiased),
+    for (name, ours, theirs) in [
+        ("pool", &pool, &fixture.pool),
+        ("logits", &logits, &fixture.logits),
+        ("logits_unbiased", &unbiased, &fixture.logits_unbiased),
     ] {
-        let diff = max_abs_diff(ours, &rows(&fixture[name]));
+        let diff = max_abs_diff(ours, theirs);
         println!("{name}: max abs diff {diff:e}");
         assert!(
             diff < TOLERANCE,
@@ -140,23 +99,18 @@ fn inception_matches_pytorch_fid() {
 #[test]
 fn a_tensor_of_the_wrong_shape_is_a_weights_error() {
     let fixture = fixture();
-    let seed = fixture["seed"].as_u64().unwrap();
-    let mut tensors: HashMap<String, Tensor> = fixture["tensors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|spec| spec["name"].as_str().unwrap().starts_with("Conv2d_1a"))
-        .map(|spec| seeded(spec, seed))
-        .collect();
-    let wrong = Tensor::zeros((32, 3, 5, 5), candle_core::DType::F32, &Device::Cpu).unwrap();
-    tensors.insert("Conv2d_1a_3x3.conv.weight".into(), wrong);
+    let mut tensors = fixture.tensors;
+    tensors.retain(|spec| spec.name.starts_with("Conv2d_1a"));
+    for spec in &mut tensors {
+        if spec.name == "Conv2d_1a_3x3.conv.weight" {
+            spec.shape = vec![32, 3, 5, 5];
+        }
+    }
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("inception.safetensors");
-    candle_core::safetensors::save(&tensors, &path).unwrap();
-    let files = ModelFiles::locate(&path).unwrap();
-    let err = load_inception(&files, &Device::Cpu)
+    let path = write_safetensors(dir.path(), &tensors, fixture.seed);
+    let err = load_inception(&ModelFiles::locate(&path).unwrap(), &Device::Cpu)
         .unwrap_err()
         .to_string();
     assert!(err.contains("Conv2d_1a_3x3.conv.weight"), "{err}");
-    assert!(err.contains("inception.safetensors"), "{err}");
+    assert!(err.contains("model.safetensors"), "{err}");
 }
