@@ -481,6 +481,64 @@ fn demo_builds_a_project_with_its_truth() {
     for kind in ["unreadable", "exact_duplicates", "split_leak", "dark"] {
         assert!(kinds.contains(&kind), "no {kind} issues stored: {kinds:?}");
     }
+    check_demo_search(&demo);
+}
+
+/// `assay search --image` with the original of each injected copy (exact
+/// and near-duplicate) finds the copy among its top 5 results.
+fn check_demo_search(demo: &Path) {
+    let images = demo.join("data").join("images");
+    let mut pairs = Vec::new();
+    for entry in std::fs::read_dir(&images).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.starts_with("near_") || name.starts_with("dup_") {
+            pairs.push(name);
+        }
+    }
+    assert!(pairs.len() >= 4, "too few injected copies: {pairs:?}");
+    for copy in &pairs {
+        let found: Value = serde_json::from_str(&assay(
+            demo,
+            &[
+                "search",
+                "--image",
+                path(&images.join(copy)),
+                "-k",
+                "5",
+                "--json",
+            ],
+        ))
+        .unwrap();
+        let names: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["file_name"].as_str().unwrap())
+            .collect();
+        let original = original_of(demo, copy);
+        assert!(
+            names.contains(&copy.as_str()),
+            "{copy} not found by its own image: {names:?}"
+        );
+        assert!(
+            names.contains(&original.as_str()),
+            "{original} not in the top 5 for its copy {copy}: {names:?}"
+        );
+    }
+}
+
+/// The original of an injected copy, from the demo's stored truth.
+fn original_of(demo: &Path, copy: &str) -> String {
+    let db = rusqlite::Connection::open(demo.join(".assay").join("project.db")).unwrap();
+    let detail: String = db
+        .query_row(
+            "SELECT p.detail FROM injected_problems p JOIN samples s ON s.id = p.sample_id
+             WHERE s.file_name = ?1 AND p.kind IN ('near_duplicate', 'exact_duplicate') AND p.detail LIKE '%copy of %'",
+            [copy],
+            |r| r.get(0),
+        )
+        .unwrap();
+    detail.rsplit(' ').next().unwrap().to_string()
 }
 
 /// The demo's recall/precision table: every injected problem has a row;

@@ -1,6 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
-mod embed;
+pub mod embed;
 mod eval;
 pub mod evaluate;
 mod export;
@@ -10,7 +10,7 @@ mod label_issues;
 pub mod predictions;
 pub mod quality;
 mod scan;
-mod search;
+pub mod search;
 
 use std::path::{Path, PathBuf};
 

@@ -22,8 +22,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::cli::{DemoArgs, EvaluateArgs, IouTypeArg, Target};
-use crate::commands::{evaluate, import, info, predictions};
+use crate::cli::{DemoArgs, EmbedArgs, EvaluateArgs, IouTypeArg, MetricArg, SearchArgs, Target};
+use crate::commands::{embed, evaluate, import, info, predictions, search};
 use crate::output::{progress, table};
 use problems::{Exposure, LabelError};
 use scene::{random_scene, Scene, CLASSES};
@@ -56,6 +56,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     evaluate::run(&mut store, &evaluate_args())?;
     println!("\nChecking data and label quality (assay quality --model {MODEL}):\n");
     quality::run(&mut store, DATASET, MODEL)?;
+    println!("\nEmbedding the images with the built-in, weight-free extractor (assay embed --model builtin):\n");
+    embed::run(&mut store, &embed_args())?;
+    show_search(&store, &built.injections)?;
     println!();
     println!(
         "Built in {:.1} s. Explore it with:",
@@ -72,6 +75,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         dir.display()
     );
     println!("  assay export table --project {} --table predictions --model {MODEL} --out predictions.csv", dir.display());
+    println!(
+        "  assay search --project {} --image {}/near_00.jpg -k 5",
+        dir.display(),
+        images_dir.display()
+    );
     Ok(())
 }
 
@@ -491,4 +499,45 @@ fn evaluate_args() -> EvaluateArgs {
         fix_zero_id: false,
         json: false,
     }
+}
+
+fn embed_args() -> EmbedArgs {
+    EmbedArgs {
+        dataset: Some(DATASET.into()),
+        model: assay_embed::extractor::BUILTIN.into(),
+        objects: false,
+        batch: 32,
+        clusters: None,
+        json: false,
+    }
+}
+
+/// Searches with the first injected near-duplicate's original: its copy
+/// should come right after the image itself.
+fn show_search(store: &Store, injections: &[Injection]) -> Result<()> {
+    let Some(original) = injections
+        .iter()
+        .find(|i| i.kind == "near_duplicate" && i.detail.starts_with("original of"))
+    else {
+        return Ok(());
+    };
+    println!(
+        "\nThe images most like {} ({}; assay search --sample {} -k 5):\n",
+        original.file_name, original.detail, original.file_name
+    );
+    search::run(
+        store,
+        &SearchArgs {
+            text: None,
+            image: None,
+            sample: Some(original.file_name.clone()),
+            k: 5,
+            dataset: Some(DATASET.into()),
+            embeddings: None,
+            split: None,
+            class: None,
+            metric: MetricArg::Cosine,
+            json: false,
+        },
+    )
 }

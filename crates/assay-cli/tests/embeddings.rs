@@ -1,0 +1,227 @@
+//! End-to-end tests of `assay embed`, `assay search` and `assay embeddings`
+//! on a small project of generated images with boxes.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+mod common;
+use common::images::{jpeg, texture};
+use common::{assay, assay_fails};
+
+/// A project of 12 textures (image 12 a brighter copy of image 1), two
+/// boxes each, and one unreadable file.
+fn project(p: &Path) {
+    assay(p, &["init", p.to_str().unwrap()]);
+    let images = p.join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    let mut entries = Vec::new();
+    let mut boxes = Vec::new();
+    for id in 1..=12u64 {
+        let mut pixels = texture(80, 60, if id == 12 { 1 } else { id });
+        if id == 12 {
+            pixels.iter_mut().for_each(|v| *v = v.saturating_add(10));
+        }
+        jpeg(&images.join(format!("{id}.jpg")), 80, 60, &pixels, 90);
+        entries
+            .push(json!({"id": id, "file_name": format!("{id}.jpg"), "width": 80, "height": 60}));
+        for (k, x) in [(0, 5.5), (1, 40.0)] {
+            boxes.push(json!({"id": id * 10 + k, "image_id": id, "category_id": 1 + k, "bbox": [x, 10, 30, 30], "area": 900, "iscrowd": 0}));
+        }
+    }
+    std::fs::write(images.join("13.jpg"), b"not a jpeg").unwrap();
+    entries.push(json!({"id": 13, "file_name": "13.jpg", "width": 80, "height": 60}));
+    let gt = json!({"images": entries, "annotations": boxes,
+                    "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}]});
+    let file = p.join("gt.json");
+    std::fs::write(&file, gt.to_string()).unwrap();
+    let images = images.to_str().unwrap().to_string();
+    assay(
+        p,
+        &[
+            "import",
+            "coco",
+            "--annotations",
+            file.to_str().unwrap(),
+            "--images",
+            &images,
+        ],
+    );
+}
+
+fn embed(p: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["embed", "--json"];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&assay(p, &args)).unwrap()
+}
+
+#[test]
+fn embed_is_stored_resumable_and_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    project(p);
+    let first = embed(p, &["--batch", "5"]);
+    assert_eq!(
+        (first["computed"].as_u64(), first["unreadable"].as_u64()),
+        (Some(12), Some(1))
+    );
+    assert_eq!(first["comparable"], false);
+    let again = embed(p, &[]);
+    assert_eq!(
+        (again["computed"].as_u64(), again["already_stored"].as_u64()),
+        (Some(0), Some(12))
+    );
+    let objects = embed(p, &["--objects"]);
+    assert_eq!(objects["computed"].as_u64(), Some(24));
+
+    let found: Value = serde_json::from_str(&assay(
+        p,
+        &["search", "--sample", "1.jpg", "-k", "3", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(found[0]["file_name"], "12.jpg", "{found}");
+    assert_eq!(found.as_array().unwrap().len(), 3);
+    let image = p.join("images").join("12.jpg");
+    let found: Value = serde_json::from_str(&assay(
+        p,
+        &[
+            "search",
+            "--image",
+            image.to_str().unwrap(),
+            "-k",
+            "2",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["12.jpg", "1.jpg"]);
+    let euclid: Value = serde_json::from_str(&assay(
+        p,
+        &[
+            "search",
+            "--sample",
+            "1",
+            "--metric",
+            "euclidean",
+            "-k",
+            "1",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(euclid[0]["file_name"], "12.jpg");
+}
+
+#[test]
+fn npy_export_and_import_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    project(p);
+    embed(p, &[]);
+    let npy = p.join("feats.npy");
+    assay(p, &["embeddings", "export", "--out", npy.to_str().unwrap()]);
+    let csv = std::fs::read_to_string(p.join("feats.csv")).unwrap();
+    let rows: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(rows.len(), 12);
+    let list = p.join("rows.txt");
+    std::fs::write(&list, rows.join("\n")).unwrap();
+    assay(
+        p,
+        &[
+            "embeddings",
+            "import",
+            "--npy",
+            npy.to_str().unwrap(),
+            "--rows",
+            list.to_str().unwrap(),
+            "--name",
+            "copy",
+        ],
+    );
+    let sets: Value = serde_json::from_str(&assay(p, &["embeddings", "list", "--json"])).unwrap();
+    assert_eq!(sets.as_array().unwrap().len(), 2);
+    let ours: Value =
+        serde_json::from_str(&assay(p, &["search", "--sample", "3.jpg", "--json"])).unwrap();
+    let theirs: Value = serde_json::from_str(&assay(
+        p,
+        &[
+            "search",
+            "--sample",
+            "3.jpg",
+            "--embeddings",
+            "copy",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(ours, theirs);
+    // Imported vectors have no model to embed a new query with.
+    let err = assay_fails(
+        p,
+        &[
+            "search",
+            "--image",
+            p.join("images/1.jpg").to_str().unwrap(),
+            "--embeddings",
+            "copy",
+        ],
+    );
+    assert!(err.contains("--sample"), "{err}");
+    // Rows that name nothing, and a row count that does not match, change nothing.
+    std::fs::write(&list, "nope.jpg\n").unwrap();
+    let err = assay_fails(
+        p,
+        &[
+            "embeddings",
+            "import",
+            "--npy",
+            npy.to_str().unwrap(),
+            "--rows",
+            list.to_str().unwrap(),
+            "--name",
+            "bad",
+        ],
+    );
+    assert!(err.contains("names 1 rows but"), "{err}");
+    let sets: Value = serde_json::from_str(&assay(p, &["embeddings", "list", "--json"])).unwrap();
+    assert_eq!(sets.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn missing_weights_say_where_assay_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    project(p);
+    let empty = p.join("no-model");
+    std::fs::create_dir_all(&empty).unwrap();
+    let err = assay_fails(p, &["embed", "--model", empty.to_str().unwrap()]);
+    assert!(
+        err.contains("looked for")
+            && err.contains("model.safetensors")
+            && err.contains("never downloads"),
+        "{err}"
+    );
+    let not_weights = p.join("weights.bin");
+    std::fs::write(&not_weights, b"junk").unwrap();
+    let err = assay_fails(p, &["embed", "--model", not_weights.to_str().unwrap()]);
+    assert!(err.contains(".safetensors"), "{err}");
+    let fake = p.join("fake.safetensors");
+    std::fs::write(&fake, b"\x05\0\0\0\0\0\0\0{}").unwrap();
+    let err = assay_fails(p, &["embed", "--model", fake.to_str().unwrap()]);
+    assert!(err.contains("fake.safetensors"), "{err}");
+    let err = assay_fails(p, &["search", "--text", "a cat"]);
+    assert!(err.contains("assay embed"), "{err}");
+    embed(p, &[]);
+    let err = assay_fails(p, &["search", "--text", "a cat"]);
+    assert!(err.contains("CLIP") && !err.contains("panicked"), "{err}");
+}
