@@ -787,6 +787,10 @@ pub struct EmbedArgs {
     /// Number of k-means clusters for the map (default: about sqrt(n/2), 2 to 50).
     #[arg(long, value_name = "K")]
     pub clusters: Option<usize>,
+    /// Cosine similarity from which two images (or objects) are near
+    /// duplicates (`embedding_near_duplicates`, `embedding_split_leak`).
+    #[arg(long, default_value_t = 0.97, value_name = "COS")]
+    pub near_threshold: f32,
     /// Print a JSON summary.
     #[arg(long)]
     pub json: bool,

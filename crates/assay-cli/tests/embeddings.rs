@@ -71,8 +71,27 @@ fn embed_is_stored_resumable_and_searchable() {
         (again["computed"].as_u64(), again["already_stored"].as_u64()),
         (Some(0), Some(12))
     );
+    assert_eq!(first["neighbours"]["near_duplicate_groups"], 1, "{first}");
     let objects = embed(p, &["--objects"]);
     assert_eq!(objects["computed"].as_u64(), Some(24));
+    // The brighter copy is a near-duplicate by embedding, and stays one
+    // after `assay quality` replaces its own results.
+    assay(p, &["quality"]);
+    let issues: Value = serde_json::from_str(&assay(
+        p,
+        &["issues", "--type", "embedding_near_duplicates", "--json"],
+    ))
+    .unwrap();
+    let flagged: Vec<&str> = issues["examples"][0][1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["file_name"].as_str().unwrap())
+        .collect();
+    assert!(
+        flagged.contains(&"1.jpg") && flagged.contains(&"12.jpg"),
+        "{issues}"
+    );
 
     let found: Value = serde_json::from_str(&assay(
         p,

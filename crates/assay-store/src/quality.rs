@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::{Result, Store, StoreError};
+use crate::{EmbeddingLevel, Result, Store, StoreError};
 
 /// Named metric values.
 pub type Metrics = Vec<(String, f64)>;
@@ -62,74 +62,80 @@ pub struct IssueInfo {
 }
 
 impl Store {
-    /// Replaces the quality results of `record.dataset`.
+    /// Replaces the quality results of `record.dataset`, except those
+    /// derived from embeddings (metrics and issue types named
+    /// `embedding_*`), which [`Store::replace_embedding_quality`] owns.
     pub fn replace_quality(&mut self, record: &QualityRecord) -> Result<()> {
         let dataset_id = self.dataset_id(&record.dataset)?;
         let tx = self.conn.transaction()?;
-        let rows: HashMap<i64, i64> = {
-            let mut stmt = tx.prepare("SELECT source_id, id FROM samples WHERE dataset_id = ?1")?;
-            let rows = stmt.query_map([dataset_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        let row = |id: i64| {
-            rows.get(&id).copied().ok_or_else(|| {
-                StoreError::Conflict(format!("image {id} is not in dataset {:?}", record.dataset))
-            })
-        };
         for table in ["sample_metrics", "sample_properties", "annotation_metrics"] {
             tx.execute(
                 &format!(
-                    "DELETE FROM {table} WHERE sample_id IN (SELECT id FROM samples WHERE dataset_id = ?1)"
+                    "DELETE FROM {table} WHERE sample_id IN (SELECT id FROM samples WHERE dataset_id = ?1)
+                     AND name NOT LIKE 'embedding\\_%' ESCAPE '\\'"
                 ),
                 [dataset_id],
             )?;
         }
-        tx.execute("DELETE FROM issues WHERE dataset_id = ?1", [dataset_id])?;
+        tx.execute(
+            "DELETE FROM issues WHERE dataset_id = ?1 AND kind NOT LIKE 'embedding\\_%' ESCAPE '\\'",
+            [dataset_id],
+        )?;
+        write_results(&tx, dataset_id, record)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces the embedding-derived results of `record.dataset` at one
+    /// level: every metric and issue type in the record must be named
+    /// `embedding_*`; earlier ones of that level (sample metrics and image
+    /// issues, or annotation metrics and object issues) are removed first,
+    /// other results stay.
+    pub fn replace_embedding_quality(
+        &mut self,
+        record: &QualityRecord,
+        level: EmbeddingLevel,
+    ) -> Result<()> {
+        let dataset_id = self.dataset_id(&record.dataset)?;
+        let prefixed = |name: &str| name.starts_with("embedding_");
+        let names = record
+            .sample_metrics
+            .iter()
+            .flat_map(|(_, m)| m.iter().map(|(n, _)| n))
+            .chain(
+                record
+                    .annotation_metrics
+                    .iter()
+                    .flat_map(|(_, _, m)| m.iter().map(|(n, _)| n)),
+            );
+        if let Some(bad) = names
+            .chain(record.issues.iter().map(|i| &i.kind))
+            .find(|n| !prefixed(n))
         {
-            let mut stmt = tx.prepare(
-                "INSERT INTO sample_metrics (sample_id, name, value) VALUES (?1, ?2, ?3)",
-            )?;
-            for (sample, metrics) in &record.sample_metrics {
-                let sample = row(*sample)?;
-                for (name, value) in metrics {
-                    stmt.execute(params![sample, name, value.is_finite().then_some(*value)])?;
-                }
-            }
-            let mut stmt = tx.prepare(
-                "INSERT INTO sample_properties (sample_id, name, value) VALUES (?1, ?2, ?3)",
-            )?;
-            for (sample, properties) in &record.sample_properties {
-                let sample = row(*sample)?;
-                for (name, value) in properties {
-                    stmt.execute(params![sample, name, value])?;
-                }
-            }
-            let mut stmt = tx.prepare(
-                "INSERT INTO annotation_metrics (sample_id, annotation_source_id, name, value) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (sample, annotation, metrics) in &record.annotation_metrics {
-                let sample = row(*sample)?;
-                for (name, value) in metrics {
-                    let value = value.is_finite().then_some(*value);
-                    stmt.execute(params![sample, annotation, name, value])?;
-                }
-            }
-            let mut stmt = tx.prepare(
-                "INSERT INTO issues (dataset_id, sample_id, annotation_source_id, kind, score, explanation, group_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for i in &record.issues {
-                stmt.execute(params![
-                    dataset_id,
-                    row(i.sample_id)?,
-                    i.annotation_id,
-                    i.kind,
-                    i.score,
-                    i.explanation,
-                    i.group
-                ])?;
-            }
+            return Err(StoreError::Conflict(format!(
+                "{bad:?} is not an embedding_* result"
+            )));
         }
+        let (table, objects) = match level {
+            EmbeddingLevel::Image => ("sample_metrics", "IS NULL"),
+            EmbeddingLevel::Object => ("annotation_metrics", "IS NOT NULL"),
+        };
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            &format!(
+                "DELETE FROM {table} WHERE sample_id IN (SELECT id FROM samples WHERE dataset_id = ?1)
+                 AND name LIKE 'embedding\\_%' ESCAPE '\\'"
+            ),
+            [dataset_id],
+        )?;
+        tx.execute(
+            &format!(
+                "DELETE FROM issues WHERE dataset_id = ?1 AND kind LIKE 'embedding\\_%' ESCAPE '\\'
+                 AND annotation_source_id {objects}"
+            ),
+            [dataset_id],
+        )?;
+        write_results(&tx, dataset_id, record)?;
         tx.commit()?;
         Ok(())
     }
@@ -202,4 +208,65 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// Inserts the metrics, properties and issues of `record` (ids are the
+/// dataset's own) inside `tx`.
+fn write_results(
+    tx: &rusqlite::Transaction,
+    dataset_id: i64,
+    record: &QualityRecord,
+) -> Result<()> {
+    let rows: HashMap<i64, i64> = {
+        let mut stmt = tx.prepare("SELECT source_id, id FROM samples WHERE dataset_id = ?1")?;
+        let rows = stmt.query_map([dataset_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let row = |id: i64| {
+        rows.get(&id).copied().ok_or_else(|| {
+            StoreError::Conflict(format!("image {id} is not in dataset {:?}", record.dataset))
+        })
+    };
+    let mut stmt =
+        tx.prepare("INSERT INTO sample_metrics (sample_id, name, value) VALUES (?1, ?2, ?3)")?;
+    for (sample, metrics) in &record.sample_metrics {
+        let sample = row(*sample)?;
+        for (name, value) in metrics {
+            stmt.execute(params![sample, name, value.is_finite().then_some(*value)])?;
+        }
+    }
+    let mut stmt =
+        tx.prepare("INSERT INTO sample_properties (sample_id, name, value) VALUES (?1, ?2, ?3)")?;
+    for (sample, properties) in &record.sample_properties {
+        let sample = row(*sample)?;
+        for (name, value) in properties {
+            stmt.execute(params![sample, name, value])?;
+        }
+    }
+    let mut stmt = tx.prepare(
+                "INSERT INTO annotation_metrics (sample_id, annotation_source_id, name, value) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+    for (sample, annotation, metrics) in &record.annotation_metrics {
+        let sample = row(*sample)?;
+        for (name, value) in metrics {
+            let value = value.is_finite().then_some(*value);
+            stmt.execute(params![sample, annotation, name, value])?;
+        }
+    }
+    let mut stmt = tx.prepare(
+                "INSERT INTO issues (dataset_id, sample_id, annotation_source_id, kind, score, explanation, group_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+    for i in &record.issues {
+        stmt.execute(params![
+            dataset_id,
+            row(i.sample_id)?,
+            i.annotation_id,
+            i.kind,
+            i.score,
+            i.explanation,
+            i.group
+        ])?;
+    }
+    Ok(())
 }

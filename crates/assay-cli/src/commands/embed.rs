@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::choose_dataset;
+use super::neighbours::{analyse, Findings};
 use crate::cli::{EmbedArgs, EmbeddingsCommand};
 use crate::output::{progress, table};
 
@@ -40,6 +41,7 @@ pub struct EmbedSummary {
     without_file: usize,
     stored: usize,
     clusters: usize,
+    neighbours: Findings,
     seconds: f64,
 }
 
@@ -86,6 +88,8 @@ pub fn run(store: &mut Store, args: &EmbedArgs) -> Result<EmbedSummary> {
     let already_stored = done.len();
     let (computed, unreadable) = compute(store, &set, &extractor, &jobs, args.batch as usize)?;
     let clusters = store_map(store, &set, args.clusters)?;
+    let set = reread_set(store, &set)?;
+    let neighbours = analyse(store, &set, args.near_threshold)?;
     let summary = EmbedSummary {
         stored: store.embedded_keys(&set)?.len(),
         dataset,
@@ -98,6 +102,7 @@ pub fn run(store: &mut Store, args: &EmbedArgs) -> Result<EmbedSummary> {
         unreadable,
         without_file,
         clusters,
+        neighbours,
         seconds: started.elapsed().as_secs_f64(),
     };
     print_summary(&summary, args.json)?;
@@ -112,6 +117,11 @@ fn print_summary(s: &EmbedSummary, json: bool) -> Result<()> {
     println!(
         "{} {}-d {} embeddings of {} stored ({} computed now, {} already there) in {:.1} s; map: PCA with {} k-means clusters",
         s.stored, s.dim, s.level.name(), s.dataset, s.computed, s.already_stored, s.seconds, s.clusters
+    );
+    let n = &s.neighbours;
+    println!(
+        "neighbours: {} near-duplicate groups, {} split leaks, {} label mismatches (assay issues --type embedding_near_duplicates)",
+        n.near_duplicate_groups, n.split_leaks, n.label_mismatches
     );
     if s.unreadable > 0 {
         println!("{} images could not be decoded and have no embedding (assay quality lists them as unreadable)", s.unreadable);
@@ -303,6 +313,15 @@ pub fn choose_set(store: &Store, dataset: &str, name: Option<&str>) -> Result<Em
             bail!("no image embeddings named {:?}; stored: {}", name.unwrap_or_default(), names.join(", "))
         }
     }
+}
+
+/// `set` as stored now (with its count).
+fn reread_set(store: &Store, set: &EmbeddingSet) -> Result<EmbeddingSet> {
+    store
+        .embedding_sets(Some(&set.dataset))?
+        .into_iter()
+        .find(|s| s.id == set.id)
+        .context("the embedding set vanished")
 }
 
 /// Runs `assay embeddings ...`.

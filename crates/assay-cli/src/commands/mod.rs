@@ -7,6 +7,7 @@ mod export;
 pub mod import;
 pub mod info;
 mod label_issues;
+mod neighbours;
 pub mod predictions;
 pub mod quality;
 mod scan;

@@ -508,6 +508,7 @@ fn embed_args() -> EmbedArgs {
         objects: false,
         batch: 32,
         clusters: None,
+        near_threshold: 0.97,
         json: false,
     }
 }
