@@ -53,6 +53,7 @@ pub struct Extractor {
     /// Whether its numbers are comparable with published ones.
     pub comparable: bool,
     model: Model,
+    preprocess: ImagePreprocess,
     device: Device,
 }
 
@@ -74,6 +75,7 @@ impl Extractor {
             kind: "builtin",
             comparable: false,
             model: Model::Builtin,
+            preprocess: ImagePreprocess::clip(224),
             device: Device::Cpu,
         }
     }
@@ -110,8 +112,10 @@ impl Extractor {
                 })
             }
         };
+        let preprocess = preprocess_for(&model, &files)?;
         Ok(Extractor {
             name: model_name(&files.root),
+            preprocess,
             weights_hash: files.weights_hash()?,
             kind: model.kind(),
             comparable: true,
@@ -149,12 +153,11 @@ impl Extractor {
         match &self.model {
             Model::Builtin => Ok(images.par_iter().map(crate::builtin::embed).collect()),
             Model::Clip { model, .. } => {
-                let pixels = self.batch(images, &ImagePreprocess::clip(model.config.image_size))?;
+                let pixels = self.batch(images)?;
                 Ok(crate::nn::to_rows(&model.vision.forward(&pixels)?)?)
             }
             Model::Dinov2(model) => {
-                let pixels =
-                    self.batch(images, &ImagePreprocess::dinov2(model.config.image_size))?;
+                let pixels = self.batch(images)?;
                 Ok(crate::nn::to_rows(&model.forward(&pixels)?)?)
             }
             // Images of different sizes: one at a time, each resized in the
@@ -197,18 +200,40 @@ impl Extractor {
         )?)
     }
 
-    fn batch(&self, images: &[Pixels], preprocess: &ImagePreprocess) -> Result<Tensor> {
+    fn batch(&self, images: &[Pixels]) -> Result<Tensor> {
         let values = images
             .par_iter()
-            .map(|image| preprocess.apply(image))
+            .map(|image| self.preprocess.apply(image))
             .collect::<Result<Vec<_>>>()?;
-        let side = preprocess.crop;
+        let side = self.preprocess.crop;
         Ok(Tensor::from_vec(
             values.concat(),
             (images.len(), 3, side, side),
             &self.device,
         )?)
     }
+}
+
+/// The preprocessing of `model`: the reference's defaults (CLIP: its
+/// image size; DINOv2: shortest edge 256, crop 224, whatever size the
+/// position embeddings were trained at), overridden by the model's
+/// `preprocessor_config.json` when it has one.
+fn preprocess_for(model: &Model, files: &ModelFiles) -> Result<ImagePreprocess> {
+    let default = match model {
+        Model::Clip { model, .. } => ImagePreprocess::clip(model.config.image_size),
+        _ => ImagePreprocess::dinov2(224),
+    };
+    let Some(path) = &files.preprocessor else {
+        return Ok(default);
+    };
+    let bad = |message: String| EmbedError::BadFile {
+        file: path.clone(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    default.with_hf_config(&json).map_err(bad)
 }
 
 /// The `model_type` of the config, or `inception` for the FID Inception's

@@ -19,6 +19,9 @@ pub struct ModelFiles {
     pub weights: Vec<PathBuf>,
     /// `tokenizer.json`, when there is one.
     pub tokenizer: Option<PathBuf>,
+    /// `preprocessor_config.json` (image size, crop, mean and standard
+    /// deviation), when there is one.
+    pub preprocessor: Option<PathBuf>,
 }
 
 /// How to get weights, printed when none are found.
@@ -60,6 +63,7 @@ impl ModelFiles {
             config: existing(folder.join("config.json")),
             weights,
             tokenizer: existing(folder.join("tokenizer.json")),
+            preprocessor: existing(folder.join("preprocessor_config.json")),
         })
     }
 
@@ -81,6 +85,7 @@ impl ModelFiles {
             config: existing(folder.join("config.json")),
             weights: vec![path.to_path_buf()],
             tokenizer: existing(folder.join("tokenizer.json")),
+            preprocessor: existing(folder.join("preprocessor_config.json")),
         })
     }
 

@@ -54,6 +54,32 @@ impl ImagePreprocess {
         }
     }
 
+    /// This preprocessing with the values a `preprocessor_config.json`
+    /// gives (`size` as `shortest_edge`, `height`/`width` or a number;
+    /// `crop_size`; `image_mean`; `image_std`); missing ones keep their
+    /// value here.
+    pub fn with_hf_config(mut self, json: &serde_json::Value) -> std::result::Result<Self, String> {
+        if let Some(size) = json.get("size") {
+            self.shortest_edge = side(size, "shortest_edge")
+                .ok_or_else(|| format!("unsupported \"size\": {size}"))?;
+        }
+        if let Some(crop) = json.get("crop_size") {
+            self.crop =
+                side(crop, "height").ok_or_else(|| format!("unsupported \"crop_size\": {crop}"))?;
+        }
+        for (key, target) in [("image_mean", &mut self.mean), ("image_std", &mut self.std)] {
+            if let Some(values) = json.get(key) {
+                *target = triple(values).ok_or_else(|| {
+                    format!("expected three numbers at \"{key}\", found {values}")
+                })?;
+            }
+        }
+        if self.crop == 0 || self.shortest_edge == 0 || self.std.contains(&0.0) {
+            return Err("zero size, crop or standard deviation".into());
+        }
+        Ok(self)
+    }
+
     /// The model input for one image: `3 x crop x crop` values, channel
     /// planes one after the other.
     pub fn apply(&self, pixels: &Pixels) -> Result<Vec<f32>> {
@@ -102,6 +128,26 @@ impl ImagePreprocess {
     }
 }
 
+/// A side from a size entry: a number, or `key` (else `shortest_edge`,
+/// else `height`) of an object.
+fn side(value: &serde_json::Value, key: &str) -> Option<usize> {
+    if let Some(n) = value.as_u64() {
+        return Some(n as usize);
+    }
+    [key, "shortest_edge", "height"]
+        .iter()
+        .find_map(|k| value.get(*k).and_then(serde_json::Value::as_u64))
+        .map(|n| n as usize)
+}
+
+fn triple(value: &serde_json::Value) -> Option<[f32; 3]> {
+    let list = value.as_array()?;
+    match list.as_slice() {
+        [a, b, c] => Some([a.as_f64()? as f32, b.as_f64()? as f32, c.as_f64()? as f32]),
+        _ => None,
+    }
+}
+
 /// The image as 8-bit RGB, converted as PIL's `convert("RGB")` does:
 /// grey replicated to three channels, alpha dropped.
 pub fn to_rgb(pixels: &Pixels) -> Vec<u8> {
@@ -144,6 +190,19 @@ mod tests {
         assert_eq!(p.resized_size(480, 640), (224, 298));
         assert_eq!(p.resized_size(224, 224), (224, 224));
         assert_eq!(ImagePreprocess::dinov2(224).shortest_edge, 256);
+    }
+
+    #[test]
+    fn a_preprocessor_config_overrides_the_defaults() {
+        let json = serde_json::json!({"size": {"shortest_edge": 256}, "crop_size": {"height": 224, "width": 224},
+                                      "image_mean": [0.5, 0.5, 0.5]});
+        let p = ImagePreprocess::clip(518).with_hf_config(&json).unwrap();
+        assert_eq!(
+            (p.shortest_edge, p.crop, p.mean, p.std),
+            (256, 224, [0.5; 3], CLIP_STD)
+        );
+        let bad = serde_json::json!({"image_std": [1.0, 2.0]});
+        assert!(ImagePreprocess::clip(224).with_hf_config(&bad).is_err());
     }
 
     #[test]

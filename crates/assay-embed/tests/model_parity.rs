@@ -161,6 +161,7 @@ fn dinov2_matches_transformers() {
     let dir = model_folder(&fixture.config, &fixture.tensors, fixture.seed);
     let files = ModelFiles::locate(&dir.path().join("model.safetensors")).unwrap();
     let model = load_dinov2(&files, &Device::Cpu).unwrap();
+    assert!(files.preprocessor.is_none());
 
     let pixels = pixel_batch(
         &fixture.images,
@@ -191,6 +192,22 @@ fn dinov2_matches_transformers() {
         odd_diff < TOLERANCE,
         "non-square input embeddings differ by {odd_diff}"
     );
+
+    // Through the entry point the commands use, with the preprocessing the
+    // fixture used given as a preprocessor_config.json (as Hub models have).
+    let preprocessor = serde_json::json!({
+        "size": {"shortest_edge": 64}, "crop_size": {"height": 56, "width": 56},
+        "image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225]
+    });
+    std::fs::write(
+        dir.path().join("preprocessor_config.json"),
+        preprocessor.to_string(),
+    )
+    .unwrap();
+    let extractor = Extractor::open(dir.path().to_str().unwrap()).unwrap();
+    assert_eq!((extractor.kind, extractor.dim()), ("dinov2", 32));
+    let images = extractor.embed_images(&decoded(&fixture.images)).unwrap();
+    assert!(max_abs_diff(&images, &fixture.image_embeds) < TOLERANCE);
 }
 
 #[test]

@@ -20,10 +20,14 @@ use assay_store::{
 };
 use serde::Serialize;
 
+use crate::output::progress;
+
 /// Neighbours consulted for label consistency.
 const K: usize = 10;
 /// Neighbours averaged for uniqueness.
 const UNIQUENESS_K: usize = 5;
+/// Queries per pass over the index.
+const QUERY_BATCH: usize = 16;
 
 /// What the neighbours showed.
 #[derive(Debug, Default, Serialize)]
@@ -56,7 +60,7 @@ pub fn analyse(store: &mut Store, set: &EmbeddingSet, threshold: f32) -> Result<
     if rows.len() >= 2 {
         let flat: Vec<f32> = rows.iter().flat_map(|(_, v)| v.iter().copied()).collect();
         let index = SearchIndex::build(Metric::Cosine, set.dim, flat, &IndexConfig::default())?;
-        let neighbours = all_neighbours(&index, rows.len(), K.min(rows.len() - 1))?;
+        let neighbours = all_neighbours(&index, &rows, K.min(rows.len() - 1))?;
         uniqueness(&items, &neighbours, set.level, &mut record);
         duplicates(
             &items,
@@ -116,13 +120,31 @@ fn describe(
 }
 
 /// The `k` nearest rows of every row, itself left out, nearest first.
-fn all_neighbours(index: &SearchIndex, n: usize, k: usize) -> Result<Vec<Vec<(usize, f32)>>> {
-    (0..n as u32)
-        .map(|id| {
-            let hits = index.neighbours_of(id, k, &SearchOptions::default())?;
-            Ok(hits.into_iter().map(|h| (h.id as usize, h.score)).collect())
-        })
-        .collect()
+/// Queries go in batches (one pass over the index serves a batch).
+fn all_neighbours(
+    index: &SearchIndex,
+    rows: &[(EmbeddingKey, Vec<f32>)],
+    k: usize,
+) -> Result<Vec<Vec<(usize, f32)>>> {
+    let bar = progress(rows.len(), "neighbours");
+    let mut out = Vec::with_capacity(rows.len());
+    for (b, batch) in rows.chunks(QUERY_BATCH).enumerate() {
+        let queries: Vec<f32> = batch.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+        let found = index.search_batch(&queries, k + 1, &SearchOptions::default())?;
+        for (i, hits) in found.into_iter().enumerate() {
+            let own = (b * QUERY_BATCH + i) as u32;
+            out.push(
+                hits.into_iter()
+                    .filter(|h| h.id != own)
+                    .take(k)
+                    .map(|h| (h.id as usize, h.score))
+                    .collect(),
+            );
+        }
+        bar.inc(batch.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(out)
 }
 
 fn uniqueness(
