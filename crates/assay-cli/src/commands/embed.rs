@@ -87,11 +87,11 @@ pub fn run(store: &mut Store, args: &EmbedArgs) -> Result<EmbedSummary> {
     let (jobs, without_file) = jobs(&data, &paths, level, &done);
     let already_stored = done.len();
     let (computed, unreadable) = compute(store, &set, &extractor, &jobs, args.batch as usize)?;
-    let clusters = store_map(store, &set, args.clusters)?;
-    let set = reread_set(store, &set)?;
-    let neighbours = analyse(store, &set, args.near_threshold)?;
+    let rows = store.load_embeddings(&set)?;
+    let clusters = store_map(store, &set, &rows, args.clusters)?;
+    let neighbours = analyse(store, &set, &rows, args.near_threshold)?;
     let summary = EmbedSummary {
-        stored: store.embedded_keys(&set)?.len(),
+        stored: rows.len(),
         dataset,
         extractor: extractor.name.clone(),
         level,
@@ -247,14 +247,18 @@ fn crop(pixels: &Pixels, b: &BBox) -> Pixels {
 
 /// Fits PCA (on a sample) and k-means on the normalised vectors of `set`
 /// and stores the map; returns the number of clusters (0: too few vectors).
-fn store_map(store: &mut Store, set: &EmbeddingSet, clusters: Option<usize>) -> Result<usize> {
-    let rows = store.load_embeddings(set)?;
+fn store_map(
+    store: &mut Store,
+    set: &EmbeddingSet,
+    rows: &[(EmbeddingKey, Vec<f32>)],
+    clusters: Option<usize>,
+) -> Result<usize> {
     if rows.len() < 3 {
         return Ok(0);
     }
     let dim = set.dim;
     let mut data: Vec<f32> = Vec::with_capacity(rows.len() * dim);
-    for (_, v) in &rows {
+    for (_, v) in rows {
         let norm = v
             .iter()
             .map(|x| x * x)
@@ -272,10 +276,8 @@ fn store_map(store: &mut Store, set: &EmbeddingSet, clusters: Option<usize>) -> 
         .collect();
     let pca = Pca::fit(&sample, dim, 2).context("PCA of the embeddings failed")?;
     let xy = pca.transform(&data)?;
-    let k = clusters
-        .unwrap_or(((rows.len() / 2) as f64).sqrt().round() as usize)
-        .clamp(2, 50)
-        .min(rows.len());
+    let default = || (((rows.len() / 2) as f64).sqrt().round() as usize).clamp(2, 50);
+    let k = clusters.unwrap_or_else(default).clamp(1, rows.len());
     let kmeans = KMeans::fit(&data, dim, &KMeansConfig::new(k))
         .context("k-means of the embeddings failed")?;
     let points: Vec<MapPoint> = rows
@@ -313,15 +315,6 @@ pub fn choose_set(store: &Store, dataset: &str, name: Option<&str>) -> Result<Em
             bail!("no image embeddings named {:?}; stored: {}", name.unwrap_or_default(), names.join(", "))
         }
     }
-}
-
-/// `set` as stored now (with its count).
-fn reread_set(store: &Store, set: &EmbeddingSet) -> Result<EmbeddingSet> {
-    store
-        .embedding_sets(Some(&set.dataset))?
-        .into_iter()
-        .find(|s| s.id == set.id)
-        .context("the embedding set vanished")
 }
 
 /// Runs `assay embeddings ...`.
@@ -480,7 +473,8 @@ fn import(
         comparable: true,
     })?;
     store.add_embeddings(&set, &vectors)?;
-    let clusters = store_map(store, &set, None)?;
+    let rows = store.load_embeddings(&set)?;
+    let clusters = store_map(store, &set, &rows, None)?;
     println!(
         "imported {n} {dim}-d vectors as {name:?} into {dataset:?} (map: {clusters} clusters)"
     );

@@ -48,10 +48,14 @@ struct Item {
     label: Option<i64>,
 }
 
-/// Computes and stores the findings for `set`.
-pub fn analyse(store: &mut Store, set: &EmbeddingSet, threshold: f32) -> Result<Findings> {
-    let rows = store.load_embeddings(set)?;
-    let (items, names) = describe(store, set, &rows)?;
+/// Computes and stores the findings for `set`, whose vectors are `rows`.
+pub fn analyse(
+    store: &mut Store,
+    set: &EmbeddingSet,
+    rows: &[(EmbeddingKey, Vec<f32>)],
+    threshold: f32,
+) -> Result<Findings> {
+    let (items, names) = describe(store, set, rows)?;
     let mut record = QualityRecord {
         dataset: set.dataset.clone(),
         ..Default::default()
@@ -60,7 +64,7 @@ pub fn analyse(store: &mut Store, set: &EmbeddingSet, threshold: f32) -> Result<
     if rows.len() >= 2 {
         let flat: Vec<f32> = rows.iter().flat_map(|(_, v)| v.iter().copied()).collect();
         let index = SearchIndex::build(Metric::Cosine, set.dim, flat, &IndexConfig::default())?;
-        let neighbours = all_neighbours(&index, &rows, K.min(rows.len() - 1))?;
+        let neighbours = all_neighbours(&index, rows, K.min(rows.len() - 1))?;
         uniqueness(&items, &neighbours, set.level, &mut record);
         duplicates(
             &items,
