@@ -12,7 +12,7 @@ use candle_nn::{
 use serde_json::Value;
 
 use crate::config::{get_f64, get_str, get_usize, section};
-use crate::error::{EmbedError, Result};
+use crate::error::Result;
 use crate::nn::{causal_mask, gather_tokens, norm, Activation, AttentionNames, Mlp, SelfAttention};
 
 /// The sizes of one CLIP tower.
@@ -323,24 +323,10 @@ impl Clip {
     }
 }
 
-/// Maps a load failure to an error naming the weights.
-pub(crate) fn weights_error(file: &std::path::Path, err: candle_core::Error) -> EmbedError {
-    EmbedError::Weights {
-        file: file.to_path_buf(),
-        message: err.to_string(),
-    }
-}
-
 /// Loads a CLIP model's config and weights from `files`.
 pub fn load_clip(files: &crate::files::ModelFiles, device: &Device) -> Result<Clip> {
     let json = files.read_config()?;
-    let config = ClipConfig::from_json(&json).map_err(|message| EmbedError::BadFile {
-        file: files
-            .require_config()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default(),
-        message,
-    })?;
+    let config = ClipConfig::from_json(&json).map_err(|message| files.bad_config(message))?;
     let vb = crate::weights::var_builder(files, device)?;
-    Clip::load(vb, config).map_err(|err| weights_error(&files.weights[0], err))
+    Clip::load(vb, config).map_err(|err| crate::weights::weights_error(files, err))
 }

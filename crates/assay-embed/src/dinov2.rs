@@ -11,7 +11,7 @@ use candle_nn::{conv2d, Conv2dConfig, LayerNorm, VarBuilder};
 use serde_json::Value;
 
 use crate::config::{get_bool, get_f64, get_str, get_usize};
-use crate::error::{EmbedError, Result};
+use crate::error::Result;
 use crate::nn::{norm, Activation, AttentionNames, Mlp, SelfAttention};
 
 /// A `Dinov2Model` configuration, with `transformers`' defaults.
@@ -193,13 +193,7 @@ impl Dinov2 {
 /// Loads a DINOv2 model's config and weights from `files`.
 pub fn load_dinov2(files: &crate::files::ModelFiles, device: &Device) -> Result<Dinov2> {
     let json = files.read_config()?;
-    let config = Dinov2Config::from_json(&json).map_err(|message| EmbedError::BadFile {
-        file: files
-            .require_config()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default(),
-        message,
-    })?;
+    let config = Dinov2Config::from_json(&json).map_err(|message| files.bad_config(message))?;
     let vb = crate::weights::var_builder(files, device)?;
-    Dinov2::load(vb, config).map_err(|err| crate::clip::weights_error(&files.weights[0], err))
+    Dinov2::load(vb, config).map_err(|err| crate::weights::weights_error(files, err))
 }

@@ -102,6 +102,17 @@ impl ModelFiles {
             })
     }
 
+    /// An error saying what is wrong with the config file.
+    pub fn bad_config(&self, message: String) -> EmbedError {
+        EmbedError::BadFile {
+            file: self
+                .config
+                .clone()
+                .unwrap_or_else(|| self.folder().join("config.json")),
+            message,
+        }
+    }
+
     /// The tokenizer file, or an error naming where it was expected.
     pub fn require_tokenizer(&self) -> Result<&Path> {
         self.tokenizer

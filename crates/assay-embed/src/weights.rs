@@ -23,6 +23,15 @@ pub fn var_builder(files: &ModelFiles, device: &Device) -> Result<VarBuilder<'st
     )
 }
 
+/// A load failure (missing tensor, wrong shape) as an error naming the
+/// weights.
+pub(crate) fn weights_error(files: &ModelFiles, err: candle_core::Error) -> EmbedError {
+    EmbedError::Weights {
+        file: files.weights[0].clone(),
+        message: err.to_string(),
+    }
+}
+
 /// A safetensors file starts with an 8-byte header length and a JSON header;
 /// checked first so that a truncated or foreign file gets a plain message.
 fn check_header(file: &std::path::Path) -> Result<()> {
