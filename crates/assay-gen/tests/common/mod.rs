@@ -1,0 +1,6 @@
+//! Helpers shared by the parity tests.
+
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
+
+pub mod oracle;
