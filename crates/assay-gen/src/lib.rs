@@ -7,9 +7,12 @@
 //! names its reference. Inputs are plain feature matrices (row-major `f32`
 //! or `f64` slices with a dimension), so the crate does no I/O.
 
+pub mod bootstrap;
 pub mod captions;
 mod error;
 pub mod features;
+pub mod frechet;
+pub mod prdc;
 
 pub use error::GenError;
 pub use features::Features;

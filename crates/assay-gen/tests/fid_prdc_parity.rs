@@ -1,0 +1,113 @@
+//! FID against pytorch-fid's computation (transcribed with scipy, run live)
+//! and precision/recall/density/coverage against the `prdc` package, on
+//! random feature sets: full-rank and rank-deficient, n from 50 to 2,000.
+
+mod common;
+
+use assay_gen::frechet::{frechet_distance, FeatureStats};
+use assay_gen::prdc::prdc;
+use assay_gen::Features;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value};
+
+/// One random case: real and fake sets of `n` rows; the fake set shifted
+/// and scaled; `rank` < `d` makes every covariance rank-deficient.
+struct Case {
+    n_real: usize,
+    n_fake: usize,
+    d: usize,
+    rank: usize,
+    seed: u64,
+}
+
+fn random_set(rng: &mut ChaCha8Rng, n: usize, d: usize, rank: usize, shift: f64) -> Features {
+    let mut data = Vec::with_capacity(n * d);
+    for _ in 0..n {
+        let latent: Vec<f64> = (0..rank)
+            .map(|_| (0..4).map(|_| rng.random::<f64>() - 0.5).sum())
+            .collect();
+        for j in 0..d {
+            // Each column mixes two latent values: correlated columns.
+            let v = latent[j % rank] + 0.5 * latent[(j * 7 + 1) % rank];
+            data.push(v * (1.0 + shift) + shift);
+        }
+    }
+    Features::new(data, d).unwrap()
+}
+
+fn cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    let shapes = [
+        (50, 60, 8, 8),
+        (200, 150, 32, 32),
+        (1000, 1000, 64, 64),
+        (2000, 1500, 16, 16),
+        (50, 50, 64, 64),    // n < d
+        (120, 80, 256, 256), // n < d
+        (500, 400, 48, 12),  // repeated columns
+        (300, 300, 128, 40), // repeated columns
+    ];
+    for (i, &(n_real, n_fake, d, rank)) in shapes.iter().enumerate() {
+        cases.push(Case {
+            n_real,
+            n_fake,
+            d,
+            rank,
+            seed: 100 + i as u64,
+        });
+    }
+    cases
+}
+
+#[test]
+fn fid_and_prdc_match_the_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sets = Vec::new();
+    let mut requests = Vec::new();
+    for (i, case) in cases().iter().enumerate() {
+        let mut rng = ChaCha8Rng::seed_from_u64(case.seed);
+        let real = random_set(&mut rng, case.n_real, case.d, case.rank, 0.0);
+        let fake = random_set(&mut rng, case.n_fake, case.d, case.rank, 0.1 * i as f64);
+        let (real_path, fake_path) = (
+            dir.path().join(format!("real{i}.npy")),
+            dir.path().join(format!("fake{i}.npy")),
+        );
+        assay_io::npy::write_npy_f64(&real_path, &[real.len(), real.dim()], real.as_slice())
+            .unwrap();
+        assay_io::npy::write_npy_f64(&fake_path, &[fake.len(), fake.dim()], fake.as_slice())
+            .unwrap();
+        requests.push(json!({"real": real_path, "fake": fake_path, "k": [1, 3, 5]}));
+        sets.push((real, fake));
+    }
+    let expected = common::oracle::run_oracle("fid_prdc_oracle.py", &requests);
+    for (i, ((real, fake), want)) in sets.iter().zip(&expected).enumerate() {
+        let fid = frechet_distance(
+            &FeatureStats::from_features(real).unwrap(),
+            &FeatureStats::from_features(fake).unwrap(),
+        )
+        .unwrap();
+        let reference = want["fid"].as_f64().unwrap();
+        let rel = (fid - reference).abs() / reference.abs();
+        assert!(
+            rel < 1e-6,
+            "case {i}: FID {fid} vs pytorch-fid {reference} (relative {rel:e})"
+        );
+        for k in [1usize, 3, 5] {
+            let got = prdc(real, fake, k).unwrap();
+            let want: &Value = &want["prdc"][k.to_string()];
+            for (name, value) in [
+                ("precision", got.precision),
+                ("recall", got.recall),
+                ("density", got.density),
+                ("coverage", got.coverage),
+            ] {
+                assert_eq!(
+                    value,
+                    want[name].as_f64().unwrap(),
+                    "case {i}, k = {k}: {name}"
+                );
+            }
+        }
+    }
+}
