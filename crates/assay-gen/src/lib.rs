@@ -10,6 +10,9 @@
 pub mod captions;
 mod error;
 pub mod features;
+pub mod inception_score;
+pub mod kid;
+pub mod numpy_random;
 
 pub use error::GenError;
 pub use features::Features;
