@@ -181,6 +181,9 @@ mod tests {
     fn choice_larger_than_population_is_an_error() {
         let mut rs = RandomState::new(7);
         assert!(rs.choice_without_replacement(3, 4).is_err());
-        assert_eq!(rs.choice_without_replacement(3, 0).unwrap(), Vec::<usize>::new());
+        assert_eq!(
+            rs.choice_without_replacement(3, 0).unwrap(),
+            Vec::<usize>::new()
+        );
     }
 }

@@ -65,8 +65,10 @@ fn cases() -> Vec<Value> {
     for high in [(1u64 << 40) + 12_345, 1 << 62, u64::MAX >> 1] {
         cases.push(json!({"op": "randint", "seed": 9, "high": high, "size": 3000}));
     }
-    cases.push(json!({"op": "kid_choices", "seed": 2020, "n1": 1500, "n2": 1200,
-        "size": 1000, "subsets": 5}));
+    cases.push(
+        json!({"op": "kid_choices", "seed": 2020, "n1": 1500, "n2": 1200,
+        "size": 1000, "subsets": 5}),
+    );
     cases
 }
 
