@@ -130,7 +130,7 @@ fn correlated(u: Vec<f64>, d: usize) -> Vec<f64> {
     let mut x: Vec<f64> = u.iter().map(|u| u - 0.5).collect();
     for row in x.chunks_mut(d) {
         for j in 1..d {
-            row[j] = row[j] + RHO * row[j - 1];
+            row[j] += RHO * row[j - 1];
         }
     }
     x
