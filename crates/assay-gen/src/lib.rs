@@ -12,6 +12,9 @@ pub mod captions;
 mod error;
 pub mod features;
 pub mod frechet;
+pub mod inception_score;
+pub mod kid;
+pub mod numpy_random;
 pub mod prdc;
 
 pub use error::GenError;
