@@ -8,8 +8,13 @@
 //! or `f64` slices with a dimension), so the crate does no I/O.
 
 pub mod captions;
+pub mod diversity;
+pub mod embeddings;
 mod error;
 pub mod features;
+pub mod memorization;
+pub mod outliers;
+pub mod ranking;
 
 pub use error::GenError;
 pub use features::Features;
