@@ -225,7 +225,7 @@ fn fid_stats_as_pytorch_fid_writes_them() {
     let path = dir.path().join("ref.npz");
     let case = json!({"op": "save", "path": path, "compressed": true, "arrays": [
         array_json("mu", "f8", &[6]), array_json("sigma", "f8", &[6, 6])]});
-    run_oracle(&[case.clone()]);
+    run_oracle(std::slice::from_ref(&case));
     let stats = read_fid_stats(&path).unwrap();
     assert_eq!(stats.dim(), 6);
     assert_eq!(stats.mu, as_f64s(&case["arrays"][0]["values"]));

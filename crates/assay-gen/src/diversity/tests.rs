@@ -96,7 +96,7 @@ fn pairs_match_a_brute_force_f32_scan() {
     let e = emb(&data, dim);
     let group: Vec<usize> = (0..300).rev().collect();
     let threshold = 0.995;
-    let got = &prompt_diversity(&e, &[group.clone()], threshold).unwrap()[0];
+    let got = &prompt_diversity(&e, &[group], threshold).unwrap()[0];
     let unit = |i: usize| {
         let mut v = e.row(i).to_vec();
         normalize(&mut v);
