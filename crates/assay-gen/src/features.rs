@@ -12,7 +12,7 @@ pub struct Features {
 impl Features {
     /// Wraps row-major data; `data.len()` must be a multiple of `dim`.
     pub fn new(data: Vec<f64>, dim: usize) -> Result<Features, GenError> {
-        if dim == 0 || data.len() % dim != 0 {
+        if dim == 0 || !data.len().is_multiple_of(dim) {
             return Err(GenError::Shape(format!(
                 "{} values do not make rows of {dim}",
                 data.len()

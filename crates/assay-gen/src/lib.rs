@@ -9,13 +9,18 @@
 
 pub mod bootstrap;
 pub mod captions;
+pub mod diversity;
+pub mod embeddings;
 mod error;
 pub mod features;
 pub mod frechet;
 pub mod inception_score;
 pub mod kid;
+pub mod memorization;
 pub mod numpy_random;
+pub mod outliers;
 pub mod prdc;
+pub mod ranking;
 
 pub use error::GenError;
 pub use features::Features;

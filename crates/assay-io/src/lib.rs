@@ -13,6 +13,7 @@ pub mod generated;
 pub mod images;
 pub mod json;
 pub mod npy;
+pub mod npz;
 pub mod table;
 pub mod voc;
 pub mod yolo;

@@ -107,8 +107,9 @@ pub fn read_npy(path: &Path) -> Result<NpyArray> {
     parse(&bytes).map_err(|message| IoError::file(path, message))
 }
 
-/// Parses the bytes of a `.npy` file; the error is the message only.
-fn parse(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
+/// Parses the bytes of a `.npy` file (a whole file, or a member of an
+/// `.npz` archive); the error is the message only, for the caller to place.
+pub(crate) fn parse(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
     let (header, data) = split_header(bytes)?;
     if field(header, "fortran_order")? != "False" {
         return Err(
@@ -326,7 +327,7 @@ fn decode(dtype: Dtype, shape: &[usize], data: &[u8]) -> std::result::Result<Vec
 }
 
 /// A shape as Python writes a tuple: `()`, `(5,)`, `(3, 4)`.
-fn shape_text(shape: &[usize]) -> String {
+pub(crate) fn shape_text(shape: &[usize]) -> String {
     match shape {
         [one] => format!("({one},)"),
         _ => {
@@ -349,21 +350,31 @@ pub fn write_npy_f64(path: &Path, shape: &[usize], values: &[f64]) -> Result<()>
 }
 
 fn write_npy(path: &Path, descr: &str, shape: &[usize], count: usize, data: &[u8]) -> Result<()> {
+    let bytes = encode(descr, shape, count, data).map_err(|m| IoError::file(path, m))?;
+    let mut file = std::fs::File::create(path).map_err(|e| IoError::os(path, e))?;
+    file.write_all(&bytes).map_err(|e| IoError::os(path, e))
+}
+
+/// The bytes of a `.npy` file `numpy.save` would write for `count` values
+/// of type `descr` (`data`, little-endian, C order) with the given `shape`;
+/// the error (the shape does not hold `count` values) is the message only.
+pub(crate) fn encode(
+    descr: &str,
+    shape: &[usize],
+    count: usize,
+    data: &[u8],
+) -> std::result::Result<Vec<u8>, String> {
     let expected = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
     if expected != Some(count) {
-        return Err(IoError::file(
-            path,
-            format!(
-                "cannot write {count} values as an array of shape {}, which holds {}",
-                shape_text(shape),
-                expected.map_or("too many".to_string(), |e| e.to_string())
-            ),
+        return Err(format!(
+            "cannot write {count} values as an array of shape {}, which holds {}",
+            shape_text(shape),
+            expected.map_or("too many".to_string(), |e| e.to_string())
         ));
     }
     let mut bytes = header_bytes(descr, shape);
     bytes.extend_from_slice(data);
-    let mut file = std::fs::File::create(path).map_err(|e| IoError::os(path, e))?;
-    file.write_all(&bytes).map_err(|e| IoError::os(path, e))
+    Ok(bytes)
 }
 
 /// Magic, version, header length and the header dictionary, padded with
