@@ -97,33 +97,16 @@ pub struct Coefficients {
 
 impl Coefficients {
     fn new(in_size: usize, out_size: usize, filter: Filter) -> Self {
-        // PIL computes the box in single precision; exact for these sizes.
-        let scale = in_size as f32 as f64 / out_size as f64;
-        let filterscale = scale.max(1.0);
-        let support = filter.support() * filterscale;
+        let spans = normalised_weights(in_size, out_size, filter);
+        let support = filter.support() * (in_size as f32 as f64 / out_size as f64).max(1.0);
         let ksize = (support.ceil() as usize * 2 + 1).next_multiple_of(LANES);
         let mut starts = Vec::with_capacity(out_size);
         let mut weights = vec![0; out_size * ksize];
-        let mut k = vec![0.0f64; ksize];
-        for xx in 0..out_size {
-            let center = (xx as f64 + 0.5) * scale;
-            let ss = 1.0 / filterscale;
-            // C's (int) cast truncates toward zero, as `as` does.
-            let xmin = ((center - support + 0.5) as i64).max(0);
-            let xmax = ((center + support + 0.5) as i64).min(in_size as i64) - xmin;
-            let len = xmax.max(0) as usize;
-            let mut ww = 0.0;
-            for (x, slot) in k.iter_mut().enumerate().take(len) {
-                let w = filter.weight((x as f64 + xmin as f64 - center + 0.5) * ss);
-                *slot = w;
-                ww += w;
-            }
-            let row = &mut weights[xx * ksize..xx * ksize + len];
-            for (dst, &w) in row.iter_mut().zip(&k[..len]) {
-                let w = if ww != 0.0 { w / ww } else { w };
+        for (xx, (start, k)) in spans.iter().enumerate() {
+            for (dst, &w) in weights[xx * ksize..].iter_mut().zip(k) {
                 *dst = to_fixed(w);
             }
-            starts.push(xmin as usize);
+            starts.push(*start);
         }
         // Normalised weights are below 2 in magnitude, so `hi` is within
         // ±2^12 and both halves fit 16 bits.
@@ -161,6 +144,85 @@ impl Coefficients {
             .max()
             .unwrap_or(0)
     }
+}
+
+/// PIL's `precompute_coeffs`: for each output sample, the first input
+/// sample and the normalised weights of the inputs it reads.
+fn normalised_weights(in_size: usize, out_size: usize, filter: Filter) -> Vec<(usize, Vec<f64>)> {
+    // PIL computes the box in single precision; exact for these sizes.
+    let scale = in_size as f32 as f64 / out_size as f64;
+    let filterscale = scale.max(1.0);
+    let support = filter.support() * filterscale;
+    (0..out_size)
+        .map(|xx| {
+            let center = (xx as f64 + 0.5) * scale;
+            let ss = 1.0 / filterscale;
+            // C's (int) cast truncates toward zero, as `as` does.
+            let xmin = ((center - support + 0.5) as i64).max(0);
+            let xmax = ((center + support + 0.5) as i64).min(in_size as i64) - xmin;
+            let k: Vec<f64> = (0..xmax.max(0))
+                .map(|x| filter.weight((x as f64 + xmin as f64 - center + 0.5) * ss))
+                .collect();
+            let ww: f64 = k.iter().sum();
+            let k = k.iter().map(|&w| if ww != 0.0 { w / ww } else { w }).collect();
+            (xmin as usize, k)
+        })
+        .collect()
+}
+
+/// Resizes one plane of 32-bit floats exactly as PIL's `Image.resize` does
+/// for mode `F` (clean-fid's "clean" resize calls it per channel): the
+/// horizontal pass first, over the rows the vertical pass reads; each
+/// output a sum in double precision, stored as `f32`; no rounding to 8
+/// bits and no clipping. `plane` is `width * height` values, row-major.
+pub fn resize_f32(
+    plane: &[f32],
+    (width, height): (usize, usize),
+    (out_w, out_h): (usize, usize),
+    filter: Filter,
+) -> Vec<f32> {
+    if (width, height) == (out_w, out_h) {
+        return plane.to_vec();
+    }
+    let vertical = normalised_weights(height, out_h, filter);
+    let first = vertical.first().map_or(0, |(s, _)| *s);
+    let last = vertical
+        .iter()
+        .map(|(s, k)| s + k.len())
+        .max()
+        .unwrap_or(height)
+        .min(height);
+    let rows = &plane[first * width..last * width];
+    let (temp, temp_w) = match out_w == width {
+        true => (rows.to_vec(), width),
+        false => {
+            let horizontal = normalised_weights(width, out_w, filter);
+            let temp = rows
+                .chunks_exact(width)
+                .flat_map(|row| horizontal.iter().map(move |(s, k)| float_dot(&row[*s..], k, 1)))
+                .collect();
+            (temp, out_w)
+        }
+    };
+    if out_h == height {
+        return temp;
+    }
+    vertical
+        .iter()
+        .flat_map(|(s, k)| {
+            let column_start = &temp[(s - first) * temp_w..];
+            (0..temp_w).map(move |x| float_dot(&column_start[x..], k, temp_w))
+        })
+        .collect()
+}
+
+/// `sum_i values[i * stride] * k[i]` in double precision, as `f32`.
+fn float_dot(values: &[f32], k: &[f64], stride: usize) -> f32 {
+    let mut ss = 0.0f64;
+    for (i, w) in k.iter().enumerate() {
+        ss += f64::from(values[i * stride]) * w;
+    }
+    ss as f32
 }
 
 /// Coefficients kept per thread: a scan sees few distinct sizes.
