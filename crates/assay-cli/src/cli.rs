@@ -130,6 +130,11 @@ pub enum Command {
     /// Export stored embeddings to `.npy`, or import vectors computed elsewhere.
     #[command(subcommand)]
     Embeddings(EmbeddingsCommand),
+    /// Validate generative models: realism and diversity (FID, KID, IS,
+    /// precision/recall, density/coverage), prompt faithfulness (CLIPScore),
+    /// near-duplicate generations, memorization; leaderboards.
+    #[command(subcommand)]
+    Gen(GenCommand),
 }
 
 /// Where imported samples go.
@@ -885,4 +890,163 @@ pub enum EmbeddingsCommand {
         #[arg(long)]
         name: String,
     },
+}
+
+/// `assay gen` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum GenCommand {
+    /// Evaluate generated images against real ones.
+    #[command(
+        after_help = "Examples:\n  assay gen eval --real photos/ --fake generated/prompts.csv\n  assay gen eval --dataset generated --real-dataset photos   (in a project: stored as runs)\n  assay gen eval --real real_feats.npy --fake fake_feats.npy --metrics fid,kid,prdc --json\n  assay gen eval --real fid_stats.npz --fake generated/ --model pt_inception.safetensors --metrics fid,is\n\nImages are embedded with --model (default: the built-in extractor, whose numbers are\nnot comparable with published ones; give the FID Inception for FID, a CLIP model for\nCLIPScore). KID uses torch-fidelity's defaults (100 subsets of 1000, seed 2020),\nlowering the subset size to the smaller set when it has fewer samples."
+    )]
+    Eval(GenEvalArgs),
+    /// Save the FID statistics (mu, sigma) of a set, as pytorch-fid's `.npz`.
+    #[command(
+        after_help = "Example:\n  assay gen stats --images photos/ --model pt_inception.safetensors --out photos_fid.npz"
+    )]
+    Stats(GenStatsArgs),
+    /// Compare generators against the same references: a leaderboard with
+    /// intervals and per-prompt wins and losses.
+    #[command(
+        after_help = "Examples:\n  assay gen compare --real photos/ --fake a/prompts.csv --fake b/prompts.csv\n  assay gen compare --real photos/ --fake all.csv --by-model\n\nA manifest whose `model` column names several generators is split by model with --by-model."
+    )]
+    Compare(GenCompareArgs),
+}
+
+/// A metric `assay gen eval` can compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenMetric {
+    /// Fréchet distance (FID with the Inception, FD-DINOv2 with DINOv2).
+    Fid,
+    /// Kernel Inception Distance (torch-fidelity's).
+    Kid,
+    /// Inception Score (needs the FID Inception's logits).
+    Is,
+    /// Precision and recall (k = 3), density and coverage (k = 5).
+    Prdc,
+    /// CLIPScore of each image against its prompt (needs a CLIP model and prompts).
+    Clip,
+}
+
+impl GenMetric {
+    /// The metric's key in output.
+    pub fn key(self) -> &'static str {
+        match self {
+            GenMetric::Fid => "fid",
+            GenMetric::Kid => "kid",
+            GenMetric::Is => "is",
+            GenMetric::Prdc => "prdc",
+            GenMetric::Clip => "clip",
+        }
+    }
+}
+
+/// Settings shared by `gen eval` and `gen compare`.
+#[derive(Debug, Args, Clone)]
+#[command(group(ArgGroup::new("reference").required(true).args(["real", "real_dataset"])))]
+pub struct GenOptions {
+    /// Real (reference) images: a folder, a manifest, features `.npy`, or
+    /// FID statistics `.npz` (FID only).
+    #[arg(long, value_name = "DIR|FILE")]
+    pub real: Option<PathBuf>,
+    /// Real images from a dataset of the project instead.
+    #[arg(long, value_name = "NAME")]
+    pub real_dataset: Option<String>,
+    /// Only this split of --real-dataset.
+    #[arg(long, value_name = "SPLIT", requires = "real_dataset")]
+    pub real_split: Option<String>,
+    /// Extractor for the features: `builtin`, or a model folder or
+    /// `.safetensors` (the FID Inception, CLIP, DINOv2).
+    #[arg(long, default_value = "builtin", value_name = "PATH|builtin")]
+    pub model: String,
+    /// Metrics to compute (default: fid,kid,prdc, plus is with the
+    /// Inception and clip with a CLIP model and prompts).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub metrics: Option<Vec<GenMetric>>,
+    /// CLIP model for CLIPScore (default: --model when it is CLIP).
+    #[arg(long, value_name = "PATH")]
+    pub clip_model: Option<String>,
+    /// Training or reference images searched for memorized generations
+    /// (default: --real when it is images).
+    #[arg(long, value_name = "DIR|FILE")]
+    pub train: Option<PathBuf>,
+    /// Bootstrap replicates for the confidence intervals (0: none).
+    #[arg(long, default_value_t = 20)]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// KID: number of subsets.
+    #[arg(long, default_value_t = 100)]
+    pub kid_subsets: usize,
+    /// KID: subset size (lowered to the smaller set when needed).
+    #[arg(long, default_value_t = 1000)]
+    pub kid_subset_size: usize,
+    /// Cosine similarity at or above which two generations of a prompt are
+    /// near-duplicates.
+    #[arg(long, default_value_t = 0.95)]
+    pub near_threshold: f32,
+    /// Cosine similarity at or above which a generation counts as a copy
+    /// of a training image.
+    #[arg(long, default_value_t = 0.95)]
+    pub memorization_threshold: f32,
+    /// Images decoded and embedded at once.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    /// Rows in the worst-prompts and findings tables.
+    #[arg(long, default_value_t = 10)]
+    pub worst: usize,
+    /// Print one JSON object instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `assay gen eval`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("generated").required(true).args(["fake", "dataset"])))]
+pub struct GenEvalArgs {
+    /// Generated images: a folder, a manifest (`.csv`/`.jsonl` with file,
+    /// prompt, model, seed) or features `.npy`.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub fake: Option<PathBuf>,
+    /// A generated-images dataset of the project (imported with
+    /// `assay import generated`): each generator in it is evaluated and
+    /// stored as a run, and several make a leaderboard.
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<String>,
+    /// The shared settings.
+    #[command(flatten)]
+    pub options: GenOptions,
+}
+
+/// Options of `assay gen compare`.
+#[derive(Debug, Args)]
+pub struct GenCompareArgs {
+    /// Generated sets, one per generator (`NAME=PATH` or `PATH`, the name
+    /// then being the file or folder name).
+    #[arg(long, value_name = "[NAME=]PATH", required = true)]
+    pub fake: Vec<String>,
+    /// Split each manifest by its `model` column.
+    #[arg(long)]
+    pub by_model: bool,
+    /// The shared settings.
+    #[command(flatten)]
+    pub options: GenOptions,
+}
+
+/// Options of `assay gen stats`.
+#[derive(Debug, Args)]
+pub struct GenStatsArgs {
+    /// The images (a folder or manifest) or features `.npy`.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub images: PathBuf,
+    /// Extractor (as in `gen eval`).
+    #[arg(long, default_value = "builtin", value_name = "PATH|builtin")]
+    pub model: String,
+    /// The `.npz` to write (`mu`, `sigma`, and the sample count `n`).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Images decoded and embedded at once.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
 }

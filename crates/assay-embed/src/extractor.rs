@@ -172,6 +172,33 @@ impl Extractor {
         }
     }
 
+    /// Whether [`Extractor::embed_images_with_logits`] gives class logits
+    /// (the FID Inception only).
+    pub fn has_class_logits(&self) -> bool {
+        matches!(self.model, Model::Inception(_))
+    }
+
+    /// [`Extractor::embed_images`] plus, for the FID Inception, the class
+    /// logits without the fc bias of each image (torch-fidelity's
+    /// `logits_unbiased`, the Inception Score's input) from the same
+    /// forward pass; `None` for other models.
+    pub fn embed_images_with_logits(
+        &self,
+        images: &[Pixels],
+    ) -> Result<(Vec<Vec<f32>>, Option<Vec<Vec<f32>>>)> {
+        let Model::Inception(model) = &self.model else {
+            return Ok((self.embed_images(images)?, None));
+        };
+        let mut pool = Vec::with_capacity(images.len());
+        let mut logits = Vec::with_capacity(images.len());
+        for image in images {
+            let mut out = model.forward(&pixels_to_tensor(image, &self.device)?)?;
+            pool.push(out.pool.remove(0));
+            logits.push(out.logits_unbiased.remove(0));
+        }
+        Ok((pool, Some(logits)))
+    }
+
     /// Embeddings of texts (CLIP only), in the image embeddings' space.
     pub fn embed_texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         let Model::Clip { model, tokenizer } = &self.model else {

@@ -171,7 +171,8 @@ impl Store {
     }
 }
 
-fn get_or_create(tx: &Transaction, table: &str, name: &str) -> Result<i64> {
+/// The id of the row named `name` in `table`, inserted when missing.
+pub(crate) fn get_or_create(tx: &Transaction, table: &str, name: &str) -> Result<i64> {
     let existing = tx
         .query_row(
             &format!("SELECT id FROM {table} WHERE name = ?1"),

@@ -1,7 +1,7 @@
 //! Evaluation runs: what was evaluated, with which parameters, and every
 //! number it produced, kept side by side so runs can be compared.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use serde::Serialize;
 
 use crate::{Result, Store, StoreError};
@@ -93,17 +93,14 @@ pub struct RunInfo {
 }
 
 impl Store {
-    /// Records a run in one transaction and returns its id. A run is never
-    /// replaced: running again adds a new one.
+    /// Records a run in one transaction and returns its id, adding the model
+    /// when it is new. A run is never replaced: running again adds a new one.
     pub fn record_run(&mut self, run: &NewRun) -> Result<i64> {
         let dataset_id = self.dataset_id(&run.dataset)?;
         let tx = self.conn.transaction()?;
-        let model_id: i64 = tx
-            .query_row("SELECT id FROM models WHERE name = ?1", [&run.model], |r| {
-                r.get(0)
-            })
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("no model named {:?}", run.model)))?;
+        // A generator evaluated from its images has no predictions, so its
+        // model row may not exist yet.
+        let model_id = crate::import::get_or_create(&tx, "models", &run.model)?;
         tx.execute(
             "INSERT INTO runs (dataset_id, model_id, task, params, summary, inputs_hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -4,6 +4,7 @@ pub mod embed;
 mod eval;
 pub mod evaluate;
 mod export;
+pub mod gen;
 pub mod import;
 pub mod info;
 mod label_issues;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Embed(args) => embed::run(&mut open(&project)?, &args).map(|_| ()),
         Command::Search(args) => search::run(&open(&project)?, &args),
         Command::Embeddings(cmd) => embed::embeddings(&mut open(&project)?, cmd),
+        Command::Gen(cmd) => gen::run(cmd, &project),
     }
 }
 

@@ -4,6 +4,7 @@
 //! truth about what it injected in the store so later steps can be scored.
 
 mod detector;
+mod generative;
 mod problems;
 mod quality;
 mod scene;
@@ -59,6 +60,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     println!("\nEmbedding the images with the built-in, weight-free extractor (assay embed --model builtin):\n");
     embed::run(&mut store, &embed_args())?;
     show_search(&store, &built.injections)?;
+    println!("\nValidating two simulated text-to-image generators:\n");
+    let copied = clean_training_image(&built);
+    generative::run(&mut store, &dir, args.seed, &images_dir.join(copied))?;
     println!();
     println!(
         "Built in {:.1} s. Explore it with:",
@@ -80,7 +84,26 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         dir.display(),
         images_dir.display()
     );
+    println!(
+        "  assay gen compare --real {} --fake {}/data/generated/manifest.csv --by-model",
+        images_dir.display(),
+        dir.display()
+    );
     Ok(())
+}
+
+/// A training image no problem was injected into (the one the simulated
+/// generator "memorizes").
+fn clean_training_image(built: &Built) -> &str {
+    let touched: std::collections::HashSet<&str> =
+        built.injections.iter().map(|i| i.file_name.as_str()).collect();
+    built
+        .train
+        .samples
+        .iter()
+        .map(|s| s.file_name.as_str())
+        .find(|f| !touched.contains(f))
+        .unwrap_or(&built.train.samples[0].file_name)
 }
 
 /// Refuses to overwrite a folder that is not an earlier demo.

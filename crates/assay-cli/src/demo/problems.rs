@@ -43,6 +43,16 @@ impl Exposure {
     }
 }
 
+/// What a poor generator makes of a scene: blurred, with a purple cast.
+pub fn degrade(px: &mut [u8], width: usize) {
+    box_blur(px, width, 3);
+    for pixel in px.chunks_exact_mut(3) {
+        pixel[0] = pixel[0].saturating_add(40);
+        pixel[1] = (f32::from(pixel[1]) * 0.6) as u8;
+        pixel[2] = pixel[2].saturating_add(50);
+    }
+}
+
 /// Brightens every pixel a little: the near-duplicate of an image.
 pub fn nudge(px: &mut [u8]) {
     px.iter_mut().for_each(|v| *v = v.saturating_add(6));

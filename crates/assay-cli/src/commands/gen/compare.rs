@@ -1,0 +1,191 @@
+//! `assay gen compare`: several generators against the same references, a
+//! leaderboard with intervals, and per-prompt wins and losses.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use assay_embed::Extractor;
+use serde::Serialize;
+
+use super::diagnostics::Diagnostician;
+use super::eval::{evaluate, format_metric, EvalReport};
+use super::inputs::{load_reference, load_set};
+use crate::cli::GenCompareArgs;
+use crate::output::table;
+
+/// The leaderboard.
+#[derive(Debug, Serialize)]
+pub struct Leaderboard {
+    /// Generators, best first by the ranking metric.
+    pub entries: Vec<Entry>,
+    /// The metric the entries are ordered by, and whether lower is better.
+    pub ranked_by: String,
+    /// The per-prompt score the wins and losses compare.
+    pub prompt_score: Option<String>,
+    /// `wins[a][b]`: prompts on which generator `a` scores higher than `b`.
+    pub wins: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+/// One generator's results.
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    /// The generator's name.
+    pub name: String,
+    /// Its full evaluation.
+    pub report: EvalReport,
+}
+
+/// Runs `gen compare` (`project` for `--real-dataset`).
+pub fn run(args: &GenCompareArgs, project: &std::path::Path) -> Result<()> {
+    let opts = &args.options;
+    let extractor = Extractor::open(&opts.model)?;
+    let store = match opts.real_dataset.is_some() {
+        true => Some(crate::commands::open(project)?),
+        false => None,
+    };
+    let reference = load_reference(opts, store.as_ref(), &extractor)?;
+    let doctor = Diagnostician::new(opts, &extractor, &reference)?;
+    let mut sets = Vec::new();
+    for spec in &args.fake {
+        let (name, path) = parse_spec(spec);
+        let set = load_set(&path, &extractor, opts.batch)?;
+        if args.by_model {
+            sets.extend(set.split_by_model());
+        } else {
+            sets.push((name, set));
+        }
+    }
+    if sets.len() < 2 {
+        bail!("compare needs at least two generated sets (repeat --fake, or --by-model with a manifest naming several models)");
+    }
+    let mut entries = Vec::new();
+    for (name, set) in &sets {
+        eprintln!("evaluating {name} ({} images)", set.features.len());
+        let report = evaluate(&reference, set, &extractor, &doctor, opts)?;
+        entries.push(Entry {
+            name: name.clone(),
+            report,
+        });
+    }
+    let board = leaderboard(entries);
+    if opts.json {
+        println!("{}", serde_json::to_string_pretty(&board)?);
+    } else {
+        print_board(&board);
+    }
+    Ok(())
+}
+
+/// `NAME=PATH`, or `PATH` named after its file or folder.
+fn parse_spec(spec: &str) -> (String, PathBuf) {
+    if let Some((name, path)) = spec.split_once('=') {
+        if !name.is_empty() && !name.contains(['/', '\\']) {
+            return (name.to_string(), PathBuf::from(path));
+        }
+    }
+    let path = PathBuf::from(spec);
+    let name = path
+        .file_stem()
+        .map_or(spec.to_string(), |s| s.to_string_lossy().into_owned());
+    (name, path)
+}
+
+/// Orders the entries and counts per-prompt wins.
+pub fn leaderboard(mut entries: Vec<Entry>) -> Leaderboard {
+    let ranked_by = ["fid", "kid", "precision"]
+        .into_iter()
+        .find(|m| entries.iter().all(|e| metric(&e.report, m).is_some()))
+        .unwrap_or("fid");
+    let lower_is_better = ranked_by != "precision";
+    entries.sort_by(|a, b| {
+        let (x, y) = (metric(&a.report, ranked_by), metric(&b.report, ranked_by));
+        let order = x.unwrap_or(f64::NAN).total_cmp(&y.unwrap_or(f64::NAN));
+        if lower_is_better {
+            order
+        } else {
+            order.reverse()
+        }
+    });
+    let prompt_score = entries
+        .first()
+        .and_then(|e| e.report.diagnostics.prompt_score_name());
+    let mut wins = BTreeMap::new();
+    if let Some(score) = &prompt_score {
+        for a in &entries {
+            let row: BTreeMap<String, usize> = entries
+                .iter()
+                .filter(|b| b.name != a.name)
+                .map(|b| (b.name.clone(), prompt_wins(a, b, score)))
+                .collect();
+            wins.insert(a.name.clone(), row);
+        }
+    }
+    Leaderboard {
+        entries,
+        ranked_by: format!(
+            "{ranked_by} ({} is better)",
+            if lower_is_better { "lower" } else { "higher" }
+        ),
+        prompt_score,
+        wins,
+    }
+}
+
+fn metric(report: &EvalReport, name: &str) -> Option<f64> {
+    report
+        .metrics
+        .iter()
+        .find(|m| m.name == name)
+        .map(|m| m.value)
+}
+
+/// Prompts both generators answered on which `a` scores strictly higher.
+fn prompt_wins(a: &Entry, b: &Entry, score: &str) -> usize {
+    let theirs = b.report.diagnostics.prompt_scores(score);
+    a.report
+        .diagnostics
+        .prompt_scores(score)
+        .iter()
+        .filter(|(prompt, value)| theirs.get(*prompt).is_some_and(|other| *value > other))
+        .count()
+}
+
+/// Prints the leaderboard and the wins and losses.
+pub fn print_board(board: &Leaderboard) {
+    let names: Vec<String> = board
+        .entries
+        .first()
+        .map(|e| e.report.metrics.iter().map(|m| m.name.clone()).collect())
+        .unwrap_or_default();
+    let mut header = vec!["rank", "generator", "images"];
+    header.extend(names.iter().map(String::as_str));
+    let mut t = table(&header);
+    for (rank, e) in board.entries.iter().enumerate() {
+        let mut row = vec![
+            (rank + 1).to_string(),
+            e.name.clone(),
+            e.report.fake.count.unwrap_or(0).to_string(),
+        ];
+        for m in &e.report.metrics {
+            let (value, interval) = format_metric(m);
+            row.push(if interval == "-" {
+                value
+            } else {
+                format!("{value}\n{interval}")
+            });
+        }
+        t.add_row(row);
+    }
+    println!("Leaderboard (ranked by {}):\n{t}", board.ranked_by);
+    if let Some(score) = &board.prompt_score {
+        let mut t = table(&["generator", "vs", "prompts won", "prompts lost"]);
+        for (a, row) in &board.wins {
+            for (b, won) in row {
+                let lost = board.wins[b][a];
+                t.add_row(vec![a.clone(), b.clone(), won.to_string(), lost.to_string()]);
+            }
+        }
+        println!("Per-prompt wins and losses (by {score}):\n{t}");
+    }
+}

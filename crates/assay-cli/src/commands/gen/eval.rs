@@ -1,0 +1,224 @@
+//! `assay gen eval`: one generated set against the reference.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use assay_embed::Extractor;
+use assay_gen::bootstrap::BootstrapOptions;
+use assay_gen::kid::KidOptions;
+use assay_store::Store;
+use serde::Serialize;
+
+use super::diagnostics::{diagnose, Diagnostics, Diagnostician};
+use super::inputs::{load_reference, load_set, FeatureSet, Reference, Unreadable};
+use super::metrics::{distribution_metrics, MetricOptions, MetricValue};
+use crate::cli::{GenEvalArgs, GenMetric, GenOptions};
+use crate::output::table;
+
+/// Everything `gen eval` reports about one generated set.
+#[derive(Debug, Serialize)]
+pub struct EvalReport {
+    /// The extractor the features came from.
+    pub extractor: ExtractorInfo,
+    /// The reference side.
+    pub real: SetInfo,
+    /// The generated side.
+    pub fake: SetInfo,
+    /// The distribution metrics (and CLIPScore), with intervals.
+    pub metrics: Vec<MetricValue>,
+    /// Why a number may mislead (small samples, incomparable extractor).
+    pub warnings: Vec<String>,
+    /// Per-prompt and per-sample findings.
+    pub diagnostics: Diagnostics,
+}
+
+/// Which extractor made the features.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExtractorInfo {
+    /// Its name.
+    pub name: String,
+    /// `builtin`, `inception`, `clip`, `dinov2`.
+    pub kind: String,
+    /// Whether numbers are comparable with published ones.
+    pub comparable: bool,
+}
+
+/// A side's source and counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetInfo {
+    /// The path as given.
+    pub source: String,
+    /// Samples with features.
+    pub count: Option<usize>,
+    /// Images left out.
+    pub unreadable: Vec<Unreadable>,
+}
+
+impl SetInfo {
+    fn of_set(set: &FeatureSet) -> SetInfo {
+        SetInfo {
+            source: set.source.clone(),
+            count: Some(set.features.len()),
+            unreadable: set.unreadable.clone(),
+        }
+    }
+
+    fn of_reference(reference: &Reference) -> SetInfo {
+        match reference {
+            Reference::Set(set) => SetInfo::of_set(set),
+            Reference::Stats { source, stats } => SetInfo {
+                source: source.clone(),
+                count: stats.count,
+                unreadable: Vec::new(),
+            },
+        }
+    }
+}
+
+/// Runs `gen eval`: files given on the command line, or a generated
+/// dataset of the project at `project` (stored as runs).
+pub fn run(args: &GenEvalArgs, project: &Path) -> Result<()> {
+    let needs_store = args.dataset.is_some() || args.options.real_dataset.is_some();
+    let mut store = match needs_store {
+        true => Some(crate::commands::open(project)?),
+        false => None,
+    };
+    run_with(args, store.as_mut())
+}
+
+/// [`run`] with the project's store already open (when one is needed).
+pub fn run_with(args: &GenEvalArgs, store: Option<&mut Store>) -> Result<()> {
+    let opts = &args.options;
+    let extractor = Extractor::open(&opts.model)?;
+    let reference = load_reference(opts, store.as_deref(), &extractor)?;
+    let doctor = Diagnostician::new(opts, &extractor, &reference)?;
+    let Some(fake) = &args.fake else {
+        let (Some(store), Some(dataset)) = (store, &args.dataset) else {
+            bail!("give the generated images with --fake, or a project dataset with --dataset");
+        };
+        return super::project::evaluate_dataset(
+            store, dataset, &reference, &extractor, &doctor, opts,
+        );
+    };
+    let fake = load_set(fake, &extractor, opts.batch)?;
+    let report = evaluate(&reference, &fake, &extractor, &doctor, opts)?;
+    if opts.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report, opts.worst);
+    }
+    Ok(())
+}
+
+/// The metrics `opts` asks for, or the defaults for this extractor.
+pub fn chosen_metrics(opts: &GenOptions, extractor: &Extractor, clip: bool) -> Vec<GenMetric> {
+    if let Some(list) = &opts.metrics {
+        return list.clone();
+    }
+    let mut list = vec![GenMetric::Fid, GenMetric::Kid, GenMetric::Prdc];
+    if extractor.has_class_logits() {
+        list.push(GenMetric::Is);
+    }
+    if clip {
+        list.push(GenMetric::Clip);
+    }
+    list
+}
+
+/// Evaluates `fake` against `reference`.
+pub fn evaluate(
+    reference: &Reference,
+    fake: &FeatureSet,
+    extractor: &Extractor,
+    doctor: &Diagnostician,
+    opts: &GenOptions,
+) -> Result<EvalReport> {
+    let metric_opts = MetricOptions {
+        metrics: chosen_metrics(opts, extractor, doctor.can_score_prompts(fake)),
+        bootstrap: BootstrapOptions {
+            replicates: opts.bootstrap,
+            seed: opts.seed,
+            ..BootstrapOptions::default()
+        },
+        kid: KidOptions {
+            subsets: opts.kid_subsets,
+            subset_size: opts.kid_subset_size,
+            ..KidOptions::default()
+        },
+    };
+    let (mut metrics, mut warnings) = distribution_metrics(reference, fake, &metric_opts)?;
+    if !extractor.comparable {
+        warnings.insert(
+            0,
+            format!(
+                "features from the {} extractor: numbers are comparable only with other runs of \
+                 assay's built-in extractor, not with published FID/KID (give --model the FID Inception)",
+                extractor.name
+            ),
+        );
+    }
+    let diagnostics = diagnose(doctor, fake, metric_opts.metrics.contains(&GenMetric::Clip))?;
+    metrics.extend(diagnostics.clip_score_metric());
+    warnings.extend(diagnostics.warnings.iter().cloned());
+    Ok(EvalReport {
+        extractor: ExtractorInfo {
+            name: extractor.name.clone(),
+            kind: extractor.kind.to_string(),
+            comparable: extractor.comparable,
+        },
+        real: SetInfo::of_reference(reference),
+        fake: SetInfo::of_set(fake),
+        metrics,
+        warnings,
+        diagnostics,
+    })
+}
+
+/// Formats a value with its spread and interval.
+pub fn format_metric(m: &MetricValue) -> (String, String) {
+    let value = match m.std {
+        Some(std) => format!("{:.6} ± {:.6}", m.value, std),
+        None => format!("{:.6}", m.value),
+    };
+    let interval = match &m.interval {
+        Some(i) => format!(
+            "[{:.6}, {:.6}] ({:.0}%, {} replicates)",
+            i.low,
+            i.high,
+            i.confidence * 100.0,
+            i.replicates
+        ),
+        None => "-".into(),
+    };
+    (value, interval)
+}
+
+/// Prints one generated set's evaluation.
+pub fn print_report(report: &EvalReport, worst: usize) {
+    println!(
+        "Generated: {} ({} images) vs real: {} ({})",
+        report.fake.source,
+        report.fake.count.unwrap_or(0),
+        report.real.source,
+        report
+            .real
+            .count
+            .map_or("statistics".to_string(), |n| format!("{n} images"))
+    );
+    println!("Extractor: {} ({})", report.extractor.name, report.extractor.kind);
+    let mut t = table(&["metric", "value", "bootstrap interval"]);
+    for m in &report.metrics {
+        let (value, interval) = format_metric(m);
+        t.add_row(vec![m.name.clone(), value, interval]);
+    }
+    println!("{t}");
+    for side in [&report.real, &report.fake] {
+        for bad in &side.unreadable {
+            println!("unreadable: {} ({})", bad.file, bad.reason);
+        }
+    }
+    report.diagnostics.print(worst);
+    for w in &report.warnings {
+        println!("warning: {w}");
+    }
+}

@@ -1,0 +1,41 @@
+//! `assay gen stats`: FID reference statistics saved as pytorch-fid does.
+
+use anyhow::Result;
+use assay_embed::Extractor;
+use assay_gen::frechet::FeatureStats;
+use assay_io::npy::NpyArray;
+use assay_io::npz::FidStats;
+
+use super::inputs::load_set;
+use crate::cli::GenStatsArgs;
+
+/// Embeds the images, fits mean and covariance, writes the `.npz`.
+pub fn run(args: &GenStatsArgs) -> Result<()> {
+    let extractor = Extractor::open(&args.model)?;
+    let set = load_set(&args.images, &extractor, args.batch)?;
+    for bad in &set.unreadable {
+        eprintln!("warning: {} left out: {}", bad.file, bad.reason);
+    }
+    let stats = FeatureStats::from_features(&set.features)?;
+    // The sample count travels as `n`, so a later `gen eval` can warn
+    // about small reference sets.
+    let n = NpyArray {
+        shape: Vec::new(),
+        values: vec![set.features.len() as f64],
+    };
+    let file = FidStats {
+        mu: stats.mu,
+        sigma: stats.sigma,
+        extra: vec![("n".to_string(), n)],
+    };
+    assay_io::npz::write_fid_stats(&args.out, &file)?;
+    println!(
+        "Wrote the statistics of {} samples ({} dimensions, extractor {}{}) to {}",
+        set.features.len(),
+        set.features.dim(),
+        extractor.name,
+        if extractor.comparable { "" } else { ", not comparable with published numbers" },
+        args.out.display()
+    );
+    Ok(())
+}
