@@ -8,6 +8,7 @@
 //! or `f64` slices with a dimension), so the crate does no I/O.
 
 pub mod captions;
+pub mod clip_score;
 mod error;
 pub mod features;
 
