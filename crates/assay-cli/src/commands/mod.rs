@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
+mod captions;
 pub mod embed;
 mod eval;
 pub mod evaluate;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Embed(args) => embed::run(&mut open(&project)?, &args).map(|_| ()),
         Command::Search(args) => search::run(&open(&project)?, &args),
         Command::Embeddings(cmd) => embed::embeddings(&mut open(&project)?, cmd),
+        Command::Captions(cmd) => captions::run(cmd),
     }
 }
 
