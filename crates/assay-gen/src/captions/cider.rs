@@ -123,15 +123,15 @@ fn similarity(hyp: &TfIdf, reference: &TfIdf) -> [f64; MAX_N] {
     let delta = hyp.length - reference.length;
     let penalty = E.powf(-delta.powf(2.0) / (2.0 * SIGMA.powf(2.0)));
     let mut val = [0.0; MAX_N];
-    for k in 0..MAX_N {
+    for (k, v) in val.iter_mut().enumerate() {
         for (gram, h) in &hyp.vec[k] {
             let r = reference.lookup.get(&(k, *gram)).copied().unwrap_or(0.0);
-            val[k] += python_min(*h, r) * r;
+            *v += python_min(*h, r) * r;
         }
         if hyp.norm[k] != 0.0 && reference.norm[k] != 0.0 {
-            val[k] /= hyp.norm[k] * reference.norm[k];
+            *v /= hyp.norm[k] * reference.norm[k];
         }
-        val[k] *= penalty;
+        *v *= penalty;
     }
     val
 }
