@@ -9,6 +9,7 @@
 
 pub mod bootstrap;
 pub mod captions;
+pub mod clip_score;
 pub mod diversity;
 pub mod embeddings;
 mod error;

@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
+mod captions;
 pub mod embed;
 mod eval;
 pub mod evaluate;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Search(args) => search::run(&open(&project)?, &args),
         Command::Embeddings(cmd) => embed::embeddings(&mut open(&project)?, cmd),
         Command::Gen(cmd) => gen::run(cmd, &project),
+        Command::Captions(cmd) => captions::run(cmd),
     }
 }
 
