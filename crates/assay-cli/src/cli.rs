@@ -990,6 +990,25 @@ impl GenMetric {
     }
 }
 
+/// The CLIPScore variant (mirrors `assay_gen::clip_score::ClipScoreKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClipScoreArg {
+    /// 2.5 x max(cos, 0) per image (Hessel et al. 2021, the CLIPScore paper).
+    Hessel,
+    /// 100 x cos per image, the mean clipped at 0 (torchmetrics).
+    Torchmetrics,
+}
+
+impl ClipScoreArg {
+    /// The library's variant.
+    pub fn kind(self) -> assay_gen::clip_score::ClipScoreKind {
+        match self {
+            ClipScoreArg::Hessel => assay_gen::clip_score::ClipScoreKind::Hessel,
+            ClipScoreArg::Torchmetrics => assay_gen::clip_score::ClipScoreKind::Torchmetrics,
+        }
+    }
+}
+
 /// Settings shared by `gen eval` and `gen compare`.
 #[derive(Debug, Args, Clone)]
 #[command(group(ArgGroup::new("reference").required(true).args(["real", "real_dataset"])))]
@@ -1015,6 +1034,10 @@ pub struct GenOptions {
     /// CLIP model for CLIPScore (default: --model when it is CLIP).
     #[arg(long, value_name = "PATH")]
     pub clip_model: Option<String>,
+    /// CLIPScore variant: Hessel et al.'s 2.5 x max(cos, 0), or
+    /// torchmetrics' 100 x cos (mean clipped at 0).
+    #[arg(long, value_enum, default_value_t = ClipScoreArg::Hessel)]
+    pub clip_score: ClipScoreArg,
     /// Training or reference images searched for memorized generations
     /// (default: --real when it is images).
     #[arg(long, value_name = "DIR|FILE")]

@@ -23,7 +23,11 @@ fn float_resize_is_pils() {
     ];
     let planes: Vec<Vec<f32>> = shapes
         .iter()
-        .map(|&((w, h), _)| (0..w * h).map(|_| rng.random_range(0.0..255.0f32).round()).collect())
+        .map(|&((w, h), _)| {
+            (0..w * h)
+                .map(|_| rng.random_range(0.0..255.0f32).round())
+                .collect()
+        })
         .collect();
     let cases: Vec<_> = shapes
         .iter()
@@ -40,7 +44,14 @@ fn float_resize_is_pils() {
             .map(|v| v.as_f64().unwrap() as f32)
             .collect();
         assert_eq!(got.len(), want.len(), "{size:?} -> {out:?}");
-        let differing = got.iter().zip(&want).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
-        assert_eq!(differing, 0, "{size:?} -> {out:?}: {differing} values differ from PIL");
+        let differing = got
+            .iter()
+            .zip(&want)
+            .filter(|(a, b)| a.to_bits() != b.to_bits())
+            .count();
+        assert_eq!(
+            differing, 0,
+            "{size:?} -> {out:?}: {differing} values differ from PIL"
+        );
     }
 }

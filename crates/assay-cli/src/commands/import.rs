@@ -280,11 +280,7 @@ fn read_folder(images: &Path, class_folders: bool, target: Target) -> Result<Imp
 
 /// Reads a generated-images manifest (images relative to `images`, or to
 /// the manifest's folder) into an import job.
-pub fn read_generated(
-    manifest: &Path,
-    images: Option<&Path>,
-    target: Target,
-) -> Result<ImportJob> {
+pub fn read_generated(manifest: &Path, images: Option<&Path>, target: Target) -> Result<ImportJob> {
     let read = generated::read_manifest(manifest)?;
     let mut data = read.dataset;
     let dir = images

@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use super::problems::degrade;
 use super::scene::{random_scene, Scene, CLASSES};
 use super::{image_rng, write_jpeg, DATASET};
-use crate::cli::{GenEvalArgs, GenOptions, Target};
+use crate::cli::{ClipScoreArg, GenEvalArgs, GenOptions, Target};
 use crate::commands::{gen, import};
 use assay_store::Store;
 
@@ -55,7 +55,10 @@ pub fn run(store: &mut Store, dir: &Path, seed: u64, training_image: &Path) -> R
     std::fs::copy(training_image, &copy).context("cannot copy a demo image")?;
     rows.push(Row {
         file: to_file_name(copy.strip_prefix(&out).unwrap_or(&copy)),
-        prompt: describe(&random_scene(&mut image_rng(seed ^ 0x6e6e, MEMORIZED_PROMPT * 100), false)),
+        prompt: describe(&random_scene(
+            &mut image_rng(seed ^ 0x6e6e, MEMORIZED_PROMPT * 100),
+            false,
+        )),
         model: GOOD,
         seed: 99,
     });
@@ -91,6 +94,7 @@ fn options() -> GenOptions {
         model: "builtin".into(),
         metrics: None,
         clip_model: None,
+        clip_score: ClipScoreArg::Hessel,
         train: None,
         bootstrap: 20,
         seed: 0,
@@ -117,7 +121,11 @@ fn describe(scene: &Scene) -> String {
         .filter(|(_, &n)| n > 0)
         .map(|(c, &n)| match n {
             1 => format!("a {}", CLASSES[c]),
-            _ => format!("{} {}s", words.get(n).copied().unwrap_or("many"), CLASSES[c]),
+            _ => format!(
+                "{} {}s",
+                words.get(n).copied().unwrap_or("many"),
+                CLASSES[c]
+            ),
         })
         .collect();
     match parts.split_last() {
@@ -136,7 +144,13 @@ fn good_images(seed: u64, p: usize, prompt: &str, out: &Path) -> Result<Vec<Row>
         let px = scene.render(&mut rng);
         rows.push(save(out, row(GOOD, p, s, "", prompt), &px, &scene, 90)?);
         if s == 0 && SAME_SEED_PROMPTS.contains(&p) {
-            rows.push(save(out, row(GOOD, p, s, "_device2", prompt), &px, &scene, 70)?);
+            rows.push(save(
+                out,
+                row(GOOD, p, s, "_device2", prompt),
+                &px,
+                &scene,
+                70,
+            )?);
         }
     }
     Ok(rows)
@@ -171,8 +185,8 @@ fn save(out: &Path, row: Row, px: &[u8], scene: &Scene, quality: u8) -> Result<R
 }
 
 fn write_manifest(path: &Path, rows: &[Row]) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w =
+        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
     w.write_record(["file", "prompt", "model", "seed"])?;
     for r in rows {
         w.write_record([r.file.as_str(), &r.prompt, r.model, &r.seed.to_string()])?;

@@ -95,8 +95,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 /// A training image no problem was injected into (the one the simulated
 /// generator "memorizes").
 fn clean_training_image(built: &Built) -> &str {
-    let touched: std::collections::HashSet<&str> =
-        built.injections.iter().map(|i| i.file_name.as_str()).collect();
+    let touched: std::collections::HashSet<&str> = built
+        .injections
+        .iter()
+        .map(|i| i.file_name.as_str())
+        .collect();
     built
         .train
         .samples

@@ -164,7 +164,10 @@ fn normalised_weights(in_size: usize, out_size: usize, filter: Filter) -> Vec<(u
                 .map(|x| filter.weight((x as f64 + xmin as f64 - center + 0.5) * ss))
                 .collect();
             let ww: f64 = k.iter().sum();
-            let k = k.iter().map(|&w| if ww != 0.0 { w / ww } else { w }).collect();
+            let k = k
+                .iter()
+                .map(|&w| if ww != 0.0 { w / ww } else { w })
+                .collect();
             (xmin as usize, k)
         })
         .collect()
@@ -199,7 +202,11 @@ pub fn resize_f32(
             let horizontal = normalised_weights(width, out_w, filter);
             let temp = rows
                 .chunks_exact(width)
-                .flat_map(|row| horizontal.iter().map(move |(s, k)| float_dot(&row[*s..], k, 1)))
+                .flat_map(|row| {
+                    horizontal
+                        .iter()
+                        .map(move |(s, k)| float_dot(&row[*s..], k, 1))
+                })
                 .collect();
             (temp, out_w)
         }

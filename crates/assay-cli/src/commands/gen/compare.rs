@@ -1,7 +1,6 @@
 //! `assay gen compare`: several generators against the same references, a
 //! leaderboard with intervals, and per-prompt wins and losses.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
@@ -23,8 +22,23 @@ pub struct Leaderboard {
     pub ranked_by: String,
     /// The per-prompt score the wins and losses compare.
     pub prompt_score: Option<String>,
-    /// `wins[a][b]`: prompts on which generator `a` scores higher than `b`.
-    pub wins: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Each pair of generators with prompts in common, in rank order.
+    pub head_to_head: Vec<HeadToHead>,
+}
+
+/// Two generators on the prompts both answered.
+#[derive(Debug, Serialize)]
+pub struct HeadToHead {
+    /// The better-ranked generator.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// Prompts both answered.
+    pub prompts: usize,
+    /// Prompts on which `a` scores higher.
+    pub a_wins: usize,
+    /// Prompts on which `b` scores higher.
+    pub b_wins: usize,
 }
 
 /// One generator's results.
@@ -110,15 +124,14 @@ pub fn leaderboard(mut entries: Vec<Entry>) -> Leaderboard {
     let prompt_score = entries
         .first()
         .and_then(|e| e.report.diagnostics.prompt_score_name());
-    let mut wins = BTreeMap::new();
+    let mut head_to_head = Vec::new();
     if let Some(score) = &prompt_score {
-        for a in &entries {
-            let row: BTreeMap<String, usize> = entries
-                .iter()
-                .filter(|b| b.name != a.name)
-                .map(|b| (b.name.clone(), prompt_wins(a, b, score)))
-                .collect();
-            wins.insert(a.name.clone(), row);
+        for (i, a) in entries.iter().enumerate() {
+            for b in &entries[i + 1..] {
+                if let Some(h) = compare_prompts(a, b, score) {
+                    head_to_head.push(h);
+                }
+            }
         }
     }
     Leaderboard {
@@ -128,7 +141,7 @@ pub fn leaderboard(mut entries: Vec<Entry>) -> Leaderboard {
             if lower_is_better { "lower" } else { "higher" }
         ),
         prompt_score,
-        wins,
+        head_to_head,
     }
 }
 
@@ -140,15 +153,21 @@ fn metric(report: &EvalReport, name: &str) -> Option<f64> {
         .map(|m| m.value)
 }
 
-/// Prompts both generators answered on which `a` scores strictly higher.
-fn prompt_wins(a: &Entry, b: &Entry, score: &str) -> usize {
+/// `a` against `b` on the prompts both answered (`None` when none).
+fn compare_prompts(a: &Entry, b: &Entry, score: &str) -> Option<HeadToHead> {
+    let ours = a.report.diagnostics.prompt_scores(score);
     let theirs = b.report.diagnostics.prompt_scores(score);
-    a.report
-        .diagnostics
-        .prompt_scores(score)
+    let shared: Vec<(f64, f64)> = ours
         .iter()
-        .filter(|(prompt, value)| theirs.get(*prompt).is_some_and(|other| *value > other))
-        .count()
+        .filter_map(|(prompt, x)| Some((*x, *theirs.get(prompt)?)))
+        .collect();
+    (!shared.is_empty()).then(|| HeadToHead {
+        a: a.name.clone(),
+        b: b.name.clone(),
+        prompts: shared.len(),
+        a_wins: shared.iter().filter(|(x, y)| x > y).count(),
+        b_wins: shared.iter().filter(|(x, y)| y > x).count(),
+    })
 }
 
 /// Prints the leaderboard and the wins and losses.
@@ -179,13 +198,21 @@ pub fn print_board(board: &Leaderboard) {
     }
     println!("Leaderboard (ranked by {}):\n{t}", board.ranked_by);
     if let Some(score) = &board.prompt_score {
-        let mut t = table(&["generator", "vs", "prompts won", "prompts lost"]);
-        for (a, row) in &board.wins {
-            for (b, won) in row {
-                let lost = board.wins[b][a];
-                t.add_row(vec![a.clone(), b.clone(), won.to_string(), lost.to_string()]);
-            }
+        if board.head_to_head.is_empty() {
+            println!("No two generators share a prompt: no per-prompt comparison.");
+            return;
         }
-        println!("Per-prompt wins and losses (by {score}):\n{t}");
+        let mut t = table(&["generator", "vs", "shared prompts", "won", "lost", "tied"]);
+        for h in &board.head_to_head {
+            t.add_row(vec![
+                h.a.clone(),
+                h.b.clone(),
+                h.prompts.to_string(),
+                h.a_wins.to_string(),
+                h.b_wins.to_string(),
+                (h.prompts - h.a_wins - h.b_wins).to_string(),
+            ]);
+        }
+        println!("Per-prompt wins and losses (by {score}, higher is better):\n{t}");
     }
 }

@@ -5,14 +5,17 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use assay_embed::Extractor;
+use assay_gen::clip_score::{clip_score, ClipScoreKind};
 use assay_gen::diversity::prompt_diversity;
 use assay_gen::embeddings::Embeddings;
 use assay_gen::memorization::{nearest_references, reference_index};
 use assay_gen::outliers::{OutlierThreshold, RealManifold};
 use assay_gen::Features;
 use assay_index::{IndexConfig, SearchIndex};
+use assay_quality::decode::decode;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::inputs::{load_set, FeatureSet, Reference};
@@ -35,10 +38,12 @@ pub struct Diagnostician {
     clip: Option<ClipScorer>,
 }
 
-/// A CLIP model and whether it is the features' extractor itself.
+/// A CLIP model, whether it is the features' extractor itself, and the
+/// CLIPScore variant.
 struct ClipScorer {
     extractor: Extractor,
     same_as_features: bool,
+    kind: ClipScoreKind,
 }
 
 impl Diagnostician {
@@ -55,7 +60,8 @@ impl Diagnostician {
         let train = match train_set.as_ref().or(real) {
             Some(set) => {
                 let rows = to_f32(&set.features);
-                let index = reference_index(&embeddings(&rows, &set.features)?, &IndexConfig::default())?;
+                let index =
+                    reference_index(&embeddings(&rows, &set.features)?, &IndexConfig::default())?;
                 Some((set.names.clone(), index))
             }
             None => None,
@@ -63,7 +69,11 @@ impl Diagnostician {
         let manifold = match real {
             Some(set) if set.features.len() > OUTLIER_K => {
                 let rows = to_f32(&set.features);
-                Some(RealManifold::build(&embeddings(&rows, &set.features)?, OUTLIER_K, &IndexConfig::default())?)
+                Some(RealManifold::build(
+                    &embeddings(&rows, &set.features)?,
+                    OUTLIER_K,
+                    &IndexConfig::default(),
+                )?)
             }
             _ => None,
         };
@@ -91,12 +101,14 @@ fn clip_scorer(opts: &GenOptions, extractor: &Extractor) -> Result<Option<ClipSc
         return Ok(Some(ClipScorer {
             same_as_features: clip.weights_hash == extractor.weights_hash,
             extractor: clip,
+            kind: opts.clip_score.kind(),
         }));
     }
     if extractor.supports_text() {
         return Ok(Some(ClipScorer {
             extractor: Extractor::open(&opts.model)?,
             same_as_features: true,
+            kind: opts.clip_score.kind(),
         }));
     }
     Ok(None)
@@ -202,7 +214,9 @@ pub fn diagnose(doctor: &Diagnostician, set: &FeatureSet, clip: bool) -> Result<
             realism: outliers.as_ref().map(|o| {
                 group.iter().filter(|&&i| o[i].inside).count() as f64 / group.len() as f64
             }),
-            clip_score: clip_scores.as_ref().and_then(|c| mean_of(group.iter().filter_map(|&i| c[i]))),
+            clip_score: clip_scores
+                .as_ref()
+                .and_then(|c| mean_of(group.iter().filter_map(|&i| c[i]))),
         });
     }
     if let Some(o) = &outliers {
@@ -226,7 +240,10 @@ pub fn diagnose(doctor: &Diagnostician, set: &FeatureSet, clip: bool) -> Result<
     if let Some(scores) = &clip_scores {
         let scored: Vec<f64> = scores.iter().flatten().copied().collect();
         if let Some(mean) = mean_of(scored.iter().copied()) {
-            out.clip_score = Some(ClipSummary { mean, images: scored.len() });
+            out.clip_score = Some(ClipSummary {
+                mean,
+                images: scored.len(),
+            });
         }
     }
     sort_worst_first(&mut out.prompts);
@@ -240,7 +257,9 @@ fn prompt_groups(set: &FeatureSet) -> (Vec<String>, Vec<Vec<usize>>) {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut at: HashMap<String, usize> = HashMap::new();
     for (i, g) in set.generations.iter().enumerate() {
-        let label = g.as_ref().map_or("(no prompt)".to_string(), |g| g.prompt.clone());
+        let label = g
+            .as_ref()
+            .map_or("(no prompt)".to_string(), |g| g.prompt.clone());
         let slot = *at.entry(label.clone()).or_insert_with(|| {
             labels.push(label);
             groups.push(Vec::new());
@@ -251,7 +270,10 @@ fn prompt_groups(set: &FeatureSet) -> (Vec<String>, Vec<Vec<usize>>) {
     (labels, groups)
 }
 
-fn flagged_outliers(set: &FeatureSet, scores: &[assay_gen::outliers::OutlierScore]) -> Vec<Outlier> {
+fn flagged_outliers(
+    set: &FeatureSet,
+    scores: &[assay_gen::outliers::OutlierScore],
+) -> Vec<Outlier> {
     let mut out: Vec<Outlier> = scores
         .iter()
         .enumerate()
@@ -272,14 +294,67 @@ fn mean_of(values: impl Iterator<Item = f64>) -> Option<f64> {
 
 /// Lowest CLIPScore first, else lowest realism, else lowest diversity.
 fn sort_worst_first(prompts: &mut [PromptRow]) {
-    let key = |p: &PromptRow| p.clip_score.or(p.realism).or(p.diversity).unwrap_or(f64::INFINITY);
+    let key = |p: &PromptRow| {
+        p.clip_score
+            .or(p.realism)
+            .or(p.diversity)
+            .unwrap_or(f64::INFINITY)
+    };
     prompts.sort_by(|a, b| key(a).total_cmp(&key(b)));
 }
 
 /// Per-image CLIPScore against its prompt (`None` without a prompt).
 fn clip_scores(scorer: &ClipScorer, set: &FeatureSet) -> Result<Vec<Option<f64>>> {
-    let _ = (scorer.same_as_features, &scorer.extractor, set);
-    todo!("wired to assay_gen::clip_score")
+    let rows: Vec<usize> = (0..set.names.len())
+        .filter(|&i| set.generations[i].is_some())
+        .collect();
+    let images = match scorer.same_as_features {
+        true => set.features.select(&rows),
+        false => reembed(&scorer.extractor, set, &rows)?,
+    };
+    let mut prompts: Vec<&str> = rows
+        .iter()
+        .filter_map(|&i| set.generations[i].as_ref().map(|g| g.prompt.as_str()))
+        .collect();
+    prompts.sort_unstable();
+    prompts.dedup();
+    let vectors = scorer.extractor.embed_texts(&prompts)?;
+    let by_prompt: HashMap<&str, &Vec<f32>> = prompts.iter().copied().zip(&vectors).collect();
+    let texts: Vec<f32> = rows
+        .iter()
+        .flat_map(|&i| {
+            let prompt = set.generations[i]
+                .as_ref()
+                .map_or("", |g| g.prompt.as_str());
+            by_prompt[prompt].iter().copied()
+        })
+        .collect();
+    let texts = Features::from_f32(&texts, scorer.extractor.dim())?;
+    let scores = clip_score(&images, &texts, scorer.kind)?;
+    let mut out = vec![None; set.names.len()];
+    for (&i, score) in rows.iter().zip(scores.per_pair) {
+        out[i] = Some(score);
+    }
+    Ok(out)
+}
+
+/// Embeds the image files of `rows` with the CLIP model.
+fn reembed(clip: &Extractor, set: &FeatureSet, rows: &[usize]) -> Result<Features> {
+    let mut vectors = Vec::with_capacity(rows.len() * clip.dim());
+    for chunk in rows.chunks(32) {
+        let images = chunk
+            .par_iter()
+            .map(|&i| {
+                let Some(path) = &set.paths[i] else {
+                    anyhow::bail!("CLIPScore with --clip-model needs the generated images themselves, not features (row {i})");
+                };
+                let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                Ok(decode(&bytes).with_context(|| format!("cannot decode {}", path.display()))?.1)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        vectors.extend(clip.embed_images(&images)?.into_iter().flatten());
+    }
+    Ok(Features::from_f32(&vectors, clip.dim())?)
 }
 
 impl Diagnostics {
@@ -311,7 +386,11 @@ impl Diagnostics {
         self.prompts
             .iter()
             .filter_map(|p| {
-                let v = if score == "clip_score" { p.clip_score } else { p.realism };
+                let v = if score == "clip_score" {
+                    p.clip_score
+                } else {
+                    p.realism
+                };
                 Some((p.prompt.clone(), v?))
             })
             .collect()
@@ -321,7 +400,14 @@ impl Diagnostics {
     pub fn print(&self, worst: usize) {
         let fmt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4}"));
         if !self.prompts.is_empty() {
-            let mut t = table(&["prompt", "images", "clip_score", "realism", "diversity", "near-dup"]);
+            let mut t = table(&[
+                "prompt",
+                "images",
+                "clip_score",
+                "realism",
+                "diversity",
+                "near-dup",
+            ]);
             for p in self.prompts.iter().take(worst) {
                 t.add_row(vec![
                     p.prompt.clone(),
@@ -332,13 +418,23 @@ impl Diagnostics {
                     p.near_duplicates.to_string(),
                 ]);
             }
-            println!("Worst prompts ({} of {}):\n{t}", worst.min(self.prompts.len()), self.prompts.len());
+            println!(
+                "Worst prompts ({} of {}):\n{t}",
+                worst.min(self.prompts.len()),
+                self.prompts.len()
+            );
         }
-        println!("Near-duplicate generations: {} sets", self.near_duplicates.len());
+        println!(
+            "Near-duplicate generations: {} sets",
+            self.near_duplicates.len()
+        );
         for set in self.near_duplicates.iter().take(worst) {
             println!("  {}", set.join("  ~  "));
         }
-        println!("Memorized (copies of a training image): {}", self.memorized.len());
+        println!(
+            "Memorized (copies of a training image): {}",
+            self.memorized.len()
+        );
         for m in self.memorized.iter().take(worst) {
             println!("  {} ~ {} (cosine {:.4})", m.file, m.nearest, m.similarity);
         }

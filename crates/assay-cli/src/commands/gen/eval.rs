@@ -9,7 +9,7 @@ use assay_gen::kid::KidOptions;
 use assay_store::Store;
 use serde::Serialize;
 
-use super::diagnostics::{diagnose, Diagnostics, Diagnostician};
+use super::diagnostics::{diagnose, Diagnostician, Diagnostics};
 use super::inputs::{load_reference, load_set, FeatureSet, Reference, Unreadable};
 use super::metrics::{distribution_metrics, MetricOptions, MetricValue};
 use crate::cli::{GenEvalArgs, GenMetric, GenOptions};
@@ -205,7 +205,10 @@ pub fn print_report(report: &EvalReport, worst: usize) {
             .count
             .map_or("statistics".to_string(), |n| format!("{n} images"))
     );
-    println!("Extractor: {} ({})", report.extractor.name, report.extractor.kind);
+    println!(
+        "Extractor: {} ({})",
+        report.extractor.name, report.extractor.kind
+    );
     let mut t = table(&["metric", "value", "bootstrap interval"]);
     for m in &report.metrics {
         let (value, interval) = format_metric(m);

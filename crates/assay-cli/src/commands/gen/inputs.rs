@@ -77,7 +77,13 @@ pub fn load_reference(
         let Some(store) = store else {
             bail!("--real-dataset needs a project (run inside one, or pass --project DIR)");
         };
-        let set = load_dataset(store, name, opts.real_split.as_deref(), extractor, opts.batch)?;
+        let set = load_dataset(
+            store,
+            name,
+            opts.real_split.as_deref(),
+            extractor,
+            opts.batch,
+        )?;
         return Ok(Reference::Set(set));
     }
     let Some(path) = &opts.real else {
@@ -125,7 +131,10 @@ pub fn load_dataset(
         })
         .collect();
     if jobs.is_empty() {
-        bail!("dataset {name:?} has no samples with image files{}", split.map_or(String::new(), |s| format!(" in split {s:?}")));
+        bail!(
+            "dataset {name:?} has no samples with image files{}",
+            split.map_or(String::new(), |s| format!(" in split {s:?}"))
+        );
     }
     embed_jobs(format!("dataset {name}"), jobs, extractor, batch)
 }
@@ -135,9 +144,9 @@ pub fn load_set(path: &Path, extractor: &Extractor, batch: usize) -> Result<Feat
     let source = path.display().to_string();
     match extension(path).as_str() {
         "npy" => return from_npy(path),
-        "npz" => bail!(
-            "{source}: .npz statistics can only be the reference (--real), for FID alone"
-        ),
+        "npz" => {
+            bail!("{source}: .npz statistics can only be the reference (--real), for FID alone")
+        }
         _ => {}
     }
     let jobs = if path.is_dir() {
@@ -270,7 +279,10 @@ impl FeatureSet {
         FeatureSet {
             source,
             names: indices.iter().map(|&i| self.names[i].clone()).collect(),
-            generations: indices.iter().map(|&i| self.generations[i].clone()).collect(),
+            generations: indices
+                .iter()
+                .map(|&i| self.generations[i].clone())
+                .collect(),
             paths: indices.iter().map(|&i| self.paths[i].clone()).collect(),
             features: self.features.select(indices),
             logits: self.logits.as_ref().map(|l| l.select(indices)),
@@ -284,7 +296,9 @@ impl FeatureSet {
         let mut order: Vec<String> = Vec::new();
         let mut rows: std::collections::HashMap<String, Vec<usize>> = Default::default();
         for (i, g) in self.generations.iter().enumerate() {
-            let model = g.as_ref().map_or("unknown".to_string(), |g| g.model.clone());
+            let model = g
+                .as_ref()
+                .map_or("unknown".to_string(), |g| g.model.clone());
             if !rows.contains_key(&model) {
                 order.push(model.clone());
             }

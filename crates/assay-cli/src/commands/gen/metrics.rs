@@ -51,16 +51,47 @@ pub fn distribution_metrics(
     };
     for metric in &opts.metrics {
         let name = metric.key();
-        warnings.extend(sample_size_warnings(name, n_real, fake.features.len(), dim));
-        match metric {
-            GenMetric::Fid => out.push(fid(reference, &fake.features, &opts.bootstrap)?),
-            GenMetric::Prdc => out.extend(prdc_values(reference, fake, &opts.bootstrap)?),
-            GenMetric::Kid => out.push(kid(reference, &fake.features, opts)?),
-            GenMetric::Is => out.push(inception_score(fake, &opts.bootstrap)?),
-            GenMetric::Clip => {}
+        let computed = match metric {
+            GenMetric::Fid => fid(reference, &fake.features, &opts.bootstrap).map(|m| vec![m]),
+            GenMetric::Prdc => prdc_values(reference, fake, &opts.bootstrap),
+            GenMetric::Kid => kid(reference, &fake.features, opts).map(|m| vec![m]),
+            GenMetric::Is => inception_score(fake, &opts.bootstrap).map(|m| vec![m]),
+            GenMetric::Clip => continue,
+        };
+        match computed {
+            Ok(values) => {
+                warnings.extend(sample_size_warnings(name, n_real, fake.features.len(), dim));
+                warnings.extend(values.iter().filter_map(interval_note));
+                out.extend(values);
+            }
+            // Too few samples for one metric leaves the others standing.
+            Err(err) if is_too_few(&err) => warnings.push(format!("{name} not computed: {err}")),
+            Err(err) => return Err(err.context(format!("computing {name}"))),
         }
     }
     Ok((out, warnings))
+}
+
+fn is_too_few(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<GenError>(),
+        Some(GenError::TooFewSamples { .. })
+    )
+}
+
+/// A note when a value lies outside its own bootstrap interval: resampling
+/// with replacement duplicates samples, which biases FID and KID upwards
+/// (and precision-like metrics either way), so the interval then shows the
+/// spread, not a range around the value.
+fn interval_note(m: &MetricValue) -> Option<String> {
+    let i = m.interval.as_ref()?;
+    (m.value < i.low || m.value > i.high).then(|| {
+        format!(
+            "{} = {:.6} lies outside its bootstrap interval [{:.6}, {:.6}]: resamples repeat \
+             samples, which biases this metric at this sample size; read the interval as its spread",
+            m.name, m.value, i.low, i.high
+        )
+    })
 }
 
 /// The real features, or an error naming `metric` when only statistics
@@ -113,18 +144,19 @@ fn prdc_values(
     // The papers' neighbourhood sizes: k = 3 for precision and recall,
     // k = 5 for density and coverage.
     let (pr, dc) = (prdc(real, fake, 3)?, prdc(real, fake, 5)?);
-    let pick = |name: &str, k: usize, get: fn(&assay_gen::prdc::Prdc) -> f64| -> Result<MetricValue> {
-        let value = get(if k == 3 { &pr } else { &dc });
-        let interval = bootstrap(&[real.len(), fake.len()], boot, |idx| {
-            Ok(get(&prdc(&real.select(&idx[0]), &fake.select(&idx[1]), k)?))
-        })?;
-        Ok(MetricValue {
-            name: name.into(),
-            value,
-            std: None,
-            interval,
-        })
-    };
+    let pick =
+        |name: &str, k: usize, get: fn(&assay_gen::prdc::Prdc) -> f64| -> Result<MetricValue> {
+            let value = get(if k == 3 { &pr } else { &dc });
+            let interval = bootstrap(&[real.len(), fake.len()], boot, |idx| {
+                Ok(get(&prdc(&real.select(&idx[0]), &fake.select(&idx[1]), k)?))
+            })?;
+            Ok(MetricValue {
+                name: name.into(),
+                value,
+                std: None,
+                interval,
+            })
+        };
     Ok(vec![
         pick("precision", 3, |m| m.precision)?,
         pick("recall", 3, |m| m.recall)?,
@@ -137,6 +169,15 @@ fn kid(reference: &Reference, fake: &Features, opts: &MetricOptions) -> Result<M
     let real = real_set(reference, "KID")?;
     let mut kid_opts = opts.kid.clone();
     kid_opts.subset_size = kid_opts.subset_size.min(real.len()).min(fake.len());
+    if kid_opts.subset_size < 2 {
+        return Err(GenError::TooFewSamples {
+            metric: "KID",
+            needed: 2,
+            got: kid_opts.subset_size,
+            hint: String::new(),
+        }
+        .into());
+    }
     let result = assay_gen::kid::kid(fake, real, &kid_opts)?;
     let interval = bootstrap(&[real.len(), fake.len()], &opts.bootstrap, |idx| {
         let r = assay_gen::kid::kid(&fake.select(&idx[1]), &real.select(&idx[0]), &kid_opts)?;

@@ -52,7 +52,12 @@ pub fn evaluate_dataset(
     Ok(())
 }
 
-fn new_run(dataset: &str, generator: &str, report: &EvalReport, opts: &GenOptions) -> Result<NewRun> {
+fn new_run(
+    dataset: &str,
+    generator: &str,
+    report: &EvalReport,
+    opts: &GenOptions,
+) -> Result<NewRun> {
     let params = json!({
         "real": report.real.source,
         "extractor": report.extractor.name,

@@ -34,7 +34,11 @@ pub fn run(args: &GenStatsArgs) -> Result<()> {
         set.features.len(),
         set.features.dim(),
         extractor.name,
-        if extractor.comparable { "" } else { ", not comparable with published numbers" },
+        if extractor.comparable {
+            ""
+        } else {
+            ", not comparable with published numbers"
+        },
         args.out.display()
     );
     Ok(())
