@@ -45,10 +45,35 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps=1e-6):
     return diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * tr_covmean
 
 
+def exact_rank_deficient(a, b):
+    """The exact FID of two "rank_deficient" feature specs of
+    gen_features.py (column j = (u[:, j % r] - 0.5) * (1 + 0.5 (j // r))),
+    computed in the r-dimensional space they span, where the covariances are
+    well conditioned: x = P z with P[j, j % r] = scale_j, so with
+    D = P^T P, |P dm|^2 = dm^T D dm, tr(P S P^T) = tr(S D), and the
+    nonzero eigenvalues of P S1 P^T P S2 P^T are those of S1 D S2 D."""
+    n_a, n_b, d, r = a["n"], b["n"], a["d"], a["rank"]
+    assert b["d"] == d and b["rank"] == r
+    za = np.random.RandomState(a["seed"]).random_sample(n_a * r).reshape(n_a, r) - 0.5
+    zb = np.random.RandomState(b["seed"]).random_sample(n_b * r).reshape(n_b, r) - 0.5
+    j = np.arange(d)
+    weights = np.zeros(r)
+    np.add.at(weights, j % r, (1.0 + 0.5 * (j // r)) ** 2)
+    D = np.diag(weights)
+    (m1, s1), (m2, s2) = statistics(za), statistics(zb)
+    dm = m1 - m2
+    root = linalg.sqrtm(s1 @ D @ s2 @ D)
+    return float(dm @ D @ dm + np.trace(s1 @ D) + np.trace(s2 @ D) - 2 * np.trace(root).real)
+
+
 def main():
     cases = json.load(open(sys.argv[1]))
     out = []
     for case in cases:
+        if "exact_rank_deficient" in case:
+            a, b = case["exact_rank_deficient"]
+            out.append({"fid": exact_rank_deficient(a, b)})
+            continue
         real = np.load(case["real"])
         fake = np.load(case["fake"])
         result = {}
