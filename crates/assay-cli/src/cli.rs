@@ -1055,13 +1055,15 @@ pub struct GenOptions {
     #[arg(long, default_value_t = 1000)]
     pub kid_subset_size: usize,
     /// Cosine similarity at or above which two generations of a prompt are
-    /// near-duplicates.
-    #[arg(long, default_value_t = 0.95)]
-    pub near_threshold: f32,
+    /// near-duplicates (default: 0.95 for learned extractors, 0.90 for the
+    /// built-in one, whose similarities run lower: same-seed generations on
+    /// other hardware score 0.90 to 0.95 there).
+    #[arg(long)]
+    pub near_threshold: Option<f32>,
     /// Cosine similarity at or above which a generation counts as a copy
-    /// of a training image.
-    #[arg(long, default_value_t = 0.95)]
-    pub memorization_threshold: f32,
+    /// of a training image (default as for --near-threshold).
+    #[arg(long)]
+    pub memorization_threshold: Option<f32>,
     /// Images decoded and embedded at once.
     #[arg(long, default_value_t = 32)]
     pub batch: usize,

@@ -77,9 +77,10 @@ impl Diagnostician {
             }
             _ => None,
         };
+        let default = default_similarity(extractor);
         Ok(Diagnostician {
-            near_threshold: opts.near_threshold,
-            memorization_threshold: opts.memorization_threshold,
+            near_threshold: opts.near_threshold.unwrap_or(default),
+            memorization_threshold: opts.memorization_threshold.unwrap_or(default),
             train,
             manifold,
             clip: clip_scorer(opts, extractor)?,
@@ -89,6 +90,15 @@ impl Diagnostician {
     /// Whether CLIPScore can be computed for `set` (a CLIP model and prompts).
     pub fn can_score_prompts(&self, set: &FeatureSet) -> bool {
         self.clip.is_some() && set.generations.iter().any(Option::is_some)
+    }
+}
+
+/// The default near-duplicate and memorization similarity: the built-in
+/// extractor's cosines run lower than CLIP's or DINOv2's for the same pair.
+fn default_similarity(extractor: &Extractor) -> f32 {
+    match extractor.kind {
+        "builtin" => 0.90,
+        _ => 0.95,
     }
 }
 
