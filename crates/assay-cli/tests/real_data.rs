@@ -482,6 +482,31 @@ fn demo_builds_a_project_with_its_truth() {
         assert!(kinds.contains(&kind), "no {kind} issues stored: {kinds:?}");
     }
     check_demo_search(&demo);
+    check_demo_generative(&demo, &String::from_utf8_lossy(&out.stdout));
+}
+
+/// The demo's generators are evaluated and stored as runs, the better one
+/// ranks first, and the injected findings are found.
+fn check_demo_generative(demo: &Path, stdout: &str) {
+    assert!(
+        stdout.contains("Found 2 of the 2 same-seed near-duplicate pairs and 1 of the 1 memorized"),
+        "{stdout}"
+    );
+    let runs: Value =
+        serde_json::from_str(&assay(demo, &["runs", "--dataset", "generated", "--json"])).unwrap();
+    let fid = |model: &str| -> f64 {
+        let run = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["model"] == model && r["task"] == "generation")
+            .unwrap_or_else(|| panic!("no run of {model}: {runs}"));
+        let metrics = run["metrics"].as_array().unwrap();
+        metrics.iter().find(|m| m[0] == "fid").unwrap()[1]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(fid("sim-gen-good") < fid("sim-gen-poor"));
 }
 
 /// `assay search --image` with the original of each injected copy (exact

@@ -41,6 +41,9 @@ impl Model {
     }
 }
 
+/// One vector per image, and for the FID Inception the class logits of each.
+pub type ImageEmbeddings = (Vec<Vec<f32>>, Option<Vec<Vec<f32>>>);
+
 /// An opened extractor.
 pub struct Extractor {
     /// Name its embeddings are stored under (`builtin`, or the model's
@@ -182,10 +185,7 @@ impl Extractor {
     /// logits without the fc bias of each image (torch-fidelity's
     /// `logits_unbiased`, the Inception Score's input) from the same
     /// forward pass; `None` for other models.
-    pub fn embed_images_with_logits(
-        &self,
-        images: &[Pixels],
-    ) -> Result<(Vec<Vec<f32>>, Option<Vec<Vec<f32>>>)> {
+    pub fn embed_images_with_logits(&self, images: &[Pixels]) -> Result<ImageEmbeddings> {
         let Model::Inception(model) = &self.model else {
             return Ok((self.embed_images(images)?, None));
         };

@@ -83,7 +83,34 @@ pub fn run(store: &mut Store, dir: &Path, seed: u64, training_image: &Path) -> R
         dataset: Some(GENERATED.into()),
         options: options(),
     };
-    gen::run_eval_in(store, &args)
+    let Some(board) = gen::run_eval_in(store, &args)? else {
+        return Ok(());
+    };
+    print_truth(&board);
+    Ok(())
+}
+
+/// How many of the injected findings the evaluation found.
+fn print_truth(board: &gen::Leaderboard) {
+    let Some(good) = board.entries.iter().find(|e| e.name == GOOD) else {
+        return;
+    };
+    let d = &good.report.diagnostics;
+    let pairs = d
+        .near_duplicates
+        .iter()
+        .filter(|set| set.iter().any(|f| f.contains("_device2")))
+        .count();
+    let copies = d
+        .memorized
+        .iter()
+        .filter(|m| m.file.ends_with("_copy.jpg"))
+        .count();
+    println!(
+        "Found {pairs} of the {} same-seed near-duplicate pairs and {copies} of the 1 memorized \
+         training image injected into {GOOD}.",
+        SAME_SEED_PROMPTS.len()
+    );
 }
 
 fn options() -> GenOptions {

@@ -197,6 +197,32 @@ pub fn print_board(board: &Leaderboard) {
         t.add_row(row);
     }
     println!("Leaderboard (ranked by {}):\n{t}", board.ranked_by);
+    let mut t = table(&[
+        "generator",
+        "near-duplicate sets",
+        "memorized",
+        "outliers",
+        "mean diversity",
+    ]);
+    for e in &board.entries {
+        let d = &e.report.diagnostics;
+        let diversities: Vec<f64> = d.prompts.iter().filter_map(|p| p.diversity).collect();
+        let mean = match diversities.is_empty() {
+            true => "-".to_string(),
+            false => format!(
+                "{:.4}",
+                diversities.iter().sum::<f64>() / diversities.len() as f64
+            ),
+        };
+        t.add_row(vec![
+            e.name.clone(),
+            d.near_duplicates.len().to_string(),
+            d.memorized.len().to_string(),
+            d.outliers.len().to_string(),
+            mean,
+        ]);
+    }
+    println!("Findings per generator:\n{t}");
     if let Some(score) = &board.prompt_score {
         if board.head_to_head.is_empty() {
             println!("No two generators share a prompt: no per-prompt comparison.");

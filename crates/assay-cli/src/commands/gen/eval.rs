@@ -9,6 +9,7 @@ use assay_gen::kid::KidOptions;
 use assay_store::Store;
 use serde::Serialize;
 
+use super::compare::Leaderboard;
 use super::diagnostics::{diagnose, Diagnostician, Diagnostics};
 use super::inputs::{load_reference, load_set, FeatureSet, Reference, Unreadable};
 use super::metrics::{distribution_metrics, MetricOptions, MetricValue};
@@ -83,11 +84,12 @@ pub fn run(args: &GenEvalArgs, project: &Path) -> Result<()> {
         true => Some(crate::commands::open(project)?),
         false => None,
     };
-    run_with(args, store.as_mut())
+    run_with(args, store.as_mut()).map(|_| ())
 }
 
-/// [`run`] with the project's store already open (when one is needed).
-pub fn run_with(args: &GenEvalArgs, store: Option<&mut Store>) -> Result<()> {
+/// [`run`] with the project's store already open (when one is needed);
+/// returns the leaderboard of a project dataset's generators.
+pub fn run_with(args: &GenEvalArgs, store: Option<&mut Store>) -> Result<Option<Leaderboard>> {
     let opts = &args.options;
     let extractor = Extractor::open(&opts.model)?;
     let reference = load_reference(opts, store.as_deref(), &extractor)?;
@@ -96,9 +98,10 @@ pub fn run_with(args: &GenEvalArgs, store: Option<&mut Store>) -> Result<()> {
         let (Some(store), Some(dataset)) = (store, &args.dataset) else {
             bail!("give the generated images with --fake, or a project dataset with --dataset");
         };
-        return super::project::evaluate_dataset(
+        let board = super::project::evaluate_dataset(
             store, dataset, &reference, &extractor, &doctor, opts,
-        );
+        )?;
+        return Ok(Some(board));
     };
     let fake = load_set(fake, &extractor, opts.batch)?;
     let report = evaluate(&reference, &fake, &extractor, &doctor, opts)?;
@@ -107,7 +110,7 @@ pub fn run_with(args: &GenEvalArgs, store: Option<&mut Store>) -> Result<()> {
     } else {
         print_report(&report, opts.worst);
     }
-    Ok(())
+    Ok(None)
 }
 
 /// The metrics `opts` asks for, or the defaults for this extractor.

@@ -14,8 +14,14 @@ use anyhow::Result;
 
 use crate::cli::GenCommand;
 
-/// `assay gen eval` on a project whose store is already open (the demo).
-pub fn run_eval_in(store: &mut assay_store::Store, args: &crate::cli::GenEvalArgs) -> Result<()> {
+pub use compare::Leaderboard;
+
+/// `assay gen eval` on a project whose store is already open (the demo);
+/// returns the leaderboard when a project dataset was evaluated.
+pub fn run_eval_in(
+    store: &mut assay_store::Store,
+    args: &crate::cli::GenEvalArgs,
+) -> Result<Option<Leaderboard>> {
     eval::run_with(args, Some(store))
 }
 

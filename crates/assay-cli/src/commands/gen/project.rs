@@ -6,7 +6,7 @@ use assay_embed::Extractor;
 use assay_store::{NewRun, Store};
 use serde_json::json;
 
-use super::compare::{leaderboard, print_board, Entry};
+use super::compare::{leaderboard, print_board, Entry, Leaderboard};
 use super::diagnostics::Diagnostician;
 use super::eval::{evaluate, print_report, EvalReport};
 use super::inputs::{load_dataset, Reference};
@@ -23,7 +23,7 @@ pub fn evaluate_dataset(
     extractor: &Extractor,
     doctor: &Diagnostician,
     opts: &GenOptions,
-) -> Result<()> {
+) -> Result<Leaderboard> {
     let set = load_dataset(store, dataset, None, extractor, opts.batch)?;
     let mut entries = Vec::new();
     for (generator, subset) in set.split_by_model() {
@@ -36,20 +36,14 @@ pub fn evaluate_dataset(
             report,
         });
     }
-    if entries.len() == 1 {
-        let report = &entries[0].report;
-        match opts.json {
-            true => println!("{}", serde_json::to_string_pretty(report)?),
-            false => print_report(report, opts.worst),
-        }
-        return Ok(());
-    }
     let board = leaderboard(entries);
-    match opts.json {
-        true => println!("{}", serde_json::to_string_pretty(&board)?),
-        false => print_board(&board),
+    match (board.entries.as_slice(), opts.json) {
+        ([only], true) => println!("{}", serde_json::to_string_pretty(&only.report)?),
+        ([only], false) => print_report(&only.report, opts.worst),
+        (_, true) => println!("{}", serde_json::to_string_pretty(&board)?),
+        (_, false) => print_board(&board),
     }
-    Ok(())
+    Ok(board)
 }
 
 fn new_run(
