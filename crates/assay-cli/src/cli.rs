@@ -990,6 +990,26 @@ impl GenMetric {
     }
 }
 
+/// How images reach the FID Inception (mirrors
+/// `assay_embed::inception::InceptionResize`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FidResize {
+    /// Resized inside the network, bilinear (pytorch-fid, torch-fidelity).
+    PytorchFid,
+    /// PIL bicubic on float pixels to 299 x 299 first (clean-fid "clean").
+    Clean,
+}
+
+impl FidResize {
+    /// The extractor's setting.
+    pub fn mode(self) -> assay_embed::inception::InceptionResize {
+        match self {
+            FidResize::PytorchFid => assay_embed::inception::InceptionResize::PytorchFid,
+            FidResize::Clean => assay_embed::inception::InceptionResize::Clean,
+        }
+    }
+}
+
 /// The CLIPScore variant (mirrors `assay_gen::clip_score::ClipScoreKind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ClipScoreArg {
@@ -1027,6 +1047,11 @@ pub struct GenOptions {
     /// `.safetensors` (the FID Inception, CLIP, DINOv2).
     #[arg(long, default_value = "builtin", value_name = "PATH|builtin")]
     pub model: String,
+    /// How images reach the FID Inception: as pytorch-fid and
+    /// torch-fidelity do (resized inside the network), or as clean-fid's
+    /// "clean" mode (antialiased bicubic resize of float pixels first).
+    #[arg(long, value_enum, default_value_t = FidResize::PytorchFid)]
+    pub resize: FidResize,
     /// Metrics to compute (default: fid,kid,prdc, plus is with the
     /// Inception and clip with a CLIP model and prompts).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
@@ -1117,6 +1142,9 @@ pub struct GenStatsArgs {
     /// Extractor (as in `gen eval`).
     #[arg(long, default_value = "builtin", value_name = "PATH|builtin")]
     pub model: String,
+    /// Resize for the FID Inception (as in `gen eval`).
+    #[arg(long, value_enum, default_value_t = FidResize::PytorchFid)]
+    pub resize: FidResize,
     /// The `.npz` to write (`mu`, `sigma`, and the sample count `n`).
     #[arg(long)]
     pub out: PathBuf,

@@ -471,7 +471,8 @@ fn demo_builds_a_project_with_its_truth() {
     }
     assert!(info["models"][0]["predictions"].as_u64().unwrap() > 0);
     check_demo_quality(&String::from_utf8_lossy(&out.stdout));
-    let stored: Value = serde_json::from_str(&assay(&demo, &["issues", "--json"])).unwrap();
+    let stored: Value =
+        serde_json::from_str(&assay(&demo, &["issues", "--dataset", "shapes", "--json"])).unwrap();
     let kinds: Vec<&str> = stored["counts"]
         .as_array()
         .unwrap()
@@ -526,6 +527,8 @@ fn check_demo_search(demo: &Path) {
             demo,
             &[
                 "search",
+                "--dataset",
+                "shapes",
                 "--image",
                 path(&images.join(copy)),
                 "-k",

@@ -13,7 +13,9 @@ use crate::clip::{load_clip, Clip};
 use crate::dinov2::{load_dinov2, Dinov2};
 use crate::error::{EmbedError, Result};
 use crate::files::ModelFiles;
-use crate::inception::{load_inception, pixels_to_tensor, Inception};
+use crate::inception::{
+    clean_resize_tensor, load_inception, pixels_to_tensor, Inception, InceptionResize,
+};
 use crate::preprocess::ImagePreprocess;
 use crate::tokenizer::{pad_to_longest, ClipTokenizer};
 
@@ -57,6 +59,7 @@ pub struct Extractor {
     pub comparable: bool,
     model: Model,
     preprocess: ImagePreprocess,
+    inception_resize: InceptionResize,
     device: Device,
 }
 
@@ -79,6 +82,7 @@ impl Extractor {
             comparable: false,
             model: Model::Builtin,
             preprocess: ImagePreprocess::clip(224),
+            inception_resize: InceptionResize::default(),
             device: Device::Cpu,
         }
     }
@@ -123,8 +127,23 @@ impl Extractor {
             kind: model.kind(),
             comparable: true,
             model,
+            inception_resize: InceptionResize::default(),
             device,
         })
+    }
+
+    /// Sets how images reach the FID Inception (other models ignore it).
+    pub fn with_inception_resize(mut self, resize: InceptionResize) -> Extractor {
+        self.inception_resize = resize;
+        self
+    }
+
+    /// An image as the FID Inception takes it, under the chosen resize.
+    fn inception_input(&self, image: &Pixels) -> Result<candle_core::Tensor> {
+        match self.inception_resize {
+            InceptionResize::PytorchFid => pixels_to_tensor(image, &self.device),
+            InceptionResize::Clean => clean_resize_tensor(image, &self.device),
+        }
     }
 
     /// Length of the vectors.
@@ -168,7 +187,7 @@ impl Extractor {
             Model::Inception(model) => images
                 .iter()
                 .map(|image| {
-                    let pool = model.pool_features(&pixels_to_tensor(image, &self.device)?)?;
+                    let pool = model.pool_features(&self.inception_input(image)?)?;
                     Ok(crate::nn::to_rows(&pool)?.remove(0))
                 })
                 .collect(),
@@ -192,7 +211,7 @@ impl Extractor {
         let mut pool = Vec::with_capacity(images.len());
         let mut logits = Vec::with_capacity(images.len());
         for image in images {
-            let mut out = model.forward(&pixels_to_tensor(image, &self.device)?)?;
+            let mut out = model.forward(&self.inception_input(image)?)?;
             pool.push(out.pool.remove(0));
             logits.push(out.logits_unbiased.remove(0));
         }

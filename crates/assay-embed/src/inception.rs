@@ -640,6 +640,49 @@ pub fn pixels_to_tensor(pixels: &assay_quality::decode::Pixels, device: &Device)
     rgb_to_tensor(pixels.width, pixels.height, &rgb, device)
 }
 
+/// How images reach the FID Inception's 299 x 299 input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InceptionResize {
+    /// pytorch-fid and torch-fidelity: the image as it is, resized inside
+    /// the network (bilinear, no antialiasing).
+    #[default]
+    PytorchFid,
+    /// clean-fid's "clean" mode: each channel resized to 299 x 299 as a
+    /// float image with PIL's antialiased bicubic filter and clipped to
+    /// 0..=255 before the network. (clean-fid's own network then scales by
+    /// (x - 128) / 128 where pytorch-fid's uses x / 127.5 - 1; assay keeps
+    /// pytorch-fid's network and scaling.)
+    Clean,
+}
+
+/// A decoded image as clean-fid's "clean" mode prepares it: RGB, each
+/// channel resized to 299 x 299 (PIL mode F, bicubic) and clipped to
+/// 0..=255, then divided by 255 as [`rgb_to_tensor`] does.
+pub fn clean_resize_tensor(
+    pixels: &assay_quality::decode::Pixels,
+    device: &Device,
+) -> Result<Tensor> {
+    use assay_quality::image_metrics::resample::{resize_f32, Filter};
+    let rgb = crate::preprocess::to_rgb(pixels);
+    let size = (pixels.width, pixels.height);
+    let mut values = Vec::with_capacity(3 * INPUT_SIZE * INPUT_SIZE);
+    for channel in 0..3 {
+        let plane: Vec<f32> = rgb
+            .iter()
+            .skip(channel)
+            .step_by(3)
+            .map(|&v| f32::from(v))
+            .collect();
+        let resized = resize_f32(&plane, size, (INPUT_SIZE, INPUT_SIZE), Filter::Bicubic);
+        values.extend(resized.iter().map(|v| v.clamp(0.0, 255.0) / 255.0));
+    }
+    Ok(Tensor::from_vec(
+        values,
+        (1, 3, INPUT_SIZE, INPUT_SIZE),
+        device,
+    )?)
+}
+
 /// Loads the FID Inception from `files` (a `.safetensors` file or a folder
 /// holding `model.safetensors`; no `config.json` is needed, the
 /// architecture is fixed). Tensor names may carry a `module.` prefix (a
@@ -663,6 +706,34 @@ pub fn load_inception(files: &ModelFiles, device: &Device) -> Result<Inception> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn image(width: usize, height: usize) -> assay_quality::decode::Pixels {
+        assay_quality::decode::Pixels {
+            width,
+            height,
+            mode: assay_quality::decode::ColorMode::Rgb,
+            data: (0..width * height * 3)
+                .map(|i| (i * 37 % 251) as u8)
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn clean_resize_leaves_a_299_image_as_pytorch_fid_sees_it() {
+        let px = image(INPUT_SIZE, INPUT_SIZE);
+        let clean = clean_resize_tensor(&px, &Device::Cpu).unwrap();
+        let plain = pixels_to_tensor(&px, &Device::Cpu).unwrap();
+        let diff = (clean - plain).unwrap().abs().unwrap().max_all().unwrap();
+        assert_eq!(diff.to_scalar::<f32>().unwrap(), 0.0);
+    }
+
+    #[test]
+    fn clean_resize_gives_the_network_input_size_in_range() {
+        let t = clean_resize_tensor(&image(64, 40), &Device::Cpu).unwrap();
+        assert_eq!(t.dims(), &[1, 3, INPUT_SIZE, INPUT_SIZE]);
+        let values = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert!(values.iter().all(|v| (0.0..=1.0).contains(v)));
+    }
 
     #[test]
     fn window_rescale_counts_in_image_pixels() {

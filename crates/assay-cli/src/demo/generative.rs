@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use super::problems::degrade;
 use super::scene::{random_scene, Scene, CLASSES};
 use super::{image_rng, write_jpeg, DATASET};
-use crate::cli::{ClipScoreArg, GenEvalArgs, GenOptions, Target};
+use crate::cli::{ClipScoreArg, FidResize, GenEvalArgs, GenOptions, Target};
 use crate::commands::{gen, import};
 use assay_store::Store;
 
@@ -119,6 +119,7 @@ fn options() -> GenOptions {
         real_dataset: Some(DATASET.into()),
         real_split: Some("train".into()),
         model: "builtin".into(),
+        resize: FidResize::PytorchFid,
         metrics: None,
         clip_model: None,
         clip_score: ClipScoreArg::Hessel,

@@ -70,18 +70,14 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     );
     println!("  assay info --project {}", dir.display());
     println!("  assay runs --project {}", dir.display());
+    let project = format!("--project {} --dataset {DATASET}", dir.display());
+    println!("  assay issues {project} --type split_leak");
+    println!("  assay evaluate {project} --model {MODEL} --iou 0.75");
     println!(
-        "  assay issues --project {} --type split_leak",
-        dir.display()
+        "  assay export table {project} --table predictions --model {MODEL} --out predictions.csv"
     );
     println!(
-        "  assay evaluate --project {} --model {MODEL} --iou 0.75",
-        dir.display()
-    );
-    println!("  assay export table --project {} --table predictions --model {MODEL} --out predictions.csv", dir.display());
-    println!(
-        "  assay search --project {} --image {}/near_00.jpg -k 5",
-        dir.display(),
+        "  assay search {project} --image {}/near_00.jpg -k 5",
         images_dir.display()
     );
     println!(

@@ -53,7 +53,7 @@ pub struct Entry {
 /// Runs `gen compare` (`project` for `--real-dataset`).
 pub fn run(args: &GenCompareArgs, project: &std::path::Path) -> Result<()> {
     let opts = &args.options;
-    let extractor = Extractor::open(&opts.model)?;
+    let extractor = Extractor::open(&opts.model)?.with_inception_resize(opts.resize.mode());
     let store = match opts.real_dataset.is_some() {
         true => Some(crate::commands::open(project)?),
         false => None,

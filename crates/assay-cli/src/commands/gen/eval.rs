@@ -91,7 +91,7 @@ pub fn run(args: &GenEvalArgs, project: &Path) -> Result<()> {
 /// returns the leaderboard of a project dataset's generators.
 pub fn run_with(args: &GenEvalArgs, store: Option<&mut Store>) -> Result<Option<Leaderboard>> {
     let opts = &args.options;
-    let extractor = Extractor::open(&opts.model)?;
+    let extractor = Extractor::open(&opts.model)?.with_inception_resize(opts.resize.mode());
     let reference = load_reference(opts, store.as_deref(), &extractor)?;
     let doctor = Diagnostician::new(opts, &extractor, &reference)?;
     let Some(fake) = &args.fake else {

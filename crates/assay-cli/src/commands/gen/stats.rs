@@ -11,7 +11,7 @@ use crate::cli::GenStatsArgs;
 
 /// Embeds the images, fits mean and covariance, writes the `.npz`.
 pub fn run(args: &GenStatsArgs) -> Result<()> {
-    let extractor = Extractor::open(&args.model)?;
+    let extractor = Extractor::open(&args.model)?.with_inception_resize(args.resize.mode());
     let set = load_set(&args.images, &extractor, args.batch)?;
     for bad in &set.unreadable {
         eprintln!("warning: {} left out: {}", bad.file, bad.reason);
