@@ -129,7 +129,10 @@ fn bleu_from(correct: &[f64; MAX_N], guess: &[f64; MAX_N], test: f64, reflen: f6
     let mut product = 1.0;
     for k in 0..MAX_N {
         product *= (correct[k] + TINY) / (guess[k] + SMALL);
-        out[k] = product.powf(1.0 / (k + 1) as f64);
+        // Optimised builds would turn pow(x, 0.5) into a square root, one
+        // ulp away from the C library's pow that Python calls; hiding the
+        // exponent keeps the call.
+        out[k] = product.powf(std::hint::black_box(1.0 / (k + 1) as f64));
     }
     let ratio = (test + TINY) / (reflen + SMALL);
     if ratio < 1.0 {
