@@ -8,7 +8,7 @@ binary built with `cargo build --release -p assay-cli`):
 Both sides start from the same .npy feature files. pytorch-fid's side is
 its own code: `np.mean`/`np.cov` as in `calculate_activation_statistics`,
 then `calculate_frechet_distance` (scipy's `sqrtm`). assay's side is the
-whole command `assay gen eval --metrics fid --bootstrap 0`, reading the
+whole command `assay gen eval --metrics fid --bootstrap 0 --no-diagnostics`, reading the
 files included. Prints both times, the ratio and both values.
 """
 import argparse
@@ -53,7 +53,7 @@ def main():
         start = time.perf_counter()
         out = subprocess.run(
             [args.assay, "gen", "eval", "--real", real_path, "--fake", fake_path,
-             "--metrics", "fid", "--bootstrap", "0", "--json"],
+             "--metrics", "fid", "--bootstrap", "0", "--no-diagnostics", "--json"],
             check=True, capture_output=True, text=True,
         ).stdout
         assay_s = time.perf_counter() - start

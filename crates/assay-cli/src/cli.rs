@@ -1089,6 +1089,11 @@ pub struct GenOptions {
     /// of a training image (default as for --near-threshold).
     #[arg(long)]
     pub memorization_threshold: Option<f32>,
+    /// Only the distribution metrics: no per-prompt and per-sample findings
+    /// (diversity, near-duplicates, memorization, outliers, CLIPScore),
+    /// which search neighbours among all samples.
+    #[arg(long)]
+    pub no_diagnostics: bool,
     /// Images decoded and embedded at once.
     #[arg(long, default_value_t = 32)]
     pub batch: usize,

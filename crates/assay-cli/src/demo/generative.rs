@@ -130,6 +130,7 @@ fn options() -> GenOptions {
         kid_subset_size: 1000,
         near_threshold: None,
         memorization_threshold: None,
+        no_diagnostics: false,
         batch: 32,
         worst: 5,
         json: false,

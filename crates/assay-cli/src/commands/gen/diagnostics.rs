@@ -28,6 +28,8 @@ const OUTLIER_K: usize = 5;
 
 /// What the diagnostics compare generations with, built once per run.
 pub struct Diagnostician {
+    /// False with `--no-diagnostics`: CLIPScore only.
+    enabled: bool,
     near_threshold: f32,
     memorization_threshold: f32,
     /// The training (or reference) images searched for copies.
@@ -57,6 +59,7 @@ impl Diagnostician {
             Reference::Set(set) => Some(set),
             Reference::Stats { .. } => None,
         };
+        let real = real.filter(|_| !opts.no_diagnostics);
         let train = match train_set.as_ref().or(real) {
             Some(set) => {
                 let rows = to_f32(&set.features);
@@ -79,6 +82,7 @@ impl Diagnostician {
         };
         let default = default_similarity(extractor);
         Ok(Diagnostician {
+            enabled: !opts.no_diagnostics,
             near_threshold: opts.near_threshold.unwrap_or(default),
             memorization_threshold: opts.memorization_threshold.unwrap_or(default),
             train,
@@ -201,7 +205,10 @@ pub fn diagnose(doctor: &Diagnostician, set: &FeatureSet, clip: bool) -> Result<
     let emb = embeddings(&rows, &set.features)?;
     let mut out = Diagnostics::default();
     let (labels, groups) = prompt_groups(set);
-    let diversity = prompt_diversity(&emb, &groups, doctor.near_threshold)?;
+    let diversity = match doctor.enabled {
+        true => prompt_diversity(&emb, &groups, doctor.near_threshold)?,
+        false => Vec::new(),
+    };
     let outliers = match &doctor.manifold {
         Some(m) => Some(m.score(&emb, OutlierThreshold::default())?),
         None => None,
@@ -210,17 +217,18 @@ pub fn diagnose(doctor: &Diagnostician, set: &FeatureSet, clip: bool) -> Result<
         (Some(scorer), true) => Some(clip_scores(scorer, set)?),
         _ => None,
     };
-    for ((label, group), div) in labels.iter().zip(&groups).zip(&diversity) {
-        out.near_duplicates.extend(
-            div.near_duplicate_sets
+    for (g, (label, group)) in labels.iter().zip(&groups).enumerate() {
+        let div = diversity.get(g);
+        out.near_duplicates.extend(div.into_iter().flat_map(|d| {
+            d.near_duplicate_sets
                 .iter()
-                .map(|s| s.iter().map(|&i| set.names[i].clone()).collect()),
-        );
+                .map(|s| s.iter().map(|&i| set.names[i].clone()).collect())
+        }));
         out.prompts.push(PromptRow {
             prompt: label.clone(),
             images: group.len(),
-            diversity: div.diversity,
-            near_duplicates: div.redundant(),
+            diversity: div.and_then(|d| d.diversity),
+            near_duplicates: div.map_or(0, |d| d.redundant()),
             realism: outliers.as_ref().map(|o| {
                 group.iter().filter(|&&i| o[i].inside).count() as f64 / group.len() as f64
             }),
@@ -244,7 +252,7 @@ pub fn diagnose(doctor: &Diagnostician, set: &FeatureSet, clip: bool) -> Result<
                 similarity: m.similarity,
             });
         }
-    } else {
+    } else if doctor.enabled {
         out.warnings.push("memorization not checked: the reference holds only statistics (give --train with the training images)".into());
     }
     if let Some(scores) = &clip_scores {
