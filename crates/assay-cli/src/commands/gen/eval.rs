@@ -113,12 +113,21 @@ pub fn run_with(args: &GenEvalArgs, store: Option<&mut Store>) -> Result<Option<
     Ok(None)
 }
 
-/// The metrics `opts` asks for, or the defaults for this extractor.
-pub fn chosen_metrics(opts: &GenOptions, extractor: &Extractor, clip: bool) -> Vec<GenMetric> {
+/// The metrics `opts` asks for, or the defaults for this extractor and
+/// reference (saved statistics allow FID only).
+fn chosen_metrics(
+    opts: &GenOptions,
+    extractor: &Extractor,
+    reference: &Reference,
+    clip: bool,
+) -> Vec<GenMetric> {
     if let Some(list) = &opts.metrics {
         return list.clone();
     }
-    let mut list = vec![GenMetric::Fid, GenMetric::Kid, GenMetric::Prdc];
+    let mut list = match reference {
+        Reference::Set(_) => vec![GenMetric::Fid, GenMetric::Kid, GenMetric::Prdc],
+        Reference::Stats { .. } => vec![GenMetric::Fid],
+    };
     if extractor.has_class_logits() {
         list.push(GenMetric::Is);
     }
@@ -137,7 +146,7 @@ pub fn evaluate(
     opts: &GenOptions,
 ) -> Result<EvalReport> {
     let metric_opts = MetricOptions {
-        metrics: chosen_metrics(opts, extractor, doctor.can_score_prompts(fake)),
+        metrics: chosen_metrics(opts, extractor, reference, doctor.can_score_prompts(fake)),
         bootstrap: BootstrapOptions {
             replicates: opts.bootstrap,
             seed: opts.seed,
