@@ -139,6 +139,9 @@ fn embeddings<'a>(rows: &'a [f32], features: &Features) -> Result<Embeddings<'a>
 /// The findings on one generated set.
 #[derive(Debug, Default, Serialize)]
 pub struct Diagnostics {
+    /// Whether the neighbour-based findings were computed (not with
+    /// `--no-diagnostics`).
+    pub computed: bool,
     /// Every prompt, worst first (by CLIPScore, else realism).
     pub prompts: Vec<PromptRow>,
     /// Near-duplicate generations of one prompt, as sets of files.
@@ -203,7 +206,10 @@ pub struct ClipSummary {
 pub fn diagnose(doctor: &Diagnostician, set: &FeatureSet, clip: bool) -> Result<Diagnostics> {
     let rows = to_f32(&set.features);
     let emb = embeddings(&rows, &set.features)?;
-    let mut out = Diagnostics::default();
+    let mut out = Diagnostics {
+        computed: doctor.enabled,
+        ..Diagnostics::default()
+    };
     let (labels, groups) = prompt_groups(set);
     let diversity = match doctor.enabled {
         true => prompt_diversity(&emb, &groups, doctor.near_threshold)?,
@@ -417,7 +423,7 @@ impl Diagnostics {
     /// Prints the worst prompts and the flagged samples.
     pub fn print(&self, worst: usize) {
         let fmt = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4}"));
-        if !self.prompts.is_empty() {
+        if !self.prompts.is_empty() && (self.computed || self.clip_score.is_some()) {
             let mut t = table(&[
                 "prompt",
                 "images",
@@ -441,6 +447,9 @@ impl Diagnostics {
                 worst.min(self.prompts.len()),
                 self.prompts.len()
             );
+        }
+        if !self.computed {
+            return;
         }
         println!(
             "Near-duplicate generations: {} sets",
