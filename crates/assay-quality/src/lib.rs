@@ -58,6 +58,7 @@ pub mod label_issues;
 pub mod neighbours;
 pub mod scan;
 pub mod stats;
+pub mod thumbnail;
 pub mod truth;
 
 pub use image_metrics::{measure_bytes, measure_file, ImageHash, ImageMetrics, Unreadable};
