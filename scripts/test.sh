@@ -6,15 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libjpeg-turbo (the turbojpeg crate) is built from its bundled source,
-# which needs cmake and nasm.
+# which needs cmake and nasm. The web UI's browser tests
+# (crates/assay-cli/tests/browser.rs) drive Debian's chromium, headless.
 missing=()
 for tool in cmake nasm; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   as_root=()
   if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
-  echo "installing ${missing[*]} (needed to build libjpeg-turbo)" >&2
+  echo "installing ${missing[*]} (cmake and nasm build libjpeg-turbo; chromium runs the browser tests)" >&2
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" apt-get install -y -qq "${missing[@]}"
 fi

@@ -96,6 +96,7 @@ class ExplorerPage {
     this.filters = h("aside", { class: "filters", "data-testid": "filters" });
     this.toolbar = h("div", { class: "toolbar" });
     this.status = h("span", { class: "status", "data-testid": "explore-status" });
+    this.timing = h("span", { class: "status", "data-testid": "explore-timing" });
     this.grid = new Grid(this);
     view.append(h("div", { class: "explore-layout" }, this.filters,
       h("div", { class: "explore-main" }, this.toolbar, this.grid.scroller)));
@@ -150,7 +151,9 @@ class ExplorerPage {
     ]);
   }
 
+  /** The search box, made once so re-rendering the filters keeps its focus. */
   textInput() {
+    if (this.searchBox) return this.searchBox;
     const input = h("input", { type: "search", value: this.state.text,
       placeholder: "file name or prompt", "data-testid": "filter-text" });
     let timer = null;
@@ -164,6 +167,7 @@ class ExplorerPage {
         this.update({ text: input.value.trim() });
       }
     });
+    this.searchBox = input;
     return input;
   }
 
@@ -216,6 +220,7 @@ class ExplorerPage {
       { "data-testid": "export-format" });
     this.toolbar.replaceChildren(
       h("span", { class: "total" }, h("b", { "data-testid": "explore-total" }, "…"), " samples"),
+      this.timing,
       h("label", {}, "Sort ", select(sorts, st.sort || (st.similar_to !== null ? "similarity" : "id"),
         (v) => this.update({ sort: v }), { "data-testid": "sort-by" })),
       h("label", {}, desc, " desc"),
@@ -236,7 +241,7 @@ class ExplorerPage {
 
   showTotal() {
     const total = this.toolbar.querySelector("[data-testid=explore-total]");
-    if (total && this.grid.total !== null) total.textContent = fmt(this.grid.total);
+    if (total) total.textContent = this.grid.total === null ? "…" : fmt(this.grid.total);
     const count = this.toolbar.querySelector("[data-testid=selected-count]");
     if (count) count.textContent = `${fmt(this.selected.size)} selected`;
   }
@@ -244,11 +249,10 @@ class ExplorerPage {
   /** A click on a tile's checkbox (shift: the range from the last click). */
   toggle(index, id, shift) {
     if (shift && this.anchor !== null) {
-      const on = !this.selected.has(id) || true;
       const [a, b] = [Math.min(this.anchor, index), Math.max(this.anchor, index)];
       for (let i = a; i <= b; i++) {
         const item = this.grid.item(i);
-        if (item && on) this.selected.add(item.id);
+        if (item) this.selected.add(item.id);
       }
     } else if (this.selected.has(id)) {
       this.selected.delete(id);
@@ -399,7 +403,7 @@ class Grid {
     this.scroller.scrollTop = 0;
     for (const tile of this.tiles.values()) tile.remove();
     this.tiles.clear();
-    this.page.grid === this && this.page.showTotal();
+    if (this.page.grid === this) this.page.showTotal();
     await this.load(0);
   }
 
@@ -421,7 +425,7 @@ class Grid {
       this.total = answer.total;
       this.elapsed = answer.elapsed_ms;
       this.page.showTotal();
-      this.page.say(`${fmt(answer.total)} samples (${fmt(answer.elapsed_ms)} ms on the server)`);
+      this.page.timing.textContent = `${fmt(answer.elapsed_ms)} ms on the server`;
       this.draw();
     } catch (error) {
       if (generation !== this.generation) return;
@@ -524,12 +528,13 @@ class Grid {
     const check = h("input", { type: "checkbox", "data-testid": "tile-check", title: "select (shift: range)" });
     check.addEventListener("click", (e) => {
       e.stopPropagation();
-      e.preventDefault();
       this.page.toggle(index, item.id, e.shiftKey);
     });
+    const img = h("img", { src: thumbnailUrl(item.id), alt: "", decoding: "async", draggable: "false" });
+    img.addEventListener("error", () => img.replaceWith(h("span", { class: "no-preview" }, "no preview")));
     return h("div", { class: "tile", "data-testid": "tile", "data-id": item.id, "data-index": index },
       h("a", { href: `#/sample/${item.id}`, class: "thumb", title: item.file_name },
-        h("img", { src: thumbnailUrl(item.id), alt: "", decoding: "async", draggable: "false" })),
+        img),
       h("div", { class: "tile-bar" }, check,
         h("span", { class: "tile-name", "data-testid": "tile-name" }, item.file_name)),
       badges(item));

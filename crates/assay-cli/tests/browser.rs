@@ -1,0 +1,975 @@
+//! End-to-end browser tests of the web UI: `assay serve` on the demo
+//! project, driven in Debian's headless Chromium over the DevTools protocol
+//! (a small client over a WebSocket; no browser download). Each page is
+//! loaded and checked against what the CLI (or, where the CLI has no view of
+//! it, the JSON API) says; a filter is applied, a sample opened, a
+//! confusion-matrix cell clicked and a selection tagged. A screenshot of each
+//! page is saved to `target/ui-screenshots/<page>.png`. Every request the
+//! page makes must go to the server's own origin.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tungstenite::{Message, WebSocket};
+
+mod common;
+use common::assay;
+
+/// How long a page may take to show what a check waits for.
+const WAIT: Duration = Duration::from_secs(30);
+
+#[test]
+fn web_ui_in_headless_chromium() {
+    let chromium = chromium_path();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["demo", path(&demo), "--images", "60"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "assay demo failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = Server::start(&demo);
+    let mut browser = Browser::launch(&chromium, dir.path());
+    let mut ui = Ui {
+        browser: &mut browser,
+        server: &server,
+        shots: screenshot_dir(),
+    };
+    let info: Value = serde_json::from_str(&assay(&demo, &["info", "--json"])).unwrap();
+    let coco = export_coco(&demo, "shapes");
+
+    ui.check_overview(&info);
+    ui.check_explorer_filters(&info, &coco);
+    ui.check_sample_page(&coco);
+    ui.check_model_page(&demo);
+    ui.check_tagging();
+    ui.check_quality_page(&demo);
+    ui.check_map_page();
+    ui.check_generative_page(&demo);
+    ui.check_runs_page();
+    ui.check_only_own_origin();
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+/// Debian's chromium (or `ASSAY_CHROMIUM`); a clear failure when missing.
+fn chromium_path() -> PathBuf {
+    let candidate = std::env::var_os("ASSAY_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        candidate.is_file(),
+        "the browser tests need Debian's chromium at {} (install it with \
+         `apt-get install chromium`, as scripts/test.sh does, or point \
+         ASSAY_CHROMIUM at a Chromium binary)",
+        candidate.display()
+    );
+    candidate
+}
+
+/// `target/ui-screenshots`, under CARGO_TARGET_DIR when set.
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("ui-screenshots");
+    std::fs::create_dir_all(&dir).expect("the screenshot folder can be made");
+    dir
+}
+
+/// The dataset's ground truth exported as COCO JSON by the CLI.
+fn export_coco(project: &Path, dataset: &str) -> Value {
+    let out = project.join(format!("export-{dataset}.json"));
+    assay(
+        project,
+        &["export", "coco", "--dataset", dataset, "--out", path(&out)],
+    );
+    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+}
+
+/// Annotations per image file name (base name) in a COCO document.
+fn annotations_per_file(coco: &Value) -> HashMap<String, usize> {
+    let mut names = HashMap::new();
+    for image in coco["images"].as_array().unwrap() {
+        let name = image["file_name"].as_str().unwrap();
+        let base = name.rsplit('/').next().unwrap().to_string();
+        names.insert(image["id"].as_i64().unwrap(), base);
+    }
+    let mut counts: HashMap<String, usize> = names.values().map(|n| (n.clone(), 0)).collect();
+    for a in coco["annotations"].as_array().unwrap() {
+        *counts
+            .get_mut(&names[&a["image_id"].as_i64().unwrap()])
+            .unwrap() += 1;
+    }
+    counts
+}
+
+/// `assay serve --port 0` on a project, stopped when dropped.
+struct Server {
+    child: Child,
+    origin: String,
+}
+
+impl Server {
+    fn start(project: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_assay"))
+            .arg("--project")
+            .arg(project)
+            .args(["serve", "--port", "0"])
+            .env_remove("ASSAY_UI_DIR")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("assay serve starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let origin = loop {
+            let line = match lines.next() {
+                Some(Ok(line)) => line,
+                _ => {
+                    let _ = child.kill();
+                    panic!("assay serve ended before printing its address");
+                }
+            };
+            if let Some(at) = line.find("http://") {
+                let url = line[at..].trim().trim_end_matches('/');
+                break url.to_string();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.by_ref() {});
+        Server { child, origin }
+    }
+
+    fn url(&self, hash: &str) -> String {
+        format!("{}/{hash}", self.origin)
+    }
+
+    /// `host:port` of the origin.
+    fn host_port(&self) -> &str {
+        self.origin.trim_start_matches("http://")
+    }
+
+    fn get(&self, path: &str) -> Value {
+        http_json(self.host_port(), "GET", path, None)
+    }
+
+    fn post(&self, path: &str, body: &Value) -> Value {
+        http_json(self.host_port(), "POST", path, Some(body))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.0 request answered with JSON (HTTP/1.0: no chunked bodies).
+fn http_json(host_port: &str, method: &str, path: &str, body: Option<&Value>) -> Value {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut stream = TcpStream::connect(host_port).expect("the server accepts connections");
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {host_port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    let (head, json) = text
+        .split_once("\r\n\r\n")
+        .expect("an HTTP answer with a body");
+    assert!(
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+        "{method} {path}: {head}\n{json}"
+    );
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{method} {path}: {e}: {json}"))
+}
+
+/// Headless Chromium with one page, driven over the DevTools protocol.
+struct Browser {
+    child: Child,
+    socket: WebSocket<TcpStream>,
+    next_id: u64,
+    /// URLs of every request the page made.
+    requests: Vec<String>,
+    /// Uncaught JavaScript exceptions.
+    exceptions: Vec<String>,
+}
+
+impl Browser {
+    fn launch(chromium: &Path, scratch: &Path) -> Browser {
+        let profile = scratch.join("chromium-profile");
+        let child = Command::new(chromium)
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--remote-debugging-port=0",
+                "--window-size=1400,900",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromium starts");
+        let port = devtools_port(&profile);
+        let page_ws = page_websocket_url(port);
+        let path = page_ws
+            .split_once(&format!("127.0.0.1:{port}"))
+            .map(|(_, p)| p.to_string())
+            .expect("a local DevTools URL");
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let (socket, _) =
+            tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream).unwrap();
+        let mut browser = Browser {
+            child,
+            socket,
+            next_id: 0,
+            requests: Vec::new(),
+            exceptions: Vec::new(),
+        };
+        for domain in ["Page.enable", "Runtime.enable", "Network.enable"] {
+            browser.call(domain, json!({}));
+        }
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+        );
+        browser
+    }
+
+    /// Sends one command and waits for its answer, recording events on the way.
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let message = json!({"id": id, "method": method, "params": params});
+        self.socket
+            .send(Message::text(message.to_string()))
+            .unwrap();
+        loop {
+            let text = match self.socket.read().expect("DevTools answers") {
+                Message::Text(text) => text,
+                _ => continue,
+            };
+            let value: Value = serde_json::from_str(text.as_str()).unwrap();
+            if value["id"].as_u64() == Some(id) {
+                if let Some(error) = value.get("error") {
+                    panic!("{method} failed: {error}");
+                }
+                return value["result"].clone();
+            }
+            self.record_event(&value);
+        }
+    }
+
+    fn record_event(&mut self, event: &Value) {
+        match event["method"].as_str() {
+            Some("Network.requestWillBeSent") => {
+                let url = event["params"]["request"]["url"].as_str().unwrap_or("");
+                self.requests.push(url.to_string());
+            }
+            Some("Runtime.exceptionThrown") => {
+                self.exceptions
+                    .push(event["params"]["exceptionDetails"].to_string());
+            }
+            _ => {}
+        }
+    }
+
+    /// Evaluates an expression (awaiting promises); its value as JSON.
+    fn eval(&mut self, expression: &str) -> Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            json!({"expression": expression, "awaitPromise": true, "returnByValue": true}),
+        );
+        if let Some(details) = result.get("exceptionDetails") {
+            panic!("{expression} threw: {details}");
+        }
+        result["result"]["value"].clone()
+    }
+
+    fn navigate(&mut self, url: &str) {
+        self.call("Page.navigate", json!({"url": url}));
+    }
+
+    /// A real mouse click (pressed and released) at an element's centre.
+    fn click(&mut self, selector: &str, modifiers: u32) {
+        let rect = self.eval(&format!(
+            "(() => {{ const el = document.querySelector({sel}); if (!el) return null; \
+             el.scrollIntoView({{block: 'center', inline: 'center'}}); \
+             const r = el.getBoundingClientRect(); \
+             return [r.left + r.width / 2, r.top + r.height / 2]; }})()",
+            sel = js_string(selector)
+        ));
+        let (x, y) = match rect.as_array() {
+            Some(xy) => (xy[0].as_f64().unwrap(), xy[1].as_f64().unwrap()),
+            None => panic!("nothing to click: {selector}"),
+        };
+        for kind in ["mousePressed", "mouseReleased"] {
+            self.call(
+                "Input.dispatchMouseEvent",
+                json!({"type": kind, "x": x, "y": y, "button": "left",
+                       "clickCount": 1, "modifiers": modifiers}),
+            );
+        }
+    }
+
+    /// Types text into the focused element, as a keyboard would.
+    fn type_text(&mut self, text: &str) {
+        self.call("Input.insertText", json!({"text": text}));
+    }
+
+    fn press_enter(&mut self) {
+        for kind in ["keyDown", "keyUp"] {
+            self.call(
+                "Input.dispatchKeyEvent",
+                json!({"type": kind, "key": "Enter", "code": "Enter",
+                       "windowsVirtualKeyCode": 13, "text": "\r"}),
+            );
+        }
+    }
+
+    fn screenshot(&mut self, file: &Path) {
+        let shot = self.call("Page.captureScreenshot", json!({"format": "png"}));
+        let png = base64_decode(shot["data"].as_str().unwrap());
+        std::fs::write(file, png).unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The port Chromium writes to `DevToolsActivePort` in its profile.
+fn devtools_port(profile: &Path) -> u16 {
+    let file = profile.join("DevToolsActivePort");
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        if let Some(Ok(port)) = text.lines().next().map(str::parse) {
+            return port;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "chromium did not open its DevTools port"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The WebSocket URL of Chromium's first page target.
+fn page_websocket_url(port: u16) -> String {
+    let targets = http_json(&format!("127.0.0.1:{port}"), "GET", "/json/list", None);
+    targets
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["type"] == "page")
+        .and_then(|t| t["webSocketDebuggerUrl"].as_str())
+        .expect("a page target")
+        .to_string()
+}
+
+/// A JavaScript string literal.
+fn js_string(text: &str) -> String {
+    Value::String(text.to_string()).to_string()
+}
+
+/// Standard base64 (the screenshots DevTools sends).
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| -> u32 {
+        match c {
+            b'A'..=b'Z' => (c - b'A') as u32,
+            b'a'..=b'z' => (c - b'a' + 26) as u32,
+            b'0'..=b'9' => (c - b'0' + 52) as u32,
+            b'+' => 62,
+            b'/' => 63,
+            _ => panic!("not base64: {c}"),
+        }
+    };
+    let bytes: Vec<u8> = text.bytes().filter(|&c| c != b'=').collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= value(c) << (18 - 6 * i);
+        }
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+/// The checks, page by page.
+struct Ui<'a> {
+    browser: &'a mut Browser,
+    server: &'a Server,
+    shots: PathBuf,
+}
+
+impl Ui<'_> {
+    /// Opens a hash route and waits until its page has rendered.
+    fn open(&mut self, hash: &str, page: &str) {
+        // Same-document navigations keep #view: wait for a fresh render.
+        self.browser
+            .eval("document.getElementById('view')?.removeAttribute('data-ready')");
+        self.browser.navigate(&self.server.url(hash));
+        self.wait_until(
+            &format!(
+                "document.querySelector('#view[data-ready][data-page={}]') !== null",
+                js_string(page)
+            ),
+            &format!("the {page} page renders"),
+        );
+    }
+
+    /// Polls an expression until it is true; on timeout saves a screenshot.
+    fn wait_until(&mut self, expression: &str, what: &str) {
+        let start = Instant::now();
+        loop {
+            if self.browser.eval(expression) == Value::Bool(true) {
+                return;
+            }
+            if start.elapsed() > WAIT {
+                let shot = self.shots.join("failure.png");
+                self.browser.screenshot(&shot);
+                let text = self.browser.eval("document.body.innerText.slice(0, 2000)");
+                panic!(
+                    "timed out waiting until {what} ({expression}); screenshot {}; \
+                     exceptions {:?}; page text:\n{}",
+                    shot.display(),
+                    self.browser.exceptions,
+                    text.as_str().unwrap_or("")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn text(&mut self, selector: &str) -> String {
+        let value = self.browser.eval(&format!(
+            "document.querySelector({})?.textContent ?? null",
+            js_string(selector)
+        ));
+        value
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {selector}"))
+            .trim()
+            .to_string()
+    }
+
+    fn count(&mut self, selector: &str) -> u64 {
+        self.browser
+            .eval(&format!(
+                "document.querySelectorAll({}).length",
+                js_string(selector)
+            ))
+            .as_u64()
+            .unwrap()
+    }
+
+    fn shot(&mut self, page: &str) {
+        let file = self.shots.join(format!("{page}.png"));
+        self.browser.screenshot(&file);
+        assert!(
+            std::fs::metadata(&file).unwrap().len() > 1000,
+            "{page}.png is empty"
+        );
+    }
+
+    /// The explorer's total once it has loaded ("1,234" → 1234).
+    fn explorer_total(&mut self) -> u64 {
+        self.wait_until(
+            "/^[0-9,]+$/.test(document.querySelector('[data-testid=explore-total]')?.textContent ?? '')",
+            "the explorer shows its total",
+        );
+        self.text("[data-testid=explore-total]")
+            .replace(',', "")
+            .parse()
+            .unwrap()
+    }
+
+    /// Waits for the explorer's total to become `expected`.
+    fn wait_for_total(&mut self, expected: u64, what: &str) {
+        let formatted = format_count(expected);
+        self.wait_until(
+            &format!(
+                "document.querySelector('[data-testid=explore-total]')?.textContent === {}",
+                js_string(&formatted)
+            ),
+            &format!("the explorer shows {expected} samples {what}"),
+        );
+    }
+
+    /// Sets a <select>'s value and fires its change event, as a user would.
+    fn choose(&mut self, selector: &str, value: &str) {
+        let done = self.browser.eval(&format!(
+            "(() => {{ const el = document.querySelector({}); if (!el) return false; \
+             el.value = {}; el.dispatchEvent(new Event('change', {{bubbles: true}})); \
+             return el.value === {}; }})()",
+            js_string(selector),
+            js_string(value),
+            js_string(value)
+        ));
+        assert_eq!(
+            done,
+            Value::Bool(true),
+            "cannot choose {value} in {selector}"
+        );
+    }
+
+    fn check_overview(&mut self, info: &Value) {
+        self.open("#/", "overview");
+        let shapes = &info["datasets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "shapes")
+            .expect("the demo has a shapes dataset");
+        let images = shapes["images"].as_u64().unwrap();
+        assert_eq!(
+            self.text("[data-testid=dataset-images-shapes]"),
+            format_count(images)
+        );
+        // One bar per class, as the CLI counts them.
+        let classes = shapes["classes"].as_array().unwrap().len() as u64;
+        assert_eq!(self.count("[data-testid=class-chart-shapes] .bar"), classes);
+        assert!(self.count("[data-testid=run-link]") >= 1, "no runs listed");
+        self.shot("overview");
+    }
+
+    /// The split filter and the text search give the CLI's counts.
+    fn check_explorer_filters(&mut self, info: &Value, coco: &Value) {
+        self.open("#/explore?dataset=shapes", "explore");
+        let shapes = &info["datasets"][0];
+        assert_eq!(self.explorer_total(), shapes["images"].as_u64().unwrap());
+        assert!(self.count("[data-testid=tile]") > 0, "no tiles drawn");
+        let val = shapes["splits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["split"] == "val")
+            .expect("a val split")["images"]
+            .as_u64()
+            .unwrap();
+        self.choose("[data-testid=filter-split]", "val");
+        self.wait_for_total(val, "in the val split");
+        self.wait_until(
+            "location.hash.includes('split=val')",
+            "the filter is in the URL",
+        );
+        self.shot("explore");
+
+        // Text search: file names containing "dup_", counted in the export.
+        let with_dup = annotations_per_file(coco)
+            .keys()
+            .filter(|n| n.contains("dup_"))
+            .count() as u64;
+        assert!(with_dup > 0, "the demo has no dup_ files");
+        self.open("#/explore?dataset=shapes", "explore");
+        self.explorer_total();
+        self.browser
+            .eval("document.querySelector('[data-testid=filter-text]').focus()");
+        self.browser.type_text("dup_");
+        self.browser.press_enter();
+        self.wait_for_total(with_dup, "named dup_*");
+    }
+
+    /// Opens the first val sample from the explorer: its name and boxes.
+    fn check_sample_page(&mut self, coco: &Value) {
+        self.open("#/explore?dataset=shapes&split=val", "explore");
+        self.explorer_total();
+        self.wait_until(
+            "document.querySelector('[data-testid=tile] a.thumb') !== null",
+            "a tile is drawn",
+        );
+        let name = self.text("[data-testid=tile] [data-testid=tile-name]");
+        let id = self
+            .browser
+            .eval("document.querySelector('[data-testid=tile]').dataset.id")
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.browser.click("[data-testid=tile] a.thumb", 0);
+        self.wait_until(
+            &format!(
+                "location.hash === '#/sample/{id}' \
+                 && document.querySelector('#view[data-ready][data-page=sample]') !== null"
+            ),
+            "the sample page opens",
+        );
+        assert_eq!(self.text("[data-testid=sample-file-name]"), name);
+        let expected_gt = annotations_per_file(coco)[&name] as u64;
+        assert_eq!(
+            self.count("[data-testid=box-gt]"),
+            expected_gt,
+            "ground-truth boxes drawn on {name}"
+        );
+        let sample = self.server.get(&format!("/api/samples/{id}"));
+        let predictions = sample["predictions"].as_array().unwrap().len() as u64;
+        assert_eq!(self.count("[data-testid=box-pred]"), predictions);
+        // Switching the ground truth layer off removes its boxes.
+        if expected_gt > 0 {
+            self.browser.click("[data-testid=layer-gt]", 0);
+            self.wait_until(
+                "document.querySelectorAll('[data-testid=box-gt]').length === 0",
+                "the ground truth layer hides",
+            );
+            self.browser.click("[data-testid=layer-gt]", 0);
+        }
+        self.shot("sample");
+    }
+
+    /// The detection run's page; a confusion cell opens the explorer on
+    /// exactly the samples the API filters to, at most one per object.
+    fn check_model_page(&mut self, demo: &Path) {
+        let runs: Value = serde_json::from_str(&assay(demo, &["runs", "--json"])).unwrap();
+        let run = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["task"] == "detection")
+            .expect("the demo has a detection run");
+        let id = run["id"].as_i64().unwrap();
+        self.open(&format!("#/model/{id}"), "model");
+        assert!(self
+            .text("[data-testid=run-title]")
+            .contains("sim-detector"));
+        let ap = run["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m[0] == "ap")
+            .unwrap()[1]
+            .as_f64()
+            .unwrap();
+        let shown = self.text("[data-testid=run-metrics]");
+        assert!(
+            shown.contains(&format!("{}", round_sig(ap, 4))),
+            "AP {ap} not in {shown}"
+        );
+        assert!(self.count("[data-testid=pr-curves] polyline") >= 1);
+        assert!(self.count("[data-testid=error-bars] .bar") >= 1);
+        self.wait_until(
+            "document.querySelector('[data-testid=breakdown] table') !== null",
+            "the size breakdown loads",
+        );
+        self.shot("model");
+
+        // The off-diagonal cell with the most objects (else the largest).
+        let cell = self.browser.eval(
+            "(() => { const cells = [...document.querySelectorAll('a[data-testid=confusion-cell]')]\
+             .map(c => [Number(c.dataset.row), Number(c.dataset.col), Number(c.dataset.count)]);\
+             const off = cells.filter(c => c[0] !== c[1]);\
+             const pick = (off.length ? off : cells).sort((a, b) => b[2] - a[2])[0];\
+             return pick || null; })()",
+        );
+        let cell = cell.as_array().expect("a confusion cell with objects");
+        let (row, col, objects) = (
+            cell[0].as_u64().unwrap(),
+            cell[1].as_u64().unwrap(),
+            cell[2].as_u64().unwrap(),
+        );
+        let expected = self.server.post(
+            "/api/query",
+            &json!({"dataset": "shapes", "run": id, "cell": [row, col], "limit": 1}),
+        )["total"]
+            .as_u64()
+            .unwrap();
+        assert!(
+            (1..=objects).contains(&expected),
+            "cell [{row}, {col}] holds {objects} objects but {expected} samples"
+        );
+        self.browser.click(
+            &format!("a[data-testid=confusion-cell][data-row='{row}'][data-col='{col}']"),
+            0,
+        );
+        self.wait_until(
+            &format!(
+                "location.hash.startsWith('#/explore') && location.hash.includes('run={id}') \
+                 && decodeURIComponent(location.hash).includes('cell={row},{col}')"
+            ),
+            "the confusion cell opens the explorer",
+        );
+        self.wait_for_total(expected, "in the confusion cell");
+        self.shot("explore-confusion-cell");
+    }
+
+    /// Selects three samples (click, shift-click), tags them, and filters
+    /// by the new tag.
+    fn check_tagging(&mut self) {
+        const TAG: &str = "browser-test";
+        self.open("#/explore?dataset=shapes&split=train", "explore");
+        self.explorer_total();
+        self.wait_until(
+            "document.querySelectorAll('[data-testid=tile]').length >= 3",
+            "three tiles are drawn",
+        );
+        self.browser.click(
+            "[data-testid=tile][data-index='0'] [data-testid=tile-check]",
+            0,
+        );
+        self.browser.click(
+            "[data-testid=tile][data-index='2'] [data-testid=tile-check]",
+            8, // shift
+        );
+        assert_eq!(self.text("[data-testid=selected-count]"), "3 selected");
+        let selected = self.browser.eval(
+            "[0, 1, 2].map(i => Number(document.querySelector(`[data-testid=tile][data-index='${i}']`).dataset.id))",
+        );
+        self.browser
+            .eval("document.querySelector('[data-testid=tag-input]').focus()");
+        self.browser.type_text(TAG);
+        self.browser.click("[data-testid=tag-button]", 0);
+        self.wait_until(
+            "document.querySelector('[data-testid=explore-status]').textContent.startsWith('Tagged 3 ')",
+            "the tagging is confirmed",
+        );
+        self.wait_until(
+            &format!(
+                "document.querySelector('[data-testid=filter-tag][data-value={}]') !== null",
+                js_string(TAG)
+            ),
+            "the new tag is offered as a filter",
+        );
+        self.browser.click(
+            &format!("[data-testid=filter-tag][data-value={}]", js_string(TAG)),
+            0,
+        );
+        self.wait_for_total(3, "with the new tag");
+        self.wait_until(
+            "document.querySelectorAll('[data-testid=tile]').length === 3",
+            "three tagged tiles are drawn",
+        );
+        let shown = self.browser.eval(
+            "[...document.querySelectorAll('[data-testid=tile]')].map(t => Number(t.dataset.id)).sort((a, b) => a - b)",
+        );
+        let mut expected: Vec<u64> = selected
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        expected.sort();
+        assert_eq!(shown, json!(expected), "the tagged samples are shown");
+        self.shot("explore-tagged");
+    }
+
+    /// Each stored issue type with the CLI's count.
+    fn check_quality_page(&mut self, demo: &Path) {
+        let issues: Value =
+            serde_json::from_str(&assay(demo, &["issues", "--dataset", "shapes", "--json"]))
+                .unwrap();
+        self.open("#/quality?dataset=shapes", "quality");
+        for count in issues["counts"].as_array().unwrap() {
+            let kind = count[0].as_str().unwrap();
+            let n = count[1].as_u64().unwrap();
+            let shown = self.browser.eval(&format!(
+                "document.querySelector('[data-testid=issue-kind][data-kind={}]')?.dataset.count ?? null",
+                js_string(kind)
+            ));
+            assert_eq!(shown, json!(n.to_string()), "issue type {kind}");
+        }
+        assert!(self.count("[data-testid=issue-kind] img") > 0);
+        self.shot("quality");
+    }
+
+    /// The map draws its points; a box selection opens the explorer.
+    fn check_map_page(&mut self) {
+        let overview = self.server.get("/api/overview");
+        self.open("#/map", "map");
+        let maps = overview["maps"].as_array().unwrap();
+        if maps.is_empty() {
+            assert!(self.text("#view").contains("No 2-D maps stored"));
+            self.shot("map");
+            return;
+        }
+        let points = maps[0]["points"].as_u64().unwrap();
+        self.wait_until(
+            &format!(
+                "(document.querySelector('[data-testid=map-count]')?.textContent ?? '').startsWith({})",
+                js_string(&format!("{} points", format_count(points)))
+            ),
+            "the map shows its points",
+        );
+        let painted = self.browser.eval(
+            "(() => { const c = document.querySelector('[data-testid=map-canvas]');\
+             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;\
+             let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; })()",
+        );
+        assert!(painted.as_u64().unwrap() > 0, "no point drawn");
+        self.shot("map");
+        // A box over the whole canvas selects every point.
+        self.browser.click("[data-testid=map-mode-box]", 0);
+        let rect = self.browser.eval(
+            "(() => { const el = document.querySelector('[data-testid=map-overlay]');\
+             el.scrollIntoView({block: 'center'}); const r = el.getBoundingClientRect();\
+             return [r.left + 2, r.top + 2, r.right - 2, r.bottom - 2]; })()",
+        );
+        let r: Vec<f64> = rect
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        self.drag((r[0], r[1]), (r[2], r[3]));
+        self.wait_until(
+            "document.querySelector('[data-testid=map-open-explorer]') !== null",
+            "the selection offers the explorer",
+        );
+        assert_eq!(
+            self.text("[data-testid=map-selected-count]"),
+            format!("{} points selected ·", format_count(points))
+        );
+        self.browser.click("[data-testid=map-open-explorer]", 0);
+        self.wait_until(
+            "location.hash.startsWith('#/explore') && location.hash.includes('map=')",
+            "the map selection opens the explorer",
+        );
+        let total = self.explorer_total();
+        assert!(
+            total > 0 && total <= points,
+            "{total} samples of {points} points"
+        );
+    }
+
+    fn drag(&mut self, from: (f64, f64), to: (f64, f64)) {
+        let steps = 8;
+        self.mouse("mousePressed", from, 1);
+        for k in 1..=steps {
+            let t = k as f64 / steps as f64;
+            let at = (from.0 + (to.0 - from.0) * t, from.1 + (to.1 - from.1) * t);
+            self.mouse("mouseMoved", at, 1);
+        }
+        self.mouse("mouseReleased", to, 0);
+    }
+
+    fn mouse(&mut self, kind: &str, (x, y): (f64, f64), buttons: u32) {
+        self.browser.call(
+            "Input.dispatchMouseEvent",
+            json!({"type": kind, "x": x, "y": y, "button": "left",
+                   "buttons": buttons, "clickCount": 1}),
+        );
+    }
+
+    /// The leaderboard lists the CLI's generation runs, best first.
+    fn check_generative_page(&mut self, demo: &Path) {
+        let runs: Value =
+            serde_json::from_str(&assay(demo, &["runs", "--dataset", "generated", "--json"]))
+                .unwrap();
+        let generators = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["task"] == "generation")
+            .count() as u64;
+        self.open("#/generative?dataset=generated", "generative");
+        assert_eq!(self.count("[data-testid=leaderboard] tbody tr"), generators);
+        let first = self.text("[data-testid=leaderboard] tbody tr td:nth-child(2)");
+        assert_eq!(first, "sim-gen-good", "the better generator ranks first");
+        assert!(self.count("[data-testid=prompt] img") > 0);
+        self.shot("generative");
+    }
+
+    /// Two runs compared: a metric table and the fixed/broken counts.
+    fn check_runs_page(&mut self) {
+        self.open("#/runs", "runs");
+        assert!(self.count("[data-testid=compare-metrics] tbody tr") >= 1);
+        let a = self
+            .browser
+            .eval("document.querySelector('[data-testid=run-a]').value");
+        let b = self
+            .browser
+            .eval("document.querySelector('[data-testid=run-b]').value");
+        let compare = self.server.get(&format!(
+            "/api/compare?a={}&b={}&limit=200",
+            a.as_str().unwrap(),
+            b.as_str().unwrap()
+        ));
+        assert_eq!(
+            self.text("[data-testid=count-fixed]"),
+            format_count(compare["fixed"].as_u64().unwrap())
+        );
+        assert_eq!(
+            self.text("[data-testid=count-broken]"),
+            format_count(compare["broken"].as_u64().unwrap())
+        );
+        self.shot("runs");
+    }
+
+    /// Every request went to the server (or stayed inside the page).
+    fn check_only_own_origin(&mut self) {
+        let origin = format!("{}/", self.server.origin);
+        let foreign: Vec<&String> = self
+            .browser
+            .requests
+            .iter()
+            .filter(|u| {
+                !(u.starts_with(&origin)
+                    || u.starts_with("data:")
+                    || u.starts_with("blob:")
+                    || u.as_str() == "about:blank")
+            })
+            .collect();
+        assert!(foreign.is_empty(), "requests outside {origin}: {foreign:?}");
+        assert!(
+            self.browser.requests.len() > 20,
+            "too few requests recorded: {:?}",
+            self.browser.requests
+        );
+        assert!(
+            self.browser.exceptions.is_empty(),
+            "uncaught exceptions: {:?}",
+            self.browser.exceptions
+        );
+    }
+}
+
+/// A count as the UI formats it (en-US grouping: 1,234).
+fn format_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut groups = Vec::new();
+    let mut end = digits.len();
+    while end > 3 {
+        groups.push(&digits[end - 3..end]);
+        end -= 3;
+    }
+    groups.push(&digits[..end]);
+    groups.reverse();
+    groups.join(",")
+}
+
+/// A number rounded to `n` significant digits, as the UI's fmt() shows it.
+fn round_sig(x: f64, n: i32) -> f64 {
+    if x == 0.0 {
+        return 0.0;
+    }
+    let scale = 10f64.powi(n - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
