@@ -115,6 +115,12 @@ pub enum Command {
         after_help = "Example:\n  assay demo            # builds ./assay-demo\n  assay demo /tmp/demo --images 500"
     )]
     Demo(DemoArgs),
+    /// Serve the project's web UI and JSON API over HTTP (loopback only
+    /// unless --host names another address, which then needs a token).
+    #[command(
+        after_help = "Examples:\n  assay serve                      # http://127.0.0.1:8000/\n  assay serve --port 9000\n  assay serve --host 0.0.0.0       # prints an address with an access token"
+    )]
+    Serve(ServeArgs),
     /// Compute image (and object-crop) embeddings of a dataset and store
     /// them, with a 2-D map and clusters for the UI. Resumable: what is
     /// stored is skipped.
@@ -819,6 +825,21 @@ pub struct DemoArgs {
     /// Random seed; the same seed builds the same project.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+}
+
+/// Options of `assay serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port, printed).
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// Address to listen on. Anything but loopback requires an access token.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Require this access token (default: none on loopback, a random one
+    /// elsewhere).
+    #[arg(long)]
+    pub token: Option<String>,
 }
 
 /// Options of `assay embed`.

@@ -49,10 +49,16 @@ fn to_rgb(p: &Pixels) -> Vec<u8> {
     let c = p.mode.channels();
     match p.mode {
         ColorMode::Rgb => p.data.clone(),
-        ColorMode::Rgba => p.data.chunks_exact(c).flat_map(|px| [px[0], px[1], px[2]]).collect(),
-        ColorMode::L | ColorMode::La => {
-            p.data.chunks_exact(c).flat_map(|px| [px[0], px[0], px[0]]).collect()
-        }
+        ColorMode::Rgba => p
+            .data
+            .chunks_exact(c)
+            .flat_map(|px| [px[0], px[1], px[2]])
+            .collect(),
+        ColorMode::L | ColorMode::La => p
+            .data
+            .chunks_exact(c)
+            .flat_map(|px| [px[0], px[0], px[0]])
+            .collect(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! in one transaction: it lands whole or not at all, and importing the same
 //! files again replaces what they brought instead of duplicating it.
 
+mod browse;
 mod embeddings;
 mod import;
 mod quality;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use browse::{ObjectArea, RunDetail, SampleObject, SampleOutcome, SampleRow};
 pub use embeddings::{
     EmbeddingKey, EmbeddingLevel, EmbeddingSet, MapPoint, NewEmbeddingSet, IMAGE_LEVEL,
 };

@@ -218,7 +218,7 @@ impl Store {
 
 /// An annotation from a row laid out as `source_id, category_id, x, y, w, h,
 /// segmentation, keypoints, area`; also returns the category row id.
-fn annotation(
+pub(crate) fn annotation(
     r: &Row,
     sample_id: i64,
     source_of: &HashMap<i64, i64>,

@@ -31,6 +31,9 @@ pub struct NewRun {
     pub curves: Vec<Curve>,
     /// Per-object outcomes.
     pub outcomes: Vec<ObjectOutcome>,
+    /// Where each object landed in the confusion matrix: (image id, row,
+    /// column), one entry per object; empty for tasks without one.
+    pub confusion_objects: Vec<(i64, usize, usize)>,
 }
 
 /// One precision-recall curve of a run.
@@ -181,6 +184,9 @@ impl Store {
                 ])?;
             }
         }
+        record_confusion(&tx, run_id, &run.confusion_objects, |id| {
+            row(&samples, id, "image")
+        })?;
         tx.commit()?;
         Ok(run_id)
     }
@@ -239,6 +245,26 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// Stores how many objects of each image fell in each confusion cell.
+fn record_confusion(
+    tx: &rusqlite::Transaction,
+    run_id: i64,
+    objects: &[(i64, usize, usize)],
+    sample_row: impl Fn(i64) -> Result<i64>,
+) -> Result<()> {
+    let mut cells: std::collections::BTreeMap<(usize, usize, i64), i64> = Default::default();
+    for &(image, row, col) in objects {
+        *cells.entry((row, col, sample_row(image)?)).or_default() += 1;
+    }
+    let mut stmt = tx.prepare(
+        "INSERT INTO run_confusion (run_id, sample_id, row, col, objects) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for ((row, col, sample), n) in cells {
+        stmt.execute(params![run_id, sample, row as i64, col as i64, n])?;
+    }
+    Ok(())
 }
 
 /// SQLite has no NaN; an unmeasurable value is stored as NULL.

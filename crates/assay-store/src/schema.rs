@@ -216,6 +216,24 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (set_id, method, sample_id, annotation_source_id)
     ) WITHOUT ROWID;
     "#,
+    // Version 6: tags users put on samples (in the web UI), and the images
+    // behind each cell of a run's detection confusion matrix.
+    r#"
+    CREATE TABLE tags (
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (sample_id, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX tags_by_tag ON tags (tag);
+    CREATE TABLE run_confusion (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        row INTEGER NOT NULL,
+        col INTEGER NOT NULL,
+        objects INTEGER NOT NULL,
+        PRIMARY KEY (run_id, row, col, sample_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

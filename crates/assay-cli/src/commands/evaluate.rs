@@ -153,6 +153,7 @@ fn new_run(
         class_metrics: class_metrics(r),
         curves: curves(e),
         outcomes: object_outcomes(r),
+        confusion_objects: r.confusion.objects.clone(),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod predictions;
 pub mod quality;
 mod scan;
 pub mod search;
+mod serve;
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(cmd) => eval::run(cmd),
         Command::Scan(args) => scan::run(&args),
         Command::Demo(args) => crate::demo::run(&args),
+        Command::Serve(args) => serve::run(&project, &args),
         Command::Embed(args) => embed::run(&mut open(&project)?, &args).map(|_| ()),
         Command::Search(args) => search::run(&open(&project)?, &args),
         Command::Embeddings(cmd) => embed::embeddings(&mut open(&project)?, cmd),

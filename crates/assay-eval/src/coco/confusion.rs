@@ -26,6 +26,10 @@ pub struct ConfusionMatrix {
     pub iou_threshold: f64,
     /// Detections below this score are left out.
     pub min_score: f64,
+    /// Where each object landed: `(image id, row, column)`, one entry per
+    /// counted object, so a cell can be traced to its images.
+    #[serde(skip)]
+    pub objects: Vec<(i64, usize, usize)>,
 }
 
 impl ConfusionMatrix {
@@ -42,15 +46,20 @@ impl CocoEvaluator {
         let index: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, &c)| (c, i)).collect();
         let bg = ids.len();
         let mut counts = vec![vec![0u64; bg + 1]; bg + 1];
+        let mut objects = Vec::new();
+        let mut count = |image: usize, row: usize, col: usize| {
+            counts[row][col] += 1;
+            objects.push((self.prepared.image_ids[image], row, col));
+        };
         let (dets, gts) = (&outcomes.detections, &outcomes.ground_truths);
-        for (image_dts, image_gts) in self.objects_by_image() {
+        for (image, (image_dts, image_gts)) in self.objects_by_image().into_iter().enumerate() {
             let mut open: Vec<usize> = Vec::new();
             for &g in &image_gts {
                 let gt = &gts[g];
                 let row = index[&gt.category_id];
                 match gt.outcome {
                     Outcome::Tp if gt.score.is_some_and(|s| s >= min_score) => {
-                        counts[row][row] += 1
+                        count(image, row, row)
                     }
                     Outcome::Tp | Outcome::Fn => open.push(g),
                     _ => {}
@@ -76,13 +85,13 @@ impl CocoEvaluator {
                 match best {
                     Some((i, _)) => {
                         let g = open.swap_remove(i);
-                        counts[index[&gts[g].category_id]][col] += 1;
+                        count(image, index[&gts[g].category_id], col);
                     }
-                    None => counts[bg][col] += 1,
+                    None => count(image, bg, col),
                 }
             }
             for g in open {
-                counts[index[&gts[g].category_id]][bg] += 1;
+                count(image, index[&gts[g].category_id], bg);
             }
         }
         ConfusionMatrix {
@@ -90,6 +99,7 @@ impl CocoEvaluator {
             counts,
             iou_threshold: outcomes.iou_threshold,
             min_score,
+            objects,
         }
     }
 }

@@ -80,5 +80,6 @@ fn new_run(
         class_metrics: Vec::new(),
         curves: Vec::new(),
         outcomes: Vec::new(),
+        confusion_objects: Vec::new(),
     })
 }

@@ -1,0 +1,137 @@
+//! Who may use the server. On loopback without a token, only requests
+//! addressed to a loopback host name are answered (a web page elsewhere
+//! cannot rebind its name to this server); with a token, every request must
+//! carry it, as a bearer header or the cookie the page sets.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Name of the cookie that carries the token.
+pub const TOKEN_COOKIE: &str = "assay_token";
+
+/// A fresh random token (32 hex digits).
+pub fn new_token() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks every request; `/?token=<token>` sets the cookie and redirects
+/// to `/` so the token leaves the address bar.
+pub async fn check(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let Some(token) = state.token.as_deref() else {
+        if !loopback_host(request.headers()) {
+            let msg = "this server answers only requests to localhost; start it with --token to serve other names";
+            return ApiError {
+                status: StatusCode::FORBIDDEN,
+                message: msg.into(),
+            }
+            .into_response();
+        }
+        return next.run(request).await;
+    };
+    if let Some(given) = query_token(request.uri().query()) {
+        if request.uri().path() == "/" && same(&given, token) {
+            let cookie = format!("{TOKEN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
+            let mut response = Redirect::to("/").into_response();
+            if let Ok(value) = cookie.parse() {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            return response;
+        }
+    }
+    if presented(request.headers()).is_some_and(|t| same(&t, token)) {
+        return next.run(request).await;
+    }
+    ApiError {
+        status: StatusCode::UNAUTHORIZED,
+        message: "this server needs its access token: open the address `assay serve` printed, or send `Authorization: Bearer <token>`".into(),
+    }
+    .into_response()
+}
+
+/// The token of a request: bearer header first, then the cookie.
+fn presented(headers: &HeaderMap) -> Option<String> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    bearer.or_else(|| {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|kv| {
+                kv.trim()
+                    .strip_prefix(&format!("{TOKEN_COOKIE}="))
+                    .map(str::to_string)
+            })
+    })
+}
+
+fn query_token(query: Option<&str>) -> Option<String> {
+    query?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("token=").map(str::to_string))
+}
+
+/// Compares in time independent of where the strings differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Whether the request's Host is a loopback name or address (any port).
+fn loopback_host(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                name
+            } else {
+                host
+            }
+        })
+    };
+    matches!(name, "localhost" | "127.0.0.1" | "::1") || name.starts_with("127.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_names() {
+        let host = |h: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::HOST, h.parse().unwrap());
+            loopback_host(&m)
+        };
+        assert!(host("127.0.0.1:8000") && host("localhost") && host("[::1]:80"));
+        assert!(!host("evil.example:8000") && !host("192.168.1.2") && !host("localhost.evil.com"));
+        assert!(!loopback_host(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd") && !same("abc", "ab") && !same("", "a"));
+        assert_eq!(new_token().len(), 32);
+        assert_ne!(new_token(), new_token());
+    }
+}

@@ -1,0 +1,11 @@
+//! The JSON API's endpoints (see `API.md`), one module per page.
+
+pub mod explore;
+pub mod export;
+pub mod generative;
+pub mod maps;
+pub mod overview;
+pub mod quality;
+pub mod runs;
+pub mod samples;
+pub mod tags;

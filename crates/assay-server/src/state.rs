@@ -1,0 +1,241 @@
+//! What the server holds: the open store, the access token, and caches
+//! built from the store (explorer tables, run outcome counts, maps,
+//! embeddings), each built on first use.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use assay_store::Store;
+
+use crate::error::{ApiError, ApiResult};
+use crate::explorer::table::DatasetTable;
+
+/// Outcome counts of one run, per sample index of its dataset's table.
+#[derive(Debug)]
+pub struct RunCounts {
+    /// The run's dataset.
+    pub dataset: String,
+    /// TP, FP, FN per sample index.
+    pub counts: Vec<[u32; 3]>,
+}
+
+/// One 2-D map of an embedding set, aligned with its dataset's table.
+#[derive(Debug)]
+pub struct MapPoints {
+    /// The dataset.
+    pub dataset: String,
+    /// Horizontal coordinates.
+    pub x: Vec<f32>,
+    /// Vertical coordinates.
+    pub y: Vec<f32>,
+    /// Sample index of each point in the table.
+    pub index: Vec<u32>,
+}
+
+/// Image embeddings of a dataset, aligned with its table (unit length).
+#[derive(Debug)]
+pub struct Vectors {
+    /// Vector length.
+    pub dim: usize,
+    /// Per sample index, the offset of its vector in `data` (or none).
+    pub slot: Vec<Option<u32>>,
+    /// The vectors, normalised.
+    pub data: Vec<f32>,
+}
+
+/// The server's state, shared by every request.
+pub struct AppState {
+    /// The project folder.
+    pub root: PathBuf,
+    /// The token requests must carry, when one is required.
+    pub token: Option<String>,
+    store: Mutex<Store>,
+    tables: Mutex<HashMap<String, Arc<DatasetTable>>>,
+    runs: Mutex<HashMap<i64, Arc<RunCounts>>>,
+    maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
+    vectors: Mutex<HashMap<String, Option<Arc<Vectors>>>>,
+}
+
+impl AppState {
+    /// Opens the project at (or above) `project`.
+    pub fn open(project: &Path, token: Option<String>) -> assay_store::Result<Arc<Self>> {
+        let store = Store::open(project)?;
+        Ok(Arc::new(AppState {
+            root: store.root().to_path_buf(),
+            token,
+            store: Mutex::new(store),
+            tables: Mutex::default(),
+            runs: Mutex::default(),
+            maps: Mutex::default(),
+            vectors: Mutex::default(),
+        }))
+    }
+
+    /// Runs `f` with the store (one request at a time).
+    pub fn store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut store)
+    }
+
+    /// Runs blocking work (SQLite, files, big loops) off the async workers.
+    pub async fn blocking<T, F>(self: &Arc<Self>, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&AppState) -> ApiResult<T> + Send + 'static,
+    {
+        let state = Arc::clone(self);
+        tokio::task::spawn_blocking(move || f(&state))
+            .await
+            .map_err(|e| ApiError::internal(format!("the request failed: {e}")))?
+    }
+
+    /// The explorer table of `dataset`, loaded on first use.
+    pub fn table(&self, dataset: &str) -> ApiResult<Arc<DatasetTable>> {
+        let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = tables.get(dataset) {
+            return Ok(Arc::clone(t));
+        }
+        let table = Arc::new(self.store(|s| DatasetTable::load(s, dataset))?);
+        tables.insert(dataset.to_string(), Arc::clone(&table));
+        Ok(table)
+    }
+
+    /// Loads every dataset's table (so the first query is quick).
+    pub fn preload(&self) -> ApiResult<()> {
+        for name in self.store(|s| s.dataset_names())? {
+            self.table(&name)?;
+        }
+        Ok(())
+    }
+
+    /// The outcome counts of `run_id`, loaded on first use.
+    pub fn run_counts(&self, run_id: i64) -> ApiResult<Arc<RunCounts>> {
+        if let Some(c) = self
+            .runs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&run_id)
+        {
+            return Ok(Arc::clone(c));
+        }
+        let (dataset, rows) = self.store(|s| -> assay_store::Result<_> {
+            let detail = s.runs(None)?.into_iter().find(|r| r.id == run_id);
+            let run = detail.ok_or_else(|| {
+                assay_store::StoreError::NotFound(format!("no run with id {run_id}"))
+            })?;
+            Ok((run.dataset, s.run_sample_counts(run_id)?))
+        })?;
+        let table = self.table(&dataset)?;
+        let mut counts = vec![[0u32; 3]; table.len()];
+        for (sample, c) in rows {
+            if let Some(&i) = table.index_of.get(&sample) {
+                counts[i as usize] = c;
+            }
+        }
+        let counts = Arc::new(RunCounts { dataset, counts });
+        self.runs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(run_id, Arc::clone(&counts));
+        Ok(counts)
+    }
+
+    /// The PCA map of embedding set `set_id`, loaded on first use.
+    pub fn map(&self, set_id: i64) -> ApiResult<Arc<MapPoints>> {
+        if let Some(m) = self
+            .maps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&set_id)
+        {
+            return Ok(Arc::clone(m));
+        }
+        let (set, points) = self.store(|s| -> assay_store::Result<_> {
+            let set = s.embedding_sets(None)?.into_iter().find(|e| e.id == set_id);
+            let set = set.ok_or_else(|| {
+                assay_store::StoreError::NotFound(format!("no embedding set with id {set_id}"))
+            })?;
+            let points = s.embedding_map(&set, crate::api::maps::METHOD)?;
+            Ok((set, points))
+        })?;
+        let table = self.table(&set.dataset)?;
+        let mut map = MapPoints {
+            dataset: set.dataset.clone(),
+            x: Vec::with_capacity(points.len()),
+            y: Vec::with_capacity(points.len()),
+            index: Vec::with_capacity(points.len()),
+        };
+        for p in points {
+            if let Some(&i) = table.index_of_source.get(&p.key.0) {
+                map.x.push(p.x);
+                map.y.push(p.y);
+                map.index.push(i);
+            }
+        }
+        let map = Arc::new(map);
+        self.maps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(set_id, Arc::clone(&map));
+        Ok(map)
+    }
+
+    /// The image embeddings of `dataset` (the first image-level set), or
+    /// none when it has none.
+    pub fn vectors(&self, dataset: &str) -> ApiResult<Option<Arc<Vectors>>> {
+        if let Some(v) = self
+            .vectors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(dataset)
+        {
+            return Ok(v.clone());
+        }
+        let table = self.table(dataset)?;
+        let loaded = self.store(|s| -> assay_store::Result<_> {
+            let sets = s.embedding_sets(Some(dataset))?;
+            let Some(set) = sets.into_iter().find(|e| e.level.name() == "image") else {
+                return Ok(None);
+            };
+            Ok(Some((set.dim, s.load_embeddings(&set)?)))
+        })?;
+        let vectors = loaded.map(|(dim, rows)| Arc::new(normalised(&table, dim, rows)));
+        self.vectors
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(dataset.to_string(), vectors.clone());
+        Ok(vectors)
+    }
+
+    /// Forgets cached tables (after a change such as tags), so the next
+    /// request reloads them.
+    pub fn forget(&self, dataset: &str) {
+        self.tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(dataset);
+    }
+}
+
+fn normalised(table: &DatasetTable, dim: usize, rows: Vec<((i64, i64), Vec<f32>)>) -> Vectors {
+    let mut slot = vec![None; table.len()];
+    let mut data = Vec::new();
+    for ((sample, object), v) in rows {
+        let Some(&i) = table.index_of_source.get(&sample) else {
+            continue;
+        };
+        if object != assay_store::IMAGE_LEVEL || v.len() != dim {
+            continue;
+        }
+        let norm = v
+            .iter()
+            .map(|x| x * x)
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::MIN_POSITIVE);
+        slot[i as usize] = Some((data.len() / dim) as u32);
+        data.extend(v.iter().map(|x| x / norm));
+    }
+    Vectors { dim, slot, data }
+}
