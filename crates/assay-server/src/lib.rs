@@ -14,6 +14,7 @@ mod error;
 mod explorer;
 mod images;
 mod state;
+pub mod synthetic;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
