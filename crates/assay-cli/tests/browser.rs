@@ -37,7 +37,7 @@ fn web_ui_in_headless_chromium() {
         "assay demo failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let server = Server::start(&demo);
+    let server = Server::start(&demo, &[]);
     let mut browser = Browser::launch(&chromium, dir.path());
     let mut ui = Ui {
         browser: &mut browser,
@@ -57,6 +57,12 @@ fn web_ui_in_headless_chromium() {
     ui.check_generative_page(&demo);
     ui.check_runs_page();
     ui.check_only_own_origin();
+
+    // A server that wants a token: the UI says how to get in, and the
+    // address it prints lets the browser in (through the cookie).
+    let guarded = Server::start(&demo, &["--token", "browser-test-token"]);
+    ui.server = &guarded;
+    ui.check_token_required();
 }
 
 fn path(p: &Path) -> &str {
@@ -118,22 +124,26 @@ fn annotations_per_file(coco: &Value) -> HashMap<String, usize> {
 /// `assay serve --port 0` on a project, stopped when dropped.
 struct Server {
     child: Child,
+    /// `http://127.0.0.1:<port>`
     origin: String,
+    /// The address `assay serve` printed (with `?token=` when it has one).
+    printed: String,
 }
 
 impl Server {
-    fn start(project: &Path) -> Server {
+    fn start(project: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_assay"))
             .arg("--project")
             .arg(project)
             .args(["serve", "--port", "0"])
+            .args(extra)
             .env_remove("ASSAY_UI_DIR")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("assay serve starts");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let origin = loop {
+        let printed = loop {
             let line = match lines.next() {
                 Some(Ok(line)) => line,
                 _ => {
@@ -142,13 +152,20 @@ impl Server {
                 }
             };
             if let Some(at) = line.find("http://") {
-                let url = line[at..].trim().trim_end_matches('/');
-                break url.to_string();
+                break line[at..].trim().to_string();
             }
         };
+        let host_end = printed["http://".len()..]
+            .find('/')
+            .map_or(printed.len(), |i| i + "http://".len());
+        let origin = printed[..host_end].to_string();
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines.by_ref() {});
-        Server { child, origin }
+        Server {
+            child,
+            origin,
+            printed,
+        }
     }
 
     fn url(&self, hash: &str) -> String {
@@ -176,29 +193,68 @@ impl Drop for Server {
     }
 }
 
-/// One HTTP/1.0 request answered with JSON (HTTP/1.0: no chunked bodies).
+/// One HTTP/1.1 request answered with JSON (the body read by its
+/// Content-Length or its chunks: Chromium keeps the connection open).
 fn http_json(host_port: &str, method: &str, path: &str, body: Option<&Value>) -> Value {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let mut stream = TcpStream::connect(host_port).expect("the server accepts connections");
     stream.set_read_timeout(Some(WAIT)).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.0\r\nHost: {host_port}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).unwrap();
-    let text = String::from_utf8_lossy(&answer);
-    let (head, json) = text
-        .split_once("\r\n\r\n")
-        .expect("an HTTP answer with a body");
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n");
+    if method == "POST" {
+        request += &format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+    }
+    write!(stream, "{request}\r\n{body}").unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut head = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        head.push(line.trim().to_string());
+    }
+    let header = |name: &str| {
+        head.iter().find_map(|h| {
+            let (key, value) = h.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_string())
+        })
+    };
+    let bytes = if let Some(length) = header("content-length") {
+        let mut bytes = vec![0; length.parse().unwrap()];
+        reader.read_exact(&mut bytes).unwrap();
+        bytes
+    } else {
+        read_chunks(&mut reader)
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let status = head.first().map_or("", String::as_str);
     assert!(
-        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
-        "{method} {path}: {head}\n{json}"
+        status.starts_with("HTTP/1.1 200"),
+        "{method} {path}: {status}\n{text}"
     );
-    serde_json::from_str(json).unwrap_or_else(|e| panic!("{method} {path}: {e}: {json}"))
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
+}
+
+/// The body of a chunked HTTP answer.
+fn read_chunks(reader: &mut impl BufRead) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let size = usize::from_str_radix(line.trim(), 16).expect("a hex chunk size");
+        let mut chunk = vec![0; size + 2];
+        reader.read_exact(&mut chunk).unwrap();
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&chunk[..size]);
+    }
 }
 
 /// Headless Chromium with one page, driven over the DevTools protocol.
@@ -948,6 +1004,37 @@ impl Ui<'_> {
             "uncaught exceptions: {:?}",
             self.browser.exceptions
         );
+    }
+}
+
+impl Ui<'_> {
+    /// Without the token every page says how to get one; with the printed
+    /// address the overview opens.
+    fn check_token_required(&mut self) {
+        // The server may refuse the page itself (its JSON error shows) or
+        // only the API (the UI's message shows): either names the way in.
+        self.browser.navigate(&self.server.url("#/"));
+        self.wait_until(
+            "(document.body?.innerText ?? '').includes('assay serve')",
+            "the browser is told how to get the token",
+        );
+        let text = self.browser.eval("document.body.innerText");
+        assert!(text.as_str().unwrap().contains("access token"), "{text}");
+        self.shot("token-required");
+        assert!(
+            self.server.printed.contains("?token=browser-test-token"),
+            "assay serve printed {}",
+            self.server.printed
+        );
+        let printed = self.server.printed.clone();
+        self.browser.navigate(&printed);
+        self.wait_until(
+            "document.querySelector('#view[data-ready][data-page=overview] [data-testid=dataset]') !== null",
+            "the printed address opens the overview",
+        );
+        // The cookie now carries the token: a plain address works too.
+        self.open("#/explore?dataset=shapes", "explore");
+        assert!(self.explorer_total() > 0);
     }
 }
 

@@ -347,7 +347,7 @@ function checkList(label, values, checked, onchange, testid) {
     return input;
   });
   return h("fieldset", { class: "checks" }, h("legend", {}, label),
-    boxes.map((box) => h("label", {}, box, " ", box.value)));
+    boxes.map((box) => h("label", {}, box, h("span", {}, box.value))));
 }
 
 /** Removable chips for filters set from other pages (cell, similar, map). */

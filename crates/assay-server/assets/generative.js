@@ -13,8 +13,15 @@ export async function render(view, ctx) {
       (v) => { location.hash = route("generative", { dataset: v }); })) : null));
   if (!dataset) return view.append(empty("No generated images in this project (import them with `assay import generated`)."));
   const gen = await getJson(`/api/generative?dataset=${encodeURIComponent(dataset)}`);
-  view.append(leaderboard(gen.leaderboard), memorizedCard(gen.memorized), promptsCard(gen.prompts));
+  view.append(leaderboard(ranked(gen.leaderboard)), memorizedCard(gen.memorized), promptsCard(gen.prompts));
   return null;
+}
+
+/** Rows ranked by FID (lower is better) when every row has one, as the CLI ranks them. */
+function ranked(rows) {
+  const fid = (r) => (r.metrics.find(([m]) => m === "fid") || [])[1];
+  if (!rows.every((r) => typeof fid(r) === "number")) return rows;
+  return [...rows].sort((a, b) => fid(a) - fid(b));
 }
 
 function leaderboard(rows) {

@@ -216,6 +216,7 @@ class MapPage {
     const el = this.overlayCanvas;
     el.addEventListener("wheel", (e) => {
       e.preventDefault();
+      if (!this.bounds) return;
       const [px, py] = this.eventPixel(e);
       const factor = Math.exp(-e.deltaY * 0.0015);
       const v = this.transform();
@@ -233,8 +234,13 @@ class MapPage {
   }
 
   pointerDown(e) {
+    if (!this.bounds) return;
     const el = this.overlayCanvas;
-    el.setPointerCapture(e.pointerId);
+    try {
+      el.setPointerCapture(e.pointerId);
+    } catch {
+      // A synthetic pointer cannot be captured; the drag still works inside.
+    }
     const start = this.eventPixel(e);
     const trail = [start];
     let moved = false;

@@ -26,12 +26,22 @@ export async function render(view, ctx) {
   view.append(
     section("Metrics", table(["metric", `A #${cmp.a.id} ${cmp.a.model}`, `B #${cmp.b.id} ${cmp.b.model}`, "B − A"],
       cmp.metrics.map((m) => [m.name, fmt(m.a), fmt(m.b),
-        h("span", { class: m.delta > 0 ? "up" : m.delta < 0 ? "down" : "" }, fmtDelta(m.delta))]),
+        h("span", { class: deltaClass(m.name, m.delta) }, fmtDelta(m.delta))]),
       { "data-testid": "compare-metrics" })),
     h("div", { class: "columns" },
       changedCard("Fixed in B", "fixed", cmp.fixed, cmp.samples),
       changedCard("Broken in B", "broken", cmp.broken, cmp.samples)));
   return null;
+}
+
+/** Metrics where lower is better (distances, errors, calibration). */
+const LOWER_IS_BETTER = /^(fid|kid|ece|brier)$|error|loss|distance/i;
+
+/** "up" (green) when B is better than A, "down" (red) when worse. */
+function deltaClass(name, delta) {
+  if (!delta) return "";
+  const better = LOWER_IS_BETTER.test(name) ? delta < 0 : delta > 0;
+  return better ? "up" : "down";
 }
 
 /** The newest run that has an older run of the same dataset and task,
