@@ -44,7 +44,12 @@ function summaryCard(run) {
   if (!run.metrics.length) return section("Summary", empty("No metrics stored."));
   return section("Summary", h("div", { class: "stats", "data-testid": "run-metrics" },
     run.metrics.map(([name, value]) => h("div", { class: "stat" },
-      h("div", { class: "stat-value" }, fmt(value)), h("div", { class: "stat-label" }, name)))));
+      h("div", { class: "stat-value" }, metricText(name, value)), h("div", { class: "stat-label" }, name)))));
+}
+
+/** COCO writes -1 for an AP or AR with nothing to measure: show "n/a". */
+function metricText(name, value) {
+  return value === -1 && /^(ap|ar)/.test(name) ? "n/a" : fmt(value);
 }
 
 function classesCard(run) {
@@ -54,7 +59,7 @@ function classesCard(run) {
   return section("Per class", table(["class", ...keys],
     run.classes.map((c) => [
       h("a", { href: route("explore", { dataset: run.dataset, classes: c.name, run: run.id }) }, c.name),
-      ...keys.map((k) => fmt(c.metrics[k]))]), { "data-testid": "class-table" }));
+      ...keys.map((k) => metricText(k, c.metrics[k]))]), { "data-testid": "class-table" }));
 }
 
 function curvesCard(run) {

@@ -131,14 +131,30 @@ function drawStage(stage, sample, runs, opts) {
   // the window's height; image and overlay both fill it.
   const size = { width: `min(100%, ${(75 * sample.width) / sample.height}vh)`,
     aspectRatio: `${sample.width} / ${sample.height}` };
-  stage.replaceChildren(h("div", { class: "stage-inner", style: size }, picture,
-    overlay(sample.width, sample.height, list, opts)));
+  const svg = overlay(sample.width, sample.height, list, opts);
+  const inner = h("div", { class: "stage-inner", style: size }, picture, svg);
+  stage.replaceChildren(inner);
+  keepLabelsReadable(inner, svg, sample.width);
   const entries = run
     ? [["TP", OUTCOME_COLORS.tp], ["FP", OUTCOME_COLORS.fp], ["FN", OUTCOME_COLORS.fn],
       ["other", NEUTRAL]]
     : [...new Set(list.map((o) => o.category))].map((c) => [c, classColor(c)]);
   stage.append(legend(entries.map(([name, color]) => ({ name, color }))),
     h("p", { class: "muted small" }, "Solid: ground truth. Dashed: predictions."));
+}
+
+/** Sizes the labels (drawn in image units) to 12 screen pixels at any zoom. */
+function keepLabelsReadable(inner, svg, imageWidth) {
+  const fit = () => {
+    if (!inner.clientWidth) return;
+    const unit = imageWidth / inner.clientWidth;
+    for (const text of svg.querySelectorAll("text")) {
+      text.setAttribute("font-size", 12 * unit);
+      text.style.strokeWidth = `${2 * unit}px`;
+    }
+  };
+  new ResizeObserver(fit).observe(inner);
+  fit();
 }
 
 function infoCards(sample, runs) {
