@@ -259,7 +259,8 @@ fn read_chunks(reader: &mut impl BufRead) -> Vec<u8> {
 
 /// Headless Chromium with one page, driven over the DevTools protocol.
 struct Browser {
-    child: Child,
+    /// Chromium, killed when the browser is dropped (or setup panics).
+    _process: KillOnDrop,
     socket: WebSocket<TcpStream>,
     next_id: u64,
     /// URLs of every request the page made.
@@ -291,6 +292,7 @@ impl Browser {
             .stderr(Stdio::null())
             .spawn()
             .expect("chromium starts");
+        let process = KillOnDrop(child);
         let port = devtools_port(&profile);
         let page_ws = page_websocket_url(port);
         let path = page_ws
@@ -302,7 +304,7 @@ impl Browser {
         let (socket, _) =
             tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream).unwrap();
         let mut browser = Browser {
-            child,
+            _process: process,
             socket,
             next_id: 0,
             requests: Vec::new(),
@@ -416,10 +418,13 @@ impl Browser {
     }
 }
 
-impl Drop for Browser {
+/// A child process killed and reaped when dropped.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
