@@ -87,6 +87,28 @@ impl Extractor {
         }
     }
 
+    /// Opens again the model that made stored embeddings (`name`, loaded
+    /// from `source` with weights hashing to `weights_hash`), refusing
+    /// imported vectors and weights that changed since.
+    pub fn reopen(name: &str, source: &str, weights_hash: &str) -> Result<Extractor> {
+        if source == "imported" {
+            return Err(EmbedError::Input(format!(
+                "{name:?} was imported from a .npy file; assay cannot embed new queries in its space; search by a stored sample instead"
+            )));
+        }
+        let extractor = Extractor::open(source).map_err(|e| {
+            EmbedError::Input(format!(
+                "the model that made the {name:?} embeddings (from {source}) cannot be opened: {e}"
+            ))
+        })?;
+        if extractor.weights_hash != weights_hash {
+            return Err(EmbedError::Input(format!(
+                "the weights at {source} changed since the {name:?} embeddings were computed; run `assay embed --model {source}` again"
+            )));
+        }
+        Ok(extractor)
+    }
+
     /// Opens `spec`: `builtin`, or a model folder or `.safetensors` file.
     pub fn open(spec: &str) -> Result<Extractor> {
         if spec == BUILTIN {

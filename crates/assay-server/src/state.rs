@@ -44,6 +44,14 @@ pub struct Vectors {
     pub data: Vec<f32>,
 }
 
+impl Vectors {
+    /// The vector of sample index `i`, when it has one.
+    pub fn row(&self, i: usize) -> Option<&[f32]> {
+        let s = self.slot[i]? as usize;
+        Some(&self.data[s * self.dim..(s + 1) * self.dim])
+    }
+}
+
 /// The server's state, shared by every request.
 pub struct AppState {
     /// The project folder.
@@ -54,7 +62,8 @@ pub struct AppState {
     tables: Mutex<HashMap<String, Arc<DatasetTable>>>,
     runs: Mutex<HashMap<i64, Arc<RunCounts>>>,
     maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
-    vectors: Mutex<HashMap<String, Option<Arc<Vectors>>>>,
+    vectors: Mutex<HashMap<i64, Arc<Vectors>>>,
+    encoders: Mutex<HashMap<i64, Arc<assay_embed::extractor::Extractor>>>,
 }
 
 impl AppState {
@@ -69,6 +78,7 @@ impl AppState {
             runs: Mutex::default(),
             maps: Mutex::default(),
             vectors: Mutex::default(),
+            encoders: Mutex::default(),
         }))
     }
 
@@ -181,31 +191,87 @@ impl AppState {
         Ok(map)
     }
 
-    /// The image embeddings of `dataset` (the first image-level set), or
+    /// The image embeddings of `dataset` (its first image-level set), or
     /// none when it has none.
     pub fn vectors(&self, dataset: &str) -> ApiResult<Option<Arc<Vectors>>> {
+        let sets = self.store(|s| s.embedding_sets(Some(dataset)))?;
+        match sets.into_iter().find(|e| e.level.name() == "image") {
+            Some(set) => Ok(Some(self.set_vectors(&set)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The vectors of `set`, aligned with its dataset's table, loaded on
+    /// first use.
+    fn set_vectors(&self, set: &assay_store::EmbeddingSet) -> ApiResult<Arc<Vectors>> {
         if let Some(v) = self
             .vectors
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(dataset)
+            .get(&set.id)
         {
-            return Ok(v.clone());
+            return Ok(Arc::clone(v));
         }
-        let table = self.table(dataset)?;
-        let loaded = self.store(|s| -> assay_store::Result<_> {
-            let sets = s.embedding_sets(Some(dataset))?;
-            let Some(set) = sets.into_iter().find(|e| e.level.name() == "image") else {
-                return Ok(None);
-            };
-            Ok(Some((set.dim, s.load_embeddings(&set)?)))
-        })?;
-        let vectors = loaded.map(|(dim, rows)| Arc::new(normalised(&table, dim, rows)));
+        let table = self.table(&set.dataset)?;
+        let rows = self.store(|s| s.load_embeddings(set))?;
+        let vectors = Arc::new(normalised(&table, set.dim, rows));
         self.vectors
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(dataset.to_string(), vectors.clone());
+            .insert(set.id, Arc::clone(&vectors));
         Ok(vectors)
+    }
+
+    /// Embeds `text` with the CLIP model that made one of `dataset`'s
+    /// image embedding sets; returns that set's vectors and the unit
+    /// text vector.
+    pub fn text_query(&self, dataset: &str, text: &str) -> ApiResult<(Arc<Vectors>, Vec<f32>)> {
+        let sets = self.store(|s| s.embedding_sets(Some(dataset)))?;
+        let mut why = Vec::new();
+        for set in sets.iter().filter(|e| e.level.name() == "image") {
+            match self.encoder(set) {
+                Ok(encoder) if encoder.supports_text() => {
+                    let mut v = encoder
+                        .embed_texts(&[text])
+                        .map_err(|e| ApiError::internal(format!("cannot embed the text: {e}")))?
+                        .remove(0);
+                    let norm = v
+                        .iter()
+                        .map(|x| x * x)
+                        .sum::<f32>()
+                        .sqrt()
+                        .max(f32::MIN_POSITIVE);
+                    v.iter_mut().for_each(|x| *x /= norm);
+                    return Ok((self.set_vectors(set)?, v));
+                }
+                Ok(_) => why.push(format!("{:?} embeds images only", set.extractor)),
+                Err(e) => why.push(e.to_string()),
+            }
+        }
+        let mut msg = format!(
+            "text search needs image embeddings of dataset {dataset:?} from a CLIP model: run `assay embed --model PATH-TO-CLIP`"
+        );
+        if !why.is_empty() {
+            msg.push_str(&format!(" ({})", why.join("; ")));
+        }
+        Err(ApiError::bad_request(msg))
+    }
+
+    fn encoder(
+        &self,
+        set: &assay_store::EmbeddingSet,
+    ) -> Result<Arc<assay_embed::extractor::Extractor>, assay_embed::EmbedError> {
+        let mut encoders = self.encoders.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = encoders.get(&set.id) {
+            return Ok(Arc::clone(e));
+        }
+        let extractor = Arc::new(assay_embed::extractor::Extractor::reopen(
+            &set.extractor,
+            &set.source,
+            &set.weights_hash,
+        )?);
+        encoders.insert(set.id, Arc::clone(&extractor));
+        Ok(extractor)
     }
 
     /// Forgets cached tables (after a change such as tags), so the next

@@ -301,6 +301,18 @@ async fn explorer_filters_sorts_and_pages() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(String::from_utf8_lossy(&body).contains("nope"));
+    for (field, value) in [
+        ("semantic", json!("a dog on grass")),
+        ("similar_to", json!(1)),
+    ] {
+        let body = json!({"dataset": "synthetic", field: value});
+        let (status, _, body) = send(&p.state, post("/api/query", &body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{field}");
+        assert!(
+            String::from_utf8_lossy(&body).contains("assay embed"),
+            "{field}"
+        );
+    }
     let (status, _, _) = send(&p.state, post("/api/query", &json!({"dataset": "missing"}))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = send(&p.state, post_bytes("/api/query", b"{not json".to_vec())).await;

@@ -121,27 +121,11 @@ fn query_vector(
 
 /// Opens the extractor that made `set` again, refusing other weights.
 fn reopen(set: &EmbeddingSet) -> Result<Extractor> {
-    if set.source == "imported" {
-        bail!(
-            "{:?} was imported from a .npy file; assay cannot embed new queries in its space. Search with --sample",
-            set.extractor
-        );
-    }
-    let extractor = Extractor::open(&set.source).with_context(|| {
-        format!(
-            "the model that made the {:?} embeddings (from {}) cannot be opened",
-            set.extractor, set.source
-        )
-    })?;
-    if extractor.weights_hash != set.weights_hash {
-        bail!(
-            "the weights at {} changed since the {:?} embeddings were computed; run `assay embed --model {}` again",
-            set.source,
-            set.extractor,
-            set.source
-        );
-    }
-    Ok(extractor)
+    Ok(Extractor::reopen(
+        &set.extractor,
+        &set.source,
+        &set.weights_hash,
+    )?)
 }
 
 /// The rows a `--split` or `--class` filter admits (`None`: all).

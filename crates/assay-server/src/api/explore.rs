@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::error::{ApiError, ApiResult};
 use crate::explorer::query::{self, Context, Page, Query};
 use crate::explorer::table::DatasetTable;
-use crate::state::AppState;
+use crate::state::{AppState, Vectors};
 
 /// A metric the explorer can filter and sort on, with its range.
 #[derive(Serialize)]
@@ -206,7 +206,17 @@ fn contains(polygon: &[[f64; 2]], x: f64, y: f64) -> bool {
     inside
 }
 
+/// Cosine similarity of every sample to the text or sample asked for.
 fn similarity(state: &AppState, table: &DatasetTable, q: &Query) -> ApiResult<Option<Vec<f32>>> {
+    if let Some(text) = q
+        .semantic
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let (vectors, query) = state.text_query(&table.name, text)?;
+        return Ok(Some(cosines(&vectors, &query)));
+    }
     let Some(id) = q.similar_to else {
         return Ok(None);
     };
@@ -219,23 +229,22 @@ fn similarity(state: &AppState, table: &DatasetTable, q: &Query) -> ApiResult<Op
     let i = *table.index_of.get(&id).ok_or_else(|| {
         ApiError::not_found(format!("sample {id} is not in dataset {:?}", table.name))
     })?;
-    let slot = vectors.slot[i as usize]
-        .ok_or_else(|| ApiError::bad_request(format!("sample {id} has no embedding")))?;
-    let d = vectors.dim;
-    let query = &vectors.data[slot as usize * d..(slot as usize + 1) * d];
-    Ok(Some(
-        vectors
-            .slot
-            .iter()
-            .map(|s| match s {
-                Some(s) => {
-                    let v = &vectors.data[*s as usize * d..(*s as usize + 1) * d];
-                    v.iter().zip(query).map(|(a, b)| a * b).sum()
-                }
-                None => f32::NAN,
-            })
-            .collect(),
-    ))
+    let query = vectors
+        .row(i as usize)
+        .ok_or_else(|| ApiError::bad_request(format!("sample {id} has no embedding")))?
+        .to_vec();
+    Ok(Some(cosines(&vectors, &query)))
+}
+
+/// The dot product of every stored (unit) vector with `query` (NaN for
+/// samples without one).
+pub fn cosines(vectors: &Vectors, query: &[f32]) -> Vec<f32> {
+    (0..vectors.slot.len())
+        .map(|i| match vectors.row(i) {
+            Some(v) => v.iter().zip(query).map(|(a, b)| a * b).sum(),
+            None => f32::NAN,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -190,26 +190,18 @@ fn neighbours(state: &AppState, dataset: &str, id: i64) -> ApiResult<Vec<Neighbo
         return Ok(Vec::new());
     };
     let table = state.table(dataset)?;
-    let Some(slot) = table
-        .index_of
-        .get(&id)
-        .and_then(|&i| vectors.slot[i as usize])
-    else {
+    let Some(i) = table.index_of.get(&id).copied() else {
         return Ok(Vec::new());
     };
-    let d = vectors.dim;
-    let q = &vectors.data[slot as usize * d..(slot as usize + 1) * d];
-    let mut scored: Vec<(f32, usize)> = vectors
-        .slot
-        .iter()
+    let Some(query) = vectors.row(i as usize) else {
+        return Ok(Vec::new());
+    };
+    let similarity = super::explore::cosines(&vectors, query);
+    let mut scored: Vec<(f32, usize)> = similarity
+        .into_iter()
         .enumerate()
-        .filter_map(|(i, s)| {
-            let s = (*s)? as usize;
-            (table.ids[i] != id).then(|| {
-                let v = &vectors.data[s * d..(s + 1) * d];
-                (v.iter().zip(q).map(|(a, b)| a * b).sum(), i)
-            })
-        })
+        .filter(|&(i, s)| !s.is_nan() && table.ids[i] != id)
+        .map(|(i, s)| (s, i))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     Ok(scored

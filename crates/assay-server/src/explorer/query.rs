@@ -51,6 +51,8 @@ pub struct Query {
     pub text: Option<String>,
     /// Sort by similarity to this sample's embedding.
     pub similar_to: Option<i64>,
+    /// Sort by similarity to this text (needs CLIP image embeddings).
+    pub semantic: Option<String>,
     /// Points of a 2-D map inside a polygon.
     pub map: Option<MapFilter>,
     /// Only these samples.
