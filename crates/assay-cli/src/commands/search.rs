@@ -121,11 +121,8 @@ fn query_vector(
 
 /// Opens the extractor that made `set` again, refusing other weights.
 fn reopen(set: &EmbeddingSet) -> Result<Extractor> {
-    Ok(Extractor::reopen(
-        &set.extractor,
-        &set.source,
-        &set.weights_hash,
-    )?)
+    Extractor::reopen(&set.extractor, &set.source, &set.weights_hash)
+        .map_err(|e| anyhow::anyhow!("{e} (or search by a stored image with --sample)"))
 }
 
 /// The rows a `--split` or `--class` filter admits (`None`: all).
