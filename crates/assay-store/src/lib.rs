@@ -5,6 +5,7 @@
 //! in one transaction: it lands whole or not at all, and importing the same
 //! files again replaces what they brought instead of duplicating it.
 
+mod details;
 mod embeddings;
 mod import;
 mod quality;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use details::{ClassMetric, NamedCurve, RunTables};
 pub use embeddings::{
     EmbeddingKey, EmbeddingLevel, EmbeddingSet, MapPoint, NewEmbeddingSet, IMAGE_LEVEL,
 };
