@@ -47,7 +47,7 @@ fn dataset(data: &ReportData, d: &DatasetReport) -> String {
         value: n.to_string(),
         attrs: vec![
             ("dataset", name.to_string()),
-            ("count", what.replace(' ', "_")),
+            ("total", what.replace(' ', "_")),
         ],
     };
     let mut items = vec![

@@ -21,7 +21,8 @@ pub fn section(data: &ReportData) -> String {
     out + "</section>"
 }
 
-/// A metric cell: value (with spread) and its interval.
+/// A metric cell: value (with spread, carrying the raw value) and its
+/// interval.
 fn metric_cell(run: i64, m: &GenMetric) -> String {
     let value = format::gen_value(m.value, m.std);
     let interval = m.interval.as_ref().map_or(String::new(), |i| {
@@ -36,7 +37,7 @@ fn metric_cell(run: i64, m: &GenMetric) -> String {
         )
     });
     format!(
-        "<td class=\"num\" data-run=\"{run}\" data-gen-metric=\"{}\" data-value=\"{}\"><span>{}</span>{interval}</td>",
+        "<td class=\"num\"><span data-run=\"{run}\" data-gen-metric=\"{}\" data-value=\"{}\">{}</span>{interval}</td>",
         html(&m.name),
         raw(m.value),
         html(&value)
