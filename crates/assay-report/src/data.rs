@@ -133,6 +133,16 @@ pub struct Leaderboard {
     pub entries: Vec<GenEntry>,
 }
 
+impl Leaderboard {
+    /// The metric columns: those of the best entry, in its order.
+    pub fn metric_names(&self) -> Vec<&str> {
+        self.entries
+            .first()
+            .map(|e| e.metrics.iter().map(|m| m.name.as_str()).collect())
+            .unwrap_or_default()
+    }
+}
+
 /// One generator's stored evaluation.
 #[derive(Debug, Clone, Serialize)]
 pub struct GenEntry {
@@ -158,6 +168,13 @@ pub struct GenEntry {
     pub mean_diversity: Option<f64>,
     /// Why a number may mislead.
     pub warnings: Vec<String>,
+}
+
+impl GenEntry {
+    /// The metric called `name`, if the entry has it.
+    pub fn metric(&self, name: &str) -> Option<&GenMetric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
 }
 
 /// One generative metric.

@@ -103,11 +103,7 @@ fn leaderboard(board: &Leaderboard) -> String {
         cell(&board.dataset),
         cell(&board.ranked_by)
     );
-    let names: Vec<&str> = board
-        .entries
-        .first()
-        .map(|e| e.metrics.iter().map(|m| m.name.as_str()).collect())
-        .unwrap_or_default();
+    let names = board.metric_names();
     let mut header = vec!["rank", "generator", "run", "images"];
     header.extend(names.iter().copied());
     header.extend(["near-duplicate sets", "memorized"]);
@@ -123,9 +119,7 @@ fn leaderboard(board: &Leaderboard) -> String {
                 e.images.to_string(),
             ];
             row.extend(names.iter().map(|n| {
-                e.metrics
-                    .iter()
-                    .find(|m| m.name == *n)
+                e.metric(n)
                     .map_or("-".to_string(), |m| format::gen_value(m.value, m.std))
             }));
             row.extend([

@@ -167,7 +167,12 @@ pub fn heatmap(title: &str, labels: &[String], counts: &[Vec<u64>]) -> String {
     if n == 0 || counts.len() != n || counts.iter().any(|r| r.len() != n) {
         return empty(title);
     }
-    let (left, top, cell) = (110.0, 110.0, 34.0);
+    // Cells shrink so that large matrices stay about 720 pixels wide;
+    // counts are written in cells large enough to hold them, and every
+    // cell names its count on hover.
+    let (left, top) = (110.0, 110.0);
+    let cell = (720.0 / n as f64).clamp(6.0, 34.0);
+    let font = cell.clamp(6.0, 12.0) - 1.0;
     let max = counts.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
     let side = cell * n as f64;
     let mut out = open(title, left + side + 80.0, top + side + 10.0);
@@ -176,7 +181,7 @@ pub fn heatmap(title: &str, labels: &[String], counts: &[Vec<u64>]) -> String {
         let r = top + cell * i as f64 + cell / 2.0 + 4.0;
         let _ = write!(
             out,
-            r#"<text x="{:.1}" y="{r:.1}" text-anchor="end" class="lbl">{}</text><text x="{c:.1}" y="{:.1}" class="lbl" transform="rotate(-45 {c:.1} {:.1})">{}</text>"#,
+            r#"<text x="{:.1}" y="{r:.1}" text-anchor="end" class="lbl" font-size="{font}">{}</text><text x="{c:.1}" y="{:.1}" class="lbl" font-size="{font}" transform="rotate(-45 {c:.1} {:.1})">{}</text>"#,
             left - 6.0,
             html(label),
             top - 6.0,
@@ -186,29 +191,38 @@ pub fn heatmap(title: &str, labels: &[String], counts: &[Vec<u64>]) -> String {
     }
     for (i, row) in counts.iter().enumerate() {
         for (j, &v) in row.iter().enumerate() {
+            let tip = format!("{} → {}: {v}", labels[i], labels[j]);
             out += &heat_cell(
-                left + cell * j as f64,
-                top + cell * i as f64,
+                (left + cell * j as f64, top + cell * i as f64),
                 cell,
                 v,
                 max,
                 i == j,
+                &tip,
             );
         }
     }
     out + "</svg>"
 }
 
-fn heat_cell(x: f64, y: f64, cell: f64, v: u64, max: f64, diagonal: bool) -> String {
+fn heat_cell((x, y): (f64, f64), cell: f64, v: u64, max: f64, diagonal: bool, tip: &str) -> String {
     let shade = v as f64 / max;
     let fill = if diagonal { "0,114,178" } else { "213,94,0" };
     let ink = if shade > 0.55 { "#fff" } else { "#222" };
-    format!(
-        r##"<rect x="{x:.1}" y="{y:.1}" width="{cell}" height="{cell}" fill="rgba({fill},{:.3})" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="middle" class="val" fill="{ink}">{v}</text>"##,
+    let mut out = format!(
+        r##"<rect x="{x:.1}" y="{y:.1}" width="{cell:.1}" height="{cell:.1}" fill="rgba({fill},{:.3})" stroke="#ddd"><title>{}</title></rect>"##,
         0.08 + 0.92 * shade,
-        x + cell / 2.0,
-        y + cell / 2.0 + 4.0
-    )
+        html(tip)
+    );
+    if cell >= 20.0 {
+        let _ = write!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="val" style="fill:{ink}">{v}</text>"#,
+            x + cell / 2.0,
+            y + cell / 2.0 + 4.0
+        );
+    }
+    out
 }
 
 /// Points scaled into a square, coloured by cluster.
@@ -310,5 +324,26 @@ mod tests {
         assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;"));
         let m = heatmap("m", &["<a>".into()], &[vec![3]]);
         assert!(m.contains("&lt;a&gt;") && m.contains(">3</text>"), "{m}");
+        assert!(m.contains("<title>&lt;a&gt; → &lt;a&gt;: 3</title>"), "{m}");
+    }
+
+    #[test]
+    fn large_matrices_shrink_and_drop_the_cell_text() {
+        let n = 81;
+        let labels: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+        let counts = vec![vec![1u64; n]; n];
+        let m = heatmap("m", &labels, &counts);
+        assert!(!m.contains(">1</text>"), "counts written in tiny cells");
+        assert_eq!(m.matches("<title>").count(), n * n + 1);
+        let width: f64 = m
+            .split("width=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(width < 1000.0, "{width}");
     }
 }

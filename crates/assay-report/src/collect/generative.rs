@@ -47,8 +47,7 @@ pub fn leaderboards(store: &Store, runs: &[RunInfo]) -> Result<Vec<Leaderboard>>
 /// (higher is better): the first metric every entry has, as
 /// `gen compare` does. Returns what the ranking used.
 pub fn rank(entries: &mut [GenEntry]) -> String {
-    let value =
-        |e: &GenEntry, name: &str| e.metrics.iter().find(|m| m.name == name).map(|m| m.value);
+    let value = |e: &GenEntry, name: &str| e.metric(name).map(|m| m.value);
     let by = ["fid", "kid", "precision"]
         .into_iter()
         .find(|m| entries.iter().all(|e| value(e, m).is_some()))

@@ -90,27 +90,35 @@ fn dataset(data: &ReportData, d: &DatasetReport) -> String {
 }
 
 fn splits(d: &DatasetReport) -> String {
-    let name = d.summary.name.as_str();
-    let rows: Vec<Vec<String>> = d
+    let items: Vec<(&str, [usize; 2])> = d
         .summary
         .splits
         .iter()
-        .map(|s| {
-            let attrs = |what| {
-                [
-                    ("dataset", name),
-                    ("split", s.split.as_str()),
-                    ("count", what),
-                ]
-            };
-            vec![
-                td(&s.split),
-                td_num(&s.images.to_string(), &attrs("images")),
-                td_num(&s.annotations.to_string(), &attrs("annotations")),
-            ]
+        .map(|s| (s.split.as_str(), [s.images, s.annotations]))
+        .collect();
+    count_table(&d.summary.name, "split", ["images", "annotations"], &items)
+}
+
+/// A table of two counts per row, each cell tagged with the dataset, the
+/// row (`data-<key>`) and what it counts.
+fn count_table(
+    dataset: &str,
+    key: &str,
+    columns: [&str; 2],
+    items: &[(&str, [usize; 2])],
+) -> String {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|(label, counts)| {
+            let mut row = vec![td(label)];
+            for (what, n) in columns.iter().zip(counts) {
+                let attrs = [("dataset", dataset), (key, label), ("count", what)];
+                row.push(td_num(&n.to_string(), &attrs));
+            }
+            row
         })
         .collect();
-    table(&["split", "images", "annotations"], &rows)
+    table(&[key, columns[0], columns[1]], &rows)
 }
 
 /// The class distribution and the issue counts, as charts and tables.
@@ -151,29 +159,14 @@ fn classes_and_issues(d: &DatasetReport) -> String {
         "<div><h4>Issues per type</h4>{issues_chart}</div></div>"
     );
     if !d.summary.classes.is_empty() {
-        let rows: Vec<Vec<String>> = d
+        let items: Vec<(&str, [usize; 2])> = d
             .summary
             .classes
             .iter()
-            .map(|c| {
-                let attrs = |what| {
-                    [
-                        ("dataset", name),
-                        ("class", c.name.as_str()),
-                        ("count", what),
-                    ]
-                };
-                vec![
-                    td(&c.name),
-                    td_num(&c.annotations.to_string(), &attrs("annotations")),
-                    td_num(&c.images.to_string(), &attrs("images")),
-                ]
-            })
+            .map(|c| (c.name.as_str(), [c.annotations, c.images]))
             .collect();
-        out += &details(
-            "Classes",
-            &table(&["class", "annotations", "images"], &rows),
-        );
+        let classes = count_table(name, "class", ["annotations", "images"], &items);
+        out += &details("Classes", &classes);
     }
     if !d.issue_counts.is_empty() {
         let rows: Vec<Vec<String>> = d

@@ -45,11 +45,7 @@ fn metric_cell(run: i64, m: &GenMetric) -> String {
 }
 
 fn leaderboard(data: &ReportData, board: &Leaderboard) -> String {
-    let names: Vec<&str> = board
-        .entries
-        .first()
-        .map(|e| e.metrics.iter().map(|m| m.name.as_str()).collect())
-        .unwrap_or_default();
+    let names = board.metric_names();
     let mut header = vec!["rank", "generator", "run", "images"];
     header.extend(names.iter().copied());
     let rows: Vec<Vec<String>> = board
@@ -66,14 +62,10 @@ fn leaderboard(data: &ReportData, board: &Leaderboard) -> String {
                     &[("run", &e.run_id.to_string()), ("count", "images")],
                 ),
             ];
-            row.extend(
-                names
-                    .iter()
-                    .map(|n| match e.metrics.iter().find(|m| m.name == *n) {
-                        Some(m) => metric_cell(e.run_id, m),
-                        None => td("-"),
-                    }),
-            );
+            row.extend(names.iter().map(|n| match e.metric(n) {
+                Some(m) => metric_cell(e.run_id, m),
+                None => td("-"),
+            }));
             row
         })
         .collect();

@@ -21,6 +21,9 @@ const CLASS_COLUMNS: [(&str, &str); 4] = [
     ("ar", "AR"),
 ];
 
+/// Most per-class precision-recall curves drawn in one chart.
+const MAX_CLASS_CURVES: usize = 8;
+
 /// Every evaluation run.
 pub fn section(data: &ReportData) -> String {
     if data.runs.is_empty() {
@@ -221,11 +224,21 @@ fn pr_curves(run: &RunReport, iou: f64) -> String {
     if series.is_empty() {
         return String::new();
     }
+    // Past a handful of classes the per-class lines are unreadable: the
+    // mean alone is drawn.
+    let classes = series.iter().filter(|s| !s.bold).count();
+    let (series, note) = match classes > MAX_CLASS_CURVES {
+        true => (
+            series.into_iter().filter(|s| s.bold).collect(),
+            format!("<p class=\"note\">The {classes} per-class curves are left out; the table above has each class's AP.</p>"),
+        ),
+        false => (series, String::new()),
+    };
     let title = format!("Precision-recall at IoU {iou}");
     format!(
         "<div><h4>{}</h4>{}</div>",
         html(&title),
-        line_chart(&title, "recall", "precision", &series)
+        line_chart(&title, "recall", "precision", &series) + &note
     )
 }
 
