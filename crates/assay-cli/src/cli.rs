@@ -89,6 +89,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a report of everything the project holds: one self-contained
+    /// HTML file (headline metrics, charts, worst examples as embedded
+    /// thumbnails; no external requests) or a Markdown summary for CI.
+    #[command(
+        after_help = "Examples:\n  assay report\n  assay report --out review.html --dataset shapes\n  assay report --format md --out -   (Markdown on stdout, for a CI comment)"
+    )]
+    Report(ReportArgs),
     /// Find likely label errors of a classification set from out-of-sample
     /// predicted probabilities, as cleanlab's `find_label_issues` does.
     #[command(
@@ -1177,4 +1184,31 @@ pub struct GenStatsArgs {
     /// Images decoded and embedded at once.
     #[arg(long, default_value_t = 32)]
     pub batch: usize,
+}
+
+/// Options of `assay report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Where to write (default: report.html, or report.md with --format
+    /// md); `-` writes to stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// `html` (one self-contained file) or `md` (a Markdown summary).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// Only this dataset and its runs (default: everything).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Worst examples shown per issue type.
+    #[arg(long, default_value_t = 6)]
+    pub examples: usize,
+}
+
+/// The kind of report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML file.
+    Html,
+    /// A Markdown summary.
+    Md,
 }

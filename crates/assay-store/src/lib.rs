@@ -6,6 +6,7 @@
 //! files again replaces what they brought instead of duplicating it.
 
 mod browse;
+mod details;
 mod embeddings;
 mod import;
 mod quality;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use browse::{ObjectArea, RunDetail, SampleObject, SampleOutcome, SampleRow};
+pub use details::{ClassMetric, NamedCurve, RunTables};
 pub use embeddings::{
     EmbeddingKey, EmbeddingLevel, EmbeddingSet, MapPoint, NewEmbeddingSet, IMAGE_LEVEL,
 };

@@ -9,6 +9,7 @@ use assay_eval::coco::{
     CocoEvaluation, CocoEvaluator, ConfusionMatrix, ErrorBreakdown, IouType, Outcome, Outcomes,
     Params,
 };
+use assay_report::format;
 use assay_store::{Curve, NewRun, ObjectOutcome, Selection, Store};
 use serde_json::json;
 
@@ -325,13 +326,7 @@ fn print_run(gt: &Dataset, r: &Results) {
     let mut t = table(&["category", "TP", "FP", "FN", "precision", "recall"]);
     for c in &gt.categories {
         let [tp, fp, fn_] = counts.get(&c.id).copied().unwrap_or_default();
-        let ratio = |a: u64, b: u64| {
-            if a + b == 0 {
-                "-".to_string()
-            } else {
-                format!("{:.3}", a as f64 / (a + b) as f64)
-            }
-        };
+        let ratio = |a: u64, b: u64| format::metric(a as f64 / (a + b) as f64);
         t.add_row(vec![
             names[&c.id].to_string(),
             tp.to_string(),
@@ -343,15 +338,17 @@ fn print_run(gt: &Dataset, r: &Results) {
     }
     println!("{t}");
     println!(
-        "\nErrors (TIDE-style, IoU {} / {}): AP50 {:.3}; what fixing each kind would add",
-        r.errors.foreground_iou, r.errors.background_iou, r.errors.ap
+        "\nErrors (TIDE-style, IoU {} / {}): AP50 {}; what fixing each kind would add",
+        r.errors.foreground_iou,
+        r.errors.background_iou,
+        format::metric(r.errors.ap)
     );
     let mut t = table(&["error", "count", "dAP50"]);
     for c in &r.errors.costs {
         t.add_row(vec![
             c.kind.as_str().to_string(),
             c.count.to_string(),
-            format!("{:+.3}", c.delta_ap),
+            format::delta(c.delta_ap),
         ]);
     }
     println!("{t}");
@@ -414,7 +411,7 @@ pub fn list_runs(store: &Store, dataset: Option<&str>, json: bool) -> Result<()>
             r.metrics
                 .iter()
                 .find(|(n, _)| n == name)
-                .map_or("-".to_string(), |(_, v)| format!("{v:.3}"))
+                .map_or("-".to_string(), |(_, v)| format::metric(*v))
         };
         let mut row = vec![
             r.id.to_string(),

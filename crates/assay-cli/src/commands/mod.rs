@@ -12,6 +12,7 @@ mod label_issues;
 mod neighbours;
 pub mod predictions;
 pub mod quality;
+pub mod report;
 mod scan;
 pub mod search;
 mod serve;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Result<()> {
             limit,
             json,
         ),
+        Command::Report(args) => report::run(&open(&project)?, &args),
         Command::LabelIssues(args) => label_issues::run(&args),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Scan(args) => scan::run(&args),

@@ -23,8 +23,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::cli::{DemoArgs, EmbedArgs, EvaluateArgs, IouTypeArg, MetricArg, SearchArgs, Target};
-use crate::commands::{embed, evaluate, import, info, predictions, search};
+use crate::cli::{
+    DemoArgs, EmbedArgs, EvaluateArgs, IouTypeArg, MetricArg, ReportArgs, ReportFormat, SearchArgs,
+    Target,
+};
+use crate::commands::{embed, evaluate, import, info, predictions, report, search};
 use crate::output::{progress, table};
 use problems::{Exposure, LabelError};
 use scene::{random_scene, Scene, CLASSES};
@@ -63,6 +66,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     println!("\nValidating two simulated text-to-image generators:\n");
     let copied = clean_training_image(&built);
     generative::run(&mut store, &dir, args.seed, &images_dir.join(copied))?;
+    let report = write_report(&store, &dir)?;
     println!();
     println!(
         "Built in {:.1} s. Explore it with:",
@@ -85,7 +89,33 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         images_dir.display(),
         dir.display()
     );
+    println!(
+        "\nThe report (one self-contained HTML file; `assay report --format md` writes Markdown for CI):"
+    );
+    println!("  {report}");
+    println!("Open the web UI:");
+    println!("  cd {} && assay serve", dir.display());
+    println!("  then open http://127.0.0.1:8000/");
     Ok(())
+}
+
+/// Writes `<dir>/report.html` and says so; returns its path and size.
+fn write_report(store: &Store, dir: &Path) -> Result<String> {
+    println!(
+        "\nWriting the report (assay report --out {}/report.html):",
+        dir.display()
+    );
+    let args = ReportArgs {
+        out: Some(dir.join("report.html")),
+        format: ReportFormat::Html,
+        dataset: None,
+        examples: 6,
+    };
+    let (path, size) = report::write_report(store, &args)?
+        .context("the demo's report went to stdout instead of a file")?;
+    let line = format!("{} ({})", path.display(), assay_report::format::bytes(size));
+    println!("Wrote {line}");
+    Ok(line)
 }
 
 /// A training image no problem was injected into (the one the simulated

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use assay_core::model::{Annotation, Category, Dataset};
 use assay_eval::coco::{self, CocoEvaluation, IouType, Params};
 use assay_io::coco::{read_coco, read_coco_results_with, UnknownCategory};
+use assay_report::format;
 use serde_json::json;
 
 use crate::cli::{CocoEvalArgs, IouTypeArg};
@@ -94,21 +95,14 @@ pub fn print_report(e: &CocoEvaluation, categories: &[Category]) {
     }
     let names = category_names(categories);
     let mut t = table(&["category", "AP", "AP50", "AP75", "AR"]);
-    let fmt = |v: f64| {
-        if v < 0.0 {
-            "-".to_string()
-        } else {
-            format!("{v:.3}")
-        }
-    };
     for c in e.per_category() {
         let name = names.get(&c.category_id).copied().unwrap_or("?");
         t.add_row(vec![
             name.to_string(),
-            fmt(c.ap),
-            fmt(c.ap50),
-            fmt(c.ap75),
-            fmt(c.ar),
+            format::metric(c.ap),
+            format::metric(c.ap50),
+            format::metric(c.ap75),
+            format::metric(c.ar),
         ]);
     }
     println!("\n{t}");

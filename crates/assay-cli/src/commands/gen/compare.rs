@@ -207,13 +207,10 @@ pub fn print_board(board: &Leaderboard) {
     for e in &board.entries {
         let d = &e.report.diagnostics;
         let diversities: Vec<f64> = d.prompts.iter().filter_map(|p| p.diversity).collect();
-        let mean = match diversities.is_empty() {
-            true => "-".to_string(),
-            false => format!(
-                "{:.4}",
-                diversities.iter().sum::<f64>() / diversities.len() as f64
-            ),
-        };
+        let mean = assay_report::format::mean4(
+            (!diversities.is_empty())
+                .then(|| diversities.iter().sum::<f64>() / diversities.len() as f64),
+        );
         t.add_row(vec![
             e.name.clone(),
             d.near_duplicates.len().to_string(),

@@ -6,6 +6,7 @@ use anyhow::{bail, Result};
 use assay_embed::Extractor;
 use assay_gen::bootstrap::BootstrapOptions;
 use assay_gen::kid::KidOptions;
+use assay_report::format;
 use assay_store::Store;
 use serde::Serialize;
 
@@ -188,20 +189,10 @@ pub fn evaluate(
 
 /// Formats a value with its spread and interval.
 pub fn format_metric(m: &MetricValue) -> (String, String) {
-    let value = match m.std {
-        Some(std) => format!("{:.6} ± {:.6}", m.value, std),
-        None => format!("{:.6}", m.value),
-    };
-    let interval = match &m.interval {
-        Some(i) => format!(
-            "[{:.6}, {:.6}] ({:.0}%, {} replicates)",
-            i.low,
-            i.high,
-            i.confidence * 100.0,
-            i.replicates
-        ),
-        None => "-".into(),
-    };
+    let value = format::gen_value(m.value, m.std);
+    let interval = m.interval.as_ref().map_or("-".into(), |i| {
+        format::gen_interval(i.low, i.high, i.confidence, i.replicates)
+    });
     (value, interval)
 }
 

@@ -71,7 +71,7 @@ pub fn list(
             t.add_row(vec![
                 file,
                 i.split.unwrap_or_default(),
-                format!("{:.3}", i.issue.score),
+                assay_report::format::score(i.issue.score),
                 i.issue.explanation,
                 i.path.unwrap_or_default(),
             ]);
