@@ -1,7 +1,8 @@
 //! Who may use the server. On loopback without a token, only requests
 //! addressed to a loopback host name are answered (a web page elsewhere
 //! cannot rebind its name to this server); with a token, every request must
-//! carry it, as a bearer header or the cookie the page sets.
+//! carry it, as a bearer header or the cookie the page sets (only the page
+//! and its scripts, which hold no data, are served without it).
 
 use std::sync::Arc;
 
@@ -46,7 +47,11 @@ pub async fn check(State(state): State<Arc<AppState>>, request: Request, next: N
             return response;
         }
     }
-    if presented(request.headers()).is_some_and(|t| same(&t, token)) {
+    // The page and its scripts hold no data; served to anyone, they can
+    // tell a visitor without the token how to get in.
+    let path = request.uri().path();
+    let shell = path == "/" || path.starts_with("/assets/");
+    if shell || presented(request.headers()).is_some_and(|t| same(&t, token)) {
         return next.run(request).await;
     }
     ApiError {

@@ -139,11 +139,12 @@ async fn oversized_bodies_are_refused() {
 async fn a_required_token_is_checked_on_every_request() {
     let p = project(Some("s3cret-token"));
     for uri in [
-        "/",
-        "/assets/app.js",
         "/api/overview",
+        "/api/samples/1",
         "/api/samples/1/image",
         "/api/samples/1/thumbnail",
+        "/api/datasets/synthetic/facets",
+        "/api/nope",
     ] {
         let (status, _, body) = send(&p.state, get(uri)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}");
@@ -201,8 +202,12 @@ async fn a_required_token_is_checked_on_every_request() {
         set.starts_with("assay_token=s3cret-token") && set.contains("HttpOnly"),
         "{set}"
     );
-    let (status, _, _) = send(&p.state, get("/?token=wrong")).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The page itself (no data) is served, so it can say how to get in.
+    let (status, _, body) = send(&p.state, get("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&body).contains("<html"));
+    let (status, headers, _) = send(&p.state, get("/?token=wrong")).await;
+    assert!(status == StatusCode::OK && headers.get(header::SET_COOKIE).is_none());
 }
 
 #[tokio::test]
@@ -439,6 +444,31 @@ async fn every_page_has_its_data() {
         .unwrap()
         .iter()
         .all(|g| g["samples"].as_array().unwrap().len() > 1));
+    // Objects to draw on thumbnails: ground truth and the run model's predictions.
+    let page = json_of(
+        &p.state,
+        post(
+            "/api/query",
+            &json!({"dataset": "synthetic", "run": run, "objects": true, "limit": 20}),
+        ),
+    )
+    .await;
+    for item in page["items"].as_array().unwrap() {
+        let id = item["id"].as_i64().unwrap();
+        let sample = json_of(&p.state, get(&format!("/api/samples/{id}"))).await;
+        let objects = item["objects"].as_array().unwrap();
+        let gt = objects
+            .iter()
+            .filter(|o| o["side"] == "ground_truth")
+            .count();
+        assert_eq!(gt, sample["annotations"].as_array().unwrap().len());
+        assert_eq!(
+            objects.len() - gt,
+            sample["predictions"].as_array().unwrap().len()
+        );
+        let misses = objects.iter().filter(|o| o["outcome"] == "fn").count() as u64;
+        assert_eq!(misses, item["counts"]["fn"].as_u64().unwrap());
+    }
     let compare = json_of(&p.state, get(&format!("/api/compare?a={run}&b={run}"))).await;
     assert_eq!(
         (compare["fixed"].as_u64(), compare["broken"].as_u64()),

@@ -65,6 +65,23 @@ pub struct SampleObject {
     pub annotation: Annotation,
 }
 
+/// A ground truth or prediction to draw on a thumbnail.
+#[derive(Debug, Clone, Serialize)]
+pub struct DrawnObject {
+    /// `ground_truth` or `prediction`.
+    pub side: &'static str,
+    /// Class name.
+    pub category: String,
+    /// Box `[x, y, w, h]`.
+    pub bbox: Option<[f64; 4]>,
+    /// Polygons, when the segmentation is one (masks are left out).
+    pub polygons: Option<Vec<Vec<f64>>>,
+    /// Score of a prediction.
+    pub score: Option<f64>,
+    /// Outcome in the run asked for.
+    pub outcome: Option<String>,
+}
+
 /// An object of a run with its outcome and size.
 #[derive(Debug, Clone)]
 pub struct ObjectArea {
@@ -361,6 +378,51 @@ impl Store {
         Ok((gt, predictions))
     }
 
+    /// The objects of each sample (row ids) to draw: ground truth, the
+    /// predictions of `model`, and their outcomes in `run`.
+    pub fn drawn_objects(
+        &self,
+        samples: &[i64],
+        model: Option<&str>,
+        run: Option<i64>,
+    ) -> Result<HashMap<i64, Vec<DrawnObject>>> {
+        let mut gt = self.conn.prepare(
+            "SELECT a.source_id, c.name, a.x, a.y, a.w, a.h, a.segmentation, NULL
+             FROM annotations a JOIN categories c ON c.id = a.category_id
+             WHERE a.sample_id = ?1 ORDER BY a.source_id",
+        )?;
+        let mut predicted = self.conn.prepare(
+            "SELECT p.source_id, c.name, p.x, p.y, p.w, p.h, p.segmentation, p.score
+             FROM predictions p JOIN categories c ON c.id = p.category_id JOIN models m ON m.id = p.model_id
+             WHERE p.sample_id = ?1 AND m.name = ?2 ORDER BY p.score DESC, p.source_id",
+        )?;
+        let mut outcomes = self.conn.prepare(
+            "SELECT side, object_id, outcome FROM run_outcomes WHERE run_id = ?1 AND sample_id = ?2",
+        )?;
+        let mut out = HashMap::new();
+        for &sample in samples {
+            let mut of: HashMap<(bool, i64), String> = HashMap::new();
+            if let Some(run) = run {
+                let mut rows = outcomes.query(params![run, sample])?;
+                while let Some(r) = rows.next()? {
+                    let side: String = r.get(0)?;
+                    of.insert((side == "prediction", r.get(1)?), r.get(2)?);
+                }
+            }
+            let mut objects = drawn(&mut gt, params![sample], "ground_truth", &of)?;
+            if let Some(model) = model {
+                objects.extend(drawn(
+                    &mut predicted,
+                    params![sample, model],
+                    "prediction",
+                    &of,
+                )?);
+            }
+            out.insert(sample, objects);
+        }
+        Ok(out)
+    }
+
     /// Every outcome of a sample's objects, over all runs.
     pub fn sample_outcomes(&self, id: i64) -> Result<Vec<SampleOutcome>> {
         let mut stmt = self.conn.prepare(
@@ -473,4 +535,40 @@ impl Store {
     fn named<T: rusqlite::types::FromSql>(&self, sql: &str, id: i64) -> Result<Vec<(String, T)>> {
         self.rows_of(sql, id)
     }
+}
+
+/// Reads drawable objects from rows laid out as `source_id, class, x, y,
+/// w, h, segmentation, score`.
+fn drawn(
+    stmt: &mut rusqlite::Statement,
+    args: impl rusqlite::Params,
+    side: &'static str,
+    outcomes: &HashMap<(bool, i64), String>,
+) -> Result<Vec<DrawnObject>> {
+    let prediction = side == "prediction";
+    let mut rows = stmt.query(args)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let coords: [Option<f64>; 4] = [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?];
+        let bbox = match coords {
+            [Some(x), Some(y), Some(w), Some(h)] => Some([x, y, w, h]),
+            _ => None,
+        };
+        let segmentation: Option<String> = r.get(6)?;
+        let polygons = segmentation.and_then(|text| {
+            match serde_json::from_str::<assay_core::model::Segmentation>(&text).ok()? {
+                assay_core::model::Segmentation::Polygons(p) => Some(p),
+                assay_core::model::Segmentation::Rle { .. } => None,
+            }
+        });
+        out.push(DrawnObject {
+            side,
+            category: r.get(1)?,
+            bbox,
+            polygons,
+            score: r.get(7)?,
+            outcome: outcomes.get(&(prediction, r.get(0)?)).cloned(),
+        });
+    }
+    Ok(out)
 }

@@ -225,6 +225,8 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (sample_id, tag)
     ) WITHOUT ROWID;
     CREATE INDEX tags_by_tag ON tags (tag);
+    CREATE INDEX predictions_by_sample ON predictions (sample_id);
+    CREATE INDEX run_outcomes_of_sample ON run_outcomes (sample_id);
     CREATE TABLE run_confusion (
         run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
         sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,

@@ -146,9 +146,28 @@ pub async fn query(
                 inside_map: inside_map(state, &table, &q)?,
                 similarity: similarity(state, &table, &q)?,
             };
-            query::run(&table, &q, &cx).map(Json)
+            let mut page = query::run(&table, &q, &cx)?;
+            if q.objects {
+                attach_objects(state, &q, &mut page)?;
+            }
+            Ok(Json(page))
         })
         .await
+}
+
+/// Adds each item's objects: ground truth, and the predictions of the
+/// run's model (else of `model`) with their outcomes in the run.
+fn attach_objects(state: &AppState, q: &Query, page: &mut Page) -> ApiResult<()> {
+    let model = match q.run {
+        Some(run) => Some(state.store(|s| s.run_detail(run))?.info.model),
+        None => q.model.clone(),
+    };
+    let ids: Vec<i64> = page.items.iter().map(|i| i.id).collect();
+    let mut objects = state.store(|s| s.drawn_objects(&ids, model.as_deref(), q.run))?;
+    for item in &mut page.items {
+        item.objects = Some(objects.remove(&item.id).unwrap_or_default());
+    }
+    Ok(())
 }
 
 fn cell(state: &AppState, table: &DatasetTable, q: &Query) -> ApiResult<Option<HashSet<u32>>> {

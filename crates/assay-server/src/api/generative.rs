@@ -104,6 +104,8 @@ pub async fn generative(
             for name in datasets.iter().filter(|n| **n != args.dataset) {
                 others.push(state.table(name)?);
             }
+            let mut runs = runs;
+            rank_by_fid(&mut runs);
             let memorized = runs
                 .iter()
                 .flat_map(|r| memorized(r, &table, &others))
@@ -124,6 +126,22 @@ pub async fn generative(
             }))
         })
         .await
+}
+
+/// Orders generators by FID, lowest first, as `assay gen compare` ranks
+/// them (runs without FID last, newest first among themselves).
+fn rank_by_fid(runs: &mut [assay_store::RunDetail]) {
+    let fid = |r: &assay_store::RunDetail| {
+        r.info
+            .metrics
+            .iter()
+            .find(|(n, _)| n == "fid")
+            .map_or(
+                f64::INFINITY,
+                |&(_, v)| if v.is_nan() { f64::INFINITY } else { v },
+            )
+    };
+    runs.sort_by(|a, b| fid(a).total_cmp(&fid(b)));
 }
 
 fn prompts(rows: &[assay_store::SampleRow], runs: &[assay_store::RunDetail]) -> Vec<Prompt> {

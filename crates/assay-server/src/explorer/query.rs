@@ -59,6 +59,9 @@ pub struct Query {
     pub ids: Option<Vec<i64>>,
     /// The order.
     pub sort: Option<Sort>,
+    /// Send each item's objects, to draw on its thumbnail.
+    #[serde(default)]
+    pub objects: bool,
 }
 
 /// A metric range; open ends are `None`.
@@ -131,6 +134,9 @@ pub struct Item {
     /// Outcome counts in the query's run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counts: Option<Counts>,
+    /// Its objects, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub objects: Option<Vec<assay_store::DrawnObject>>,
 }
 
 /// Outcome counts of one sample.
@@ -440,5 +446,6 @@ fn item(t: &DatasetTable, i: u32, key: &Key, cx: &Context) -> Item {
         issues: t.issue_codes.names_of(t.issues.of(u)),
         tags,
         counts: cx.counts.map(|c| c[u].into()),
+        objects: None,
     }
 }
