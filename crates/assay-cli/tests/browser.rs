@@ -2,8 +2,9 @@
 //! project, driven in Debian's headless Chromium over the DevTools protocol
 //! (a small client over a WebSocket; no browser download). Each page is
 //! loaded and checked against what the CLI (or, where the CLI has no view of
-//! it, the JSON API) says; a filter is applied, a sample opened, a
-//! confusion-matrix cell clicked and a selection tagged. A screenshot of each
+//! it, the JSON API) says; a filter is applied, the explorer's boxes on
+//! thumbnails counted, a sample opened, a confusion-matrix cell clicked and a
+//! selection tagged. A screenshot of each
 //! page is saved to `target/ui-screenshots/<page>.png`. Every request the
 //! page makes must go to the server's own origin.
 
@@ -49,6 +50,7 @@ fn web_ui_in_headless_chromium() {
 
     ui.check_overview(&info);
     ui.check_explorer_filters(&info, &coco);
+    ui.check_explorer_boxes(&demo);
     ui.check_sample_page(&coco);
     ui.check_model_page(&demo);
     ui.check_tagging();
@@ -102,6 +104,17 @@ fn export_coco(project: &Path, dataset: &str) -> Value {
         &["export", "coco", "--dataset", dataset, "--out", path(&out)],
     );
     serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+}
+
+/// The demo's detection run, as `assay runs --json` lists it.
+fn detection_run(project: &Path) -> Value {
+    let runs: Value = serde_json::from_str(&assay(project, &["runs", "--json"])).unwrap();
+    runs.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["task"] == "detection")
+        .expect("the demo has a detection run")
+        .clone()
 }
 
 /// Annotations per image file name (base name) in a COCO document.
@@ -662,6 +675,104 @@ impl Ui<'_> {
         self.wait_for_total(with_dup, "named dup_*");
     }
 
+    /// With the detection run selected, each tile draws its sample's ground
+    /// truth and the run model's predictions over the thumbnail (as many as
+    /// the API lists), coloured by outcome, inside the thumbnail; the
+    /// "boxes" and "colour by" controls change them and stay in the URL.
+    fn check_explorer_boxes(&mut self, demo: &Path) {
+        const BOX: &str = "[data-testid=tile-box]";
+        let run = detection_run(demo);
+        let run_id = run["id"].as_i64().unwrap();
+        let model = run["model"].as_str().unwrap().to_string();
+        self.open(&format!("#/explore?dataset=shapes&run={run_id}"), "explore");
+        self.explorer_total();
+        self.wait_until(
+            &format!("document.querySelector({}) !== null", js_string(BOX)),
+            "the tiles draw boxes",
+        );
+        // The tile with the most boxes, against the sample's own answer.
+        let most = self.browser.eval(
+            "[...document.querySelectorAll('[data-testid=tile]')].map(t => [Number(t.dataset.id),\
+             t.querySelectorAll('[data-testid=tile-box][data-side=gt]').length,\
+             t.querySelectorAll('[data-testid=tile-box][data-side=pred]').length])\
+             .sort((a, b) => (b[1] + b[2]) - (a[1] + a[2]))[0]",
+        );
+        let id = most[0].as_i64().unwrap();
+        let sample = self.server.get(&format!("/api/samples/{id}"));
+        let ground_truth = sample["annotations"].as_array().unwrap().len() as u64;
+        let predictions = sample["predictions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["model"] == model.as_str())
+            .count() as u64;
+        assert!(ground_truth + predictions > 0, "no objects on sample {id}");
+        assert_eq!(
+            (most[1].as_u64().unwrap(), most[2].as_u64().unwrap()),
+            (ground_truth, predictions),
+            "boxes (ground truth, predictions of {model}) on the tile of sample {id}"
+        );
+        // Every TP, FP and FN box has its colour, and errors are shown.
+        let colours = self.browser.eval(&format!(
+            "(() => {{ const want = {{tp: '#2ca02c', fp: '#d62728', fn: '#ff8c00'}};\
+             const boxes = [...document.querySelectorAll({})].filter(b => b.dataset.outcome in want);\
+             return [boxes.filter(b => b.getAttribute('stroke') !== want[b.dataset.outcome]).length,\
+             boxes.filter(b => b.dataset.outcome !== 'tp').length]; }})()",
+            js_string(BOX)
+        ));
+        assert_eq!(colours[0], json!(0), "boxes not in their outcome's colour");
+        assert!(
+            colours[1].as_u64().unwrap() > 0,
+            "no FP or FN box on the tiles in view"
+        );
+        // Boxes lie inside their thumbnail (scaled from image pixels).
+        let outside = self.browser.eval(&format!(
+            "[...document.querySelectorAll({})].filter(b => {{\
+             const t = b.closest('.thumb').getBoundingClientRect(); const r = b.getBoundingClientRect();\
+             return r.left < t.left - 1 || r.top < t.top - 1 || r.right > t.right + 1 || r.bottom > t.bottom + 1;\
+             }}).length",
+            js_string(BOX)
+        ));
+        assert_eq!(outside, json!(0), "boxes outside their thumbnail");
+        self.wait_until(
+            "[...document.querySelectorAll('[data-testid=tile] img')].every(i => i.complete)",
+            "the thumbnails load",
+        );
+        self.shot("explore-boxes");
+
+        // Coloured by class: no outcome colours; back to outcomes.
+        self.choose("[data-testid=tile-color-by]", "class");
+        self.wait_until(
+            &format!(
+                "location.hash.includes('color=class') && document.querySelector({}) !== null \
+                 && [...document.querySelectorAll({})].every(b => \
+                 !['#2ca02c', '#d62728', '#ff8c00'].includes(b.getAttribute('stroke')))",
+                js_string(BOX),
+                js_string(BOX)
+            ),
+            "the boxes are coloured by class",
+        );
+        self.choose("[data-testid=tile-color-by]", "outcome");
+        // The toggle hides the boxes, in the URL too, and shows them again.
+        self.browser.click("[data-testid=tile-boxes]", 0);
+        self.wait_until(
+            &format!(
+                "location.hash.includes('boxes=0') && document.querySelectorAll({}).length === 0 \
+                 && document.querySelector('[data-testid=tile]') !== null",
+                js_string(BOX)
+            ),
+            "the boxes toggle off",
+        );
+        self.browser.click("[data-testid=tile-boxes]", 0);
+        self.wait_until(
+            &format!(
+                "!location.hash.includes('boxes=0') && document.querySelector({}) !== null",
+                js_string(BOX)
+            ),
+            "the boxes toggle on",
+        );
+    }
+
     /// Opens the first val sample from the explorer: its name and boxes.
     fn check_sample_page(&mut self, coco: &Value) {
         self.open("#/explore?dataset=shapes&split=val", "explore");
@@ -710,13 +821,7 @@ impl Ui<'_> {
     /// The detection run's page; a confusion cell opens the explorer on
     /// exactly the samples the API filters to, at most one per object.
     fn check_model_page(&mut self, demo: &Path) {
-        let runs: Value = serde_json::from_str(&assay(demo, &["runs", "--json"])).unwrap();
-        let run = runs
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["task"] == "detection")
-            .expect("the demo has a detection run");
+        let run = detection_run(demo);
         let id = run["id"].as_i64().unwrap();
         self.open(&format!("#/model/{id}"), "model");
         assert!(self

@@ -87,3 +87,34 @@ export function hexRgb(hex) {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
+
+/**
+ * A light overlay for an explorer tile: boxes and polygons of `objects`
+ * (POST /api/query's `objects`) on a width × height image, with no labels.
+ * The SVG fills its box and letterboxes like `object-fit: contain`
+ * (`xMidYMid meet`), so it lines up with an image shown that way.
+ * colorOf(obj) gives each object's colour; ground truth is solid,
+ * predictions dashed.
+ */
+export function tileOverlay(width, height, objects, colorOf) {
+  const svg = s("svg", { class: "tile-overlay", viewBox: `0 0 ${width} ${height}`,
+    preserveAspectRatio: "xMidYMid meet", "data-testid": "tile-overlay", "aria-hidden": "true" });
+  for (const obj of objects) {
+    const side = obj.side === "prediction" ? "pred" : "gt";
+    const color = colorOf(obj);
+    for (const poly of obj.polygons || []) {
+      const points = [];
+      for (let i = 0; i + 1 < poly.length; i += 2) points.push(`${poly[i]},${poly[i + 1]}`);
+      svg.append(s("polygon", { points: points.join(" "), fill: color,
+        "fill-opacity": side === "gt" ? 0.25 : 0.15, stroke: "none", class: "tile-shape" }));
+    }
+    if (!obj.bbox) continue;
+    const [x, y, w, h] = obj.bbox;
+    svg.append(s("rect", { x, y, width: w, height: h, fill: "none", stroke: color,
+      "stroke-width": 1.5, "vector-effect": "non-scaling-stroke",
+      "stroke-dasharray": side === "pred" ? "4 2" : null,
+      "data-testid": "tile-box", "data-side": side, "data-outcome": obj.outcome || null,
+      "data-category": obj.category }));
+  }
+  return svg;
+}

@@ -1,15 +1,20 @@
 // The explorer: filters kept in the URL hash, a virtualised thumbnail grid
 // that fetches pages of POST /api/query by offset as it scrolls (only the
-// rows in view exist in the DOM), multi-select, tagging and export.
+// rows in view exist in the DOM), multi-select, tagging and export. Each
+// tile draws its sample's ground truth (solid) and predictions (dashed) over
+// the thumbnail, coloured by outcome in the selected run or by class.
 
 import { facets, overview, postForBlob, postJson, thumbnailUrl } from "./api.js";
-import { OUTCOME_COLORS, append, fmt, h, hashQuery, route, select } from "./util.js";
+import { tileOverlay } from "./draw.js";
+import { OUTCOME_COLORS, append, classColor, fmt, h, hashQuery, route, select } from "./util.js";
 
 const PAGE = 200;
 const TILE_W = 176;
 const TILE_H = 214;
 const MAX_SCROLL_PX = 4_000_000;
 const SELECT_ALL_LIMIT = 10_000;
+/** Objects without an outcome in the run (the sample view's colour). */
+const NEUTRAL = "#9aa0a6";
 
 /** The explorer's state as read from the hash query. */
 export function stateFromQuery(q) {
@@ -35,6 +40,8 @@ export function stateFromQuery(q) {
     max: num("max"),
     sort: q.get("sort") || null,
     desc: q.get("desc") === "1",
+    boxes: q.get("boxes") !== "0",
+    color: q.get("color") === "class" ? "class" : "outcome",
   };
 }
 
@@ -46,12 +53,14 @@ export function hashOfState(st) {
     cell: st.cell, text: st.text, similar_to: st.similar_to,
     map: st.map ? JSON.stringify(st.map) : null,
     metric: st.metric, min: st.min, max: st.max, sort: st.sort, desc: st.desc ? "1" : null,
+    boxes: st.boxes ? null : "0", color: st.color === "class" ? "class" : null,
   });
 }
 
-/** The POST /api/query body of a state. */
-export function queryBody(st, offset, limit) {
+/** The POST /api/query body of a state (with each item's objects: `objects`). */
+export function queryBody(st, offset, limit, objects = false) {
   const body = { dataset: st.dataset, offset, limit };
+  if (objects) body.objects = true;
   if (st.split) body.split = st.split;
   if (st.classes.length) body.classes = st.classes;
   if (st.tags.length) body.tags = st.tags;
@@ -116,6 +125,22 @@ class ExplorerPage {
     this.renderFilters();
     this.renderToolbar();
     this.grid.reset();
+  }
+
+  /** A change of how tiles look (boxes, colours): same results, tiles redrawn. */
+  restyle(change) {
+    Object.assign(this.state, change);
+    history.replaceState(null, "", hashOfState(this.state));
+    this.renderToolbar();
+    this.grid.redrawTiles();
+  }
+
+  /** The colour of a tile's object under the current options. */
+  objectColor(obj) {
+    if (this.state.run !== null && this.state.color === "outcome") {
+      return OUTCOME_COLORS[obj.outcome] || NEUTRAL;
+    }
+    return classColor(obj.category);
   }
 
   renderFilters() {
@@ -218,9 +243,17 @@ class ExplorerPage {
     this.exportFormat = this.exportFormat || select(
       [["coco", "COCO"], ["yolo", "YOLO"], ["csv", "CSV"]], "coco", () => {},
       { "data-testid": "export-format" });
+    const boxes = h("input", { type: "checkbox", "data-testid": "tile-boxes" });
+    boxes.checked = st.boxes;
+    boxes.addEventListener("change", () => this.restyle({ boxes: boxes.checked }));
     this.toolbar.replaceChildren(
       h("span", { class: "total" }, h("b", { "data-testid": "explore-total" }, "…"), " samples"),
       this.timing,
+      h("label", { title: "ground truth solid, predictions dashed" }, boxes, " boxes"),
+      st.boxes && st.run !== null ? h("label", {}, "colour by ", select(
+        [["outcome", "outcome"], ["class", "class"]], st.color,
+        (v) => this.restyle({ color: v }), { "data-testid": "tile-color-by" })) : null,
+      st.boxes ? boxLegend(st) : null,
       h("label", {}, "Sort ", select(sorts, st.sort || (st.similar_to !== null ? "similarity" : "id"),
         (v) => this.update({ sort: v }), { "data-testid": "sort-by" })),
       h("label", {}, desc, " desc"),
@@ -407,6 +440,13 @@ class Grid {
     await this.load(0);
   }
 
+  /** Tiles made again (same pages) after a change of how they look. */
+  redrawTiles() {
+    for (const tile of this.tiles.values()) tile.remove();
+    this.tiles.clear();
+    this.draw();
+  }
+
   item(index) {
     const page = this.pages.get(Math.floor(index / PAGE));
     return page && page.items ? page.items[index % PAGE] || null : null;
@@ -419,7 +459,7 @@ class Grid {
     const entry = { items: null };
     this.pages.set(n, entry);
     try {
-      const answer = await postJson("/api/query", queryBody(this.page.state, n * PAGE, PAGE));
+      const answer = await postJson("/api/query", queryBody(this.page.state, n * PAGE, PAGE, true));
       if (generation !== this.generation) return;
       entry.items = answer.items;
       this.total = answer.total;
@@ -524,6 +564,15 @@ class Grid {
     }
   }
 
+  /** The tile's objects over its thumbnail (made and dropped with the tile). */
+  overlay(item) {
+    const objects = item.objects;
+    if (!this.page.state.boxes || !objects || !objects.length || !(item.width > 0 && item.height > 0)) {
+      return null;
+    }
+    return tileOverlay(item.width, item.height, objects, (obj) => this.page.objectColor(obj));
+  }
+
   tile(index, item) {
     const check = h("input", { type: "checkbox", "data-testid": "tile-check", title: "select (shift: range)" });
     check.addEventListener("click", (e) => {
@@ -534,11 +583,19 @@ class Grid {
     img.addEventListener("error", () => img.replaceWith(h("span", { class: "no-preview" }, "no preview")));
     return h("div", { class: "tile", "data-testid": "tile", "data-id": item.id, "data-index": index },
       h("a", { href: `#/sample/${item.id}`, class: "thumb", title: item.file_name },
-        img),
+        img, this.overlay(item)),
       h("div", { class: "tile-bar" }, check,
         h("span", { class: "tile-name", "data-testid": "tile-name" }, item.file_name)),
       badges(item));
   }
+}
+
+/** TP / FP / FN swatches while tiles are coloured by outcome. */
+function boxLegend(st) {
+  if (st.run === null || st.color !== "outcome") return null;
+  return h("span", { class: "box-legend", "data-testid": "box-legend" },
+    ["tp", "fp", "fn"].map((kind) => h("span", { class: "legend-entry" },
+      h("span", { class: "swatch", style: { background: OUTCOME_COLORS[kind] } }), kind.toUpperCase())));
 }
 
 function badges(item) {
