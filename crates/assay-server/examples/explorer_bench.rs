@@ -87,6 +87,10 @@ fn cases(run: i64) -> Vec<(&'static str, Value)> {
     };
     vec![
         ("first page", page(json!({}))),
+        (
+            "first page with objects, as the UI asks",
+            page(json!({"run": run, "objects": true})),
+        ),
         ("page at offset 500,000", page(json!({"offset": 500_000}))),
         ("filter: split", page(json!({"split": "val"}))),
         ("filter: class", page(json!({"classes": ["dog"]}))),
