@@ -10,7 +10,6 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::read::annotation;
-use crate::runs::Curve;
 use crate::{Result, Store, StoreError};
 
 /// One sample of a dataset, as the explorer lists it.
@@ -38,20 +37,15 @@ pub struct SampleRow {
     pub seed: Option<i64>,
 }
 
-/// One run's stored tables.
+/// One run as listed, with its stored tables.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunDetail {
     /// The run as listed.
     #[serde(flatten)]
     pub info: crate::RunInfo,
-    /// Its parameters.
-    pub params: serde_json::Value,
-    /// Its stored summary.
-    pub summary: serde_json::Value,
-    /// Per-class metrics: (category row id, class name, metric, value).
-    pub class_metrics: Vec<(i64, String, String, f64)>,
-    /// Its precision-recall curves (category ids are row ids).
-    pub curves: Vec<Curve>,
+    /// Its parameters, summary, per-class metrics and curves.
+    #[serde(flatten)]
+    pub tables: crate::RunTables,
 }
 
 /// A ground truth or prediction of one sample, with its class name.
@@ -143,14 +137,13 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The classes of a dataset: (row id, source id, name), in source-id order.
-    pub fn class_names(&self, dataset: &str) -> Result<Vec<(i64, i64, String)>> {
+    /// The classes of a dataset: (row id, name), in source-id order.
+    pub fn class_names(&self, dataset: &str) -> Result<Vec<(i64, String)>> {
         let dataset_id = self.dataset_id(dataset)?;
-        let mut stmt = self.conn.prepare(
-            "SELECT id, source_id, name FROM categories WHERE dataset_id = ?1 ORDER BY source_id",
-        )?;
-        let rows = stmt.query_map([dataset_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.rows_of(
+            "SELECT id, name FROM categories WHERE dataset_id = ?1 ORDER BY source_id",
+            dataset_id,
+        )
     }
 
     /// Every object of a run with its size.
@@ -452,54 +445,10 @@ impl Store {
             .into_iter()
             .find(|r| r.id == run_id)
             .ok_or_else(|| StoreError::NotFound(format!("no run with id {run_id}")))?;
-        let (params, summary): (String, String) = self.conn.query_row(
-            "SELECT params, summary FROM runs WHERE id = ?1",
-            [run_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let parse = |s: &str| serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
         Ok(RunDetail {
             info,
-            params: parse(&params),
-            summary: parse(&summary),
-            class_metrics: self.class_metric_rows(run_id)?,
-            curves: self.run_curves(run_id)?,
+            tables: self.run_tables(run_id)?,
         })
-    }
-
-    fn class_metric_rows(&self, run_id: i64) -> Result<Vec<(i64, String, String, f64)>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT m.category_id, c.name, m.name, m.value FROM run_class_metrics m
-             JOIN categories c ON c.id = m.category_id WHERE m.run_id = ?1
-             ORDER BY c.source_id, m.rowid",
-        )?;
-        let rows = stmt.query_map([run_id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get::<_, Option<f64>>(3)?.unwrap_or(f64::NAN),
-            ))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    fn run_curves(&self, run_id: i64) -> Result<Vec<Curve>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT category_id, iou, recall, precision, scores FROM run_curves
-             WHERE run_id = ?1 ORDER BY rowid",
-        )?;
-        let list = |s: String| serde_json::from_str::<Vec<f64>>(&s).unwrap_or_default();
-        let rows = stmt.query_map([run_id], |r| {
-            Ok(Curve {
-                category_id: r.get(0)?,
-                iou: r.get(1)?,
-                recall: list(r.get(2)?),
-                precision: list(r.get(3)?),
-                scores: list(r.get(4)?),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn objects(&self, sql: &str, id: i64) -> Result<Vec<SampleObject>> {

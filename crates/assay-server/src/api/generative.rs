@@ -118,7 +118,12 @@ pub async fn generative(
                         run_id: r.info.id,
                         model: r.info.model.clone(),
                         metrics: r.info.metrics.clone(),
-                        warnings: r.summary.get("warnings").cloned().unwrap_or(Value::Null),
+                        warnings: r
+                            .tables
+                            .summary
+                            .get("warnings")
+                            .cloned()
+                            .unwrap_or(Value::Null),
                     })
                     .collect(),
                 memorized,
@@ -163,7 +168,7 @@ fn prompts(rows: &[assay_store::SampleRow], runs: &[assay_store::RunDetail]) -> 
     let scores: HashMap<(&str, &str), &Value> = runs
         .iter()
         .flat_map(|r| {
-            let rows = r.summary["diagnostics"]["prompts"].as_array();
+            let rows = r.tables.summary["diagnostics"]["prompts"].as_array();
             rows.into_iter()
                 .flatten()
                 .filter_map(move |p| Some(((r.info.model.as_str(), p["prompt"].as_str()?), p)))
@@ -198,7 +203,7 @@ fn memorized(
     table: &DatasetTable,
     others: &[Arc<DatasetTable>],
 ) -> Vec<Memorized> {
-    let matches = run.summary["diagnostics"]["memorized"].as_array();
+    let matches = run.tables.summary["diagnostics"]["memorized"].as_array();
     matches
         .into_iter()
         .flatten()

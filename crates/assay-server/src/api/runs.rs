@@ -61,45 +61,38 @@ pub async fn run(
 fn run_page(state: &AppState, id: i64) -> ApiResult<RunPage> {
     let (detail, classes) = state.store(|s| -> assay_store::Result<_> {
         let detail = s.run_detail(id)?;
-        let classes = s.class_names(&detail.info.dataset)?;
+        let classes = s.category_names(&detail.info.dataset)?;
         Ok((detail, classes))
     })?;
-    let name_of_row: HashMap<i64, &str> =
-        classes.iter().map(|(r, _, n)| (*r, n.as_str())).collect();
-    let name_of_source: HashMap<i64, &str> =
-        classes.iter().map(|(_, s, n)| (*s, n.as_str())).collect();
+    let names: HashMap<i64, &str> = classes.iter().map(|(id, n)| (*id, n.as_str())).collect();
+    let tables = detail.tables;
     let mut rows: Vec<ClassRow> = Vec::new();
-    for (row, name, metric, value) in &detail.class_metrics {
-        if rows.last().is_none_or(|c| c.category_id != *row) {
+    for m in &tables.class_metrics {
+        if rows.last().is_none_or(|c| c.category_id != m.category_id) {
             rows.push(ClassRow {
-                category_id: *row,
-                name: name.clone(),
+                category_id: m.category_id,
+                name: m.class.clone(),
                 metrics: BTreeMap::new(),
             });
         }
-        rows.last_mut()
-            .expect("pushed")
-            .metrics
-            .insert(metric.clone(), *value);
+        let row = rows.last_mut().expect("pushed");
+        row.metrics.insert(m.name.clone(), m.value);
     }
-    let curves = detail
+    let curves = tables
         .curves
-        .iter()
+        .into_iter()
         .map(|c| CurveRow {
-            category: c
-                .category_id
-                .and_then(|r| name_of_row.get(&r))
-                .map(|n| n.to_string()),
-            iou: c.iou,
-            recall: c.recall.clone(),
-            precision: c.precision.clone(),
+            category: c.class,
+            iou: c.curve.iou,
+            recall: c.curve.recall,
+            precision: c.curve.precision,
         })
         .collect();
-    let confusion = detail
+    let confusion = tables
         .summary
         .get("confusion")
-        .map(|c| labelled_confusion(c, &name_of_source));
-    let errors = detail.summary.get("errors").cloned();
+        .map(|c| labelled_confusion(c, &names));
+    let errors = tables.summary.get("errors").cloned();
     let info = detail.info;
     Ok(RunPage {
         id,
@@ -107,13 +100,13 @@ fn run_page(state: &AppState, id: i64) -> ApiResult<RunPage> {
         model: info.model,
         task: info.task,
         created_at: info.created_at,
-        params: detail.params,
+        params: tables.params,
         metrics: info.metrics,
         classes: rows,
         curves,
         confusion,
         errors,
-        summary: detail.summary,
+        summary: tables.summary,
     })
 }
 

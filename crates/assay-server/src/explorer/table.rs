@@ -146,7 +146,7 @@ impl DatasetTable {
         let mut table = Self::from_rows(dataset, &rows, index_of);
         let mut class_codes = Codes::default();
         let mut category_code = HashMap::new();
-        for (row, _, name) in store.class_names(dataset)? {
+        for (row, name) in store.class_names(dataset)? {
             category_code.insert(row, class_codes.code(&name));
         }
         let pairs = store
