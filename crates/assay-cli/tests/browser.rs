@@ -673,6 +673,15 @@ impl Ui<'_> {
         self.browser.type_text("dup_");
         self.browser.press_enter();
         self.wait_for_total(with_dup, "named dup_*");
+        // By meaning: the demo's embeddings are the built-in extractor's,
+        // which embeds no text, and the explorer says so.
+        self.browser.click("[data-testid=filter-semantic]", 0);
+        self.wait_until(
+            "location.hash.includes('semantic=1') && document.body.innerText.includes('from a CLIP model: run `assay embed --model')",
+            "text search by meaning explains it needs CLIP embeddings",
+        );
+        self.browser.click("[data-testid=filter-semantic]", 0);
+        self.wait_for_total(with_dup, "named dup_* again");
     }
 
     /// With the detection run selected, each tile draws its sample's ground

@@ -33,6 +33,7 @@ export function stateFromQuery(q) {
     outcome: q.get("outcome") || null,
     cell: q.get("cell") ? q.get("cell").split(",").map(Number) : null,
     text: q.get("text") || "",
+    semantic: q.get("semantic") === "1",
     similar_to: num("similar_to"),
     map,
     metric: q.get("metric") || null,
@@ -50,7 +51,8 @@ export function hashOfState(st) {
   return route("explore", {
     dataset: st.dataset, split: st.split, classes: st.classes, tags: st.tags,
     issues: st.issues, model: st.model, run: st.run, outcome: st.outcome,
-    cell: st.cell, text: st.text, similar_to: st.similar_to,
+    cell: st.cell, text: st.text, semantic: st.semantic ? "1" : null,
+    similar_to: st.similar_to,
     map: st.map ? JSON.stringify(st.map) : null,
     metric: st.metric, min: st.min, max: st.max, sort: st.sort, desc: st.desc ? "1" : null,
     boxes: st.boxes ? null : "0", color: st.color === "class" ? "class" : null,
@@ -69,7 +71,9 @@ export function queryBody(st, offset, limit, objects = false) {
   if (st.run !== null) body.run = st.run;
   if (st.run !== null && st.outcome) body.outcome = st.outcome;
   if (st.run !== null && st.cell) body.cell = st.cell;
-  if (st.text) body.text = st.text;
+  // By meaning: the server embeds the text with the dataset's CLIP model.
+  if (st.text && st.semantic) body.semantic = st.text;
+  else if (st.text) body.text = st.text;
   if (st.similar_to !== null) body.similar_to = st.similar_to;
   if (st.map) body.map = st.map;
   if (st.metric && (st.min !== null || st.max !== null)) {
@@ -163,6 +167,7 @@ class ExplorerPage {
     append(box, [
       field("Dataset", dsSelect),
       field("Search", this.textInput()),
+      this.semanticToggle(),
       chips(this),
       field("Split", select([["", "any"], ...f.splits], st.split,
         (v) => this.update({ split: v || null }), { "data-testid": "filter-split" })),
@@ -194,6 +199,16 @@ class ExplorerPage {
     });
     this.searchBox = input;
     return input;
+  }
+
+  /** Whether the search matches names and prompts or, with CLIP
+   * embeddings, images by meaning. */
+  semanticToggle() {
+    const box = h("input", { type: "checkbox", "data-testid": "filter-semantic" });
+    box.checked = this.state.semantic;
+    box.addEventListener("change", () => this.update({ semantic: box.checked }));
+    return h("label", { class: "inline", title: "rank images by CLIP similarity to the text (needs `assay embed --model PATH-TO-CLIP`)" },
+      box, " by meaning (CLIP)");
   }
 
   runFields() {
@@ -246,7 +261,8 @@ class ExplorerPage {
     const boxes = h("input", { type: "checkbox", "data-testid": "tile-boxes" });
     boxes.checked = st.boxes;
     boxes.addEventListener("change", () => this.restyle({ boxes: boxes.checked }));
-    this.toolbar.replaceChildren(
+    this.toolbar.replaceChildren();
+    append(this.toolbar, [
       h("span", { class: "total" }, h("b", { "data-testid": "explore-total" }, "…"), " samples"),
       this.timing,
       h("label", { title: "ground truth solid, predictions dashed" }, boxes, " boxes"),
@@ -268,7 +284,7 @@ class ExplorerPage {
       this.exportFormat,
       h("button", { onclick: () => this.exportSelection(), "data-testid": "export-button" }, "Export"),
       this.status,
-    );
+    ]);
     this.showTotal();
   }
 
