@@ -1095,6 +1095,25 @@ impl Ui<'_> {
             self.text("[data-testid=count-broken]"),
             format_count(compare["broken"].as_u64().unwrap())
         );
+        // The demo's two detectors are the pair compared by default, and
+        // the retrained one fixes some images and breaks others.
+        assert_eq!(compare["a"]["task"], "detection", "{compare}");
+        assert_eq!(compare["b"]["task"], "detection", "{compare}");
+        let (fixed, broken) = (
+            compare["fixed"].as_u64().unwrap(),
+            compare["broken"].as_u64().unwrap(),
+        );
+        assert!(fixed > 0 && broken > 0, "fixed {fixed}, broken {broken}");
+        for change in ["fixed", "broken"] {
+            let listed = compare["samples"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|x| x["change"] == change)
+                .count() as u64;
+            let shown = self.count(&format!("[data-testid=changed-{change}] a.mini"));
+            assert_eq!(shown, listed, "{change} samples shown");
+        }
         self.shot("runs");
     }
 

@@ -36,6 +36,8 @@ use scene::{random_scene, Scene, CLASSES};
 const DATASET: &str = "shapes";
 /// Name of the simulated detector.
 const MODEL: &str = "sim-detector";
+/// The same detector retrained (another seed): a second run to compare.
+const RETRAINED: &str = "sim-detector-v2";
 /// Images given each exposure problem, duplicated, and near-duplicated.
 const PER_PROBLEM: usize = 12;
 const DUPLICATES: usize = 8;
@@ -57,7 +59,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     info::print_summary(&store.summary()?);
     print_truth(&built.injections);
     println!("\nEvaluating {MODEL} against the ground truth (stored as a run):\n");
-    evaluate::run(&mut store, &evaluate_args())?;
+    evaluate::run(&mut store, &evaluate_args(MODEL))?;
+    println!("\nEvaluating {RETRAINED}, the detector retrained, to compare with it:\n");
+    evaluate::run(&mut store, &evaluate_args(RETRAINED))?;
     println!("\nChecking data and label quality (assay quality --model {MODEL}):\n");
     quality::run(&mut store, DATASET, MODEL)?;
     println!("\nEmbedding the images with the built-in, weight-free extractor (assay embed --model builtin):\n");
@@ -164,6 +168,7 @@ struct Built {
     train: Dataset,
     val: Dataset,
     predictions: Vec<Annotation>,
+    retrained: Vec<Annotation>,
     injections: Vec<Injection>,
 }
 
@@ -211,6 +216,7 @@ fn build(args: &DemoArgs, images_dir: &Path) -> Result<Built> {
     let (mut train, mut val) = ground_truth(&images, &mut rng, &mut injections);
     add_corrupt_files(&images, images_dir, &mut rng, &mut train, &mut injections)?;
     let predictions = simulate_detector(&images, args.seed);
+    let retrained = simulate_detector(&images, args.seed.wrapping_add(1));
     for d in [&mut train, &mut val] {
         d.categories = CLASSES
             .iter()
@@ -222,6 +228,7 @@ fn build(args: &DemoArgs, images_dir: &Path) -> Result<Built> {
         train,
         val,
         predictions,
+        retrained,
         injections,
     })
 }
@@ -513,11 +520,16 @@ fn import_all(dir: &Path, built: &Built) -> Result<Store> {
         let job = import::read_coco(&path, Some(&images_dir), target)?;
         import::import_dataset(&mut store, job)?;
     }
-    let path = data_dir.join("predictions.json");
-    coco::write_coco_results(&built.predictions, &path)?;
     let index = store.dataset_index(DATASET, None)?;
-    let (preds, _) = predictions::read_coco_results(&path, &index)?;
-    store.add_predictions(DATASET, MODEL, &preds)?;
+    for (model, file, detections) in [
+        (MODEL, "predictions.json", &built.predictions),
+        (RETRAINED, "predictions_v2.json", &built.retrained),
+    ] {
+        let path = data_dir.join(file);
+        coco::write_coco_results(detections, &path)?;
+        let (preds, _) = predictions::read_coco_results(&path, &index)?;
+        store.add_predictions(DATASET, model, &preds)?;
+    }
     store.record_injections(DATASET, &built.injections)?;
     Ok(store)
 }
@@ -540,9 +552,9 @@ fn print_truth(injections: &[Injection]) {
 }
 
 /// `assay evaluate --model sim-detector` with its defaults.
-fn evaluate_args() -> EvaluateArgs {
+fn evaluate_args(model: &str) -> EvaluateArgs {
     EvaluateArgs {
-        model: MODEL.to_string(),
+        model: model.to_string(),
         dataset: None,
         split: None,
         iou: 0.5,
