@@ -34,7 +34,7 @@ export async function render(view, ctx) {
   return null;
 }
 
-/** Metrics where lower is better (distances, errors, calibration). */
+/** Metrics where lower is better (distances, errors and the AP they cost, calibration). */
 const LOWER_IS_BETTER = /^(fid|kid|ece|brier)$|error|loss|distance/i;
 
 /** "up" (green) when B is better than A, "down" (red) when worse. */
