@@ -35,7 +35,7 @@ export async function render(view, ctx) {
 }
 
 /** Metrics where lower is better (distances, errors and the AP they cost, calibration). */
-const LOWER_IS_BETTER = /^(fid|kid|ece|brier)$|error|loss|distance/i;
+const LOWER_IS_BETTER = /^(fid|kid|ece|brier)$|^tide_delta_|error|loss|distance/i;
 
 /** "up" (green) when B is better than A, "down" (red) when worse. */
 function deltaClass(name, delta) {
