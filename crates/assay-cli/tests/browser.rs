@@ -51,7 +51,7 @@ fn web_ui_in_headless_chromium() {
     ui.check_overview(&info);
     ui.check_explorer_filters(&info, &coco);
     ui.check_explorer_boxes(&demo);
-    ui.check_sample_page(&coco);
+    ui.check_sample_page(&coco, &demo);
     ui.check_model_page(&demo);
     ui.check_tagging();
     ui.check_quality_page(&demo);
@@ -783,7 +783,7 @@ impl Ui<'_> {
     }
 
     /// Opens the first val sample from the explorer: its name and boxes.
-    fn check_sample_page(&mut self, coco: &Value) {
+    fn check_sample_page(&mut self, coco: &Value, demo: &Path) {
         self.open("#/explore?dataset=shapes&split=val", "explore");
         self.explorer_total();
         self.wait_until(
@@ -824,6 +824,36 @@ impl Ui<'_> {
             );
             self.browser.click("[data-testid=layer-gt]", 0);
         }
+        // Its neighbours are `assay search --sample`'s, in order, and shown.
+        let found: Value = serde_json::from_str(&assay(
+            demo,
+            &[
+                "search",
+                "--dataset",
+                "shapes",
+                "--sample",
+                &name,
+                "-k",
+                "8",
+                "--json",
+            ],
+        ))
+        .unwrap();
+        let names = |v: &Value, key: &str| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n[key].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            names(&sample["neighbours"], "file_name"),
+            names(&found, "file_name")
+        );
+        assert_eq!(
+            self.count("[data-testid=neighbours] a"),
+            found.as_array().unwrap().len() as u64
+        );
         self.shot("sample");
     }
 

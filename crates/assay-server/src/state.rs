@@ -84,7 +84,7 @@ impl AppState {
 
     /// Runs `f` with the store (one request at a time).
     pub fn store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
-        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let mut store = lock(&self.store);
         f(&mut store)
     }
 
@@ -102,7 +102,7 @@ impl AppState {
 
     /// The explorer table of `dataset`, loaded on first use.
     pub fn table(&self, dataset: &str) -> ApiResult<Arc<DatasetTable>> {
-        let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tables = lock(&self.tables);
         if let Some(t) = tables.get(dataset) {
             return Ok(Arc::clone(t));
         }
@@ -121,74 +121,52 @@ impl AppState {
 
     /// The outcome counts of `run_id`, loaded on first use.
     pub fn run_counts(&self, run_id: i64) -> ApiResult<Arc<RunCounts>> {
-        if let Some(c) = self
-            .runs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&run_id)
-        {
-            return Ok(Arc::clone(c));
-        }
-        let (dataset, rows) = self.store(|s| -> assay_store::Result<_> {
-            let detail = s.runs(None)?.into_iter().find(|r| r.id == run_id);
-            let run = detail.ok_or_else(|| {
-                assay_store::StoreError::NotFound(format!("no run with id {run_id}"))
+        cached(&self.runs, run_id, || {
+            let (dataset, rows) = self.store(|s| -> assay_store::Result<_> {
+                let detail = s.runs(None)?.into_iter().find(|r| r.id == run_id);
+                let run = detail.ok_or_else(|| {
+                    assay_store::StoreError::NotFound(format!("no run with id {run_id}"))
+                })?;
+                Ok((run.dataset, s.run_sample_counts(run_id)?))
             })?;
-            Ok((run.dataset, s.run_sample_counts(run_id)?))
-        })?;
-        let table = self.table(&dataset)?;
-        let mut counts = vec![[0u32; 3]; table.len()];
-        for (sample, c) in rows {
-            if let Some(&i) = table.index_of.get(&sample) {
-                counts[i as usize] = c;
+            let table = self.table(&dataset)?;
+            let mut counts = vec![[0u32; 3]; table.len()];
+            for (sample, c) in rows {
+                if let Some(&i) = table.index_of.get(&sample) {
+                    counts[i as usize] = c;
+                }
             }
-        }
-        let counts = Arc::new(RunCounts { dataset, counts });
-        self.runs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(run_id, Arc::clone(&counts));
-        Ok(counts)
+            Ok(RunCounts { dataset, counts })
+        })
     }
 
     /// The PCA map of embedding set `set_id`, loaded on first use.
     pub fn map(&self, set_id: i64) -> ApiResult<Arc<MapPoints>> {
-        if let Some(m) = self
-            .maps
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&set_id)
-        {
-            return Ok(Arc::clone(m));
-        }
-        let (set, points) = self.store(|s| -> assay_store::Result<_> {
-            let set = s.embedding_sets(None)?.into_iter().find(|e| e.id == set_id);
-            let set = set.ok_or_else(|| {
-                assay_store::StoreError::NotFound(format!("no embedding set with id {set_id}"))
+        cached(&self.maps, set_id, || {
+            let (set, points) = self.store(|s| -> assay_store::Result<_> {
+                let set = s.embedding_sets(None)?.into_iter().find(|e| e.id == set_id);
+                let set = set.ok_or_else(|| {
+                    assay_store::StoreError::NotFound(format!("no embedding set with id {set_id}"))
+                })?;
+                let points = s.embedding_map(&set, crate::api::maps::METHOD)?;
+                Ok((set, points))
             })?;
-            let points = s.embedding_map(&set, crate::api::maps::METHOD)?;
-            Ok((set, points))
-        })?;
-        let table = self.table(&set.dataset)?;
-        let mut map = MapPoints {
-            dataset: set.dataset.clone(),
-            x: Vec::with_capacity(points.len()),
-            y: Vec::with_capacity(points.len()),
-            index: Vec::with_capacity(points.len()),
-        };
-        for p in points {
-            if let Some(&i) = table.index_of_source.get(&p.key.0) {
-                map.x.push(p.x);
-                map.y.push(p.y);
-                map.index.push(i);
+            let table = self.table(&set.dataset)?;
+            let mut map = MapPoints {
+                dataset: set.dataset.clone(),
+                x: Vec::with_capacity(points.len()),
+                y: Vec::with_capacity(points.len()),
+                index: Vec::with_capacity(points.len()),
+            };
+            for p in points {
+                if let Some(&i) = table.index_of_source.get(&p.key.0) {
+                    map.x.push(p.x);
+                    map.y.push(p.y);
+                    map.index.push(i);
+                }
             }
-        }
-        let map = Arc::new(map);
-        self.maps
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(set_id, Arc::clone(&map));
-        Ok(map)
+            Ok(map)
+        })
     }
 
     /// The image embeddings of `dataset` (its first image-level set), or
@@ -204,22 +182,11 @@ impl AppState {
     /// The vectors of `set`, aligned with its dataset's table, loaded on
     /// first use.
     fn set_vectors(&self, set: &assay_store::EmbeddingSet) -> ApiResult<Arc<Vectors>> {
-        if let Some(v) = self
-            .vectors
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&set.id)
-        {
-            return Ok(Arc::clone(v));
-        }
-        let table = self.table(&set.dataset)?;
-        let rows = self.store(|s| s.load_embeddings(set))?;
-        let vectors = Arc::new(normalised(&table, set.dim, rows));
-        self.vectors
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(set.id, Arc::clone(&vectors));
-        Ok(vectors)
+        cached(&self.vectors, set.id, || {
+            let table = self.table(&set.dataset)?;
+            let rows = self.store(|s| s.load_embeddings(set))?;
+            Ok(normalised(&table, set.dim, rows))
+        })
     }
 
     /// Embeds `text` with the CLIP model that made one of `dataset`'s
@@ -235,13 +202,7 @@ impl AppState {
                         .embed_texts(&[text])
                         .map_err(|e| ApiError::internal(format!("cannot embed the text: {e}")))?
                         .remove(0);
-                    let norm = v
-                        .iter()
-                        .map(|x| x * x)
-                        .sum::<f32>()
-                        .sqrt()
-                        .max(f32::MIN_POSITIVE);
-                    v.iter_mut().for_each(|x| *x /= norm);
+                    assay_index::metric::normalize(&mut v);
                     return Ok((self.set_vectors(set)?, v));
                 }
                 Ok(_) => why.push(format!("{:?} embeds images only", set.extractor)),
@@ -261,7 +222,7 @@ impl AppState {
         &self,
         set: &assay_store::EmbeddingSet,
     ) -> Result<Arc<assay_embed::extractor::Extractor>, assay_embed::EmbedError> {
-        let mut encoders = self.encoders.lock().unwrap_or_else(|e| e.into_inner());
+        let mut encoders = lock(&self.encoders);
         if let Some(e) = encoders.get(&set.id) {
             return Ok(Arc::clone(e));
         }
@@ -277,11 +238,28 @@ impl AppState {
     /// Forgets cached tables (after a change such as tags), so the next
     /// request reloads them.
     pub fn forget(&self, dataset: &str) {
-        self.tables
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(dataset);
+        lock(&self.tables).remove(dataset);
     }
+}
+
+/// Locks `m`, recovering the data when a panicking request poisoned it.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The value cached under `key`, built by `build` on first use (outside
+/// the lock, so other keys stay available meanwhile).
+fn cached<V>(
+    cache: &Mutex<HashMap<i64, Arc<V>>>,
+    key: i64,
+    build: impl FnOnce() -> ApiResult<V>,
+) -> ApiResult<Arc<V>> {
+    if let Some(v) = lock(cache).get(&key) {
+        return Ok(Arc::clone(v));
+    }
+    let value = Arc::new(build()?);
+    lock(cache).insert(key, Arc::clone(&value));
+    Ok(value)
 }
 
 fn normalised(table: &DatasetTable, dim: usize, rows: Vec<((i64, i64), Vec<f32>)>) -> Vectors {
@@ -294,14 +272,10 @@ fn normalised(table: &DatasetTable, dim: usize, rows: Vec<((i64, i64), Vec<f32>)
         if object != assay_store::IMAGE_LEVEL || v.len() != dim {
             continue;
         }
-        let norm = v
-            .iter()
-            .map(|x| x * x)
-            .sum::<f32>()
-            .sqrt()
-            .max(f32::MIN_POSITIVE);
+        let mut v = v;
+        assay_index::metric::normalize(&mut v);
         slot[i as usize] = Some((data.len() / dim) as u32);
-        data.extend(v.iter().map(|x| x / norm));
+        data.extend(v);
     }
     Vectors { dim, slot, data }
 }

@@ -260,7 +260,7 @@ fn similarity(state: &AppState, table: &DatasetTable, q: &Query) -> ApiResult<Op
 pub fn cosines(vectors: &Vectors, query: &[f32]) -> Vec<f32> {
     (0..vectors.slot.len())
         .map(|i| match vectors.row(i) {
-            Some(v) => v.iter().zip(query).map(|(a, b)| a * b).sum(),
+            Some(v) => assay_index::metric::dot(v, query),
             None => f32::NAN,
         })
         .collect()
