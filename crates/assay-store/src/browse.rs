@@ -114,13 +114,18 @@ impl Store {
     /// Every sample of a dataset, by row id.
     pub fn sample_rows(&self, dataset: &str) -> Result<Vec<SampleRow>> {
         let dataset_id = self.dataset_id(dataset)?;
-        let mut stmt = self.conn.prepare(
+        self.sample_rows_where("s.dataset_id = ?1 ORDER BY s.id", dataset_id)
+    }
+
+    /// Samples matching `condition` on `samples s` with `?1` bound to `value`.
+    fn sample_rows_where(&self, condition: &str, value: i64) -> Result<Vec<SampleRow>> {
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT s.id, s.source_id, s.file_name, s.split, s.width, s.height, s.path IS NOT NULL,
                     g.prompt, g.model, g.seed
              FROM samples s LEFT JOIN generations g ON g.sample_id = s.id
-             WHERE s.dataset_id = ?1 ORDER BY s.id",
-        )?;
-        let rows = stmt.query_map([dataset_id], |r| {
+             WHERE {condition}"
+        ))?;
+        let rows = stmt.query_map([value], |r| {
             Ok(SampleRow {
                 id: r.get(0)?,
                 source_id: r.get(1)?,
@@ -286,12 +291,8 @@ impl Store {
 
     /// One sample's row.
     pub fn sample_row(&self, id: i64) -> Result<SampleRow> {
-        let (dataset, _) = self
-            .sample_location(id)?
-            .ok_or_else(|| StoreError::NotFound(format!("no sample with id {id}")))?;
-        let rows = self.sample_rows(&dataset)?;
-        rows.into_iter()
-            .find(|r| r.id == id)
+        self.sample_rows_where("s.id = ?1", id)?
+            .pop()
             .ok_or_else(|| StoreError::NotFound(format!("no sample with id {id}")))
     }
 
