@@ -29,15 +29,7 @@ fn web_ui_in_headless_chromium() {
     let chromium = chromium_path();
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(["demo", path(&demo), "--images", "60"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "assay demo failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::build_demo(&demo);
     let server = Server::start(&demo, &[]);
     let mut browser = Browser::launch(&chromium, dir.path());
     let mut ui = Ui {

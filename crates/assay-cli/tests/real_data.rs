@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -433,15 +432,7 @@ fn yolo_round_trip_is_lossless() {
 fn demo_builds_a_project_with_its_truth() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(["demo", path(&demo), "--images", "60"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = common::build_demo(&demo);
     let info: Value = serde_json::from_str(&assay(&demo, &["info", "--json"])).unwrap();
     let ds = &info["datasets"][0];
     assert_eq!(ds["name"], "shapes");
@@ -470,7 +461,7 @@ fn demo_builds_a_project_with_its_truth() {
         );
     }
     assert!(info["models"][0]["predictions"].as_u64().unwrap() > 0);
-    check_demo_quality(&String::from_utf8_lossy(&out.stdout));
+    check_demo_quality(&stdout);
     let stored: Value =
         serde_json::from_str(&assay(&demo, &["issues", "--dataset", "shapes", "--json"])).unwrap();
     let kinds: Vec<&str> = stored["counts"]
@@ -483,7 +474,7 @@ fn demo_builds_a_project_with_its_truth() {
         assert!(kinds.contains(&kind), "no {kind} issues stored: {kinds:?}");
     }
     check_demo_search(&demo);
-    check_demo_generative(&demo, &String::from_utf8_lossy(&out.stdout));
+    check_demo_generative(&demo, &stdout);
 }
 
 /// The demo's generators are evaluated and stored as runs, the better one

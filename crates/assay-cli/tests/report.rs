@@ -21,18 +21,7 @@ fn demo() -> &'static Path {
     static DEMO: OnceLock<PathBuf> = OnceLock::new();
     DEMO.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-demo");
-        let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-            .arg("demo")
-            .arg(&dir)
-            .args(["--images", "60"])
-            .output()
-            .expect("the assay binary runs");
-        assert!(
-            out.status.success(),
-            "the demo failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stdout = common::build_demo(&dir);
         assert!(stdout.contains("report.html"), "{stdout}");
         assert!(stdout.contains("assay serve"), "{stdout}");
         assert!(dir.join("report.html").is_file());

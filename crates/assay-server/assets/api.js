@@ -26,25 +26,24 @@ export async function getJson(path) {
   return response.json();
 }
 
-/** POST a JSON body, answer as JSON. */
-export async function postJson(path, body) {
-  const response = await check(await fetch(path, {
+/** POST a JSON body; the checked response. */
+async function post(path, body) {
+  return check(await fetch(path, {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body),
   }));
-  return response.json();
+}
+
+/** POST a JSON body, answer as JSON. */
+export async function postJson(path, body) {
+  return (await post(path, body)).json();
 }
 
 /** POST a JSON body, answer as a Blob with the file name the server gave. */
 export async function postForBlob(path, body) {
-  const response = await check(await fetch(path, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  }));
+  const response = await post(path, body);
   const disposition = response.headers.get("Content-Disposition") || "";
   const match = /filename="?([^";]+)"?/.exec(disposition);
   return { blob: await response.blob(), fileName: match ? match[1] : null };

@@ -33,6 +33,20 @@ pub fn assay(project: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("stdout is UTF-8")
 }
 
+/// Builds the demo project (`--images 60`, quick but with every kind of
+/// problem) in `dir`, asserts success, returns what it printed.
+pub fn build_demo(dir: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .arg("demo")
+        .arg(dir)
+        .args(["--images", "60"])
+        .output()
+        .expect("the assay binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "assay demo failed:\n{stderr}");
+    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+}
+
 /// Runs `assay --project <project> <args>`, asserts that it fails, returns
 /// stderr.
 pub fn assay_fails(project: &Path, args: &[&str]) -> String {
