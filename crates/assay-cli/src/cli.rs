@@ -162,6 +162,11 @@ pub struct Target {
     /// Split for every imported image (e.g. train, val).
     #[arg(long)]
     pub split: Option<String>,
+    /// Follow image paths that are absolute or lead outside the image
+    /// folder (`..`, symbolic links). Off by default: a dataset file is
+    /// untrusted, and such names are refused with a warning.
+    #[arg(long)]
+    pub allow_absolute_paths: bool,
 }
 
 /// Import formats.

@@ -414,6 +414,13 @@ pub fn read_coco_results_with(
     let list: Vec<CocoResult> = parse_json(path, &bytes)?;
     let area_rule = list.first().map_or(ResultArea::Box, ResultArea::of_first);
     let mut warnings = Warnings::default();
+    if list.is_empty() {
+        warnings.push(
+            "no_detections",
+            path.display().to_string(),
+            "the results list is empty: there are no detections, so every precision and recall is 0",
+        );
+    }
     let mut out = Vec::with_capacity(list.len());
     for (i, r) in list.into_iter().enumerate() {
         let at = format!("$[{i}]");

@@ -26,7 +26,7 @@ impl IoError {
         IoError {
             file: file.to_path_buf(),
             location: None,
-            message: message.into(),
+            message: shorten(&message.into()),
         }
     }
 
@@ -34,8 +34,8 @@ impl IoError {
     pub fn at(file: &Path, location: impl Into<String>, message: impl Into<String>) -> Self {
         IoError {
             file: file.to_path_buf(),
-            location: Some(location.into()),
-            message: message.into(),
+            location: Some(shorten(&location.into())),
+            message: shorten(&message.into()),
         }
     }
 
@@ -47,6 +47,58 @@ impl IoError {
         };
         IoError::file(file, message)
     }
+}
+
+/// Longest quoted value kept whole in a message, in characters.
+const QUOTE_LIMIT: usize = 80;
+/// Longest message kept whole, in characters.
+const MESSAGE_LIMIT: usize = 2000;
+
+/// `message` with every quoted value (`"..."` or `` `...` ``) longer than
+/// a few dozen characters cut to a prefix, and the whole cut to a couple of
+/// thousand characters: an error about a 200 MB string in a dataset quotes
+/// its start, not all of it.
+pub fn shorten(message: &str) -> String {
+    if message.len() <= QUOTE_LIMIT {
+        return message.to_string();
+    }
+    let mut out = String::with_capacity(message.len().min(MESSAGE_LIMIT + 64));
+    let mut chars = message.char_indices().peekable();
+    let mut written = 0usize;
+    while let Some((at, c)) = chars.next() {
+        if written >= MESSAGE_LIMIT {
+            out.push_str(&format!("… ({} more bytes)", message.len() - at));
+            break;
+        }
+        out.push(c);
+        written += 1;
+        if c != '"' && c != '`' {
+            continue;
+        }
+        // Copy the quoted value up to the limit, skip the rest to its end.
+        let (mut kept, mut skipped, mut escaped) = (0usize, 0usize, false);
+        while let Some(&(_, q)) = chars.peek() {
+            if q == c && !escaped {
+                break;
+            }
+            escaped = c == '"' && q == '\\' && !escaped;
+            chars.next();
+            if kept < QUOTE_LIMIT {
+                out.push(q);
+                kept += 1;
+                written += 1;
+            } else {
+                skipped += q.len_utf8();
+            }
+        }
+        if skipped > 0 {
+            out.push_str(&format!("… ({skipped} more bytes)"));
+        }
+        if let Some((_, q)) = chars.next() {
+            out.push(q);
+        }
+    }
+    out
 }
 
 /// Result of a reader or writer.
@@ -149,4 +201,34 @@ pub fn read_text(path: &Path) -> Result<String> {
             ),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_quoted_values_are_cut() {
+        let long = "x".repeat(10_000);
+        let msg = format!("invalid type: string \"{long}\", expected f64");
+        let short = shorten(&msg);
+        assert!(short.len() < 200, "{short}");
+        assert!(short.starts_with("invalid type: string \"xxx"), "{short}");
+        assert!(
+            short.contains("(9920 more bytes)\", expected f64"),
+            "{short}"
+        );
+        let err = IoError::at(Path::new("a.json"), "$.images[0].id", msg);
+        assert!(err.to_string().len() < 250, "{err}");
+    }
+
+    #[test]
+    fn short_messages_and_escapes_are_kept() {
+        assert_eq!(shorten("a \"b\" c"), "a \"b\" c");
+        let msg = format!("value \"a\\\"{}\" end", "y".repeat(100));
+        let short = shorten(&msg);
+        assert!(short.ends_with("\" end"), "{short}");
+        let plain = "z".repeat(5000);
+        assert!(shorten(&plain).chars().count() < 2100);
+    }
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::error::{IoError, Result};
+use crate::error::{shorten, IoError, Result};
 
 /// File extensions (lowercase) treated as images.
 pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "bmp", "gif", "tif", "tiff", "webp"];
@@ -110,6 +110,105 @@ pub fn inspect_images(paths: &[PathBuf], on_done: impl Fn() + Sync) -> Vec<Optio
         .collect()
 }
 
+/// Where a dataset's image files may be: the folder the user gave at
+/// import, and whether file names may lead outside it.
+///
+/// A dataset file is untrusted: a file name such as `../../etc/passwd` or
+/// `/home/me/.ssh/id_rsa`, or a symbolic link inside the folder pointing
+/// elsewhere, must not make assay record (and later serve or copy) a file
+/// outside the folder. Only with `allow_outside` (the user's explicit
+/// `--allow-absolute-paths`, for exporters that write absolute paths) are
+/// such names followed.
+#[derive(Debug, Clone)]
+pub struct ImageRoot {
+    /// The folder, as given.
+    pub dir: PathBuf,
+    /// Whether absolute names and names leading outside `dir` are followed.
+    pub allow_outside: bool,
+}
+
+impl ImageRoot {
+    /// Image files must resolve inside `dir`.
+    pub fn new(dir: &Path) -> Self {
+        ImageRoot {
+            dir: dir.to_path_buf(),
+            allow_outside: false,
+        }
+    }
+
+    /// Image files may be anywhere (`--allow-absolute-paths`).
+    pub fn allowing_outside(dir: &Path) -> Self {
+        ImageRoot {
+            dir: dir.to_path_buf(),
+            allow_outside: true,
+        }
+    }
+
+    /// The file a dataset's `file_name` names, after checking that it stays
+    /// inside the folder (symbolic links resolved). `Ok(None)` when there is
+    /// no such file; `Err` says why the name is refused.
+    pub fn resolve(&self, file_name: &str) -> std::result::Result<Option<PathBuf>, String> {
+        let name = Path::new(file_name);
+        let absolute = name.has_root()
+            || name
+                .components()
+                .any(|c| matches!(c, std::path::Component::Prefix(_)));
+        if absolute && !self.allow_outside {
+            return Err(format!(
+                "absolute image path {}; not read (pass --allow-absolute-paths to follow such paths)",
+                quote_short(file_name)
+            ));
+        }
+        let Some(path) = find_lossy(&self.dir, name) else {
+            return Ok(None);
+        };
+        if self.allow_outside {
+            return Ok(Some(path));
+        }
+        let (Ok(real), Ok(root)) = (path.canonicalize(), self.dir.canonicalize()) else {
+            return Ok(None);
+        };
+        if !real.starts_with(&root) {
+            return Err(format!(
+                "image path {} leads outside the image folder {} (through `..` or a symbolic link); not read (pass --allow-absolute-paths to follow it)",
+                quote_short(file_name),
+                self.dir.display()
+            ));
+        }
+        Ok(Some(real))
+    }
+}
+
+/// `name` under `dir`. A file name read from a folder listing whose bytes
+/// are not UTF-8 carries U+FFFD in place of those bytes; such a component
+/// is found by comparing the folder's entries the same lossy way.
+fn find_lossy(dir: &Path, name: &Path) -> Option<PathBuf> {
+    let direct = dir.join(name);
+    if direct.exists() || !name.to_string_lossy().contains('\u{FFFD}') {
+        return direct.exists().then_some(direct);
+    }
+    let mut path = dir.to_path_buf();
+    for part in name.components() {
+        let next = path.join(part);
+        if next.exists() {
+            path = next;
+            continue;
+        }
+        let wanted = part.as_os_str().to_string_lossy();
+        let entry = std::fs::read_dir(&path)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .find(|e| e.file_name().to_string_lossy() == wanted)?;
+        path = entry.path();
+    }
+    Some(path)
+}
+
+/// `value` in quotes, cut to a short prefix when long.
+fn quote_short(value: &str) -> String {
+    shorten(&format!("{value:?}"))
+}
+
 /// The image files of a dataset's samples, found under one folder.
 #[derive(Debug, Default)]
 pub struct LocatedImages {
@@ -119,24 +218,46 @@ pub struct LocatedImages {
     pub warnings: crate::error::Warnings,
 }
 
-/// Finds each sample's file under `images_dir`, reads its size and hash,
-/// and fills in sizes the dataset lacks. Missing and unreadable files are
-/// warnings: annotations stay usable without pixels.
+/// Finds each sample's file under `root`, reads its size and hash, and
+/// fills in sizes the dataset lacks. Missing, unreadable and refused files
+/// (names leading outside the root) are warnings: annotations stay usable
+/// without pixels.
 pub fn locate_images(
     dataset: &mut assay_core::model::Dataset,
-    images_dir: &Path,
+    root: &ImageRoot,
     on_done: impl Fn() + Sync,
 ) -> LocatedImages {
-    let paths: Vec<PathBuf> = dataset
+    let resolved: Vec<std::result::Result<Option<PathBuf>, String>> = dataset
         .samples
-        .iter()
-        .map(|s| images_dir.join(&s.file_name))
+        .par_iter()
+        .map(|s| root.resolve(&s.file_name))
         .collect();
-    let found = inspect_images(&paths, on_done);
+    let paths: Vec<PathBuf> = resolved
+        .iter()
+        .filter_map(|r| r.as_ref().ok().cloned().flatten())
+        .collect();
+    let mut found = inspect_images(&paths, on_done).into_iter();
     let mut out = LocatedImages::default();
-    for ((sample, path), file) in dataset.samples.iter_mut().zip(&paths).zip(found) {
+    for (sample, resolved) in dataset.samples.iter_mut().zip(resolved) {
+        let path = match resolved {
+            Err(why) => {
+                out.warnings
+                    .push("unsafe_image_path", shorten(&sample.file_name), why);
+                continue;
+            }
+            Ok(None) => {
+                let location = root.dir.join(&sample.file_name).display().to_string();
+                out.warnings.push(
+                    "missing_image_file",
+                    location,
+                    "image file not found or not readable",
+                );
+                continue;
+            }
+            Ok(Some(path)) => path,
+        };
         let location = path.display().to_string();
-        let Some(file) = file else {
+        let Some(file) = found.next().flatten() else {
             out.warnings.push(
                 "missing_image_file",
                 location,

@@ -14,6 +14,7 @@ pub mod images;
 pub mod json;
 pub mod npy;
 pub mod npz;
+pub mod output;
 pub mod table;
 pub mod voc;
 pub mod yolo;

@@ -26,7 +26,7 @@ pub struct VocRead {
 struct VocObject {
     name: String,
     bbox: BBox,
-    line: u32,
+    line: usize,
 }
 
 struct VocImage {
@@ -113,6 +113,7 @@ fn parse_voc_file(path: &Path, default_name: &Path, warnings: &mut Warnings) -> 
             format!("malformed XML: {e}"),
         )
     })?;
+    let lines = Lines::new(&text);
     let root = doc.root_element();
     if root.tag_name().name() != "annotation" {
         let msg = format!(
@@ -126,11 +127,18 @@ fn parse_voc_file(path: &Path, default_name: &Path, warnings: &mut Warnings) -> 
     let size = root
         .children()
         .find(|n| n.has_tag_name("size"))
-        .map(|s| read_size(path, &doc, s))
+        .map(|s| read_size(path, &lines, s))
         .transpose()?;
     let mut objects = Vec::new();
     for obj in root.children().filter(|n| n.has_tag_name("object")) {
-        objects.push(read_object(path, &doc, obj)?);
+        objects.push(read_object(path, &lines, obj)?);
+    }
+    if size.is_none() {
+        warnings.push(
+            "missing_image_size",
+            path.display().to_string(),
+            "no <size> element; the image's size is taken from its file when found, and a size known from an earlier import is kept",
+        );
     }
     if let Some(size) = size {
         for o in &objects {
@@ -152,42 +160,52 @@ fn child_text<'a>(node: Node<'a, '_>, tag: &str) -> Option<&'a str> {
         .map(str::trim)
 }
 
-fn line_of(doc: &Document, node: Node) -> u32 {
-    doc.text_pos_at(node.range().start).row
+/// Line numbers of byte offsets, from the offsets where lines start: a
+/// binary search per lookup (roxmltree's `text_pos_at` scans from the start
+/// each time, quadratic over a file with many objects).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines(starts)
+    }
+
+    fn of(&self, node: Node) -> usize {
+        self.0.partition_point(|&s| s <= node.range().start)
+    }
 }
 
-fn number(path: &Path, doc: &Document, node: Node, tag: &str) -> Result<f64> {
-    let location = format!("line {}", line_of(doc, node));
+fn number(path: &Path, lines: &Lines, node: Node, tag: &str) -> Result<f64> {
+    let location = || format!("line {}", lines.of(node));
     let text = child_text(node, tag)
-        .ok_or_else(|| IoError::at(path, &location, format!("expected a <{tag}> element")))?;
+        .ok_or_else(|| IoError::at(path, location(), format!("expected a <{tag}> element")))?;
     text.parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
         .ok_or_else(|| {
             IoError::at(
                 path,
-                location,
+                location(),
                 format!("expected a number in <{tag}>, found {text:?}"),
             )
         })
 }
 
-fn read_size(path: &Path, doc: &Document, size: Node) -> Result<(u32, u32)> {
-    let w = number(path, doc, size, "width")?;
-    let h = number(path, doc, size, "height")?;
+fn read_size(path: &Path, lines: &Lines, size: Node) -> Result<(u32, u32)> {
+    let w = number(path, lines, size, "width")?;
+    let h = number(path, lines, size, "height")?;
     if w < 1.0 || h < 1.0 {
         let msg = format!("expected a positive image size, found {w}x{h}");
-        return Err(IoError::at(
-            path,
-            format!("line {}", line_of(doc, size)),
-            msg,
-        ));
+        return Err(IoError::at(path, format!("line {}", lines.of(size)), msg));
     }
     Ok((w as u32, h as u32))
 }
 
-fn read_object(path: &Path, doc: &Document, obj: Node) -> Result<VocObject> {
-    let line = line_of(doc, obj);
+fn read_object(path: &Path, lines: &Lines, obj: Node) -> Result<VocObject> {
+    let line = lines.of(obj);
     let name = child_text(obj, "name")
         .filter(|n| !n.is_empty())
         .ok_or_else(|| {
@@ -207,18 +225,14 @@ fn read_object(path: &Path, doc: &Document, obj: Node) -> Result<VocObject> {
                 "expected a <bndbox> in <object>",
             )
         })?;
-    let [x1, y1, x2, y2] = ["xmin", "ymin", "xmax", "ymax"].map(|t| number(path, doc, bndbox, t));
+    let [x1, y1, x2, y2] = ["xmin", "ymin", "xmax", "ymax"].map(|t| number(path, lines, bndbox, t));
     let bbox = BBox::from_corners(x1?, y1?, x2?, y2?);
     if bbox.w < 0.0 || bbox.h < 0.0 {
         let msg = format!(
             "expected xmin <= xmax and ymin <= ymax, found {:?}",
             [bbox.x, bbox.y, bbox.x2(), bbox.y2()]
         );
-        return Err(IoError::at(
-            path,
-            format!("line {}", line_of(doc, bndbox)),
-            msg,
-        ));
+        return Err(IoError::at(path, format!("line {}", lines.of(bndbox)), msg));
     }
     Ok(VocObject {
         name: name.to_string(),

@@ -10,18 +10,30 @@ use assay_core::geometry::{polygon_bbox, BBox};
 use assay_core::model::{Annotation, Category, Dataset, Sample, Segmentation};
 
 use crate::error::{read_text, IoError, Result, Warnings};
-use crate::images::{is_image_path, list_files, locate_images, to_file_name, LocatedImages};
+use crate::images::{
+    is_image_path, list_files, locate_images, to_file_name, ImageRoot, LocatedImages,
+};
+use crate::output::{output_path, write_inside};
 
 /// Class names from a YOLO `data.yaml` / `config.yaml` (`names:` as a list or
-/// a map from index to name) or from a plain text file with one name a line.
+/// a map from index to name) or from a plain text file with one name a line
+/// (`classes.txt`, Darknet's `obj.names`, or any other name).
+///
+/// The content decides, not the extension: a file that reads as a YAML
+/// mapping is a dataset YAML, anything else a plain list. `.txt` files are
+/// always plain lists and `.yaml`/`.yml` files always YAML.
 pub fn read_class_names(path: &Path) -> Result<Vec<Category>> {
     let text = read_text(path)?;
-    if path.extension().is_some_and(|e| e == "txt") {
-        let names = text.lines().map(str::trim).filter(|l| !l.is_empty());
-        return Ok(names
-            .enumerate()
-            .map(|(i, n)| Category::named(i as i64, n))
-            .collect());
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let yaml = match ext.as_deref() {
+        Some("txt") => false,
+        Some("yaml" | "yml") => true,
+        _ => serde_yaml::from_str::<serde_yaml::Value>(&text).is_ok_and(|v| v.is_mapping()),
+    };
+    if !yaml {
+        return plain_class_names(path, &text);
     }
     let config: DataYaml = parse_yaml(path, &text)?;
     let names = config.names.ok_or_else(|| {
@@ -43,8 +55,30 @@ pub fn read_class_names(path: &Path) -> Result<Vec<Category>> {
             .collect(),
     };
     categories.sort_by_key(|c| c.id);
+    check_unique_names(path, &categories)?;
+    Ok(categories)
+}
+
+/// One class name a line; blank lines are skipped.
+fn plain_class_names(path: &Path, text: &str) -> Result<Vec<Category>> {
+    let names = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let categories: Vec<Category> = names
+        .enumerate()
+        .map(|(i, n)| Category::named(i as i64, n))
+        .collect();
+    if categories.is_empty() {
+        return Err(IoError::file(
+            path,
+            "expected class names, one a line (or a YAML file with `names:`), found none",
+        ));
+    }
+    check_unique_names(path, &categories)?;
+    Ok(categories)
+}
+
+fn check_unique_names(path: &Path, categories: &[Category]) -> Result<()> {
     let mut seen = HashMap::new();
-    for c in &categories {
+    for c in categories {
         if let Some(other) = seen.insert(c.name.clone(), c.id) {
             let msg = format!(
                 "class name {:?} is used by classes {other} and {}",
@@ -53,7 +87,7 @@ pub fn read_class_names(path: &Path) -> Result<Vec<Category>> {
             return Err(IoError::at(path, "names", msg));
         }
     }
-    Ok(categories)
+    Ok(())
 }
 
 #[derive(serde::Deserialize)]
@@ -175,17 +209,17 @@ pub struct YoloRead {
 /// `labels_dir` (same relative path, `.txt`). An image without a label file
 /// has no objects, as in Ultralytics.
 pub fn read_yolo(
-    images_dir: &Path,
+    images: &ImageRoot,
     labels_dir: &Path,
     categories: Vec<Category>,
     on_image: impl Fn() + Sync,
 ) -> Result<YoloRead> {
     let mut dataset = Dataset {
-        samples: image_samples(images_dir)?,
+        samples: image_samples(&images.dir)?,
         categories,
         annotations: Vec::new(),
     };
-    let images = locate_images(&mut dataset, images_dir, on_image);
+    let images = locate_images(&mut dataset, images, on_image);
     let mut warnings = Warnings::default();
     let class_ids: HashMap<i64, ()> = dataset.categories.iter().map(|c| (c.id, ())).collect();
     for sample in &dataset.samples {
@@ -462,7 +496,7 @@ fn parse_label_line(
 /// Writes a dataset as YOLO label files under `out_dir/labels/<split>/` and
 /// a `data.yaml` naming the classes (re-indexed from 0 in category order).
 /// Returns the paths written. Samples without a known size are skipped.
-pub fn write_yolo(dataset: &Dataset, out_dir: &Path) -> Result<Vec<PathBuf>> {
+pub fn write_yolo(dataset: &Dataset, out_dir: &Path) -> Result<YoloWritten> {
     let class_index: HashMap<i64, usize> = dataset
         .categories
         .iter()
@@ -473,17 +507,23 @@ pub fn write_yolo(dataset: &Dataset, out_dir: &Path) -> Result<Vec<PathBuf>> {
     for a in &dataset.annotations {
         by_sample.entry(a.sample_id).or_default().push(a);
     }
-    let mut written = Vec::new();
+    let mut written = YoloWritten::default();
     for s in &dataset.samples {
         let Some((w, h)) = s.width.zip(s.height) else {
             continue;
         };
         let split = s.split.as_deref().unwrap_or("default");
-        let path = out_dir
-            .join("labels")
-            .join(split)
-            .join(&s.file_name)
-            .with_extension("txt");
+        let path = match label_path(out_dir, split, &s.file_name) {
+            Ok(path) => path,
+            Err(why) => {
+                written.warnings.push(
+                    "unsafe_file_name",
+                    s.file_name.clone(),
+                    format!("{why}; left out"),
+                );
+                continue;
+            }
+        };
         let mut text = String::new();
         for a in by_sample
             .get(&s.id)
@@ -498,13 +538,53 @@ pub fn write_yolo(dataset: &Dataset, out_dir: &Path) -> Result<Vec<PathBuf>> {
                 text.push('\n');
             }
         }
-        write_text(&path, &text)?;
-        written.push(path);
+        write_inside(out_dir, &path, text.as_bytes())?;
+        written.files.push(path);
     }
     let yaml_path = out_dir.join("data.yaml");
-    write_text(&yaml_path, &data_yaml(dataset))?;
-    written.push(yaml_path);
+    write_inside(out_dir, &yaml_path, data_yaml(dataset).as_bytes())?;
+    written.files.push(yaml_path);
     Ok(written)
+}
+
+/// What [`write_yolo`] wrote.
+#[derive(Debug, Default)]
+pub struct YoloWritten {
+    /// The label files, then `data.yaml`.
+    pub files: Vec<PathBuf>,
+    /// Images left out because their split or file name would lead outside
+    /// the output folder.
+    pub warnings: Warnings,
+}
+
+/// Where the label file of an image goes: `labels/<split>/<file>.txt`
+/// under `out_dir`, or why the names are refused.
+fn label_path(
+    out_dir: &Path,
+    split: &str,
+    file_name: &str,
+) -> std::result::Result<PathBuf, String> {
+    let split = single_folder(split)?;
+    Ok(output_path(&out_dir.join("labels").join(split), file_name)?.with_extension("txt"))
+}
+
+/// Where an image goes in a YOLO export: `images/<split>/<file>` under
+/// `out_dir`, or why the names are refused.
+pub fn image_path(
+    out_dir: &Path,
+    split: &str,
+    file_name: &str,
+) -> std::result::Result<PathBuf, String> {
+    let split = single_folder(split)?;
+    output_path(&out_dir.join("images").join(split), file_name)
+}
+
+/// A split name used as one folder name.
+fn single_folder(split: &str) -> std::result::Result<&str, String> {
+    if split.is_empty() || split == "." || split == ".." || split.contains(['/', '\\']) {
+        return Err(format!("split name {split:?} is not a plain folder name"));
+    }
+    Ok(split)
 }
 
 fn label_line(a: &Annotation, class: usize, w: f64, h: f64) -> Option<String> {
@@ -585,13 +665,6 @@ fn data_yaml(dataset: &Dataset) -> String {
         );
     }
     yaml
-}
-
-fn write_text(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| IoError::os(dir, e))?;
-    }
-    std::fs::write(path, text).map_err(|e| IoError::os(path, e))
 }
 
 #[cfg(test)]

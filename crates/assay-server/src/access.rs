@@ -97,23 +97,37 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Whether the request's Host is a loopback name or address (any port).
+/// Whether the request's Host is a loopback name or address (any port):
+/// `localhost` (any case) or a loopback IP literal (`127.0.0.0/8`, `[::1]`).
+/// Names that merely start like one (`127.0.0.1.evil.example`,
+/// `localhost.evil.example`) are not.
 fn loopback_host(headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
         return false;
     };
     let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().unwrap_or("")
+        // `[v6]` or `[v6]:port`
+        match rest.split_once(']') {
+            Some((v6, tail)) if tail.is_empty() || is_port(tail.strip_prefix(':')) => v6,
+            _ => return false,
+        }
     } else {
-        host.rsplit_once(':').map_or(host, |(name, port)| {
-            if port.chars().all(|c| c.is_ascii_digit()) {
-                name
-            } else {
-                host
-            }
-        })
+        match host.rsplit_once(':') {
+            Some((name, port)) if is_port(Some(port)) => name,
+            Some(_) => return false,
+            None => host,
+        }
     };
-    matches!(name, "localhost" | "127.0.0.1" | "::1") || name.starts_with("127.")
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    name.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether `port` is a decimal port number.
+fn is_port(port: Option<&str>) -> bool {
+    port.is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -128,7 +142,11 @@ mod tests {
             loopback_host(&m)
         };
         assert!(host("127.0.0.1:8000") && host("localhost") && host("[::1]:80"));
+        assert!(host("LocalHost:8000") && host("127.1.2.3") && host("[::1]"));
         assert!(!host("evil.example:8000") && !host("192.168.1.2") && !host("localhost.evil.com"));
+        assert!(!host("127.0.0.1.evil.example") && !host("127.0.0.1.evil.example:8000"));
+        assert!(!host("127.evil") && !host("[::1].evil:80") && !host("localhost:80x"));
+        assert!(!host("::1") && !host("[::2]:80") && !host("0.0.0.0"));
         assert!(!loopback_host(&HeaderMap::new()));
     }
 

@@ -18,10 +18,7 @@ pub const THUMBNAIL_SIDE: usize = 256;
 /// Answers `GET /api/samples/<id>/image`.
 pub async fn image(State(state): State<Arc<AppState>>, Path(id): Path<i64>) -> ApiResult<Response> {
     let bytes = state
-        .blocking(move |state| {
-            let path = sample_file(state, id)?;
-            std::fs::read(&path).map_err(|e| unreadable(id, e))
-        })
+        .blocking(move |state| read_image(id, &sample_file(state, id)?))
         .await?;
     let kind =
         assay_quality::decode::FileFormat::sniff(&bytes).map_or("application/octet-stream", mime);
@@ -65,7 +62,7 @@ fn cached_thumbnail(state: &AppState, id: i64) -> ApiResult<Vec<u8>> {
             }
         }
     }
-    let bytes = std::fs::read(&source).map_err(|e| unreadable(id, e))?;
+    let bytes = read_image(id, &source)?;
     let thumb = assay_quality::thumbnail::jpeg_thumbnail(&bytes, THUMBNAIL_SIDE).map_err(|e| {
         ApiError::not_found(format!("sample {id}: the image cannot be decoded: {e}"))
     })?;
@@ -82,12 +79,34 @@ fn sample_file(state: &AppState, id: i64) -> ApiResult<PathBuf> {
         .store(|s| s.sample_location(id))?
         .ok_or_else(|| ApiError::not_found(format!("no sample with id {id}")))?;
     let path = path.ok_or_else(|| ApiError::not_found(format!("sample {id} has no image file")))?;
-    let path = PathBuf::from(path);
-    Ok(if path.is_absolute() {
-        path
-    } else {
-        state.root.join(path)
-    })
+    if !path.is_absolute() {
+        return Err(ApiError::not_found(format!(
+            "sample {id}: its recorded path is not absolute; import it again"
+        )));
+    }
+    Ok(path)
+}
+
+/// The bytes of `path` when it is a regular file that starts like an image
+/// (JPEG, PNG, GIF, BMP, WebP, TIFF): the server serves nothing else, even
+/// if a store records another file.
+fn read_image(id: i64, path: &std::path::Path) -> ApiResult<Vec<u8>> {
+    use std::io::Read as _;
+    let not_image = || ApiError::not_found(format!("sample {id}: its file is not an image"));
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(id, e))?;
+    if !meta.is_file() {
+        return Err(not_image());
+    }
+    let mut file = std::fs::File::open(path).map_err(|e| unreadable(id, e))?;
+    let mut head = [0u8; 16];
+    let n = file.read(&mut head).map_err(|e| unreadable(id, e))?;
+    if assay_quality::decode::FileFormat::sniff(&head[..n]).is_none() {
+        return Err(not_image());
+    }
+    let mut bytes = head[..n].to_vec();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| unreadable(id, e))?;
+    Ok(bytes)
 }
 
 fn unreadable(id: i64, e: std::io::Error) -> ApiError {

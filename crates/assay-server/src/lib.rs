@@ -13,11 +13,12 @@ mod assets;
 mod error;
 mod explorer;
 mod images;
+mod limits;
 mod state;
 pub mod synthetic;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -28,6 +29,13 @@ pub use state::AppState;
 
 /// Largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 1 << 20;
+
+/// How long a client may take to send a request's headers (also an idle
+/// keep-alive connection's next request) before the connection is closed.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client may take to send a request's body.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The whole application: UI, API and access checks.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -47,26 +55,55 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/maps/{id}/colors", get(maps::colors))
         .route("/api/generative", get(generative::generative))
         .route("/api/tags", post(tags::tag))
-        .route("/api/export", post(export::export));
+        .route("/api/export", post(export::export))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            limits::refresh,
+        ));
     Router::new()
         .route("/", get(assets::index))
         .route("/assets/{name}", get(assets::serve_asset))
         .merge(api)
         .fallback(|| async { error::ApiError::not_found("no such page or endpoint") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(limits::read_body))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             access::check,
         ))
+        .layer(axum::middleware::map_response(error::json_errors))
         .with_state(state)
 }
 
 /// Serves `state` on `listener` until the process is stopped (Ctrl-C).
+///
+/// Each connection is HTTP/1.1 with [`HEADER_TIMEOUT`] for its headers, so
+/// clients that open connections and send nothing are dropped.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let app = router(state);
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait, then go on.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => return Ok(()),
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT);
+            // A client that goes away mid-request is not an error of ours.
+            let _ = http
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }

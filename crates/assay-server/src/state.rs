@@ -59,6 +59,8 @@ pub struct AppState {
     /// The token requests must carry, when one is required.
     pub token: Option<String>,
     store: Mutex<Store>,
+    /// The store's `data_version` the caches were built from.
+    version: Mutex<Option<i64>>,
     tables: Mutex<HashMap<String, Arc<DatasetTable>>>,
     runs: Mutex<HashMap<i64, Arc<RunCounts>>>,
     maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
@@ -74,6 +76,7 @@ impl AppState {
             root: store.root().to_path_buf(),
             token,
             store: Mutex::new(store),
+            version: Mutex::default(),
             tables: Mutex::default(),
             runs: Mutex::default(),
             maps: Mutex::default(),
@@ -233,6 +236,24 @@ impl AppState {
         )?);
         encoders.insert(set.id, Arc::clone(&extractor));
         Ok(extractor)
+    }
+
+    /// Drops every cache built from the store when another process (an
+    /// `assay quality`, an import, ...) has committed a change since they
+    /// were built, so the explorer never answers from stale columns.
+    pub fn refresh_if_changed(&self) -> ApiResult<()> {
+        let now = self.store(|s| s.data_version())?;
+        let mut seen = lock(&self.version);
+        if *seen != Some(now) {
+            if seen.is_some() {
+                lock(&self.tables).clear();
+                lock(&self.runs).clear();
+                lock(&self.maps).clear();
+                lock(&self.vectors).clear();
+            }
+            *seen = Some(now);
+        }
+        Ok(())
     }
 
     /// Forgets cached tables (after a change such as tags), so the next

@@ -245,7 +245,7 @@ fn write_images(dir: &Path, data: &Dataset) -> HashMap<i64, SampleFile> {
         files.insert(
             s.id,
             SampleFile {
-                path: path.display().to_string(),
+                path: path.clone(),
                 content_hash: blake3::hash(&jpeg).to_hex().to_string(),
                 bytes: jpeg.len() as u64,
             },

@@ -255,7 +255,7 @@ impl Store {
     /// Adds `tag` to (or with `remove`, takes it from) the samples; returns
     /// how many changed. Unknown sample ids are an error and change nothing.
     pub fn set_tag(&mut self, samples: &[i64], tag: &str, remove: bool) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let mut changed = 0;
         {
             let mut exists = tx.prepare("SELECT 1 FROM samples WHERE id = ?1")?;
@@ -277,14 +277,17 @@ impl Store {
     }
 
     /// The dataset and the recorded file path of a sample.
-    pub fn sample_location(&self, id: i64) -> Result<Option<(String, Option<String>)>> {
+    pub fn sample_location(&self, id: i64) -> Result<Option<(String, Option<std::path::PathBuf>)>> {
         Ok(self
             .conn
             .query_row(
                 "SELECT d.name, s.path FROM samples s JOIN datasets d ON d.id = s.dataset_id
                  WHERE s.id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| {
+                    let path: Option<crate::paths::StoredPath> = r.get(1)?;
+                    Ok((r.get(0)?, path.map(|p| p.0)))
+                },
             )
             .optional()?)
     }

@@ -120,10 +120,10 @@ impl Store {
             .query_row(
                 "SELECT path FROM samples WHERE dataset_id = ?1 AND file_name = ?2",
                 params![dataset_id, file_name],
-                |r| r.get::<_, Option<String>>(0),
+                |r| r.get::<_, Option<crate::paths::StoredPath>>(0),
             )
             .optional()?;
-        Ok(path.flatten())
+        Ok(path.flatten().map(|p| p.0.to_string_lossy().into_owned()))
     }
 }
 

@@ -181,7 +181,7 @@ impl Store {
         set: &EmbeddingSet,
         vectors: &[(EmbeddingKey, Vec<f32>)],
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let rows = sample_rows(&tx, &set.dataset)?;
         {
             let mut stmt = tx.prepare(
@@ -228,7 +228,7 @@ impl Store {
         method: &str,
         points: &[MapPoint],
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let rows = sample_rows(&tx, &set.dataset)?;
         tx.execute(
             "DELETE FROM embedding_maps WHERE set_id = ?1 AND method = ?2",

@@ -5,13 +5,14 @@ use std::collections::{BTreeMap, HashMap};
 use assay_core::model::{Annotation, Category, Dataset, Sample};
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use crate::paths::StoredPath;
 use crate::{Result, Store, StoreError};
 
 /// The file behind a sample, as found at import time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleFile {
     /// Absolute path.
-    pub path: String,
+    pub path: std::path::PathBuf,
     /// BLAKE3 hash of the bytes, hex.
     pub content_hash: String,
     /// Size in bytes.
@@ -73,7 +74,7 @@ impl Store {
     /// Imports a dataset in one transaction. Samples are matched by file
     /// name: a sample imported again gets its annotations replaced.
     pub fn import_dataset(&mut self, job: &DatasetImport) -> Result<ImportSummary> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let dataset_id = get_or_create(&tx, "datasets", job.dataset)?;
         let mut summary = ImportSummary {
             dataset: job.dataset.to_string(),
@@ -108,7 +109,7 @@ impl Store {
     ) -> Result<usize> {
         let dataset_id = self.dataset_id(dataset)?;
         let index = self.dataset_index(dataset, None)?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let model_id = get_or_create(&tx, "models", model)?;
         tx.execute(
             "DELETE FROM predictions WHERE model_id = ?1
@@ -147,7 +148,7 @@ impl Store {
     /// Records what the demo injected into `dataset`.
     pub fn record_injections(&mut self, dataset: &str, injections: &[Injection]) -> Result<()> {
         let dataset_id = self.dataset_id(dataset)?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         tx.execute(
             "DELETE FROM injected_problems WHERE dataset_id = ?1",
             [dataset_id],
@@ -201,63 +202,69 @@ fn upsert_categories(
     keep_ids: bool,
     summary: &mut ImportSummary,
 ) -> Result<HashMap<i64, i64>> {
+    // What the dataset has, read once: lookups per category would make a
+    // list of 50,000 classes quadratic.
+    let mut known: HashMap<String, i64> = HashMap::new();
+    let mut taken: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    {
+        let mut stmt =
+            tx.prepare("SELECT id, name, source_id FROM categories WHERE dataset_id = ?1")?;
+        let rows = stmt.query_map([dataset_id], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+        })?;
+        for row in rows {
+            let (id, name, source_id) = row?;
+            known.insert(name, id);
+            taken.insert(source_id);
+        }
+    }
+    let mut next_free = taken.iter().max().map_or(0, |m| m + 1);
+    let mut update = tx.prepare(
+        "UPDATE categories SET source_id = ?2, supercategory = ?3, keypoints = ?4, skeleton = ?5 WHERE id = ?1",
+    )?;
+    let mut insert = tx.prepare(
+        "INSERT INTO categories (dataset_id, source_id, name, supercategory, keypoints, skeleton)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
     let mut rows = HashMap::new();
     for c in categories {
         let keypoints = (!c.keypoints.is_empty())
             .then(|| serde_json::to_string(&c.keypoints).unwrap_or_default());
         let skeleton = (!c.skeleton.is_empty())
             .then(|| serde_json::to_string(&c.skeleton).unwrap_or_default());
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM categories WHERE dataset_id = ?1 AND name = ?2",
-                params![dataset_id, c.name],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let row = match existing {
+        let row = match known.get(&c.name).copied() {
             Some(id) if keep_ids => {
-                tx.execute(
-                    "UPDATE categories SET source_id = ?2, supercategory = ?3, keypoints = ?4, skeleton = ?5 WHERE id = ?1",
-                    params![id, c.id, c.supercategory, keypoints, skeleton],
-                )?;
+                update.execute(params![id, c.id, c.supercategory, keypoints, skeleton])?;
                 id
             }
             Some(id) => id,
             None => {
-                let source_id = if keep_ids {
+                // Formats without ids keep the reader's id when it is free,
+                // else take one past the largest.
+                let source_id = if keep_ids || !taken.contains(&c.id) {
                     c.id
                 } else {
-                    free_category_id(tx, dataset_id, c.id)?
+                    next_free
                 };
-                tx.execute(
-                    "INSERT INTO categories (dataset_id, source_id, name, supercategory, keypoints, skeleton)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![dataset_id, source_id, c.name, c.supercategory, keypoints, skeleton],
-                )?;
+                taken.insert(source_id);
+                next_free = next_free.max(source_id + 1);
+                insert.execute(params![
+                    dataset_id,
+                    source_id,
+                    c.name,
+                    c.supercategory,
+                    keypoints,
+                    skeleton
+                ])?;
                 summary.categories_added += 1;
-                tx.last_insert_rowid()
+                let id = tx.last_insert_rowid();
+                known.insert(c.name.clone(), id);
+                id
             }
         };
         rows.insert(c.id, row);
     }
     Ok(rows)
-}
-
-/// `wanted` when no category of the dataset has it, else one past the largest.
-fn free_category_id(tx: &Transaction, dataset_id: i64, wanted: i64) -> Result<i64> {
-    let taken: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM categories WHERE dataset_id = ?1 AND source_id = ?2)",
-        params![dataset_id, wanted],
-        |r| r.get(0),
-    )?;
-    if !taken {
-        return Ok(wanted);
-    }
-    Ok(tx.query_row(
-        "SELECT MAX(source_id) + 1 FROM categories WHERE dataset_id = ?1",
-        [dataset_id],
-        |r| r.get(0),
-    )?)
 }
 
 /// Upserts samples by file name and clears their annotations; returns the
@@ -276,11 +283,12 @@ fn upsert_samples(
     let mut rows = HashMap::with_capacity(job.data.samples.len());
     for s in &job.data.samples {
         let existing: Option<(i64, i64)> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT id, source_id FROM samples WHERE dataset_id = ?1 AND file_name = ?2",
-                params![dataset_id, s.file_name],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            )?
+            .query_row(params![dataset_id, s.file_name], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         let source_id = match (job.keep_ids, existing) {
             (true, _) => s.id,
@@ -311,7 +319,7 @@ fn write_sample(
     let file = job.files.get(&s.id);
     let split = job.split.or(s.split.as_deref());
     let (path, hash, bytes) = (
-        file.map(|f| &f.path),
+        file.map(|f| StoredPath(f.path.clone())),
         file.map(|f| &f.content_hash),
         file.map(|f| f.bytes as i64),
     );
@@ -320,7 +328,9 @@ fn write_sample(
             tx.execute("DELETE FROM annotations WHERE sample_id = ?1", [row])?;
             tx.execute("DELETE FROM generations WHERE sample_id = ?1", [row])?;
             tx.execute(
-                "UPDATE samples SET source_id = ?2, split = ?3, width = ?4, height = ?5,
+                // A value the import does not know never replaces a known one.
+                "UPDATE samples SET source_id = ?2, split = COALESCE(?3, split),
+                 width = COALESCE(?4, width), height = COALESCE(?5, height),
                  path = COALESCE(?6, path), content_hash = COALESCE(?7, content_hash), bytes = COALESCE(?8, bytes)
                  WHERE id = ?1",
                 params![row, source_id, split, s.width, s.height, path, hash, bytes],

@@ -9,6 +9,7 @@ mod browse;
 mod details;
 mod embeddings;
 mod import;
+mod paths;
 mod quality;
 mod read;
 mod runs;
@@ -79,6 +80,30 @@ pub struct Store {
     root: PathBuf,
 }
 
+/// How long a command waits for another process writing the project.
+const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
+/// Pause between tries while waiting.
+const WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// SQLite's busy handler: called with the number of tries so far while
+/// another connection holds the lock it needs. Waits (saying once, after
+/// a second, what for) up to [`WRITER_WAIT`]; then the operation fails
+/// with "database is locked".
+fn wait_for_writer(tries: i32) -> bool {
+    let waited = WAIT_STEP * tries.max(0) as u32;
+    if waited == std::time::Duration::from_secs(1) {
+        eprintln!(
+            "waiting for another assay process that is writing this project (up to {} s)...",
+            WRITER_WAIT.as_secs()
+        );
+    }
+    if waited >= WRITER_WAIT {
+        return false;
+    }
+    std::thread::sleep(WAIT_STEP);
+    true
+}
+
 impl Store {
     /// Creates a project in `dir` (created if needed) and opens it.
     pub fn init(dir: &Path) -> Result<Store> {
@@ -105,13 +130,34 @@ impl Store {
 
     fn open_db(root: &Path) -> Result<Store> {
         let mut conn = Connection::open(root.join(PROJECT_DIR).join(DB_FILE))?;
+        // Another assay process may be writing: wait for it (first thing,
+        // so the pragmas below wait too).
+        conn.busy_handler(Some(wait_for_writer))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         schema::migrate(&mut conn)?;
         let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
         Ok(Store { conn, root })
+    }
+
+    /// Starts a write transaction, taking the write lock at once (so a
+    /// transaction that reads first cannot fail later when another process
+    /// wrote meanwhile); waits while another process holds it.
+    pub(crate) fn write(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    }
+
+    /// A number that changes whenever another connection (another process,
+    /// or another `Store` in this one) commits a change to the project:
+    /// SQLite's `data_version`. Caches built from the store compare it to
+    /// know when to reload.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
     }
 
     /// The project folder (the one holding `.assay/`).

@@ -67,7 +67,7 @@ impl Store {
     /// `embedding_*`), which [`Store::replace_embedding_quality`] owns.
     pub fn replace_quality(&mut self, record: &QualityRecord) -> Result<()> {
         let dataset_id = self.dataset_id(&record.dataset)?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         for table in ["sample_metrics", "sample_properties", "annotation_metrics"] {
             tx.execute(
                 &format!(
@@ -120,7 +120,7 @@ impl Store {
             EmbeddingLevel::Image => ("sample_metrics", "IS NULL"),
             EmbeddingLevel::Object => ("annotation_metrics", "IS NOT NULL"),
         };
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         tx.execute(
             &format!(
                 "DELETE FROM {table} WHERE sample_id IN (SELECT id FROM samples WHERE dataset_id = ?1)
@@ -173,7 +173,9 @@ impl Store {
         let rows = stmt.query_map(params![dataset_id, kind, split, limit as i64], |r| {
             Ok(IssueInfo {
                 file_name: r.get(0)?,
-                path: r.get(1)?,
+                path: r
+                    .get::<_, Option<crate::paths::StoredPath>>(1)?
+                    .map(|p| p.0.to_string_lossy().into_owned()),
                 split: r.get(2)?,
                 issue: IssueRow {
                     sample_id: r.get(3)?,

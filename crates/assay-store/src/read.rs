@@ -176,12 +176,14 @@ impl Store {
     }
 
     /// Absolute paths of the image files of a dataset's samples, by image id.
-    pub fn sample_paths(&self, dataset: &str) -> Result<HashMap<i64, String>> {
+    pub fn sample_paths(&self, dataset: &str) -> Result<HashMap<i64, std::path::PathBuf>> {
         let dataset_id = self.dataset_id(dataset)?;
         let mut stmt = self.conn.prepare(
             "SELECT source_id, path FROM samples WHERE dataset_id = ?1 AND path IS NOT NULL",
         )?;
-        let rows = stmt.query_map([dataset_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map([dataset_id], |r| {
+            Ok((r.get(0)?, r.get::<_, crate::paths::StoredPath>(1)?.0))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

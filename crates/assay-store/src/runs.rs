@@ -100,7 +100,7 @@ impl Store {
     /// when it is new. A run is never replaced: running again adds a new one.
     pub fn record_run(&mut self, run: &NewRun) -> Result<i64> {
         let dataset_id = self.dataset_id(&run.dataset)?;
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         // A generator evaluated from its images has no predictions, so its
         // model row may not exist yet.
         let model_id = crate::import::get_or_create(&tx, "models", &run.model)?;

@@ -48,7 +48,7 @@ pub struct EmbedSummary {
 /// One image to read and the vectors to compute from it.
 struct Job<'a> {
     sample: i64,
-    path: &'a str,
+    path: &'a std::path::Path,
     /// `IMAGE_LEVEL` for the whole image, else the objects' ids and boxes.
     objects: Vec<(i64, Option<BBox>)>,
 }
@@ -137,7 +137,7 @@ fn print_summary(s: &EmbedSummary, json: bool) -> Result<()> {
 
 fn jobs<'a>(
     data: &Dataset,
-    paths: &'a HashMap<i64, String>,
+    paths: &'a HashMap<i64, std::path::PathBuf>,
     level: EmbeddingLevel,
     done: &std::collections::HashSet<EmbeddingKey>,
 ) -> (Vec<Job<'a>>, usize) {

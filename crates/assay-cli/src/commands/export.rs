@@ -124,6 +124,7 @@ fn renumber_duplicate_ids(data: &mut Dataset) -> bool {
 fn export_yolo(store: &Store, out: &Path, copy_images: bool, args: &SelectionArgs) -> Result<()> {
     let (dataset, data) = load(store, args)?;
     let written = yolo::write_yolo(&data, out)?;
+    crate::output::print_warnings(&written.warnings);
     let skipped = data
         .samples
         .iter()
@@ -133,32 +134,46 @@ fn export_yolo(store: &Store, out: &Path, copy_images: bool, args: &SelectionArg
         eprintln!("warning: {skipped} images have no known size and were left out (YOLO labels are normalised)");
     }
     if copy_images {
-        let paths = store.sample_paths(&dataset)?;
-        let mut copied = 0;
-        for s in &data.samples {
-            let Some(src) = paths.get(&s.id) else {
-                continue;
-            };
-            let dest = out
-                .join("images")
-                .join(s.split.as_deref().unwrap_or("default"))
-                .join(&s.file_name);
-            if let Some(dir) = dest.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            std::fs::copy(src, &dest)
-                .with_context(|| format!("cannot copy {src} to {}", dest.display()))?;
-            copied += 1;
-        }
+        let copied = copy_images_into(store, &dataset, &data, out)?;
         println!("Copied {copied} images");
     }
     println!(
         "Wrote {} label files and data.yaml to {}",
-        written.len() - 1,
+        written.files.len() - 1,
         out.display()
     );
     Ok(())
+}
+
+/// Copies each sample's recorded file to `images/<split>/<file name>`
+/// under `out`; names that would lead outside `out` are left out with a
+/// warning, and a destination that is the source itself is not written.
+fn copy_images_into(store: &Store, dataset: &str, data: &Dataset, out: &Path) -> Result<usize> {
+    let paths = store.sample_paths(dataset)?;
+    let mut copied = 0;
+    for s in &data.samples {
+        let Some(src) = paths.get(&s.id) else {
+            continue;
+        };
+        let split = s.split.as_deref().unwrap_or("default");
+        let dest = match yolo::image_path(out, split, &s.file_name) {
+            Ok(dest) => dest,
+            Err(why) => {
+                eprintln!("warning: {why}; its image was not copied");
+                continue;
+            }
+        };
+        match assay_io::output::copy_inside(out, src, &dest)
+            .with_context(|| format!("cannot copy {} to {}", src.display(), dest.display()))?
+        {
+            assay_io::output::Copied::Copied => copied += 1,
+            assay_io::output::Copied::SameFile => eprintln!(
+                "warning: {} is the source image itself; left as it is",
+                dest.display()
+            ),
+        }
+    }
+    Ok(copied)
 }
 
 fn export_table(
@@ -183,7 +198,7 @@ fn export_table(
     Ok(())
 }
 
-fn samples_table(data: &Dataset, paths: &HashMap<i64, String>) -> Table {
+fn samples_table(data: &Dataset, paths: &HashMap<i64, std::path::PathBuf>) -> Table {
     let s = &data.samples;
     let mut t = Table::default();
     t.push(
@@ -208,7 +223,11 @@ fn samples_table(data: &Dataset, paths: &HashMap<i64, String>) -> Table {
     );
     t.push(
         "path",
-        Column::Text(s.iter().map(|s| paths.get(&s.id).cloned()).collect()),
+        Column::Text(
+            s.iter()
+                .map(|s| paths.get(&s.id).map(|p| p.display().to_string()))
+                .collect(),
+        ),
     );
     let generation = |f: fn(&assay_core::model::Generation) -> String| {
         Column::Text(s.iter().map(|s| s.generation.as_ref().map(f)).collect())

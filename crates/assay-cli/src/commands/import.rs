@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use assay_core::model::Dataset;
-use assay_io::images::{locate_images, LocatedImages};
+use assay_io::images::{locate_images, ImageRoot, LocatedImages};
 use assay_io::{coco, folder, generated, voc, yolo, Warnings};
 use assay_store::{DatasetImport, ImportSummary, SampleFile, Store};
 
@@ -89,7 +89,7 @@ pub fn import_dataset(store: &mut Store, job: ImportJob) -> Result<ImportSummary
         .into_iter()
         .map(|(id, f)| {
             let file = SampleFile {
-                path: f.path.display().to_string(),
+                path: f.path,
                 content_hash: f.content_hash,
                 bytes: f.bytes,
             };
@@ -122,10 +122,20 @@ fn name_of(target: &Target, source: &Path) -> String {
     })
 }
 
-/// Finds the images of `data` under `dir` with a progress bar.
-fn locate(data: &mut Dataset, dir: &Path) -> LocatedImages {
+/// The image folder of an import, with the user's choice about paths
+/// leading outside it.
+fn image_root(dir: &Path, target: &Target) -> ImageRoot {
+    if target.allow_absolute_paths {
+        ImageRoot::allowing_outside(dir)
+    } else {
+        ImageRoot::new(dir)
+    }
+}
+
+/// Finds the images of `data` under `root` with a progress bar.
+fn locate(data: &mut Dataset, root: &ImageRoot) -> LocatedImages {
     let bar = progress(data.samples.len(), "images");
-    let located = locate_images(data, dir, || bar.inc(1));
+    let located = locate_images(data, root, || bar.inc(1));
     bar.finish_and_clear();
     located
 }
@@ -133,7 +143,9 @@ fn locate(data: &mut Dataset, dir: &Path) -> LocatedImages {
 pub fn read_coco(annotations: &Path, images: Option<&Path>, target: Target) -> Result<ImportJob> {
     let read = coco::read_coco(annotations)?;
     let mut data = read.dataset;
-    let located = images.map(|dir| locate(&mut data, dir)).unwrap_or_default();
+    let located = images
+        .map(|dir| locate(&mut data, &image_root(dir, &target)))
+        .unwrap_or_default();
     Ok(ImportJob {
         format: "coco",
         source: annotations.to_path_buf(),
@@ -155,7 +167,8 @@ fn read_yolo_folders(
     let categories = yolo::read_class_names(classes)?;
     let labels = labels.unwrap_or_else(|| yolo::labels_dir_for(images));
     let bar = spinner("images");
-    let read = yolo::read_yolo(images, &labels, categories, || bar.inc(1))?;
+    let root = image_root(images, &target);
+    let read = yolo::read_yolo(&root, &labels, categories, || bar.inc(1))?;
     bar.finish_and_clear();
     Ok(ImportJob {
         format: "yolo",
@@ -180,10 +193,12 @@ fn read_yolo_data(data_yaml: &Path, target: Target) -> Result<ImportJob> {
     let mut files = HashMap::new();
     let mut warnings = Warnings::default();
     for split in yolo::read_splits(data_yaml)? {
+        if !target.allow_absolute_paths {
+            check_split_inside(data_yaml, &split.images)?;
+        }
         let bar = spinner(&split.name);
-        let read = yolo::read_yolo(&split.images, &split.labels, categories.clone(), || {
-            bar.inc(1)
-        })?;
+        let root = image_root(&split.images, &target);
+        let read = yolo::read_yolo(&root, &split.labels, categories.clone(), || bar.inc(1))?;
         bar.finish_and_clear();
         let offset = merged.samples.len() as i64;
         let annotation_offset = merged.annotations.len() as i64;
@@ -234,6 +249,23 @@ fn read_yolo_data(data_yaml: &Path, target: Target) -> Result<ImportJob> {
     })
 }
 
+/// A data.yaml from elsewhere must not point assay at folders outside the
+/// dataset: its split folders must lie inside the YAML's folder.
+fn check_split_inside(data_yaml: &Path, images: &Path) -> Result<()> {
+    let base = data_yaml.parent().unwrap_or(Path::new("."));
+    let (Ok(base), Ok(dir)) = (base.canonicalize(), images.canonicalize()) else {
+        return Ok(()); // a missing folder is reported by the reader
+    };
+    anyhow::ensure!(
+        dir.starts_with(&base),
+        "{}: split folder {} lies outside the dataset folder {}; pass --allow-absolute-paths to read it",
+        data_yaml.display(),
+        images.display(),
+        base.display()
+    );
+    Ok(())
+}
+
 fn read_voc(
     annotations: &Path,
     images: Option<&Path>,
@@ -245,7 +277,9 @@ fn read_voc(
         .transpose()?;
     let read = voc::read_voc(annotations, classes)?;
     let mut data = read.dataset;
-    let located = images.map(|dir| locate(&mut data, dir)).unwrap_or_default();
+    let located = images
+        .map(|dir| locate(&mut data, &image_root(dir, &target)))
+        .unwrap_or_default();
     Ok(ImportJob {
         format: "voc",
         source: annotations.to_path_buf(),
@@ -261,7 +295,7 @@ fn read_voc(
 fn read_folder(images: &Path, class_folders: bool, target: Target) -> Result<ImportJob> {
     let read = folder::read_folder(images, class_folders)?;
     let mut data = read.dataset;
-    let located = locate(&mut data, images);
+    let located = locate(&mut data, &image_root(images, &target));
     Ok(ImportJob {
         format: if class_folders {
             "class-folders"
@@ -286,7 +320,7 @@ pub fn read_generated(manifest: &Path, images: Option<&Path>, target: Target) ->
     let dir = images
         .map(Path::to_path_buf)
         .unwrap_or_else(|| manifest.parent().unwrap_or(Path::new(".")).to_path_buf());
-    let located = locate(&mut data, &dir);
+    let located = locate(&mut data, &image_root(&dir, &target));
     Ok(ImportJob {
         format: "generated",
         source: manifest.to_path_buf(),

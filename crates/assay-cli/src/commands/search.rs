@@ -67,7 +67,7 @@ pub fn run(store: &Store, args: &SearchArgs) -> Result<()> {
                 score: hit.score,
                 image_id: id,
                 file_name: sample.map(|s| s.file_name.clone()).unwrap_or_default(),
-                path: paths.get(&id).cloned(),
+                path: paths.get(&id).map(|p| p.display().to_string()),
                 split: sample.and_then(|s| s.split.clone()),
             }
         })

@@ -75,6 +75,7 @@ pub fn run(store: &mut Store, dir: &Path, seed: u64, training_image: &Path) -> R
     let target = Target {
         dataset: Some(GENERATED.into()),
         split: None,
+        allow_absolute_paths: false,
     };
     import::import_dataset(store, import::read_generated(&manifest, None, target)?)?;
     println!("\nEvaluating the generators against the real images (assay gen eval --dataset {GENERATED} --real-dataset {DATASET}):\n");

@@ -516,6 +516,7 @@ fn import_all(dir: &Path, built: &Built) -> Result<Store> {
         let target = Target {
             dataset: Some(DATASET.into()),
             split: Some(split.into()),
+            allow_absolute_paths: false,
         };
         let job = import::read_coco(&path, Some(&images_dir), target)?;
         import::import_dataset(&mut store, job)?;

@@ -49,3 +49,9 @@ pub fn texture(w: u32, h: u32, seed: u64) -> Vec<u8> {
     }
     out
 }
+
+/// A small textured RGB PNG at `p` (folders created), different per `seed`.
+pub fn write_png(p: &Path, seed: u64) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    png(p, 40, 30, ExtendedColorType::Rgb8, &texture(40, 30, seed));
+}

@@ -5,9 +5,20 @@
 #![allow(dead_code)]
 
 pub mod images;
+pub mod server;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// A path as a command-line argument (test paths are UTF-8).
+pub fn path(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+/// `assay --project <project> info --json`, parsed.
+pub fn info_json(project: &Path) -> serde_json::Value {
+    serde_json::from_str(&assay(project, &["info", "--json"])).expect("info --json is JSON")
+}
 
 /// `../shared/data`, which must exist.
 pub fn data() -> PathBuf {

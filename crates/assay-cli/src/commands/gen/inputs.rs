@@ -124,7 +124,7 @@ pub fn load_dataset(
         .into_iter()
         .filter_map(|s| {
             Some(ImageJob {
-                path: PathBuf::from(paths.get(&s.id)?),
+                path: paths.get(&s.id)?.clone(),
                 name: s.file_name,
                 generation: s.generation,
             })

@@ -39,13 +39,13 @@ pub struct ImageQuality {
 /// gone, are listed as missing and take no part.
 pub fn image_quality(
     data: &Dataset,
-    paths: &HashMap<i64, String>,
+    paths: &HashMap<i64, PathBuf>,
     config: &IssueConfig,
 ) -> ImageQuality {
     let mut out = ImageQuality::default();
     let (mut samples, mut files): (Vec<&Sample>, Vec<PathBuf>) = (Vec::new(), Vec::new());
     for s in &data.samples {
-        match paths.get(&s.id).map(PathBuf::from) {
+        match paths.get(&s.id).cloned() {
             Some(p) if p.is_file() => {
                 samples.push(s);
                 files.push(p);
