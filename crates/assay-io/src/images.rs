@@ -125,6 +125,8 @@ pub struct ImageRoot {
     pub dir: PathBuf,
     /// Whether absolute names and names leading outside `dir` are followed.
     pub allow_outside: bool,
+    /// `dir` with links resolved, when it exists.
+    real: Option<PathBuf>,
 }
 
 impl ImageRoot {
@@ -133,14 +135,15 @@ impl ImageRoot {
         ImageRoot {
             dir: dir.to_path_buf(),
             allow_outside: false,
+            real: dir.canonicalize().ok(),
         }
     }
 
     /// Image files may be anywhere (`--allow-absolute-paths`).
     pub fn allowing_outside(dir: &Path) -> Self {
         ImageRoot {
-            dir: dir.to_path_buf(),
             allow_outside: true,
+            ..ImageRoot::new(dir)
         }
     }
 
@@ -165,10 +168,10 @@ impl ImageRoot {
         if self.allow_outside {
             return Ok(Some(path));
         }
-        let (Ok(real), Ok(root)) = (path.canonicalize(), self.dir.canonicalize()) else {
+        let (Ok(real), Some(root)) = (path.canonicalize(), &self.real) else {
             return Ok(None);
         };
-        if !real.starts_with(&root) {
+        if !real.starts_with(root) {
             return Err(format!(
                 "image path {} leads outside the image folder {} (through `..` or a symbolic link); not read (pass --allow-absolute-paths to follow it)",
                 quote_short(file_name),
@@ -283,4 +286,49 @@ pub fn locate_images(
         out.files.insert(sample.id, file);
     }
     out
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_leading_outside_the_image_folder_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let images = dir.path().join("images");
+        std::fs::create_dir_all(images.join("sub")).unwrap();
+        std::fs::write(images.join("sub/a.png"), b"x").unwrap();
+        std::fs::write(dir.path().join("secret.png"), b"x").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.png"), images.join("link.png")).unwrap();
+        let root = ImageRoot::new(&images);
+        assert!(root.resolve("sub/a.png").unwrap().is_some());
+        assert!(root.resolve("sub/../sub/a.png").unwrap().is_some());
+        assert_eq!(root.resolve("missing.png").unwrap(), None);
+        let absolute = dir.path().join("secret.png");
+        for bad in [
+            "../secret.png",
+            "sub/../../secret.png",
+            "link.png",
+            absolute.to_str().unwrap(),
+        ] {
+            let why = root.resolve(bad).unwrap_err();
+            assert!(why.contains("--allow-absolute-paths"), "{bad}: {why}");
+        }
+        let open = ImageRoot::allowing_outside(&images);
+        for fine in ["../secret.png", "link.png", absolute.to_str().unwrap()] {
+            assert!(open.resolve(fine).unwrap().is_some(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn a_listed_name_that_is_not_utf8_is_found_again() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let raw = std::ffi::OsStr::from_bytes(b"caf\xe9.png");
+        std::fs::write(dir.path().join(raw), b"x").unwrap();
+        let name = to_file_name(Path::new(raw));
+        assert!(name.contains('\u{FFFD}'));
+        let found = ImageRoot::new(dir.path()).resolve(&name).unwrap().unwrap();
+        assert_eq!(found.file_name().unwrap(), raw);
+    }
 }
