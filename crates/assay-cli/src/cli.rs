@@ -4,9 +4,24 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+/// `assay --version`: the version and which JPEG decoder this build uses
+/// (the system's libjpeg-turbo decodes as Pillow does; the fallback does not).
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let exact = if assay_image::jpeg::PILLOW_EXACT {
+        "Pillow-exact"
+    } else {
+        "not Pillow-exact"
+    };
+    format!(
+        "{}\nJPEG: {}, {exact}",
+        env!("CARGO_PKG_VERSION"),
+        assay_image::jpeg::BACKEND
+    )
+});
+
 /// assay validates computer-vision models and the data they learn from.
 #[derive(Debug, Parser)]
-#[command(name = "assay", version, about, long_about = None, after_help = "Start with `assay demo` to see everything assay does on a generated project.")]
+#[command(name = "assay", version = VERSION.as_str(), about, long_about = None, after_help = "Start with `assay demo` to see everything assay does on a generated project.")]
 pub struct Cli {
     /// Project folder (or any folder inside it). Defaults to the current folder.
     #[arg(long, global = true, value_name = "DIR")]

@@ -1,13 +1,12 @@
 //! Decoding image files into 8-bit pixels, once per image.
 //!
-//! JPEG goes through libjpeg-turbo (`turbojpeg`, built from its bundled
-//! source), which decodes bit for bit as PIL does (PIL links libjpeg-turbo
-//! with the same default settings: accurate integer IDCT, fancy upsampling).
+//! JPEG goes through the system's libjpeg-turbo (`assay_image::jpeg`), which
+//! decodes bit for bit as PIL does (PIL links libjpeg-turbo with the same
+//! default settings: accurate integer IDCT, fancy upsampling).
 //! Other formats go through the `image` crate. The format is found from the
 //! file's first bytes, not its extension, so a `.txt` renamed `.jpg` is
 //! reported as not an image.
 
-use std::cell::RefCell;
 use std::io::Cursor;
 
 use serde::Serialize;
@@ -166,78 +165,24 @@ pub fn decode(bytes: &[u8]) -> Result<(FileFormat, Pixels), DecodeError> {
     Ok((format, pixels))
 }
 
-thread_local! {
-    static DECOMPRESSOR: RefCell<Option<turbojpeg::Decompressor>> = const { RefCell::new(None) };
-}
-
 fn decode_jpeg(bytes: &[u8]) -> Result<Pixels, DecodeError> {
-    DECOMPRESSOR.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            let fresh = turbojpeg::Decompressor::new()
-                .map_err(|e| DecodeError(format!("cannot start the JPEG decoder ({e})")))?;
-            *slot = Some(fresh);
-        }
-        let result = match slot.as_mut() {
-            Some(decompressor) => decode_jpeg_with(decompressor, bytes),
-            None => Err(DecodeError("cannot start the JPEG decoder".into())),
-        };
-        if result.is_err() {
-            // A failed decode can leave the decoder in its error state, which
-            // would fail the next file on this thread: start afresh.
-            *slot = None;
-        }
-        result
-    })
-}
-
-fn decode_jpeg_with(
-    decompressor: &mut turbojpeg::Decompressor,
-    bytes: &[u8],
-) -> Result<Pixels, DecodeError> {
-    let header = decompressor
-        .read_header(bytes)
-        .map_err(|e| DecodeError(format!("not a readable JPEG ({})", jpeg_reason(&e))))?;
-    let (format, mode) = match header.colorspace {
-        turbojpeg::Colorspace::Gray => (turbojpeg::PixelFormat::GRAY, ColorMode::L),
-        turbojpeg::Colorspace::YCbCr | turbojpeg::Colorspace::RGB => {
-            (turbojpeg::PixelFormat::RGB, ColorMode::Rgb)
-        }
-        // CMYK and YCCK: libjpeg-turbo does not convert them to RGB.
-        _ => return decode_with_image_crate(bytes, FileFormat::Jpeg),
+    use assay_image::jpeg;
+    let unreadable = |e: jpeg::JpegError| DecodeError(format!("not a readable JPEG ({e})"));
+    let header = jpeg::header(bytes).map_err(unreadable)?;
+    let mode = match header.space {
+        jpeg::ColorSpace::Gray => ColorMode::L,
+        jpeg::ColorSpace::Color => ColorMode::Rgb,
+        // CMYK and YCCK: libjpeg does not convert them to RGB.
+        jpeg::ColorSpace::Other => return decode_with_image_crate(bytes, FileFormat::Jpeg),
     };
     check_size(header.width as u64, header.height as u64)?;
-    let channels = mode.channels();
-    let mut image = turbojpeg::Image {
-        pixels: vec![0u8; header.width * header.height * channels],
-        width: header.width,
-        pitch: header.width * channels,
-        height: header.height,
-        format,
-    };
-    decompressor
-        .decompress(bytes, image.as_deref_mut())
-        .map_err(|e| DecodeError(format!("not a readable JPEG ({})", jpeg_reason(&e))))?;
+    let data = jpeg::decode(bytes, &header, mode.channels()).map_err(unreadable)?;
     Ok(Pixels {
         width: header.width,
         height: header.height,
         mode,
-        data: image.pixels,
+        data,
     })
-}
-
-/// libjpeg-turbo's message without the wrapper's prefix; a file cut short is
-/// named as such (PIL refuses those too: "image file is truncated").
-fn jpeg_reason(err: &turbojpeg::Error) -> String {
-    let text = match err {
-        turbojpeg::Error::TurboJpegError(msg) => msg.clone(),
-        other => other.to_string(),
-    };
-    if text.contains("Premature end of JPEG file") {
-        "the file is truncated".to_string()
-    } else {
-        text
-    }
 }
 
 fn check_size(width: u64, height: u64) -> Result<(), DecodeError> {

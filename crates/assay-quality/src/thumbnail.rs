@@ -1,12 +1,10 @@
 //! Small JPEG previews of images, for the web UI and the HTML report.
 
-use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
-
 use crate::decode::{decode, ColorMode, DecodeError, Pixels};
 use crate::image_metrics::resample::{resize, Filter};
 
 /// JPEG quality of thumbnails.
-const QUALITY: i32 = 82;
+const QUALITY: u8 = 82;
 
 /// Encodes a JPEG preview of the image file `bytes` whose longer side is at
 /// most `max_side` pixels (smaller images keep their size), bicubic-resized.
@@ -29,18 +27,8 @@ pub fn jpeg_thumbnail(bytes: &[u8], max_side: usize) -> Result<Vec<u8>, DecodeEr
 
 /// Encodes packed RGB rows of `size` (width, height) as a JPEG.
 pub fn encode_jpeg(rgb: &[u8], size: (usize, usize)) -> Result<Vec<u8>, DecodeError> {
-    let image = Image {
-        pixels: rgb,
-        width: size.0,
-        pitch: size.0 * 3,
-        height: size.1,
-        format: PixelFormat::RGB,
-    };
-    let fail = |e: turbojpeg::Error| DecodeError(format!("cannot encode the thumbnail: {e}"));
-    let mut compressor = Compressor::new().map_err(fail)?;
-    compressor.set_quality(QUALITY).map_err(fail)?;
-    compressor.set_subsamp(Subsamp::Sub2x2).map_err(fail)?;
-    compressor.compress_to_vec(image).map_err(fail)
+    assay_image::jpeg::encode_rgb(rgb, size.0, size.1, QUALITY)
+        .map_err(|e| DecodeError(format!("cannot encode the thumbnail: {e}")))
 }
 
 /// Drops alpha and expands grey to three channels (alpha over black is not

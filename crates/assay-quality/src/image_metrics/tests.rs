@@ -132,7 +132,7 @@ fn box_blur(data: &[u8], w: usize, h: usize, r: usize) -> Vec<u8> {
 }
 
 #[test]
-fn jpeg_decodes_through_turbojpeg() {
+fn jpeg_decodes_through_libjpeg() {
     let data = rgb_fill(32, 24, [90, 120, 200]);
     let m = measure(&encode_jpeg(32, 24, &data, 95));
     assert_eq!(m.format, FileFormat::Jpeg);
