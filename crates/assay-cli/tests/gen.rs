@@ -174,7 +174,40 @@ fn fid_from_features_equals_fid_from_saved_statistics() {
         );
         serde_json::from_str(&out).unwrap()
     };
-    let direct = metric(&eval(&real), "fid");
+    let report = eval(&real);
+    let direct = metric(&report, "fid");
+    // Features read from files are named as such, not as an extractor's.
+    assert_eq!(
+        report["extractor"]["name"], "precomputed features",
+        "{report}"
+    );
+    let warnings = report["warnings"].to_string();
+    assert!(warnings.contains("precomputed features"), "{warnings}");
+    assert!(!warnings.contains("built-in"), "{warnings}");
+    // KID's warning names the subset size it used, not the set size.
+    let kid: Value = serde_json::from_str(&assay(
+        dir.path(),
+        &[
+            "gen",
+            "eval",
+            "--real",
+            path(&real),
+            "--fake",
+            path(&fake),
+            "--metrics",
+            "kid",
+            "--kid-subset-size",
+            "50",
+            "--kid-subsets",
+            "5",
+            "--bootstrap",
+            "0",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let warnings = kid["warnings"].to_string();
+    assert!(warnings.contains("KID subsets of 50 samples"), "{warnings}");
     let stats = dir.path().join("real_stats.npz");
     assay(
         dir.path(),

@@ -108,8 +108,20 @@ fn std_dev(values: &[f64]) -> f64 {
     (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
 }
 
+/// The warning for KID computed on subsets of `subset_size` rows (the
+/// subset size used, after clamping to the sets' sizes), when it is under
+/// torch-fidelity's 1,000.
+pub fn kid_subset_warning(subset_size: usize) -> Option<String> {
+    (subset_size < 1000).then(|| {
+        format!(
+            "KID subsets of {subset_size} samples (fewer than the usual 1,000) give wide intervals"
+        )
+    })
+}
+
 /// Warnings about sample sizes too small for `metric` to be trusted or
-/// compared, given `n_real`, `n_fake` and the feature dimension.
+/// compared, given `n_real`, `n_fake` and the feature dimension (KID's
+/// is [`kid_subset_warning`], about the subset size).
 pub fn sample_size_warnings(metric: &str, n_real: usize, n_fake: usize, dim: usize) -> Vec<String> {
     let n = n_real.min(n_fake);
     let mut warnings = Vec::new();
@@ -128,9 +140,6 @@ pub fn sample_size_warnings(metric: &str, n_real: usize, n_fake: usize, dim: usi
                 ));
             }
         }
-        "kid" if n < 1000 => warnings.push(format!(
-            "KID subsets of fewer than 1,000 samples (here at most {n}) give wide intervals"
-        )),
         "is" if n_fake < 5000 => warnings.push(format!(
             "the Inception Score of {n_fake} images is biased low (5,000 or more per split set is usual)"
         )),
@@ -174,5 +183,10 @@ mod tests {
     fn small_fid_sets_are_warned_about() {
         assert_eq!(sample_size_warnings("fid", 100, 100, 2048).len(), 2);
         assert!(sample_size_warnings("fid", 50_000, 50_000, 2048).is_empty());
+        assert!(sample_size_warnings("kid", 10, 10, 2048).is_empty());
+        assert!(kid_subset_warning(100)
+            .unwrap()
+            .contains("subsets of 100 samples"));
+        assert!(kid_subset_warning(1000).is_none());
     }
 }

@@ -7,12 +7,11 @@
 //!
 //! pytorch-fid takes the general matrix square root of the non-symmetric
 //! `S1 S2` (`scipy.linalg.sqrtm`, then its real part), which takes minutes
-//! at d = 2048. Only its trace is needed, and `S1 S2` is similar to the
-//! symmetric positive semi-definite `L1ᵀ S2 L1` where `S1 = L1 L1ᵀ`, so the
-//! trace is the sum of the square roots of that matrix's eigenvalues: two
-//! symmetric eigendecompositions (faer, float64) instead. Eigenvalues that
-//! rounding makes slightly negative count as zero, where scipy would give
-//! them a tiny imaginary root that pytorch-fid drops; on rank-deficient
+//! at d = 2048. Only its trace is needed: with `S1 = L1 L1ᵀ` and
+//! `S2 = L2 L2ᵀ` (from symmetric eigendecompositions), it is the sum of the
+//! singular values of `L2ᵀ L1` (faer, float64). Eigenvalues that rounding
+//! makes slightly negative count as zero, where scipy would give them a
+//! tiny imaginary root that pytorch-fid drops; on rank-deficient
 //! covariances (n <= d) this is the only difference between the two.
 
 use faer::linalg::matmul::triangular::{matmul, BlockStructure};
@@ -149,29 +148,44 @@ pub fn frechet_distance(a: &FeatureStats, b: &FeatureStats) -> Result<f64, GenEr
     Ok(mean_term + a.trace() + b.trace() - 2.0 * cross)
 }
 
-/// `tr(sqrtm(S1 S2))` for symmetric positive semi-definite `S1`, `S2`.
+/// `tr(sqrtm(S1 S2))` for symmetric positive semi-definite `S1`, `S2`:
+/// with `S1 = L1 L1ᵀ` and `S2 = L2 L2ᵀ`, the eigenvalues of `S1 S2` are the
+/// squared singular values of `L2ᵀ L1`, so the trace is that matrix's
+/// nuclear norm. Summing singular values computed directly (not square
+/// roots of eigenvalues of `L1ᵀ S2 L1`, whose small ones carry an absolute
+/// error of about `eps * ‖S1 S2‖` that a square root magnifies) keeps the
+/// result accurate when feature variances span many orders of magnitude.
 fn trace_sqrt_product(s1: MatRef<'_, f64>, s2: MatRef<'_, f64>) -> Result<f64, GenError> {
-    let failed = |e| GenError::Numerical(format!("eigendecomposition failed: {e:?}"));
-    let eig = s1.self_adjoint_eigen(Side::Lower).map_err(failed)?;
-    let (u, values) = (eig.U(), eig.S().column_vector());
+    let l1 = psd_factor(s1)?;
+    let l2 = psd_factor(s2)?;
     let d = s1.nrows();
-    // L1 = U sqrt(max(Λ, 0)), so S1 = L1 L1ᵀ.
-    let l1 = Mat::from_fn(d, d, |i, j| u[(i, j)] * values[j].max(0.0).sqrt());
-    let s2_l1 = s2 * &l1;
-    let mut m = Mat::<f64>::zeros(d, d);
+    let mut product = Mat::<f64>::zeros(d, d);
     matmul(
-        m.as_mut(),
-        BlockStructure::TriangularLower,
-        Accum::Replace,
-        l1.transpose(),
+        product.as_mut(),
         BlockStructure::Rectangular,
-        s2_l1.as_ref(),
+        Accum::Replace,
+        l2.transpose(),
+        BlockStructure::Rectangular,
+        l1.as_ref(),
         BlockStructure::Rectangular,
         1.0,
         Par::rayon(0),
     );
-    let roots = m.self_adjoint_eigenvalues(Side::Lower).map_err(failed)?;
-    Ok(roots.iter().map(|v| v.max(0.0).sqrt()).sum())
+    let failed = |e| GenError::Numerical(format!("singular value decomposition failed: {e:?}"));
+    let singular = product.singular_values().map_err(failed)?;
+    Ok(singular.iter().map(|v| v.max(0.0)).sum())
+}
+
+/// `L = U sqrt(max(Λ, 0))` from the eigendecomposition `S = U Λ Uᵀ`, so
+/// `S = L Lᵀ` (eigenvalues rounding made slightly negative count as zero).
+fn psd_factor(s: MatRef<'_, f64>) -> Result<Mat<f64>, GenError> {
+    let failed = |e| GenError::Numerical(format!("eigendecomposition failed: {e:?}"));
+    let eig = s.self_adjoint_eigen(Side::Lower).map_err(failed)?;
+    let (u, values) = (eig.U(), eig.S().column_vector());
+    let d = s.nrows();
+    Ok(Mat::from_fn(d, d, |i, j| {
+        u[(i, j)] * values[j].max(0.0).sqrt()
+    }))
 }
 
 #[cfg(test)]

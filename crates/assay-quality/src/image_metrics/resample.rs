@@ -1,7 +1,8 @@
 //! PIL's `Image.resize` for 8-bit images, reimplemented to give the same
-//! bytes (Pillow's `libImaging/Resample.c`): separable convolution, the
-//! horizontal pass first (only over the rows the vertical pass reads),
-//! rounded to 8 bits in between; coefficients normalised to 1 and turned
+//! bytes (Pillow 13's `libImaging/Resample.c`): separable convolution, the
+//! horizontal pass first (only over the rows the vertical pass reads) unless
+//! the height shrinks by more than twice the width's pixels, then the
+//! vertical pass first ([`vertical_first`]), rounded to 8 bits in between; coefficients normalised to 1 and turned
 //! into fixed point with 22 fractional bits; sums start at one half and are
 //! clipped to 0..=255.
 //!
@@ -175,7 +176,7 @@ fn normalised_weights(in_size: usize, out_size: usize, filter: Filter) -> Vec<(u
 
 /// Resizes one plane of 32-bit floats exactly as PIL's `Image.resize` does
 /// for mode `F` (clean-fid's "clean" resize calls it per channel): the
-/// horizontal pass first, over the rows the vertical pass reads; each
+/// passes in Pillow's order ([`vertical_first`]); each
 /// output a sum in double precision, stored as `f32`; no rounding to 8
 /// bits and no clipping. `plane` is `width * height` values, row-major.
 pub fn resize_f32(
@@ -188,6 +189,27 @@ pub fn resize_f32(
         return plane.to_vec();
     }
     let vertical = normalised_weights(height, out_h, filter);
+    if vertical_first((width, height), (out_w, out_h)) {
+        let temp: Vec<f32> = vertical
+            .iter()
+            .flat_map(|(s, k)| {
+                let column_start = &plane[s * width..];
+                (0..width).map(move |x| float_dot(&column_start[x..], k, width))
+            })
+            .collect();
+        if out_w == width {
+            return temp;
+        }
+        let horizontal = normalised_weights(width, out_w, filter);
+        return temp
+            .chunks_exact(width)
+            .flat_map(|row| {
+                horizontal
+                    .iter()
+                    .map(move |(s, k)| float_dot(&row[*s..], k, 1))
+            })
+            .collect();
+    }
     let first = vertical.first().map_or(0, |(s, _)| *s);
     let last = vertical
         .iter()
@@ -271,6 +293,17 @@ fn to_fixed(w: f64) -> i32 {
 #[inline]
 fn clip8(ss: i32) -> u8 {
     (ss >> PRECISION_BITS).clamp(0, 255) as u8
+}
+
+/// Pillow 13's choice of pass order (`ImagingResampleInner`): the vertical
+/// pass first when the height shrinks by more than twice as many pixels as
+/// the width does (so the horizontal pass has fewer rows), else the
+/// horizontal pass first. Each pass rounds to 8 bits, so the order shows in
+/// the result.
+pub fn vertical_first((width, height): (usize, usize), (out_w, out_h): (usize, usize)) -> bool {
+    let shrink_y = height as i64 - out_h as i64;
+    let shrink_x = width as i64 - out_w as i64;
+    shrink_y > 0 && shrink_y > shrink_x * 2
 }
 
 /// Resizes interleaved 8-bit pixels (`channels` per pixel) exactly as PIL's
@@ -362,6 +395,16 @@ fn resize_source(
     let vertical = coefficients(height, out_h, filter);
     let first_row = vertical.starts[0];
     let last_row = (vertical.starts[out_h - 1] + vertical.ksize).min(height);
+    if vertical_first((width, height), (out_w, out_h)) {
+        let rows = source.interleaved(first_row..last_row, width);
+        let temp = vertical_pass(&rows, width * channels, &vertical, first_row, out_h);
+        if out_w == width {
+            return temp;
+        }
+        let horizontal = coefficients(width, out_w, filter);
+        let temp_source = Source::Interleaved(&temp, channels);
+        return horizontal_pass(&temp_source, 0..out_h, width, &horizontal, out_w);
+    }
     let (temp, temp_w) = if out_w != width {
         let horizontal = coefficients(width, out_w, filter);
         let temp = horizontal_pass(source, first_row..last_row, width, &horizontal, out_w);
@@ -559,6 +602,27 @@ mod tests {
                 .fold(HALF, |s, (j, &w)| s + i32::from(get(start + j)) * w);
             clip8(ss)
         };
+        if vertical_first((w, h), (ow, oh)) {
+            let mut temp = vec![0u8; oh * w * ch];
+            for y in 0..oh {
+                for x in 0..w {
+                    for c in 0..ch {
+                        let get = |i: usize| data[(i * w + x) * ch + c];
+                        temp[(y * w + x) * ch + c] = sample(&get, h, &vc, y);
+                    }
+                }
+            }
+            let mut out = vec![0u8; oh * ow * ch];
+            for y in 0..oh {
+                for x in 0..ow {
+                    for c in 0..ch {
+                        let get = |i: usize| temp[(y * w + i) * ch + c];
+                        out[(y * ow + x) * ch + c] = sample(&get, w, &hc, x);
+                    }
+                }
+            }
+            return out;
+        }
         let mut temp = vec![0u8; h * ow * ch];
         for y in 0..h {
             for x in 0..ow {

@@ -77,6 +77,51 @@ impl SetInfo {
     }
 }
 
+/// Where the features came from: the extractor, or, when both sides were
+/// read from files, "precomputed features" (assay cannot tell which model
+/// made them).
+fn features_info(reference: &Reference, fake: &FeatureSet, extractor: &Extractor) -> ExtractorInfo {
+    if fake.precomputed && reference.precomputed() {
+        return ExtractorInfo {
+            name: "precomputed features".into(),
+            kind: "precomputed".into(),
+            comparable: false,
+        };
+    }
+    ExtractorInfo {
+        name: extractor.name.clone(),
+        kind: extractor.kind.to_string(),
+        comparable: extractor.comparable,
+    }
+}
+
+/// What the reader should know about the features' origin, if anything.
+fn features_note(
+    reference: &Reference,
+    fake: &FeatureSet,
+    extractor: &Extractor,
+) -> Option<String> {
+    match (reference.precomputed(), fake.precomputed) {
+        (true, true) => Some(
+            "precomputed features: assay cannot tell which model made them; the numbers are \
+             comparable with published FID/KID only if both sets came from the FID Inception's \
+             2048-d pool features"
+                .into(),
+        ),
+        (true, false) | (false, true) => Some(format!(
+            "one side's features were read from a file and the other's computed with the {} \
+             extractor: the numbers mean something only if both came from the same model",
+            extractor.name
+        )),
+        (false, false) if !extractor.comparable => Some(format!(
+            "features from the {} extractor: numbers are comparable only with other runs of \
+             assay's built-in extractor, not with published FID/KID (give --model the FID Inception)",
+            extractor.name
+        )),
+        (false, false) => None,
+    }
+}
+
 /// Runs `gen eval`: files given on the command line, or a generated
 /// dataset of the project at `project` (stored as runs).
 pub fn run(args: &GenEvalArgs, project: &Path) -> Result<()> {
@@ -160,25 +205,15 @@ pub fn evaluate(
         },
     };
     let (mut metrics, mut warnings) = distribution_metrics(reference, fake, &metric_opts)?;
-    if !extractor.comparable {
-        warnings.insert(
-            0,
-            format!(
-                "features from the {} extractor: numbers are comparable only with other runs of \
-                 assay's built-in extractor, not with published FID/KID (give --model the FID Inception)",
-                extractor.name
-            ),
-        );
+    let info = features_info(reference, fake, extractor);
+    if let Some(note) = features_note(reference, fake, extractor) {
+        warnings.insert(0, note);
     }
     let diagnostics = diagnose(doctor, fake, metric_opts.metrics.contains(&GenMetric::Clip))?;
     metrics.extend(diagnostics.clip_score_metric());
     warnings.extend(diagnostics.warnings.iter().cloned());
     Ok(EvalReport {
-        extractor: ExtractorInfo {
-            name: extractor.name.clone(),
-            kind: extractor.kind.to_string(),
-            comparable: extractor.comparable,
-        },
+        extractor: info,
         real: SetInfo::of_reference(reference),
         fake: SetInfo::of_set(fake),
         metrics,
@@ -208,10 +243,14 @@ pub fn print_report(report: &EvalReport, worst: usize) {
             .count
             .map_or("statistics".to_string(), |n| format!("{n} images"))
     );
-    println!(
-        "Extractor: {} ({})",
-        report.extractor.name, report.extractor.kind
-    );
+    if report.extractor.kind == "precomputed" {
+        println!("Features: precomputed, read from files");
+    } else {
+        println!(
+            "Extractor: {} ({})",
+            report.extractor.name, report.extractor.kind
+        );
+    }
     let mut t = table(&["metric", "value", "bootstrap interval"]);
     for m in &report.metrics {
         let (value, interval) = format_metric(m);

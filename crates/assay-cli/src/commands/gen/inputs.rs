@@ -35,6 +35,9 @@ pub struct FeatureSet {
     pub logits: Option<Features>,
     /// Images that could not be read or decoded, with the reason.
     pub unreadable: Vec<Unreadable>,
+    /// Whether the features were read from a file (`.npy`), not computed
+    /// from images by the extractor.
+    pub precomputed: bool,
 }
 
 /// An image left out because it could not be read.
@@ -44,6 +47,17 @@ pub struct Unreadable {
     pub file: String,
     /// Why.
     pub reason: String,
+}
+
+impl Reference {
+    /// Whether the reference's features were read from a file (`.npy`
+    /// features or `.npz` statistics) rather than computed by the extractor.
+    pub fn precomputed(&self) -> bool {
+        match self {
+            Reference::Set(set) => set.precomputed,
+            Reference::Stats { .. } => true,
+        }
+    }
 }
 
 /// The reference side: a set, or saved statistics (FID only).
@@ -183,6 +197,7 @@ fn from_npy(path: &Path) -> Result<FeatureSet> {
         features,
         logits: None,
         unreadable: Vec::new(),
+        precomputed: true,
     })
 }
 
@@ -270,6 +285,7 @@ fn embed_jobs(
         features,
         logits,
         unreadable,
+        precomputed: false,
     })
 }
 
@@ -287,6 +303,7 @@ impl FeatureSet {
             features: self.features.select(indices),
             logits: self.logits.as_ref().map(|l| l.select(indices)),
             unreadable: Vec::new(),
+            precomputed: self.precomputed,
         }
     }
 

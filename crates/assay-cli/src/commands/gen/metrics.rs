@@ -2,7 +2,9 @@
 //! each with its bootstrap interval and sample-size warnings.
 
 use anyhow::Result;
-use assay_gen::bootstrap::{bootstrap, sample_size_warnings, BootstrapOptions, Interval};
+use assay_gen::bootstrap::{
+    bootstrap, kid_subset_warning, sample_size_warnings, BootstrapOptions, Interval,
+};
 use assay_gen::frechet::{frechet_distance, FeatureStats};
 use assay_gen::prdc::prdc;
 use assay_gen::{Features, GenError};
@@ -61,6 +63,10 @@ pub fn distribution_metrics(
         match computed {
             Ok(values) => {
                 warnings.extend(sample_size_warnings(name, n_real, fake.features.len(), dim));
+                if *metric == GenMetric::Kid {
+                    let subset = kid_subset_size(opts, n_real, fake.features.len());
+                    warnings.extend(kid_subset_warning(subset));
+                }
                 warnings.extend(values.iter().filter_map(interval_note));
                 out.extend(values);
             }
@@ -165,10 +171,15 @@ fn prdc_values(
     ])
 }
 
+/// The KID subset size used: the one asked for, at most each set's size.
+fn kid_subset_size(opts: &MetricOptions, n_real: usize, n_fake: usize) -> usize {
+    opts.kid.subset_size.min(n_real).min(n_fake)
+}
+
 fn kid(reference: &Reference, fake: &Features, opts: &MetricOptions) -> Result<MetricValue> {
     let real = real_set(reference, "KID")?;
     let mut kid_opts = opts.kid.clone();
-    kid_opts.subset_size = kid_opts.subset_size.min(real.len()).min(fake.len());
+    kid_opts.subset_size = kid_subset_size(opts, real.len(), fake.len());
     if kid_opts.subset_size < 2 {
         return Err(GenError::TooFewSamples {
             metric: "KID",
