@@ -16,6 +16,7 @@ mod images;
 mod limits;
 mod state;
 pub mod synthetic;
+mod text_search;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -10,6 +10,7 @@ use assay_store::Store;
 
 use crate::error::{ApiError, ApiResult};
 use crate::explorer::table::DatasetTable;
+use crate::text_search::{TextEncoders, TextVector};
 
 /// Outcome counts of one run, per sample index of its dataset's table.
 #[derive(Debug)]
@@ -65,7 +66,7 @@ pub struct AppState {
     runs: Mutex<HashMap<i64, Arc<RunCounts>>>,
     maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
     vectors: Mutex<HashMap<i64, Arc<Vectors>>>,
-    encoders: Mutex<HashMap<i64, Arc<assay_embed::extractor::Extractor>>>,
+    encoders: TextEncoders,
 }
 
 impl AppState {
@@ -81,7 +82,7 @@ impl AppState {
             runs: Mutex::default(),
             maps: Mutex::default(),
             vectors: Mutex::default(),
-            encoders: Mutex::default(),
+            encoders: TextEncoders::default(),
         }))
     }
 
@@ -199,17 +200,15 @@ impl AppState {
         let sets = self.store(|s| s.embedding_sets(Some(dataset)))?;
         let mut why = Vec::new();
         for set in sets.iter().filter(|e| e.level.name() == "image") {
-            match self.encoder(set) {
-                Ok(encoder) if encoder.supports_text() => {
-                    let mut v = encoder
-                        .embed_texts(&[text])
-                        .map_err(|e| ApiError::internal(format!("cannot embed the text: {e}")))?
-                        .remove(0);
+            match self.encoders.embed(set, text) {
+                Ok(TextVector::Vector(mut v)) => {
                     assay_index::metric::normalize(&mut v);
                     return Ok((self.set_vectors(set)?, v));
                 }
-                Ok(_) => why.push(format!("{:?} embeds images only", set.extractor)),
-                Err(e) => why.push(e.to_string()),
+                Ok(TextVector::ImagesOnly) => {
+                    why.push(format!("{:?} embeds images only", set.extractor))
+                }
+                Err(e) => why.push(e),
             }
         }
         let mut msg = format!(
@@ -219,23 +218,6 @@ impl AppState {
             msg.push_str(&format!(" ({})", why.join("; ")));
         }
         Err(ApiError::bad_request(msg))
-    }
-
-    fn encoder(
-        &self,
-        set: &assay_store::EmbeddingSet,
-    ) -> Result<Arc<assay_embed::extractor::Extractor>, assay_embed::EmbedError> {
-        let mut encoders = lock(&self.encoders);
-        if let Some(e) = encoders.get(&set.id) {
-            return Ok(Arc::clone(e));
-        }
-        let extractor = Arc::new(assay_embed::extractor::Extractor::reopen(
-            &set.extractor,
-            &set.source,
-            &set.weights_hash,
-        )?);
-        encoders.insert(set.id, Arc::clone(&extractor));
-        Ok(extractor)
     }
 
     /// Drops every cache built from the store when another process (an

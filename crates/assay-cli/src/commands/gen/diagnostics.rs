@@ -456,7 +456,15 @@ impl Diagnostics {
             self.near_duplicates.len()
         );
         for set in self.near_duplicates.iter().take(worst) {
-            println!("  {}", set.join("  ~  "));
+            // A set can hold hundreds of files: the first few, then a count.
+            let shown = set.iter().take(worst.max(2)).cloned().collect::<Vec<_>>();
+            let rest = set.len() - shown.len();
+            let more = if rest > 0 {
+                format!("  (and {rest} more)")
+            } else {
+                String::new()
+            };
+            println!("  {}{more}", shown.join("  ~  "));
         }
         println!(
             "Memorized (copies of a training image): {}",
