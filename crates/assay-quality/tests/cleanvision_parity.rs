@@ -29,33 +29,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-const SETUP_HINT: &str = "run ./scripts/test.sh, which installs the Python oracles";
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn shared_data() -> PathBuf {
-    let dir = workspace_root().join("../shared/data");
-    assert!(
-        dir.is_dir(),
-        "the shared test data is missing: {}",
-        dir.display()
-    );
-    dir
-}
-
-fn python() -> PathBuf {
-    let python = std::env::var_os("ASSAY_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
-    assert!(
-        python.exists(),
-        "Python {} not found ({SETUP_HINT})",
-        python.display()
-    );
-    python
-}
+mod common;
+use common::oracle::{python, shared_data, workspace_root, SETUP_HINT};
 
 /// JPEG, PNG and WebP files under `dir`, sorted.
 fn images_under(dir: &Path) -> Vec<PathBuf> {

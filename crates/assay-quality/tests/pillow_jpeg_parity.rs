@@ -18,23 +18,8 @@ use std::process::Command;
 use assay_quality::decode::decode;
 use serde_json::Value;
 
-const SETUP_HINT: &str = "run ./scripts/test.sh, which installs the Python oracles";
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn python() -> PathBuf {
-    let python = std::env::var_os("ASSAY_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
-    assert!(
-        python.exists(),
-        "Python {} not found ({SETUP_HINT})",
-        python.display()
-    );
-    python
-}
+mod common;
+use common::oracle::{python, workspace_root, SETUP_HINT};
 
 /// The JPEG files under `dir`, sorted.
 fn jpegs(dir: &Path) -> Vec<PathBuf> {

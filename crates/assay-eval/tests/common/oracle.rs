@@ -1,52 +1,7 @@
-//! Runs a Python oracle script from `tests/oracles` on a JSON list of cases.
-//!
-//! The interpreter is `ASSAY_PYTHON`, or `<workspace>/.venv/bin/python`; a
-//! missing interpreter or a failing oracle fails the test (never skips it).
+//! The Python-oracle runner, shared by every crate's tests
+//! (`assay-test-support`).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+// Each test binary uses only some of these.
+#![allow(unused_imports)]
 
-use serde_json::Value;
-
-/// What to do when the oracles are missing.
-pub const SETUP_HINT: &str = "run ./scripts/test.sh, which installs the Python oracles";
-
-/// The workspace root (two levels above this crate).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The Python interpreter that has the oracles' packages.
-pub fn python() -> PathBuf {
-    let python = std::env::var_os("ASSAY_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
-    assert!(
-        python.exists(),
-        "Python interpreter {} not found (set ASSAY_PYTHON, or {SETUP_HINT})",
-        python.display()
-    );
-    python
-}
-
-/// Runs `tests/oracles/<script>` on `cases` and returns one result per case.
-pub fn run_oracle(script: &str, cases: &[Value]) -> Vec<Value> {
-    let python = python();
-    let dir = tempfile::tempdir().expect("create a temporary directory");
-    let input = dir.path().join("cases.json");
-    let json = serde_json::to_string(cases).expect("cases serialize");
-    std::fs::write(&input, json).expect("write the cases");
-    let output = Command::new(&python)
-        .arg(workspace_root().join("tests/oracles").join(script))
-        .arg(&input)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e} ({SETUP_HINT})", python.display()));
-    assert!(
-        output.status.success(),
-        "the oracle {script} failed ({SETUP_HINT}):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let results: Vec<Value> = serde_json::from_slice(&output.stdout).expect("oracle prints JSON");
-    assert_eq!(results.len(), cases.len(), "one oracle result per case");
-    results
-}
+pub use assay_test_support::oracle::{python, run_oracle, shared_data, workspace_root, SETUP_HINT};

@@ -219,7 +219,10 @@ mod tests {
             ptb_tokenize("Wow!!! A dog?! Player #1, an A+ 😀 — red,white"),
             "wow !!! a dog ?! player # 1 an a + red white"
         );
-        assert_eq!(ptb_tokenize("a #hashtag and c++ x..."), "a #hashtag and c++ x.");
+        assert_eq!(
+            ptb_tokenize("a #hashtag and c++ x..."),
+            "a #hashtag and c++ x."
+        );
         assert_eq!(ptb_tokenize("They don't  stop!\n"), "they do n't stop");
         assert_eq!(
             ptb_tokenize("\"Quoted\" t-shirt - 3.5 $5 50%"),
