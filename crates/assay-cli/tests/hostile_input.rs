@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 mod common;
 use common::images::write_png;
-use common::{assay, assay_fails, info_json, path};
+use common::{assay, assay_fails, info_json, init_and_import_coco, path};
 
 /// A project with one small COCO dataset (`gt`) whose files exist.
 fn small_project(root: &Path) -> std::path::PathBuf {
@@ -24,18 +24,7 @@ fn small_project(root: &Path) -> std::path::PathBuf {
     });
     std::fs::write(root.join("gt.json"), coco.to_string()).unwrap();
     let project = root.join("project");
-    assay(&project, &["init"]);
-    assay(
-        &project,
-        &[
-            "import",
-            "coco",
-            "--annotations",
-            path(&root.join("gt.json")),
-            "--images",
-            path(&images),
-        ],
-    );
+    init_and_import_coco(&project, &root.join("gt.json"), &images, &[]);
     project
 }
 

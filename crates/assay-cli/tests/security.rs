@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 mod common;
 use common::images::write_png;
 use common::server::{http, Server};
-use common::{assay, assay_fails, info_json, path};
+use common::{assay, assay_fails, info_json, init_and_import_coco, path};
 
 /// A COCO file whose images are `names`, each with one box.
 fn coco_with(names: &[&str]) -> Value {
@@ -88,19 +88,8 @@ fn crafted_file_names_are_not_followed_at_import() {
 
     // Allowed explicitly, absolute paths and links are followed.
     let project2 = root.join("project2");
-    assay(&project2, &["init"]);
-    assay(
-        &project2,
-        &[
-            "import",
-            "coco",
-            "--annotations",
-            path(&root.join("gt.json")),
-            "--images",
-            path(&images),
-            "--allow-absolute-paths",
-        ],
-    );
+    let gt = root.join("gt.json");
+    init_and_import_coco(&project2, &gt, &images, &["--allow-absolute-paths"]);
     let info = info_json(&project2);
     assert_eq!(info["datasets"][0]["images_with_files"], 4, "{info}");
 }
@@ -251,18 +240,7 @@ fn the_server_serves_only_recorded_images_to_loopback_names() {
     let coco = coco_with(&["ok.png", "../secret.txt", path(&root.join("secret.txt"))]);
     std::fs::write(root.join("gt.json"), coco.to_string()).unwrap();
     let project = root.join("project");
-    assay(&project, &["init"]);
-    assay(
-        &project,
-        &[
-            "import",
-            "coco",
-            "--annotations",
-            path(&root.join("gt.json")),
-            "--images",
-            path(&images),
-        ],
-    );
+    init_and_import_coco(&project, &root.join("gt.json"), &images, &[]);
     // A store written by an older assay may record any path: plant one.
     let db = rusqlite::Connection::open(project.join(".assay/project.db")).unwrap();
     db.execute(

@@ -20,6 +20,22 @@ pub fn info_json(project: &Path) -> serde_json::Value {
     serde_json::from_str(&assay(project, &["info", "--json"])).expect("info --json is JSON")
 }
 
+/// `assay init` in `project`, then `assay import coco --annotations
+/// <annotations> --images <images> <extra>`; asserts both succeed.
+pub fn init_and_import_coco(project: &Path, annotations: &Path, images: &Path, extra: &[&str]) {
+    assay(project, &["init"]);
+    let mut args = vec![
+        "import",
+        "coco",
+        "--annotations",
+        path(annotations),
+        "--images",
+        path(images),
+    ];
+    args.extend_from_slice(extra);
+    assay(project, &args);
+}
+
 /// `../shared/data`, which must exist.
 pub fn data() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
