@@ -187,8 +187,11 @@ impl ImageRoot {
 /// is found by comparing the folder's entries the same lossy way.
 fn find_lossy(dir: &Path, name: &Path) -> Option<PathBuf> {
     let direct = dir.join(name);
-    if direct.exists() || !name.to_string_lossy().contains('\u{FFFD}') {
-        return direct.exists().then_some(direct);
+    if direct.exists() {
+        return Some(direct);
+    }
+    if !name.to_string_lossy().contains('\u{FFFD}') {
+        return None;
     }
     let mut path = dir.to_path_buf();
     for part in name.components() {

@@ -602,46 +602,37 @@ mod tests {
                 .fold(HALF, |s, (j, &w)| s + i32::from(get(start + j)) * w);
             clip8(ss)
         };
-        if vertical_first((w, h), (ow, oh)) {
-            let mut temp = vec![0u8; oh * w * ch];
-            for y in 0..oh {
-                for x in 0..w {
-                    for c in 0..ch {
-                        let get = |i: usize| data[(i * w + x) * ch + c];
-                        temp[(y * w + x) * ch + c] = sample(&get, h, &vc, y);
-                    }
-                }
-            }
-            let mut out = vec![0u8; oh * ow * ch];
-            for y in 0..oh {
+        // One pass each way; the horizontal pass always reads rows `w`
+        // wide, the vertical one columns `h` tall.
+        let horizontal = |src: &[u8], rows: usize| {
+            let mut out = vec![0u8; rows * ow * ch];
+            for y in 0..rows {
                 for x in 0..ow {
                     for c in 0..ch {
-                        let get = |i: usize| temp[(y * w + i) * ch + c];
+                        let get = |i: usize| src[(y * w + i) * ch + c];
                         out[(y * ow + x) * ch + c] = sample(&get, w, &hc, x);
                     }
                 }
             }
-            return out;
-        }
-        let mut temp = vec![0u8; h * ow * ch];
-        for y in 0..h {
-            for x in 0..ow {
-                for c in 0..ch {
-                    let get = |i: usize| data[(y * w + i) * ch + c];
-                    temp[(y * ow + x) * ch + c] = sample(&get, w, &hc, x);
+            out
+        };
+        let vertical = |src: &[u8], cols: usize| {
+            let mut out = vec![0u8; oh * cols * ch];
+            for y in 0..oh {
+                for x in 0..cols {
+                    for c in 0..ch {
+                        let get = |i: usize| src[(i * cols + x) * ch + c];
+                        out[(y * cols + x) * ch + c] = sample(&get, h, &vc, y);
+                    }
                 }
             }
+            out
+        };
+        if vertical_first((w, h), (ow, oh)) {
+            horizontal(&vertical(data, w), oh)
+        } else {
+            vertical(&horizontal(data, h), ow)
         }
-        let mut out = vec![0u8; oh * ow * ch];
-        for y in 0..oh {
-            for x in 0..ow {
-                for c in 0..ch {
-                    let get = |i: usize| temp[(i * ow + x) * ch + c];
-                    out[(y * ow + x) * ch + c] = sample(&get, h, &vc, y);
-                }
-            }
-        }
-        out
     }
 
     #[test]
