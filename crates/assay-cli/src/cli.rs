@@ -297,6 +297,40 @@ pub enum PredictionsCommand {
         #[arg(long)]
         split: Option<String>,
     },
+    /// Add a classifier's output on a dataset with image labels: scores per
+    /// class (or a class) for each image, matched by file name (replacing
+    /// earlier ones of that model). `assay evaluate --model NAME` then
+    /// records a classification run.
+    #[command(
+        after_help = "Examples:\n  assay predictions classes --model resnet --probs probs.npy --rows files.csv\n  assay predictions classes --model resnet --probs probs.csv      # columns: file, then one per class\n  assay predictions classes --model resnet --preds preds.jsonl    # {\"file\": ..., \"class\": \"cat\"}"
+    )]
+    Classes(ClassPredictionArgs),
+}
+
+/// A classifier's output files.
+#[derive(Debug, Args)]
+pub struct ClassPredictionArgs {
+    /// Name of the model.
+    #[arg(long)]
+    pub model: String,
+    /// Scores per image and class: .npy (with --rows), .csv (a `file` column, one column per class) or .jsonl ({"file", "scores"}).
+    #[arg(long, value_name = "FILE", required_unless_present = "preds")]
+    pub probs: Option<PathBuf>,
+    /// Predicted class per image: .csv (`file` and `pred` columns) or .jsonl ({"file", "class"}).
+    #[arg(long, value_name = "FILE", conflicts_with = "probs")]
+    pub preds: Option<PathBuf>,
+    /// The image file name of each row of a .npy array: one a line, or a CSV with a `file` column.
+    #[arg(long, value_name = "FILE")]
+    pub rows: Option<PathBuf>,
+    /// Class names of the score columns, one a line (default: a CSV's header, else the dataset's classes in id order).
+    #[arg(long, value_name = "FILE")]
+    pub class_names: Option<PathBuf>,
+    /// The scores are logits: turn each row into probabilities with a softmax.
+    #[arg(long)]
+    pub softmax: bool,
+    /// Dataset the predictions are on (default: the only one).
+    #[arg(long)]
+    pub dataset: Option<String>,
 }
 
 /// Standalone evaluation commands.

@@ -6,6 +6,7 @@
 //! files again replaces what they brought instead of duplicating it.
 
 mod browse;
+mod classes;
 mod details;
 mod embeddings;
 mod import;
@@ -21,12 +22,13 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use browse::{DrawnObject, ObjectArea, RunDetail, SampleObject, SampleOutcome, SampleRow};
+pub use classes::ClassPrediction;
 pub use details::{ClassMetric, NamedCurve, RunTables};
 pub use embeddings::{
     EmbeddingKey, EmbeddingLevel, EmbeddingSet, MapPoint, NewEmbeddingSet, IMAGE_LEVEL,
 };
 pub use import::{DatasetImport, ImportSummary, Injection, SampleFile};
-pub use quality::{IssueInfo, IssueRow, Metrics, Properties, QualityRecord};
+pub use quality::{IssueInfo, IssueRow, Metrics, Properties, QualityRecord, CLASS_LABEL_ISSUE};
 pub use read::{DatasetIndex, Selection};
 pub use runs::{Curve, NewRun, ObjectOutcome, RunInfo};
 pub use summary::{ClassCount, DatasetSummary, ModelSummary, ProjectSummary, SplitCount};

@@ -61,7 +61,41 @@ pub struct IssueInfo {
     pub issue: IssueRow,
 }
 
+/// The issue type of image labels a classifier's scores call into doubt
+/// (confident learning); owned by classification runs, so
+/// [`Store::replace_quality`] leaves it alone.
+pub const CLASS_LABEL_ISSUE: &str = "label_issue";
+
 impl Store {
+    /// Replaces the issues of type `kind` in `dataset` (and nothing else).
+    pub fn replace_issues_of_kind(
+        &mut self,
+        dataset: &str,
+        kind: &str,
+        issues: &[IssueRow],
+    ) -> Result<()> {
+        if let Some(bad) = issues.iter().find(|i| i.kind != kind) {
+            return Err(StoreError::Conflict(format!(
+                "issue of type {:?} among {kind:?} issues",
+                bad.kind
+            )));
+        }
+        let dataset_id = self.dataset_id(dataset)?;
+        let tx = self.write()?;
+        tx.execute(
+            "DELETE FROM issues WHERE dataset_id = ?1 AND kind = ?2",
+            params![dataset_id, kind],
+        )?;
+        let record = QualityRecord {
+            dataset: dataset.to_string(),
+            issues: issues.to_vec(),
+            ..QualityRecord::default()
+        };
+        write_results(&tx, dataset_id, &record)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Replaces the quality results of `record.dataset`, except those
     /// derived from embeddings (metrics and issue types named
     /// `embedding_*`), which [`Store::replace_embedding_quality`] owns.
@@ -78,8 +112,9 @@ impl Store {
             )?;
         }
         tx.execute(
-            "DELETE FROM issues WHERE dataset_id = ?1 AND kind NOT LIKE 'embedding\\_%' ESCAPE '\\'",
-            [dataset_id],
+            "DELETE FROM issues WHERE dataset_id = ?1 AND kind NOT LIKE 'embedding\\_%' ESCAPE '\\'
+             AND kind != ?2",
+            params![dataset_id, CLASS_LABEL_ISSUE],
         )?;
         write_results(&tx, dataset_id, record)?;
         tx.commit()?;

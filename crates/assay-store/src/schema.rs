@@ -236,6 +236,19 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, row, col, sample_id)
     ) WITHOUT ROWID;
     "#,
+    // Version 7: a classifier's output per image: the predicted class and,
+    // when given, one score per class of the dataset (in category-id order);
+    // `position` keeps the order of the user's file.
+    r#"
+    CREATE TABLE class_predictions (
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+        scores BLOB,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (model_id, sample_id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -19,7 +19,7 @@ mod serve;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use assay_store::Store;
 
 use crate::cli::{Cli, Command};
@@ -78,21 +78,7 @@ pub fn open(dir: &Path) -> Result<Store> {
     Ok(Store::open(dir)?)
 }
 
-/// The dataset a command works on: the one named, or the only one.
-pub fn choose_dataset(store: &Store, name: Option<&str>) -> Result<String> {
-    if let Some(name) = name {
-        return Ok(name.to_string());
-    }
-    let names = store.dataset_names()?;
-    match names.as_slice() {
-        [only] => Ok(only.clone()),
-        [] => bail!("the project has no datasets yet; import one first"),
-        _ => bail!(
-            "the project has several datasets ({}); choose one with --dataset",
-            names.join(", ")
-        ),
-    }
-}
+pub use assay_app::project::choose_dataset;
 
 /// Reads a list of file names or ids, one a line.
 pub fn read_list(path: &Path) -> Result<std::collections::HashSet<String>> {

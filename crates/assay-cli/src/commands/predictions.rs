@@ -8,17 +8,22 @@ use assay_core::model::{Annotation, Category};
 use assay_io::{coco, yolo, Warnings};
 use assay_store::{DatasetIndex, Store};
 
-use crate::cli::PredictionsCommand;
+use assay_app::classification::import::{import_classifications, ClassFiles};
+
+use crate::cli::{ClassPredictionArgs, PredictionsCommand};
 use crate::output::print_warnings;
 
 pub fn run(store: &mut Store, cmd: PredictionsCommand) -> Result<()> {
-    let PredictionsCommand::Add {
-        model,
-        coco,
-        yolo,
-        dataset,
-        split,
-    } = cmd;
+    let (model, coco, yolo, dataset, split) = match cmd {
+        PredictionsCommand::Add {
+            model,
+            coco,
+            yolo,
+            dataset,
+            split,
+        } => (model, coco, yolo, dataset, split),
+        PredictionsCommand::Classes(args) => return add_classes(store, &args),
+    };
     let dataset = super::choose_dataset(store, dataset.as_deref())?;
     let index = store.dataset_index(&dataset, split.as_deref())?;
     let (predictions, warnings) = match (coco, yolo) {
@@ -33,6 +38,31 @@ pub fn run(store: &mut Store, cmd: PredictionsCommand) -> Result<()> {
         "Stored {n} predictions of model {model:?} on {} of {} images of dataset {dataset:?}",
         images.len(),
         index.images.len()
+    );
+    Ok(())
+}
+
+/// Stores a classifier's output and says how it was matched.
+fn add_classes(store: &mut Store, args: &ClassPredictionArgs) -> Result<()> {
+    let dataset = super::choose_dataset(store, args.dataset.as_deref())?;
+    let files = ClassFiles {
+        probs: args.probs.clone(),
+        preds: args.preds.clone(),
+        rows: args.rows.clone(),
+        class_names: args.class_names.clone(),
+        softmax: args.softmax,
+    };
+    let done = import_classifications(store, &dataset, &args.model, &files)?;
+    if done.unmatched_count > 0 {
+        eprintln!(
+            "warning: {} rows name no image of dataset {dataset:?} and were left out (first: {})",
+            done.unmatched_count,
+            done.unmatched.join(", ")
+        );
+    }
+    println!(
+        "Stored class predictions of model {:?} for {} images of dataset {dataset:?} ({} without one); {}.",
+        args.model, done.matched, done.missing, done.columns
     );
     Ok(())
 }

@@ -3,18 +3,18 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
-use assay_eval::classification::{
-    argmax_classes, classification_report, top_k_accuracy, ClassificationReport, ConfusionMatrix,
-    LabelSet, PrecisionRecallF1, ReportOptions, ScoreOptions, TopKAccuracy, TopKTies, ZeroDivision,
-};
-
-use super::class_inputs::{
-    read_classes, read_scores, softmax_rows, Classes, Scores, LABEL_COLUMNS, PRED_COLUMNS,
-};
-use super::{check_class_count, read_class_names};
 use crate::cli::{AverageLabelsArg, ClassificationEvalArgs, TopKTiesArg, ZeroDivisionArg};
 use crate::output::table;
+use anyhow::{bail, Context, Result};
+use assay_app::classification::files::{
+    check_class_count, read_class_names, read_classes, read_scores, softmax_rows, Classes, Scores,
+    LABEL_COLUMNS, PRED_COLUMNS,
+};
+use assay_app::classification::report::{build_report as report_of, Predicted as Output};
+use assay_eval::classification::{
+    ClassificationReport, ConfusionMatrix, LabelSet, ReportOptions, ScoreOptions, TopKTies,
+    ZeroDivision,
+};
 
 /// What the model predicted for each sample.
 enum Predicted {
@@ -208,94 +208,40 @@ fn build_report(
     options: &ReportOptions,
     args: &ClassificationEvalArgs,
 ) -> Result<ClassificationReport> {
-    let (labels, k) = (&inputs.labels[..], inputs.num_classes);
-    match &inputs.predicted {
-        Predicted::Classes(predicted) => report_from_classes(labels, predicted, k, options),
-        Predicted::Scores(scores) => {
-            let path = args.probs.as_deref().unwrap_or(Path::new("--probs"));
-            let context = || format!("cannot evaluate {}", path.display());
-            if scores.values.iter().all(|p| (0.0..=1.0).contains(p)) {
-                warn_unnormalised(scores, path);
-                classification_report(labels, &scores.values, k, options).with_context(context)
-            } else {
-                report_from_scores(labels, scores, options).with_context(context)
-            }
-        }
+    let predicted = match &inputs.predicted {
+        Predicted::Classes(c) => Output::Classes(c.clone()),
+        Predicted::Scores(s) => Output::Scores(s.values.clone()),
+    };
+    let path = args.probs.as_deref().unwrap_or(Path::new("--probs"));
+    let (report, notes) = report_of(&inputs.labels, &predicted, inputs.num_classes, options)
+        .with_context(|| format!("cannot evaluate {}", path.display()))?;
+    for note in notes.notes {
+        eprintln!("note: {}: {note}", path.display());
     }
-}
-
-/// Everything but top-k and calibration, from predicted classes.
-fn report_from_classes(
-    labels: &[usize],
-    predicted: &[usize],
-    num_classes: usize,
-    options: &ReportOptions,
-) -> Result<ClassificationReport> {
-    let confusion = ConfusionMatrix::new(labels, predicted, num_classes)?;
-    let scores = PrecisionRecallF1::from_confusion(&confusion, &options.scores);
-    Ok(ClassificationReport {
-        num_samples: labels.len(),
-        num_classes,
-        accuracy: confusion.accuracy(),
-        top_k: Vec::new(),
-        per_class: scores.per_class,
-        macro_avg: scores.macro_avg,
-        micro_avg: scores.micro_avg,
-        weighted_avg: scores.weighted_avg,
-        confusion,
-        ece: f64::NAN,
-        brier: f64::NAN,
-    })
-}
-
-/// Everything but calibration, from scores that are not probabilities.
-fn report_from_scores(
-    labels: &[usize],
-    scores: &Scores,
-    options: &ReportOptions,
-) -> Result<ClassificationReport> {
-    let k = scores.num_classes;
-    let predicted = argmax_classes(&scores.values, k)?;
-    let mut report = report_from_classes(labels, &predicted, k, options)?;
-    report.top_k = options
-        .top_k
-        .iter()
-        .map(|&top| {
-            let accuracy = top_k_accuracy(labels, &scores.values, k, top, options.ties)?;
-            Ok(TopKAccuracy { k: top, accuracy })
-        })
-        .collect::<Result<_>>()?;
-    eprintln!(
-        "note: the scores are not probabilities (some lie outside [0, 1]), so there is no \
-         calibration error or Brier score; pass --softmax if they are logits"
-    );
     Ok(report)
-}
-
-/// Warns when a row of probabilities does not sum to 1.
-fn warn_unnormalised(scores: &Scores, path: &Path) {
-    let rows = scores.values.chunks_exact(scores.num_classes);
-    let sums = rows.map(|row| row.iter().sum::<f64>()).enumerate();
-    if let Some((row, sum)) = sums.clone().find(|(_, s)| (s - 1.0).abs() > 1e-3) {
-        let count = sums.filter(|(_, s)| (s - 1.0).abs() > 1e-3).count();
-        eprintln!(
-            "warning: {}: {count} rows do not sum to 1 (row {row} sums to {sum:.4}); \
-             the calibration error and Brier score assume probabilities",
-            path.display()
-        );
-    }
 }
 
 /// Prints the headline metrics, the averages, the per-class table and the
 /// most frequent confusions.
 fn print_report(r: &ClassificationReport, names: Option<&[String]>, args: &ClassificationEvalArgs) {
+    print_classification(r, names, args.confusions, args.bins);
+}
+
+/// Prints a classification report: headline metrics, averages, per-class
+/// table and the `confusions` most frequent confusions.
+pub fn print_classification(
+    r: &ClassificationReport,
+    names: Option<&[String]>,
+    confusions: usize,
+    bins: usize,
+) {
     println!("{} samples, {} classes", r.num_samples, r.num_classes);
     println!("accuracy        {:.4}", r.accuracy);
     for t in &r.top_k {
         println!("top-{:<2} accuracy {:.4}", t.k, t.accuracy);
     }
     if !r.ece.is_nan() {
-        println!("ECE ({} bins)   {:.4}", args.bins, r.ece);
+        println!("ECE ({bins} bins)   {:.4}", r.ece);
         println!("Brier score     {:.4}", r.brier);
     }
     let mut averages = table(&["average", "precision", "recall", "F1"]);
@@ -313,7 +259,7 @@ fn print_report(r: &ClassificationReport, names: Option<&[String]>, args: &Class
     }
     println!("\n{averages}");
     print_per_class(r, names);
-    print_confusions(&r.confusion, names, args.confusions);
+    print_confusions(&r.confusion, names, confusions);
 }
 
 /// A score with four decimals, `-` for NaN.

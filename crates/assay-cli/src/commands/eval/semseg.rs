@@ -8,9 +8,9 @@ use assay_eval::semseg::{SemsegAccumulator, SemsegReport};
 use rayon::prelude::*;
 
 use super::semseg_masks::{pair_masks, read_mask, Mask, MaskPair, Pairing, Pixels};
-use super::{check_class_count, read_class_names};
 use crate::cli::SemsegEvalArgs;
 use crate::output::{progress, table};
+use assay_app::classification::files::{check_class_count, read_class_names};
 
 /// Runs `assay eval semseg`.
 pub fn run(args: &SemsegEvalArgs) -> Result<()> {

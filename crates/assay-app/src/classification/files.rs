@@ -1,6 +1,6 @@
-//! Reading the inputs of `assay eval classification`: a score matrix
-//! (`.npy` or CSV) and class lists (`.npy`, one class a line, or a CSV
-//! column).
+//! Reading a classifier's files: a score matrix (`.npy` or CSV), class
+//! lists (`.npy`, one class a line, or a CSV column), class names and the
+//! file name of each row.
 
 use std::path::Path;
 
@@ -45,7 +45,7 @@ impl Classes {
 }
 
 /// Whether `path` has the extension `ext` (case-insensitive).
-fn has_extension(path: &Path, ext: &str) -> bool {
+pub fn has_extension(path: &Path, ext: &str) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case(ext))
@@ -246,6 +246,59 @@ fn parse_class(token: &str, names: Option<&[String]>) -> Result<usize, String> {
              --class-names (or a --probs CSV whose header names the classes)"
         ),
     })
+}
+
+/// Reads class names, one a line (blank lines at the end are dropped).
+pub fn read_class_names(path: &Path) -> Result<Vec<String>> {
+    let text = assay_io::error::read_text(path)?;
+    let mut names: Vec<String> = text.lines().map(|l| l.trim().to_string()).collect();
+    while names.last().is_some_and(String::is_empty) {
+        names.pop();
+    }
+    if let Some(line) = names.iter().position(String::is_empty) {
+        bail!(
+            "{}: line {} is empty; expected one class name a line, in class-index order",
+            path.display(),
+            line + 1
+        );
+    }
+    if names.is_empty() {
+        bail!("{}: no class names; expected one a line", path.display());
+    }
+    Ok(names)
+}
+
+/// Checks that `names` (read from `path`) has one name per class; `source`
+/// says where the number of classes comes from (`probs.npy has 10 columns`).
+pub fn check_class_count(
+    names: &[String],
+    path: &Path,
+    num_classes: usize,
+    source: &str,
+) -> Result<()> {
+    if names.len() != num_classes {
+        bail!(
+            "{}: {} class names, but {source}; expected one name per class, a line each, \
+             in class-index order",
+            path.display(),
+            names.len()
+        );
+    }
+    Ok(())
+}
+
+/// The file name of each row of a score array, with its line: one name a
+/// line, or a CSV whose header has a `file` column.
+pub fn read_row_names(path: &Path) -> Result<Vec<(u64, String)>> {
+    let text = assay_io::error::read_text(path)?;
+    let tokens = match csv_column(&text, &["file", "file_name", "image", "path"]) {
+        Some(column) => csv_tokens(path, column)?,
+        None => line_tokens(path, &text)?,
+    };
+    if tokens.is_empty() {
+        bail!("{}: no file names; expected one a line", path.display());
+    }
+    Ok(tokens)
 }
 
 /// Turns each row into probabilities with a softmax.

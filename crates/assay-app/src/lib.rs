@@ -1,0 +1,9 @@
+//! assay's application layer: the workflows a front end runs over a
+//! project (evaluate a model and record the run, import a classifier's
+//! output), and the typed run summaries every reader shares. The CLI, the
+//! web server and the report call these; they parse, show and print.
+
+pub mod classification;
+pub mod evaluate;
+pub mod project;
+pub mod summary;
