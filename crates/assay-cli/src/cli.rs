@@ -240,7 +240,7 @@ pub enum ImportCommand {
     },
     /// A plain folder of images, or a class-folder tree (root/<class>/*.jpg).
     #[command(
-        after_help = "Examples:\n  assay import folder --images ./photos\n  assay import folder --images ./cifar/test --class-folders --split test"
+        after_help = "Examples:\n  assay import folder --images ./photos\n  assay import folder --images ./cifar/test --class-folders --split test\n  assay import folder --images ./photos --labels labels.csv"
     )]
     Folder {
         /// The folder.
@@ -249,6 +249,9 @@ pub enum ImportCommand {
         /// Treat first-level folder names as image class labels.
         #[arg(long)]
         class_folders: bool,
+        /// Image labels from a CSV file with an image column (file, file_name, image or path) and a label column (label, class or category).
+        #[arg(long, value_name = "FILE", conflicts_with = "class_folders")]
+        labels: Option<PathBuf>,
         #[command(flatten)]
         target: Target,
     },

@@ -45,6 +45,7 @@ fn web_ui_in_headless_chromium() {
     ui.check_explorer_boxes(&demo);
     ui.check_sample_page(&coco, &demo);
     ui.check_model_page(&demo);
+    ui.check_classification_page(&demo);
     ui.check_tagging();
     ui.check_quality_page(&demo);
     ui.check_map_page();
@@ -100,12 +101,17 @@ fn export_coco(project: &Path, dataset: &str) -> Value {
 
 /// The demo's detection run, as `assay runs --json` lists it.
 fn detection_run(project: &Path) -> Value {
+    run_of_task(project, "detection")
+}
+
+/// The demo's newest run of `task`, as `assay runs --json` lists it.
+fn run_of_task(project: &Path, task: &str) -> Value {
     let runs: Value = serde_json::from_str(&assay(project, &["runs", "--json"])).unwrap();
     runs.as_array()
         .unwrap()
         .iter()
-        .find(|r| r["task"] == "detection")
-        .expect("the demo has a detection run")
+        .find(|r| r["task"] == task)
+        .unwrap_or_else(|| panic!("the demo has a {task} run"))
         .clone()
 }
 
@@ -780,6 +786,68 @@ impl Ui<'_> {
         );
         self.wait_for_total(expected, "in the confusion cell");
         self.shot("explore-confusion-cell");
+    }
+
+    /// The classification run's page: its accuracy, its calibration, a
+    /// confusion matrix without a background row, and an off-diagonal cell
+    /// that opens the explorer on exactly its images (one cell per image).
+    fn check_classification_page(&mut self, demo: &Path) {
+        let run = run_of_task(demo, "classification");
+        let id = run["id"].as_i64().unwrap();
+        let dataset = run["dataset"].as_str().unwrap().to_string();
+        self.open(&format!("#/model/{id}"), "model");
+        assert!(self
+            .text("[data-testid=run-title]")
+            .contains("sim-classifier"));
+        let accuracy = run["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m[0] == "accuracy")
+            .unwrap()[1]
+            .as_f64()
+            .unwrap();
+        let shown = self.text("[data-testid=run-metrics]");
+        assert!(
+            shown.contains(&format!("{}", round_sig(accuracy, 4))),
+            "accuracy {accuracy} not in {shown}"
+        );
+        assert!(self.count("[data-testid=calibration] .bar") >= 1);
+        let matrix = self.text("[data-testid=confusion]");
+        assert!(!matrix.contains("background"), "{matrix}");
+        self.shot("model-classification");
+        let cell = self.browser.eval(
+            "(() => { const cells = [...document.querySelectorAll('a[data-testid=confusion-cell]')]\
+             .map(c => [Number(c.dataset.row), Number(c.dataset.col), Number(c.dataset.count)])\
+             .filter(c => c[0] !== c[1]);\
+             return cells.sort((a, b) => b[2] - a[2])[0] || null; })()",
+        );
+        let cell = cell.as_array().expect("an off-diagonal confusion cell");
+        let (row, col, images) = (
+            cell[0].as_u64().unwrap(),
+            cell[1].as_u64().unwrap(),
+            cell[2].as_u64().unwrap(),
+        );
+        let expected = self.server.post(
+            "/api/query",
+            &json!({"dataset": dataset, "run": id, "cell": [row, col], "limit": 1}),
+        )["total"]
+            .as_u64()
+            .unwrap();
+        assert_eq!(expected, images, "cell [{row}, {col}]: one cell per image");
+        self.browser.click(
+            &format!("a[data-testid=confusion-cell][data-row='{row}'][data-col='{col}']"),
+            0,
+        );
+        self.wait_until(
+            &format!(
+                "location.hash.startsWith('#/explore') && location.hash.includes('run={id}') \
+                 && decodeURIComponent(location.hash).includes('cell={row},{col}')"
+            ),
+            "the classification confusion cell opens the explorer",
+        );
+        self.wait_for_total(images, "in the classification confusion cell");
+        self.shot("explore-classification-cell");
     }
 
     /// Selects three samples (click, shift-click), tags them, and filters

@@ -75,3 +75,90 @@ fn class_of(root: &Path, rel: &Path, categories: &mut Vec<Category>) -> Result<i
     categories.push(Category::named(id, class));
     Ok(id)
 }
+
+/// Columns of a labels CSV that name the image.
+const FILE_COLUMNS: [&str; 4] = ["file", "file_name", "image", "path"];
+/// Columns of a labels CSV that hold the class.
+const LABEL_COLUMNS: [&str; 3] = ["label", "class", "category"];
+
+/// Gives the images of a folder read their labels from a CSV file with a
+/// header naming the image (`file`, `file_name`, `image` or `path`) and its
+/// class (`label`, `class` or `category`). A row names an image by its
+/// path under the folder, or by a longer path ending in it; rows naming no
+/// image are warnings, and an image with two rows gets both labels. Classes
+/// are numbered from 0 in order of first appearance.
+pub fn add_labels_csv(read: &mut FolderRead, path: &Path) -> Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| IoError::file(path, format!("cannot read: {e}")))?;
+    let header = reader
+        .headers()
+        .map_err(|e| IoError::at(path, "line 1", format!("cannot read the header: {e}")))?
+        .clone();
+    let column = |names: &[&str], what: &str| {
+        header
+            .iter()
+            .position(|h| names.contains(&h.to_ascii_lowercase().as_str()))
+            .ok_or_else(|| {
+                IoError::at(
+                    path,
+                    "line 1",
+                    format!(
+                        "the header has no {what} column (one of {})",
+                        names.join(", ")
+                    ),
+                )
+            })
+    };
+    let (file, label) = (
+        column(&FILE_COLUMNS, "image")?,
+        column(&LABEL_COLUMNS, "label")?,
+    );
+    let ids: std::collections::HashMap<String, i64> = read
+        .dataset
+        .samples
+        .iter()
+        .map(|s| (s.file_name.clone(), s.id))
+        .collect();
+    let find = |name: &str| {
+        let name = name.trim_start_matches("./");
+        ids.get(name).copied().or_else(|| {
+            name.match_indices('/')
+                .find_map(|(at, _)| ids.get(&name[at + 1..]).copied())
+        })
+    };
+    let data = &mut read.dataset;
+    for record in reader.records() {
+        let record = record.map_err(|e| IoError::file(path, format!("cannot read a row: {e}")))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let (name, class) = (
+            record.get(file).unwrap_or(""),
+            record.get(label).unwrap_or(""),
+        );
+        if class.is_empty() {
+            let msg = "empty label; expected a class name";
+            return Err(IoError::at(path, format!("line {line}"), msg));
+        }
+        let Some(sample) = find(name) else {
+            let msg = format!("{name:?} is not an image of the folder; row skipped");
+            read.warnings.push(
+                "unknown_file",
+                format!("{} line {line}", path.display()),
+                msg,
+            );
+            continue;
+        };
+        let category = match data.categories.iter().find(|c| c.name == class) {
+            Some(c) => c.id,
+            None => {
+                let id = data.categories.len() as i64;
+                data.categories.push(Category::named(id, class));
+                id
+            }
+        };
+        let id = data.annotations.len() as i64 + 1;
+        data.annotations.push(Annotation::new(id, sample, category));
+    }
+    Ok(())
+}

@@ -67,7 +67,7 @@ pub struct RunReport {
     /// The detection confusion matrix, when the run stored one.
     pub confusion: Option<Confusion>,
     /// The TIDE-style error breakdown, when the run stored one.
-    pub errors: Option<ErrorBreakdown>,
+    pub errors: Option<assay_app::summary::ErrorSummary>,
 }
 
 /// One class's metrics in a run.
@@ -88,38 +88,17 @@ impl ClassRow {
     }
 }
 
-/// A detection confusion matrix: rows are ground truth, columns
-/// predictions; the last row and column are background.
+/// A confusion matrix with its labels: rows are the true classes,
+/// columns the predicted ones; a detection matrix ends with the background
+/// row and column.
 #[derive(Debug, Clone, Serialize)]
 pub struct Confusion {
-    /// Class names, then `background`.
+    /// Class names, then `background` for detection.
     pub labels: Vec<String>,
     /// Counts, `labels.len()` squared.
     pub counts: Vec<Vec<u64>>,
-    /// IoU at which objects match.
-    pub iou_threshold: f64,
-    /// Lowest score of a counted prediction.
-    pub min_score: f64,
-}
-
-/// What each kind of detection error costs.
-#[derive(Debug, Clone, Serialize)]
-pub struct ErrorBreakdown {
-    /// AP50 as the breakdown computes it.
-    pub ap50: f64,
-    /// One entry per error kind.
-    pub costs: Vec<ErrorCost>,
-}
-
-/// One error kind.
-#[derive(Debug, Clone, Serialize)]
-pub struct ErrorCost {
-    /// `classification`, `localization`, `both`, `duplicate`, ...
-    pub kind: String,
-    /// Objects with this error.
-    pub count: u64,
-    /// AP50 gained by fixing them.
-    pub delta_ap: f64,
+    /// The run's stored matrix (thresholds, whether there is a background).
+    pub stored: assay_app::summary::Confusion,
 }
 
 /// The generators of one generated dataset, best first.

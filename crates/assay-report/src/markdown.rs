@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::data::{DatasetReport, Leaderboard, ReportData};
 use crate::escape::markdown_cell as cell;
 use crate::format;
-use crate::html::HEADLINE;
+use crate::html::headline_columns;
 
 /// Renders the summary.
 pub fn render(data: &ReportData) -> String {
@@ -20,7 +20,8 @@ pub fn render(data: &ReportData) -> String {
     if !data.runs.is_empty() {
         out += "\n## Model performance\n\n";
         let mut header = vec!["run", "dataset", "model", "task"];
-        header.extend(HEADLINE);
+        let columns = headline_columns(data.runs.iter().map(|r| r.info.task.as_str()));
+        header.extend(&columns);
         let rows: Vec<Vec<String>> = data
             .runs
             .iter()
@@ -32,7 +33,7 @@ pub fn render(data: &ReportData) -> String {
                     cell(&i.model),
                     cell(&i.task),
                 ];
-                row.extend(HEADLINE.iter().map(|h| {
+                row.extend(columns.iter().map(|h| {
                     let v = i
                         .metrics
                         .iter()

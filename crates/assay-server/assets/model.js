@@ -1,6 +1,7 @@
 // Model performance of one run: summary metrics, the per-class table, PR
-// curves, the detection confusion matrix (cells open the explorer on those
-// samples), the error breakdown and quality by object size or data metric.
+// curves, the confusion matrix (detection or classification; cells open the
+// explorer on those samples), the error breakdown, the calibration of a
+// classifier and quality by object size or data metric.
 
 import { facets, getJson, overview } from "./api.js";
 import { barChart, legend, lineChart } from "./charts.js";
@@ -22,6 +23,7 @@ export async function render(view, ctx) {
   append(view, [header(run, data.runs), summaryCard(run), classesCard(run)]);
   view.append(h("div", { class: "columns" }, curvesCard(run), errorsCard(run)));
   if (run.confusion) view.append(confusionCard(run));
+  if (run.calibration && run.calibration.length) view.append(calibrationCard(run));
   if (run.task === "detection" || run.task === "segmentation") view.append(await breakdownCard(run));
   view.append(rawSummary(run));
   return null;
@@ -98,15 +100,19 @@ function confusionCard(run) {
     labels.map((l) => h("th", { class: "col-label" }, l)));
   const rows = counts.map((row, r) => h("tr", {}, h("th", {}, labels[r]),
     row.map((count, c) => h("td", { class: r === c ? "diag" : "" }, cell(run, r, c, count, max)))));
+  const note = run.confusion.background
+    ? [`IoU ≥ ${fmt(run.confusion.iou_threshold)}, score ≥ ${fmt(run.confusion.min_score)}. `,
+      "The last row and column are the background (missed objects and false detections). Click a cell to see its samples."]
+    : ["Rows are the labelled class, columns the predicted one. Click a cell to see its images."];
   return section("Confusion matrix",
-    h("p", { class: "muted" }, `IoU ≥ ${fmt(run.confusion.iou_threshold)}, score ≥ ${fmt(run.confusion.min_score)}. `,
-      "The last row and column are the background (missed objects and false detections). Click a cell to see its samples."),
+    h("p", { class: "muted" }, ...note),
     h("table", { class: "confusion", "data-testid": "confusion" }, h("thead", {}, head), h("tbody", {}, rows)));
 }
 
 function cell(run, r, c, count, max) {
   const alpha = count ? 0.12 + 0.88 * (count / max) : 0;
-  const diagonal = r === c && r < run.confusion.labels.length - 1;
+  const last = run.confusion.labels.length - (run.confusion.background ? 1 : 0);
+  const diagonal = r === c && r < last;
   const color = diagonal ? `rgba(44,160,44,${alpha})` : `rgba(214,39,40,${alpha})`;
   const attrs = { class: "cell", style: { background: color }, "data-testid": "confusion-cell",
     "data-row": r, "data-col": c, "data-count": count,
@@ -150,6 +156,17 @@ function breakdownView(data) {
       barChart(data.buckets.map((b) => ({ label: label(b), value: b.recall ?? 0, color: OUTCOME_COLORS.tp })), { max: 1 }),
       h("h3", {}, "Precision"),
       barChart(data.buckets.map((b) => ({ label: label(b), value: b.precision ?? 0, color: "#4e79a7" })), { max: 1 })));
+}
+
+/** The reliability diagram of a classification run: accuracy per confidence bin. */
+function calibrationCard(run) {
+  const bins = run.calibration.filter((b) => b.count > 0);
+  return section("Calibration",
+    h("p", { class: "muted" }, "Accuracy of the images in each confidence bin; a calibrated model's bars match their confidence."),
+    h("div", { "data-testid": "calibration" },
+      table(["confidence", "images", "mean confidence", "accuracy"],
+        bins.map((b) => [`${fmt(b.lower)} – ${fmt(b.upper)}`, fmt(b.count), fmt(b.confidence), fmt(b.accuracy)])),
+      barChart(bins.map((b) => ({ label: `${fmt(b.lower)} – ${fmt(b.upper)}`, value: b.accuracy, color: "#4e79a7" })), { max: 1 })));
 }
 
 function rawSummary(run) {

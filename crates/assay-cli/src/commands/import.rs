@@ -62,8 +62,9 @@ pub fn run(store: &mut Store, cmd: ImportCommand) -> Result<()> {
         ImportCommand::Folder {
             images,
             class_folders,
+            labels,
             target,
-        } => read_folder(&images, class_folders, target)?,
+        } => read_folder(&images, class_folders, labels.as_deref(), target)?,
         ImportCommand::Generated {
             manifest,
             images,
@@ -292,15 +293,25 @@ fn read_voc(
     })
 }
 
-fn read_folder(images: &Path, class_folders: bool, target: Target) -> Result<ImportJob> {
-    let read = folder::read_folder(images, class_folders)?;
+/// Reads a folder of images, labelled by their class folders or by a
+/// labels CSV.
+pub fn read_folder(
+    images: &Path,
+    class_folders: bool,
+    labels: Option<&Path>,
+    target: Target,
+) -> Result<ImportJob> {
+    let mut read = folder::read_folder(images, class_folders)?;
+    if let Some(labels) = labels {
+        folder::add_labels_csv(&mut read, labels)?;
+    }
     let mut data = read.dataset;
     let located = locate(&mut data, &image_root(images, &target));
     Ok(ImportJob {
-        format: if class_folders {
-            "class-folders"
-        } else {
-            "folder"
+        format: match (class_folders, labels.is_some()) {
+            (true, _) => "class-folders",
+            (false, true) => "folder+labels",
+            (false, false) => "folder",
         },
         source: images.to_path_buf(),
         dataset: name_of(&target, images),

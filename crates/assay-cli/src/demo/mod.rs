@@ -3,6 +3,7 @@
 //! predictions, imports it through the same paths as user data, and keeps the
 //! truth about what it injected in the store so later steps can be scored.
 
+mod classifier;
 mod detector;
 mod generative;
 mod problems;
@@ -29,6 +30,8 @@ use crate::cli::{
 };
 use crate::commands::{embed, evaluate, import, info, predictions, report, search};
 use crate::output::{progress, table};
+use assay_app::classification::import::{import_classifications, ClassFiles};
+use assay_app::evaluate::{EvaluateOptions, Evaluated};
 use problems::{Exposure, LabelError};
 use scene::{random_scene, Scene, CLASSES};
 
@@ -36,6 +39,11 @@ use scene::{random_scene, Scene, CLASSES};
 const DATASET: &str = "shapes";
 /// Name of the simulated detector.
 const MODEL: &str = "sim-detector";
+/// The dataset of the classification task: the same images, each labelled
+/// with its largest shape's class.
+const CLASS_DATASET: &str = "shapes-main";
+/// Name of the simulated classifier.
+const CLASSIFIER: &str = "sim-classifier";
 /// The same detector retrained (another seed): a second run to compare.
 const RETRAINED: &str = "sim-detector-v2";
 /// Images given each exposure problem, duplicated, and near-duplicated.
@@ -62,6 +70,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     evaluate::run(&mut store, &evaluate_args(MODEL))?;
     println!("\nEvaluating {RETRAINED}, the detector retrained, to compare with it:\n");
     evaluate::run(&mut store, &evaluate_args(RETRAINED))?;
+    classify(&mut store, &dir, &built.flipped)?;
     println!("\nChecking data and label quality (assay quality --model {MODEL}):\n");
     quality::run(&mut store, DATASET, MODEL)?;
     println!("\nEmbedding the images with the built-in, weight-free extractor (assay embed --model builtin):\n");
@@ -100,6 +109,68 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     println!("Open the web UI:");
     println!("  cd {} && assay serve", dir.display());
     println!("  then open http://127.0.0.1:8000/");
+    Ok(())
+}
+
+/// The classification task: imports the labels and the classifier's
+/// probabilities as a user would, records a run and says how many of the
+/// flipped labels the run's label issues found.
+fn classify(store: &mut Store, dir: &Path, flipped: &[Injection]) -> Result<()> {
+    let data = dir.join("data");
+    println!(
+        "\nClassifying the images by their largest shape ({CLASS_DATASET}; assay predictions classes --model {CLASSIFIER}):\n"
+    );
+    let target = Target {
+        dataset: Some(CLASS_DATASET.into()),
+        split: None,
+        allow_absolute_paths: false,
+    };
+    let job = import::read_folder(
+        &data.join("images"),
+        false,
+        Some(&data.join("labels.csv")),
+        target,
+    )?;
+    import::import_dataset(store, job)?;
+    store.record_injections(CLASS_DATASET, flipped)?;
+    let files = ClassFiles {
+        probs: Some(data.join("classifier_probs.npy")),
+        rows: Some(data.join("classifier_rows.txt")),
+        class_names: Some(data.join("classifier_classes.txt")),
+        ..ClassFiles::default()
+    };
+    import_classifications(store, CLASS_DATASET, CLASSIFIER, &files)?;
+    let mut options = EvaluateOptions::new(CLASSIFIER);
+    options.dataset = Some(CLASS_DATASET.into());
+    let Evaluated::Classification(run) = assay_app::evaluate::evaluate(store, &options)? else {
+        bail!("the demo's classifier was not evaluated as a classification");
+    };
+    println!(
+        "accuracy {:.3}, macro F1 {:.3}, ECE {:.3} (run {}); {} label issues",
+        run.report.accuracy,
+        run.report.macro_avg.f1,
+        run.report.ece,
+        run.run_id,
+        run.summary.label_issues
+    );
+    let doubted: std::collections::HashSet<String> = store
+        .issues(
+            CLASS_DATASET,
+            Some(assay_store::CLASS_LABEL_ISSUE),
+            None,
+            1_000_000,
+        )?
+        .into_iter()
+        .map(|i| i.file_name)
+        .collect();
+    let found = flipped
+        .iter()
+        .filter(|f| doubted.contains(&f.file_name))
+        .count();
+    println!(
+        "{found} of the {} labels flipped on purpose are among them.",
+        flipped.len()
+    );
     Ok(())
 }
 
@@ -170,6 +241,8 @@ struct Built {
     predictions: Vec<Annotation>,
     retrained: Vec<Annotation>,
     injections: Vec<Injection>,
+    /// Label flips of the classification task.
+    flipped: Vec<Injection>,
 }
 
 /// One generated image and what was done to it.
@@ -217,6 +290,13 @@ fn build(args: &DemoArgs, images_dir: &Path) -> Result<Built> {
     add_corrupt_files(&images, images_dir, &mut rng, &mut train, &mut injections)?;
     let predictions = simulate_detector(&images, args.seed);
     let retrained = simulate_detector(&images, args.seed.wrapping_add(1));
+    let shown: Vec<_> = images
+        .iter()
+        .map(|im| (im.file_name.as_str(), &im.scene, im.exposure))
+        .collect();
+    let data_dir = images_dir.parent().unwrap_or(images_dir);
+    let mut class_rng = ChaCha8Rng::seed_from_u64(args.seed ^ 0xc1a55);
+    let flipped = classifier::write(data_dir, &shown, &mut class_rng)?.injections;
     for d in [&mut train, &mut val] {
         d.categories = CLASSES
             .iter()
@@ -230,6 +310,7 @@ fn build(args: &DemoArgs, images_dir: &Path) -> Result<Built> {
         predictions,
         retrained,
         injections,
+        flipped,
     })
 }
 

@@ -9,7 +9,7 @@ mod generative;
 mod parts;
 mod runs;
 
-pub use runs::HEADLINE;
+pub use runs::headline_columns;
 
 use std::fmt::Write as _;
 

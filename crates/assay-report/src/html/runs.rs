@@ -9,17 +9,42 @@ use crate::data::{ClassRow, ReportData, RunReport};
 use crate::escape::html;
 use crate::format;
 use crate::svg::{bar_chart, heatmap, line_chart, Bar, Series};
+use assay_app::summary::CLASSIFICATION;
 
-/// The headline columns of `assay runs`.
-pub const HEADLINE: [&str; 4] = ["ap", "ap50", "ap75", "ar@100"];
+/// The headline metrics of a task's runs.
+pub fn headline(task: &str) -> &'static [&'static str] {
+    match task {
+        CLASSIFICATION => &["accuracy", "top5_accuracy", "macro_f1", "ece"],
+        _ => &["ap", "ap50", "ap75", "ar@100"],
+    }
+}
 
-/// Per-class columns: (stored name, header).
-const CLASS_COLUMNS: [(&str, &str); 4] = [
-    ("ap", "AP"),
-    ("ap50", "AP50"),
-    ("ap75", "AP75"),
-    ("ar", "AR"),
-];
+/// The headline columns of a table of `runs`: each task's headline, in
+/// order of first appearance.
+pub fn headline_columns<'a>(tasks: impl Iterator<Item = &'a str>) -> Vec<&'static str> {
+    let mut columns: Vec<&'static str> = Vec::new();
+    for task in tasks {
+        for h in headline(task) {
+            if !columns.contains(h) {
+                columns.push(h);
+            }
+        }
+    }
+    columns
+}
+
+/// Per-class columns of a task: (stored name, header).
+fn class_columns(task: &str) -> &'static [(&'static str, &'static str)] {
+    match task {
+        CLASSIFICATION => &[("f1", "F1"), ("support", "support")],
+        _ => &[
+            ("ap", "AP"),
+            ("ap50", "AP50"),
+            ("ap75", "AP75"),
+            ("ar", "AR"),
+        ],
+    }
+}
 
 /// Most per-class precision-recall curves drawn in one chart.
 const MAX_CLASS_CURVES: usize = 8;
@@ -49,7 +74,8 @@ fn metric_cell(run: i64, name: &str, value: Option<f64>) -> String {
 
 fn runs_table(runs: &[RunReport]) -> String {
     let mut header = vec!["run", "created", "dataset", "model", "task"];
-    header.extend(HEADLINE);
+    let columns = headline_columns(runs.iter().map(|r| r.info.task.as_str()));
+    header.extend(&columns);
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
@@ -62,7 +88,7 @@ fn runs_table(runs: &[RunReport]) -> String {
                 td(&i.task),
             ];
             row.extend(
-                HEADLINE
+                columns
                     .iter()
                     .map(|h| metric_cell(i.id, h, find(&i.metrics, h))),
             );
@@ -88,7 +114,7 @@ fn run_section(run: &RunReport) -> String {
         html(&i.created_at),
         html(&i.inputs_hash)
     );
-    let headline: Vec<_> = HEADLINE
+    let headline: Vec<_> = headline(&i.task)
         .iter()
         .map(|h| {
             let v = find(&i.metrics, h).unwrap_or(f64::NAN);
@@ -120,18 +146,14 @@ fn class_table(run: &RunReport) -> String {
         return String::new();
     }
     let mut header: Vec<&str> = vec!["class"];
-    header.extend(CLASS_COLUMNS.iter().map(|c| c.1));
+    header.extend(class_columns(&run.info.task).iter().map(|c| c.1));
     header.extend(["TP", "FP", "FN", "precision", "recall"]);
-    let rows: Vec<Vec<String>> = run
-        .classes
-        .iter()
-        .map(|c| class_row(run.info.id, c))
-        .collect();
+    let rows: Vec<Vec<String>> = run.classes.iter().map(|c| class_row(run, c)).collect();
     format!("<h4>Per class</h4>{}", table(&header, &rows))
 }
 
-fn class_row(run: i64, c: &ClassRow) -> Vec<String> {
-    let run_id = run.to_string();
+fn class_row(run: &RunReport, c: &ClassRow) -> Vec<String> {
+    let run_id = run.info.id.to_string();
     let cell = |name: &str, text: String, v: f64| {
         td_num(
             &text,
@@ -144,7 +166,7 @@ fn class_row(run: i64, c: &ClassRow) -> Vec<String> {
         )
     };
     let mut row = vec![td(&c.class)];
-    for (name, _) in CLASS_COLUMNS {
+    for (name, _) in class_columns(&run.info.task) {
         let v = c.get(name).unwrap_or(f64::NAN);
         row.push(cell(name, format::metric(v), v));
     }
@@ -162,12 +184,16 @@ fn class_row(run: i64, c: &ClassRow) -> Vec<String> {
 
 fn charts(run: &RunReport) -> String {
     let mut out = String::from("<div class=\"charts\">");
+    let (bar_metric, bar_title) = match run.info.task.as_str() {
+        CLASSIFICATION => ("f1", "F1 per class"),
+        _ => ("ap", "AP per class"),
+    };
     if !run.classes.is_empty() {
         let bars: Vec<Bar> = run
             .classes
             .iter()
             .map(|c| {
-                let v = c.get("ap").unwrap_or(f64::NAN);
+                let v = c.get(bar_metric).unwrap_or(f64::NAN);
                 Bar {
                     label: c.class.clone(),
                     value: v,
@@ -177,18 +203,20 @@ fn charts(run: &RunReport) -> String {
             .collect();
         let _ = write!(
             out,
-            "<div><h4>AP per class</h4>{}</div>",
-            bar_chart("AP per class", &bars)
+            "<div><h4>{bar_title}</h4>{}</div>",
+            bar_chart(bar_title, &bars)
         );
     }
     for iou in [0.5, 0.75] {
         out += &pr_curves(run, iou);
     }
     if let Some(c) = &run.confusion {
-        let title = format!(
-            "Confusion at IoU {} (score ≥ {}): rows ground truth, columns predicted",
-            c.iou_threshold, c.min_score
-        );
+        let title = match (c.stored.iou_threshold, c.stored.min_score) {
+            (Some(iou), Some(score)) => format!(
+                "Confusion at IoU {iou} (score ≥ {score}): rows ground truth, columns predicted"
+            ),
+            _ => "Confusion: rows labelled class, columns predicted".to_string(),
+        };
         let _ = write!(
             out,
             "<div><h4>{}</h4>{}</div>",

@@ -10,6 +10,8 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use assay_app::summary::{CalibrationRow, ErrorSummary, RunSummary};
+
 use crate::error::{ApiError, ApiResult};
 use crate::explorer::query::Counts;
 use crate::state::AppState;
@@ -43,9 +45,22 @@ pub struct RunPage {
     metrics: Vec<(String, f64)>,
     classes: Vec<ClassRow>,
     curves: Vec<CurveRow>,
-    confusion: Option<Value>,
-    errors: Option<Value>,
+    confusion: Option<LabelledConfusion>,
+    errors: Option<ErrorSummary>,
+    calibration: Vec<CalibrationRow>,
     summary: Value,
+}
+
+/// A run's confusion matrix with class names as labels.
+#[derive(Serialize)]
+struct LabelledConfusion {
+    /// Class names, then `background` for detection.
+    labels: Vec<String>,
+    counts: Vec<Vec<u64>>,
+    iou_threshold: Option<f64>,
+    min_score: Option<f64>,
+    /// Whether the last row and column are the background.
+    background: bool,
 }
 
 /// Answers `GET /api/runs/<id>`.
@@ -64,7 +79,7 @@ fn run_page(state: &AppState, id: i64) -> ApiResult<RunPage> {
         let classes = s.category_names(&detail.info.dataset)?;
         Ok((detail, classes))
     })?;
-    let names: HashMap<i64, &str> = classes.iter().map(|(id, n)| (*id, n.as_str())).collect();
+    let names: HashMap<i64, String> = classes.into_iter().collect();
     let tables = detail.tables;
     let mut rows: Vec<ClassRow> = Vec::new();
     for m in &tables.class_metrics {
@@ -88,11 +103,21 @@ fn run_page(state: &AppState, id: i64) -> ApiResult<RunPage> {
             precision: c.curve.precision,
         })
         .collect();
-    let confusion = tables
-        .summary
-        .get("confusion")
-        .map(|c| labelled_confusion(c, &names));
-    let errors = tables.summary.get("errors").cloned();
+    let summary = RunSummary::parse(&detail.info.task, &tables.summary);
+    let confusion = summary
+        .confusion()
+        .filter(|c| c.is_well_formed())
+        .map(|c| LabelledConfusion {
+            labels: c.labels(&names),
+            counts: c.counts.clone(),
+            iou_threshold: c.iou_threshold,
+            min_score: c.min_score,
+            background: c.background,
+        });
+    let calibration = match &summary {
+        RunSummary::Classification(c) => c.calibration.clone(),
+        _ => Vec::new(),
+    };
     let info = detail.info;
     Ok(RunPage {
         id,
@@ -105,32 +130,9 @@ fn run_page(state: &AppState, id: i64) -> ApiResult<RunPage> {
         classes: rows,
         curves,
         confusion,
-        errors,
+        errors: summary.errors().cloned(),
+        calibration,
         summary: tables.summary,
-    })
-}
-
-/// The stored confusion matrix with class names as labels (background last).
-fn labelled_confusion(c: &Value, names: &HashMap<i64, &str>) -> Value {
-    let mut labels: Vec<String> = c["category_ids"]
-        .as_array()
-        .map(|ids| {
-            ids.iter()
-                .map(|id| {
-                    let id = id.as_i64().unwrap_or(-1);
-                    names
-                        .get(&id)
-                        .map_or_else(|| format!("class {id}"), |n| n.to_string())
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    labels.push("background".into());
-    serde_json::json!({
-        "labels": labels,
-        "counts": c["counts"],
-        "iou_threshold": c["iou_threshold"],
-        "min_score": c["min_score"],
     })
 }
 
