@@ -12,8 +12,56 @@ use assay_io::error::IoError;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::cli::{BleuArg, CaptionsCommand, CaptionsEvalArgs};
 use crate::output::table;
+
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Caption commands.
+#[derive(Debug, Subcommand)]
+pub enum CaptionsCommand {
+    /// BLEU-1..4, CIDEr-D and ROUGE-L of a COCO captions results file, as
+    /// pycocoevalcap computes them (corpus and per image), with the images
+    /// whose captions score lowest. Captions are tokenised like
+    /// pycocoevalcap's PTBTokenizer (without Java; see the docs for the
+    /// rare differences).
+    #[command(
+        after_help = "Examples:\n  assay captions eval --refs captions_val2017.json --results results.json\n  assay captions eval --refs refs.json --results results.json --bleu sacrebleu --worst 20\n  assay captions eval --refs refs.json --results results.json --json | jq '.metrics.CIDEr'"
+    )]
+    Eval(CaptionsEvalArgs),
+}
+
+/// Options of `assay captions eval`.
+#[derive(Debug, Args)]
+pub struct CaptionsEvalArgs {
+    /// References: a COCO captions file (`images`, `annotations` with
+    /// `image_id` and `caption`).
+    #[arg(long, value_name = "FILE")]
+    pub refs: PathBuf,
+    /// Candidates: a COCO results list (`[{"image_id", "caption"}]`), one
+    /// caption per image.
+    #[arg(long, value_name = "FILE")]
+    pub results: PathBuf,
+    /// Which BLEU: pycocoevalcap's Bleu_1..4 on tokenised text, or
+    /// sacrebleu's corpus BLEU (13a tokenizer on the raw captions).
+    #[arg(long, value_enum, default_value = "coco")]
+    pub bleu: BleuArg,
+    /// How many of the lowest-CIDEr images to list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub worst: usize,
+    /// Print one JSON object (corpus `metrics`, `worst`, `per_image`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which BLEU `assay captions eval` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BleuArg {
+    /// pycocoevalcap's Bleu_1..4 (0..1).
+    Coco,
+    /// sacrebleu's corpus_bleu (0..100).
+    Sacrebleu,
+}
 
 /// Runs an `assay captions` subcommand.
 pub fn run(cmd: CaptionsCommand) -> Result<()> {

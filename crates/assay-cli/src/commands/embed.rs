@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -21,8 +22,84 @@ use serde::Serialize;
 
 use super::choose_dataset;
 use super::neighbours::{analyse, Findings};
-use crate::cli::{EmbedArgs, EmbeddingsCommand};
+
 use crate::output::{progress, table};
+
+use clap::{Args, Subcommand};
+
+/// Options of `assay embed`.
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// Dataset (default: the only one).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// `builtin` (weight-free, not comparable with published numbers), or
+    /// a model folder in Hugging Face layout or a `.safetensors` file
+    /// (CLIP, DINOv2). Nothing is downloaded.
+    #[arg(long, default_value = "builtin", value_name = "PATH|builtin")]
+    pub model: String,
+    /// Embed the crops of ground-truth boxes instead of whole images.
+    #[arg(long)]
+    pub objects: bool,
+    /// Images per forward pass (and per stored batch).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub batch: u32,
+    /// Number of k-means clusters for the map (default: about sqrt(n/2), 2 to 50).
+    #[arg(long, value_name = "K")]
+    pub clusters: Option<usize>,
+    /// Cosine similarity from which two images (or objects) are near
+    /// duplicates (`embedding_near_duplicates`, `embedding_split_leak`).
+    #[arg(long, default_value_t = 0.97, value_name = "COS")]
+    pub near_threshold: f32,
+    /// Print a JSON summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `assay embeddings` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum EmbeddingsCommand {
+    /// List the stored embedding sets.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a set as an `(n, d)` float32 `.npy` and a CSV of what each row is.
+    #[command(
+        after_help = "Example:\n  assay embeddings export --embeddings builtin --out feats.npy   # also writes feats.csv"
+    )]
+    Export {
+        /// Dataset (default: the only one).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Which set (extractor name; default: the most recent image-level set).
+        #[arg(long, value_name = "NAME")]
+        embeddings: Option<String>,
+        /// The `.npy` file to write; the row list goes beside it as `.csv`.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Store vectors computed elsewhere: an `(n, d)` `.npy` and a file
+    /// naming the sample of each row (a file name or image id per line).
+    #[command(
+        after_help = "Example:\n  assay embeddings import --npy feats.npy --rows files.txt --name my-clip"
+    )]
+    Import {
+        /// Dataset (default: the only one).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// The vectors.
+        #[arg(long)]
+        npy: PathBuf,
+        /// One line per row: the sample's file name or image id.
+        #[arg(long)]
+        rows: PathBuf,
+        /// Name to store the set under.
+        #[arg(long)]
+        name: String,
+    },
+}
 
 /// Largest number of vectors the PCA of the map is fitted on.
 const PCA_SAMPLE: usize = 20_000;

@@ -12,8 +12,41 @@ use assay_report::format;
 use assay_store::Store;
 
 use super::eval::{category_names, iou_type, print_report};
-use crate::cli::EvaluateArgs;
+
 use crate::output::table;
+
+use clap::Args;
+
+use super::eval::coco::IouTypeArg;
+
+/// What `assay evaluate` evaluates.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The model whose predictions to evaluate.
+    #[arg(long)]
+    pub model: String,
+    /// Dataset (default: the only one).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Only images of this split.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// IoU threshold for per-object outcomes (TP/FP/FN) and the confusion matrix.
+    #[arg(long, default_value_t = 0.5)]
+    pub iou: f64,
+    /// What IoU is computed on.
+    #[arg(long, value_enum, default_value = "bbox")]
+    pub iou_type: IouTypeArg,
+    /// Predictions below this score are left out of the confusion matrix.
+    #[arg(long, default_value_t = 0.0)]
+    pub conf: f64,
+    /// Count matches with a ground truth whose id is 0 (pycocotools does not).
+    #[arg(long)]
+    pub fix_zero_id: bool,
+    /// Print the run as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// The options of the command line.
 pub fn options(args: &EvaluateArgs) -> EvaluateOptions {
@@ -153,47 +186,4 @@ fn print_confusions(m: &ConfusionMatrix, names: &HashMap<i64, &str>) {
         ]);
     }
     println!("{t}");
-}
-
-/// Lists runs with their headline metrics.
-pub fn list_runs(store: &Store, dataset: Option<&str>, json: bool) -> Result<()> {
-    let runs = store.runs(dataset)?;
-    if json {
-        println!("{}", serde_json::to_string(&runs)?);
-        return Ok(());
-    }
-    if runs.is_empty() {
-        println!("No runs yet; run `assay evaluate --model NAME`.");
-        return Ok(());
-    }
-    let wanted = ["ap", "ap50", "ap75", "ar@100", "accuracy", "macro_f1"];
-    let headline: Vec<&str> = wanted
-        .into_iter()
-        .filter(|name| {
-            runs.iter()
-                .any(|r| r.metrics.iter().any(|(n, _)| n == name))
-        })
-        .collect();
-    let mut header = vec!["run", "created", "dataset", "model", "task"];
-    header.extend(&headline);
-    let mut t = table(&header);
-    for r in runs {
-        let metric = |name: &str| {
-            r.metrics
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or("-".to_string(), |(_, v)| format::metric(*v))
-        };
-        let mut row = vec![
-            r.id.to_string(),
-            r.created_at.clone(),
-            r.dataset.clone(),
-            r.model.clone(),
-            r.task.clone(),
-        ];
-        row.extend(headline.iter().map(|h| metric(h)));
-        t.add_row(row);
-    }
-    println!("{t}");
-    Ok(())
 }

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use assay_core::model::{Annotation, Dataset};
@@ -9,7 +10,87 @@ use assay_io::table::{write_table, Column, Table};
 use assay_io::{coco, yolo};
 use assay_store::{Selection, Store};
 
-use crate::cli::{ExportCommand, SelectionArgs, TableName};
+use clap::{Args, Subcommand, ValueEnum};
+
+/// Which samples to export.
+#[derive(Debug, Args)]
+pub struct SelectionArgs {
+    /// Dataset to export (default: the only one).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Only this split.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Only images with an annotation of this class (repeatable).
+    #[arg(long = "class", value_name = "NAME")]
+    pub classes: Vec<String>,
+    /// Only the images listed in this file (file names or ids, one a line).
+    #[arg(long, value_name = "FILE")]
+    pub samples: Option<PathBuf>,
+}
+
+/// Export formats.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Ground truth as COCO JSON, or a model's predictions as a COCO results file.
+    #[command(
+        after_help = "Examples:\n  assay export coco --out gt.json --split val\n  assay export coco --out results.json --model yolov8n"
+    )]
+    Coco {
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Export this model's predictions instead of the ground truth.
+        #[arg(long)]
+        model: Option<String>,
+        #[command(flatten)]
+        selection: SelectionArgs,
+    },
+    /// Ground truth as YOLO labels with a data.yaml (for relabelling or training).
+    #[command(
+        after_help = "Example:\n  assay export yolo --out ./relabel --class person --copy-images"
+    )]
+    Yolo {
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Also copy the image files into <out>/images/<split>/.
+        #[arg(long)]
+        copy_images: bool,
+        #[command(flatten)]
+        selection: SelectionArgs,
+    },
+    /// A table of the project as CSV or Parquet (by the file extension).
+    #[command(
+        after_help = "Examples:\n  assay export table --table annotations --out annotations.parquet\n  assay export table --table predictions --model yolov8n --out preds.csv"
+    )]
+    Table {
+        /// Which table.
+        #[arg(long, value_enum)]
+        table: TableName,
+        /// Output file (.csv or .parquet).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Model, for the predictions table.
+        #[arg(long)]
+        model: Option<String>,
+        #[command(flatten)]
+        selection: SelectionArgs,
+    },
+}
+
+/// Tables that can be exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableName {
+    /// One row per image.
+    Samples,
+    /// One row per ground-truth annotation.
+    Annotations,
+    /// One row per prediction of a model.
+    Predictions,
+    /// One row per class with counts.
+    Classes,
+}
 
 pub fn run(store: &Store, cmd: ExportCommand) -> Result<()> {
     match cmd {

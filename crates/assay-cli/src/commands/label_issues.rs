@@ -8,8 +8,41 @@ use assay_quality::label_issues::{
 };
 use serde_json::json;
 
-use crate::cli::LabelIssuesArgs;
 use crate::output::table;
+
+use clap::Args;
+use std::path::PathBuf;
+
+/// What `assay label-issues` reads and how it filters.
+#[derive(Debug, Args)]
+pub struct LabelIssuesArgs {
+    /// Out-of-sample predicted probabilities, an n x k `.npy` array.
+    #[arg(long, value_name = "FILE")]
+    pub pred_probs: PathBuf,
+    /// Given labels, n class indices in a `.npy` array.
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+    /// cleanlab's `filter_by`: prune_by_noise_rate, prune_by_class, both,
+    /// confident_learning, predicted_neq_given, low_normalized_margin,
+    /// low_self_confidence.
+    #[arg(long, default_value = "prune_by_noise_rate")]
+    pub filter_by: String,
+    /// Rank the flagged examples by self_confidence, normalized_margin or
+    /// confidence_weighted_entropy.
+    #[arg(long, default_value = "self_confidence")]
+    pub rank_by: String,
+    /// Which of several tied examples comes first, as NumPy's sort orders
+    /// them on the CPU cleanlab runs on (cleanlab's own output differs):
+    /// avx2 (x86-64 with AVX2) or portable (ARM64, x86-64 without AVX2).
+    #[arg(long, default_value = "avx2")]
+    pub tie_order: String,
+    /// Examples printed (all with --json).
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print one JSON object: the flagged indices, ranked, with scores.
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Reads the arrays, finds the issues and prints them, worst first.
 pub fn run(args: &LabelIssuesArgs) -> Result<()> {

@@ -1,21 +1,23 @@
 //! One module per command; [`run`] dispatches.
 
-mod captions;
+pub mod captions;
 pub mod embed;
-mod eval;
+pub mod eval;
 pub mod evaluate;
-mod export;
+pub mod export;
 pub mod gen;
 pub mod import;
 pub mod info;
-mod label_issues;
+mod issues;
+pub mod label_issues;
 mod neighbours;
 pub mod predictions;
 pub mod quality;
 pub mod report;
-mod scan;
+mod runs;
+pub mod scan;
 pub mod search;
-mod serve;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 
@@ -35,7 +37,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Info { json } => info::run(&open(&project)?, json),
         Command::Evaluate(args) => evaluate::run(&mut open(&project)?, &args),
         Command::Runs { dataset, json } => {
-            evaluate::list_runs(&open(&project)?, dataset.as_deref(), json)
+            runs::list_runs(&open(&project)?, dataset.as_deref(), json)
         }
         Command::Quality(args) => quality::compute(&mut open(&project)?, &args),
         Command::Issues {
@@ -44,7 +46,7 @@ pub fn run(cli: Cli) -> Result<()> {
             split,
             limit,
             json,
-        } => quality::list(
+        } => issues::list(
             &open(&project)?,
             dataset.as_deref(),
             kind.as_deref(),

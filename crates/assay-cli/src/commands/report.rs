@@ -9,7 +9,34 @@ use anyhow::{Context, Result};
 use assay_report::{collect, format, ReportOptions};
 use assay_store::Store;
 
-use crate::cli::{ReportArgs, ReportFormat};
+use clap::{Args, ValueEnum};
+
+/// Options of `assay report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Where to write (default: report.html, or report.md with --format
+    /// md); `-` writes to stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// `html` (one self-contained file) or `md` (a Markdown summary).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+    /// Only this dataset and its runs (default: everything).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Worst examples shown per issue type.
+    #[arg(long, default_value_t = 6)]
+    pub examples: usize,
+}
+
+/// The kind of report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML file.
+    Html,
+    /// A Markdown summary.
+    Md,
+}
 
 /// Writes the report and says where, how large, and how long it took.
 pub fn run(store: &Store, args: &ReportArgs) -> Result<()> {

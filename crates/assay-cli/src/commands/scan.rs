@@ -13,8 +13,132 @@ use assay_quality::scan::{decode_files, list_images};
 use assay_quality::{scan_folder, ImageMetrics, IssueConfig, IssueResult, ScanReport};
 use serde_json::{json, Value};
 
-use crate::cli::{GrayscaleArg, IssueTypeArg, PresetArg, ScanArgs};
 use crate::output::{progress, table};
+
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// What `assay scan` scans.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Folder of images, searched recursively (jpg, jpeg, png, bmp, gif,
+    /// tif, tiff, webp; hidden files skipped).
+    pub dir: PathBuf,
+    /// Print one JSON object: counts per issue type and the flagged files
+    /// with their scores.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the per-image metrics and issue scores (.csv or .parquet).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Largest pHash Hamming distance inside a near-duplicate group
+    /// (0: equal hashes, as CleanVision).
+    #[arg(long, default_value_t = 0, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=32))]
+    pub near_radius: u32,
+    /// Only this issue type (repeatable; default: all, or the preset's).
+    #[arg(long = "issue", value_enum, value_name = "TYPE")]
+    pub issues: Vec<IssueTypeArg>,
+    /// Which issue types to find when no --issue is given: all of them, or
+    /// only CleanVision's (dark, light, blurry, low_information, grayscale,
+    /// odd_aspect_ratio, odd_size, exact_duplicates, near_duplicates).
+    #[arg(long, value_enum, default_value = "all")]
+    pub preset: PresetArg,
+    /// Leave out this issue type (repeatable).
+    #[arg(long = "skip", value_enum, value_name = "TYPE")]
+    pub skip: Vec<IssueTypeArg>,
+    /// Largest pHash Hamming distance inside a `similar` group.
+    #[arg(long, default_value_t = 8, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=32))]
+    pub similar_radius: u32,
+    /// Largest dHash Hamming distance confirming a `similar` pair (64: no
+    /// confirmation).
+    #[arg(long, default_value_t = 16, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=64))]
+    pub similar_dhash_radius: u32,
+    /// `underexposed` flags scores below this (0-1; at 0.5 the brightest
+    /// 0.1% of pixels are under mid-grey and the mean is dim).
+    #[arg(long, default_value_t = 0.5, value_name = "X")]
+    pub underexposed_threshold: f64,
+    /// `overexposed` flags scores below this (0-1; 0.5 is the documented rule).
+    #[arg(long, default_value_t = 0.5, value_name = "X")]
+    pub overexposed_threshold: f64,
+    /// `soft` flags scores below this (0-1; 0 is no detail at full
+    /// resolution, 1 is step edges or sharper).
+    #[arg(long, default_value_t = 1.0 / 3.0, value_name = "X")]
+    pub soft_threshold: f64,
+    /// What `grayscale` flags: single-channel images (CleanVision's rule)
+    /// or any image whose channels are all equal.
+    #[arg(long, value_enum, default_value = "mode")]
+    pub grayscale: GrayscaleArg,
+    /// How many of the worst images to list per issue type.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub examples: usize,
+    /// Benchmark: only read and decode every image (same decoder, same
+    /// cores), measure nothing, and print the time taken.
+    #[arg(long, hide = true)]
+    pub decode_only: bool,
+}
+
+/// `--issue` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IssueTypeArg {
+    /// The file cannot be decoded.
+    Unreadable,
+    /// Identical pixels.
+    #[value(name = "exact_duplicates")]
+    ExactDuplicates,
+    /// Equal or close pHash.
+    #[value(name = "near_duplicates")]
+    NearDuplicates,
+    /// Mostly dark.
+    Dark,
+    /// Washed out.
+    Light,
+    /// Few edges.
+    Blurry,
+    /// Low histogram entropy.
+    #[value(name = "low_information")]
+    LowInformation,
+    /// Single-channel (or equal-channel) images.
+    Grayscale,
+    /// Very unequal width and height.
+    #[value(name = "odd_aspect_ratio")]
+    OddAspectRatio,
+    /// Size far from the dataset's.
+    #[value(name = "odd_size")]
+    OddSize,
+    /// A metric far outside the dataset's.
+    Outlier,
+    /// assay's: the brightest tones below mid-grey.
+    Underexposed,
+    /// assay's: washed out or blown highlights.
+    Overexposed,
+    /// assay's: little detail at full resolution.
+    Soft,
+    /// assay's: no colour in the pixels.
+    Monochrome,
+    /// assay's: pHash within a radius (crops, resizes, re-encodes).
+    Similar,
+}
+
+/// `--preset` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetArg {
+    /// Every issue type: CleanVision's, assay's own, unreadable, outlier.
+    All,
+    /// CleanVision 0.3.7's issue types only.
+    Cleanvision,
+}
+
+/// `--grayscale` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GrayscaleArg {
+    /// Decoded with one channel (PIL mode L), as CleanVision.
+    Mode,
+    /// Red, green and blue equal in every pixel.
+    Pixels,
+}
 
 /// Runs `assay scan`.
 pub fn run(args: &ScanArgs) -> Result<()> {

@@ -12,8 +12,57 @@ use serde::Serialize;
 
 use super::choose_dataset;
 use super::embed::choose_set;
-use crate::cli::{MetricArg, SearchArgs};
+
 use crate::output::table;
+
+use clap::{ArgGroup, Args, ValueEnum};
+use std::path::PathBuf;
+
+/// Options of `assay search`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("query").required(true).args(["text", "image", "sample"])))]
+pub struct SearchArgs {
+    /// Text query (needs embeddings from a CLIP model).
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Image file to find similar samples to.
+    #[arg(long, value_name = "FILE")]
+    pub image: Option<PathBuf>,
+    /// A sample of the dataset (file name or image id).
+    #[arg(long, value_name = "ID|FILE_NAME")]
+    pub sample: Option<String>,
+    /// Number of results.
+    #[arg(short, long, default_value_t = 10)]
+    pub k: usize,
+    /// Dataset (default: the only one).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Which stored embeddings (extractor name, e.g. `builtin`; default: the
+    /// most recent image-level set).
+    #[arg(long, value_name = "NAME")]
+    pub embeddings: Option<String>,
+    /// Only samples of this split.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// Only samples with an object of this class.
+    #[arg(long = "class", value_name = "CLASS")]
+    pub class: Option<String>,
+    /// Distance: cosine similarity (default) or Euclidean distance.
+    #[arg(long, value_enum, default_value_t = MetricArg::Cosine)]
+    pub metric: MetricArg,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--metric` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    /// Cosine similarity (higher is closer).
+    Cosine,
+    /// Euclidean distance (lower is closer).
+    Euclidean,
+}
 
 /// One result.
 #[derive(Debug, Serialize)]

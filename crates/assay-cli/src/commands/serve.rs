@@ -7,7 +7,22 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use assay_server::AppState;
 
-use crate::cli::ServeArgs;
+use clap::Args;
+
+/// Options of `assay serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on (0: any free port, printed).
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// Address to listen on. Anything but loopback requires an access token.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Require this access token (default: none on loopback, a random one
+    /// elsewhere).
+    #[arg(long)]
+    pub token: Option<String>,
+}
 
 /// Opens the project, loads its datasets and serves until Ctrl-C.
 pub fn run(project: &Path, args: &ServeArgs) -> Result<()> {

@@ -18,7 +18,8 @@ use rand_chacha::ChaCha8Rng;
 use super::problems::degrade;
 use super::scene::{random_scene, Scene, CLASSES};
 use super::{image_rng, write_jpeg, DATASET};
-use crate::cli::{ClipScoreArg, FidResize, GenEvalArgs, GenOptions, Target};
+use crate::commands::gen::eval::{ClipScoreArg, FidResize, GenEvalArgs, GenOptions};
+use crate::commands::import::Target;
 use crate::commands::{gen, import};
 use assay_store::Store;
 

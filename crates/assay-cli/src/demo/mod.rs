@@ -24,16 +24,33 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::cli::{
-    DemoArgs, EmbedArgs, EvaluateArgs, IouTypeArg, MetricArg, ReportArgs, ReportFormat, SearchArgs,
-    Target,
-};
+use crate::commands::embed::EmbedArgs;
+use crate::commands::eval::coco::IouTypeArg;
+use crate::commands::evaluate::EvaluateArgs;
+use crate::commands::import::Target;
+use crate::commands::report::{ReportArgs, ReportFormat};
+use crate::commands::search::{MetricArg, SearchArgs};
 use crate::commands::{embed, evaluate, import, info, predictions, report, search};
 use crate::output::{progress, table};
 use assay_app::classification::import::{import_classifications, ClassFiles};
 use assay_app::evaluate::{EvaluateOptions, Evaluated};
 use problems::{Exposure, LabelError};
 use scene::{random_scene, Scene, CLASSES};
+
+use clap::Args;
+
+/// Options of `assay demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder to build the demo project in (default: ./assay-demo).
+    pub dir: Option<PathBuf>,
+    /// Number of clean images before duplicates and corrupt files are added.
+    #[arg(long, default_value_t = 300)]
+    pub images: usize,
+    /// Random seed; the same seed builds the same project.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
 
 /// Name of the dataset the demo builds.
 const DATASET: &str = "shapes";

@@ -8,8 +8,8 @@ use anyhow::Result;
 use assay_quality::truth::{score_against_truth, TypeScore};
 use assay_store::{Injection, IssueInfo, Store};
 
-use crate::cli::QualityArgs;
 use crate::commands::quality;
+use crate::commands::quality::QualityArgs;
 use crate::output::table;
 
 /// How an injected problem shows up among the issues, and what identifies

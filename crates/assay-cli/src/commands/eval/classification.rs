@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use crate::cli::{AverageLabelsArg, ClassificationEvalArgs, TopKTiesArg, ZeroDivisionArg};
 use crate::output::table;
 use anyhow::{bail, Context, Result};
 use assay_app::classification::files::{
@@ -15,6 +14,96 @@ use assay_eval::classification::{
     ClassificationReport, ConfusionMatrix, LabelSet, ReportOptions, ScoreOptions, TopKTies,
     ZeroDivision,
 };
+
+use clap::{ArgGroup, Args, ValueEnum};
+use std::path::PathBuf;
+
+/// What `assay eval classification` compares.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("predictions").required(true).args(["probs", "preds"])))]
+pub struct ClassificationEvalArgs {
+    /// Predicted probabilities or scores, one row per sample and one column
+    /// per class: a 2-D `.npy` array, or a CSV with a header row (a column
+    /// named `label` is skipped). Scores outside [0, 1] give no ECE or Brier
+    /// score unless --softmax turns them into probabilities.
+    #[arg(long, value_name = "FILE")]
+    pub probs: Option<PathBuf>,
+    /// True classes: a `.npy` array, a text file with one class a line, or a
+    /// CSV with a `label` column. Classes are indices 0..k, or names from
+    /// --class-names.
+    #[arg(long, value_name = "FILE")]
+    pub labels: PathBuf,
+    /// Predicted classes instead of probabilities (same formats as --labels,
+    /// CSV column `pred`): gives accuracy, precision/recall/F1 and the
+    /// confusions, no top-k or calibration.
+    #[arg(long, value_name = "FILE")]
+    pub preds: Option<PathBuf>,
+    /// Class names, one a line, in class-index order.
+    #[arg(long, value_name = "FILE")]
+    pub class_names: Option<PathBuf>,
+    /// The top-k accuracies to report.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "K1,K2,...",
+        default_value = "1,5"
+    )]
+    pub top_k: Vec<usize>,
+    /// Number of calibration bins of the expected calibration error.
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub bins: usize,
+    /// Classes that get scores and enter the averages: those present among
+    /// the true or predicted classes (scikit-learn's default), or all.
+    #[arg(long, value_enum, default_value = "present")]
+    pub average_labels: AverageLabelsArg,
+    /// The value of a precision, recall or F1 whose denominator is 0.
+    #[arg(long, value_enum, default_value = "0")]
+    pub zero_division: ZeroDivisionArg,
+    /// How top-k ranks equal scores: as scikit-learn (higher class index
+    /// first), or lower index first as torch/torchmetrics' argmax.
+    #[arg(long, value_enum, default_value = "sklearn")]
+    pub top_k_ties: TopKTiesArg,
+    /// Apply a softmax to each row of --probs first (for logits).
+    #[arg(long)]
+    pub softmax: bool,
+    /// How many of the most frequent confusions to list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub confusions: usize,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--average-labels` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AverageLabelsArg {
+    /// Classes among the true or predicted classes.
+    Present,
+    /// Every class.
+    All,
+}
+
+/// `--zero-division` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ZeroDivisionArg {
+    /// 0.0 (scikit-learn's default).
+    #[value(name = "0")]
+    Zero,
+    /// 1.0.
+    #[value(name = "1")]
+    One,
+    /// NaN (written as null in JSON); averages skip it.
+    Nan,
+}
+
+/// `--top-k-ties` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TopKTiesArg {
+    /// scikit-learn: among equal scores the higher class index ranks first.
+    Sklearn,
+    /// torchmetrics-like: among equal scores the lower class index ranks first.
+    LowerIndex,
+}
 
 /// What the model predicted for each sample.
 enum Predicted {

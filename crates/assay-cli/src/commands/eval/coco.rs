@@ -11,8 +11,48 @@ use assay_io::coco::{read_coco, read_coco_results_with, UnknownCategory};
 use assay_report::format;
 use serde_json::json;
 
-use crate::cli::{CocoEvalArgs, IouTypeArg};
 use crate::output::{print_warnings, table};
+
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// What `assay eval coco` compares.
+#[derive(Debug, Args)]
+pub struct CocoEvalArgs {
+    /// Ground truth: a COCO instances file.
+    #[arg(long, value_name = "FILE")]
+    pub gt: PathBuf,
+    /// Detections: a COCO results file.
+    #[arg(long, value_name = "FILE")]
+    pub dt: PathBuf,
+    /// What IoU is computed on.
+    #[arg(long, value_enum, default_value = "bbox")]
+    pub iou_type: IouTypeArg,
+    /// Print one JSON object (`stats` in pycocotools' order, `per_category`).
+    #[arg(long)]
+    pub json: bool,
+    /// Count matches with a ground truth whose id is 0, which pycocotools
+    /// silently treats as unmatched.
+    #[arg(long)]
+    pub fix_zero_id: bool,
+    /// OKS sigmas, one per keypoint (default: the 17 COCO person sigmas).
+    #[arg(long, value_delimiter = ',', value_name = "S1,S2,...")]
+    pub sigmas: Option<Vec<f64>>,
+    /// Write the full precision array [T, R, K, A, M] (and recall, scores) as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub precision_out: Option<PathBuf>,
+}
+
+/// `--iou-type` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IouTypeArg {
+    /// Boxes.
+    Bbox,
+    /// Instance masks.
+    Segm,
+    /// Keypoints (OKS).
+    Keypoints,
+}
 
 /// Runs `assay eval coco`.
 pub fn run(args: &CocoEvalArgs) -> Result<()> {

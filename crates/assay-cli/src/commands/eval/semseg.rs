@@ -8,9 +8,44 @@ use assay_eval::semseg::{SemsegAccumulator, SemsegReport};
 use rayon::prelude::*;
 
 use super::semseg_masks::{pair_masks, read_mask, Mask, MaskPair, Pairing, Pixels};
-use crate::cli::SemsegEvalArgs;
+
 use crate::output::{progress, table};
 use assay_app::classification::files::{check_class_count, read_class_names};
+
+use clap::Args;
+use std::path::PathBuf;
+
+/// What `assay eval semseg` compares.
+#[derive(Debug, Args)]
+pub struct SemsegEvalArgs {
+    /// Folder of predicted masks: PNG, 8- or 16-bit greyscale, one class
+    /// index a pixel. Paired with --gt by relative path without extension.
+    #[arg(long, value_name = "DIR")]
+    pub pred: PathBuf,
+    /// Folder of ground-truth masks (PNG, 8- or 16-bit greyscale).
+    #[arg(long, value_name = "DIR")]
+    pub gt: PathBuf,
+    /// Number of classes (class indices 0..N).
+    #[arg(long, value_name = "N")]
+    pub num_classes: usize,
+    /// Ground-truth value whose pixels are left out.
+    #[arg(long, default_value_t = 255, value_name = "V")]
+    pub ignore_index: u32,
+    /// Remap ground truth as mmseg's reduce_zero_label: 0 becomes the ignore
+    /// index, every other value v becomes v - 1 (e.g. ADE20K).
+    #[arg(long)]
+    pub reduce_zero_label: bool,
+    /// Class names, one a line, in class-index order.
+    #[arg(long, value_name = "FILE")]
+    pub class_names: Option<PathBuf>,
+    /// Count a ground truth without a prediction as all-ignored (its pixels
+    /// are left out) and warn, instead of failing.
+    #[arg(long)]
+    pub allow_missing: bool,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Runs `assay eval semseg`.
 pub fn run(args: &SemsegEvalArgs) -> Result<()> {

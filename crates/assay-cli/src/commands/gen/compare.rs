@@ -10,8 +10,27 @@ use serde::Serialize;
 use super::diagnostics::Diagnostician;
 use super::eval::{evaluate, format_metric, EvalReport};
 use super::inputs::{load_reference, load_set};
-use crate::cli::GenCompareArgs;
+
 use crate::output::table;
+
+use clap::Args;
+
+use super::eval::GenOptions;
+
+/// Options of `assay gen compare`.
+#[derive(Debug, Args)]
+pub struct GenCompareArgs {
+    /// Generated sets, one per generator (`NAME=PATH` or `PATH`, the name
+    /// then being the file or folder name).
+    #[arg(long, value_name = "[NAME=]PATH", required = true)]
+    pub fake: Vec<String>,
+    /// Split each manifest by its `model` column.
+    #[arg(long)]
+    pub by_model: bool,
+    /// The shared settings.
+    #[command(flatten)]
+    pub options: GenOptions,
+}
 
 /// The leaderboard.
 #[derive(Debug, Serialize)]

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use super::inputs::{load_set, FeatureSet, Reference};
 use super::metrics::MetricValue;
-use crate::cli::GenOptions;
+use crate::commands::gen::eval::GenOptions;
 use crate::output::table;
 
 /// Neighbour rank of the outlier score (the real set's k-NN balls).

@@ -14,8 +14,172 @@ use super::compare::Leaderboard;
 use super::diagnostics::{diagnose, Diagnostician, Diagnostics};
 use super::inputs::{load_reference, load_set, FeatureSet, Reference, Unreadable};
 use super::metrics::{distribution_metrics, MetricOptions, MetricValue};
-use crate::cli::{GenEvalArgs, GenMetric, GenOptions};
+
 use crate::output::table;
+
+use clap::{ArgGroup, Args, ValueEnum};
+use std::path::PathBuf;
+
+/// A metric `assay gen eval` can compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenMetric {
+    /// Fréchet distance (FID with the Inception, FD-DINOv2 with DINOv2).
+    Fid,
+    /// Kernel Inception Distance (torch-fidelity's).
+    Kid,
+    /// Inception Score (needs the FID Inception's logits).
+    Is,
+    /// Precision and recall (k = 3), density and coverage (k = 5).
+    Prdc,
+    /// CLIPScore of each image against its prompt (needs a CLIP model and prompts).
+    Clip,
+}
+
+impl GenMetric {
+    /// The metric's key in output.
+    pub fn key(self) -> &'static str {
+        match self {
+            GenMetric::Fid => "fid",
+            GenMetric::Kid => "kid",
+            GenMetric::Is => "is",
+            GenMetric::Prdc => "prdc",
+            GenMetric::Clip => "clip",
+        }
+    }
+}
+
+/// How images reach the FID Inception (mirrors
+/// `assay_embed::inception::InceptionResize`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FidResize {
+    /// Resized inside the network, bilinear (pytorch-fid, torch-fidelity).
+    PytorchFid,
+    /// PIL bicubic on float pixels to 299 x 299 first (clean-fid "clean").
+    Clean,
+}
+
+impl FidResize {
+    /// The extractor's setting.
+    pub fn mode(self) -> assay_embed::inception::InceptionResize {
+        match self {
+            FidResize::PytorchFid => assay_embed::inception::InceptionResize::PytorchFid,
+            FidResize::Clean => assay_embed::inception::InceptionResize::Clean,
+        }
+    }
+}
+
+/// The CLIPScore variant (mirrors `assay_gen::clip_score::ClipScoreKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClipScoreArg {
+    /// 2.5 x max(cos, 0) per image (Hessel et al. 2021, the CLIPScore paper).
+    Hessel,
+    /// 100 x cos per image, the mean clipped at 0 (torchmetrics).
+    Torchmetrics,
+}
+
+impl ClipScoreArg {
+    /// The library's variant.
+    pub fn kind(self) -> assay_gen::clip_score::ClipScoreKind {
+        match self {
+            ClipScoreArg::Hessel => assay_gen::clip_score::ClipScoreKind::Hessel,
+            ClipScoreArg::Torchmetrics => assay_gen::clip_score::ClipScoreKind::Torchmetrics,
+        }
+    }
+}
+
+/// Settings shared by `gen eval` and `gen compare`.
+#[derive(Debug, Args, Clone)]
+#[command(group(ArgGroup::new("reference").required(true).args(["real", "real_dataset"])))]
+pub struct GenOptions {
+    /// Real (reference) images: a folder, a manifest, features `.npy`, or
+    /// FID statistics `.npz` (FID only).
+    #[arg(long, value_name = "DIR|FILE")]
+    pub real: Option<PathBuf>,
+    /// Real images from a dataset of the project instead.
+    #[arg(long, value_name = "NAME")]
+    pub real_dataset: Option<String>,
+    /// Only this split of --real-dataset.
+    #[arg(long, value_name = "SPLIT", requires = "real_dataset")]
+    pub real_split: Option<String>,
+    /// Extractor for the features: `builtin`, or a model folder or
+    /// `.safetensors` (the FID Inception, CLIP, DINOv2).
+    #[arg(long, default_value = "builtin", value_name = "PATH|builtin")]
+    pub model: String,
+    /// How images reach the FID Inception: as pytorch-fid and
+    /// torch-fidelity do (resized inside the network), or as clean-fid's
+    /// "clean" mode (antialiased bicubic resize of float pixels first).
+    #[arg(long, value_enum, default_value_t = FidResize::PytorchFid)]
+    pub resize: FidResize,
+    /// Metrics to compute (default: fid,kid,prdc, plus is with the
+    /// Inception and clip with a CLIP model and prompts).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub metrics: Option<Vec<GenMetric>>,
+    /// CLIP model for CLIPScore (default: --model when it is CLIP).
+    #[arg(long, value_name = "PATH")]
+    pub clip_model: Option<String>,
+    /// CLIPScore variant: Hessel et al.'s 2.5 x max(cos, 0), or
+    /// torchmetrics' 100 x cos (mean clipped at 0).
+    #[arg(long, value_enum, default_value_t = ClipScoreArg::Hessel)]
+    pub clip_score: ClipScoreArg,
+    /// Training or reference images searched for memorized generations
+    /// (default: --real when it is images).
+    #[arg(long, value_name = "DIR|FILE")]
+    pub train: Option<PathBuf>,
+    /// Bootstrap replicates for the confidence intervals (0: none).
+    #[arg(long, default_value_t = 20)]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// KID: number of subsets.
+    #[arg(long, default_value_t = 100)]
+    pub kid_subsets: usize,
+    /// KID: subset size (lowered to the smaller set when needed).
+    #[arg(long, default_value_t = 1000)]
+    pub kid_subset_size: usize,
+    /// Cosine similarity at or above which two generations of a prompt are
+    /// near-duplicates (default: 0.95 for learned extractors, 0.90 for the
+    /// built-in one, whose similarities run lower: same-seed generations on
+    /// other hardware score 0.90 to 0.95 there).
+    #[arg(long)]
+    pub near_threshold: Option<f32>,
+    /// Cosine similarity at or above which a generation counts as a copy
+    /// of a training image (default as for --near-threshold).
+    #[arg(long)]
+    pub memorization_threshold: Option<f32>,
+    /// Only the distribution metrics: no per-prompt and per-sample findings
+    /// (diversity, near-duplicates, memorization, outliers, CLIPScore),
+    /// which search neighbours among all samples.
+    #[arg(long)]
+    pub no_diagnostics: bool,
+    /// Images decoded and embedded at once.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    /// Rows in the worst-prompts and findings tables.
+    #[arg(long, default_value_t = 10)]
+    pub worst: usize,
+    /// Print one JSON object instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `assay gen eval`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("generated").required(true).args(["fake", "dataset"])))]
+pub struct GenEvalArgs {
+    /// Generated images: a folder, a manifest (`.csv`/`.jsonl` with file,
+    /// prompt, model, seed) or features `.npy`.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub fake: Option<PathBuf>,
+    /// A generated-images dataset of the project (imported with
+    /// `assay import generated`): each generator in it is evaluated and
+    /// stored as a run, and several make a leaderboard.
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<String>,
+    /// The shared settings.
+    #[command(flatten)]
+    pub options: GenOptions,
+}
 
 /// Everything `gen eval` reports about one generated set.
 #[derive(Debug, Serialize)]

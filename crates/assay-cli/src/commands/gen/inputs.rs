@@ -14,7 +14,7 @@ use assay_store::{Selection, Store};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cli::GenOptions;
+use crate::commands::gen::eval::GenOptions;
 use crate::output::progress;
 
 /// A set of samples with their features.

@@ -11,7 +11,7 @@ use assay_gen::{Features, GenError};
 use serde::Serialize;
 
 use super::inputs::{FeatureSet, Reference};
-use crate::cli::GenMetric;
+use crate::commands::gen::eval::GenMetric;
 
 /// One reported number.
 #[derive(Debug, Clone, Serialize)]

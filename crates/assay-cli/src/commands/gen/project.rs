@@ -10,7 +10,7 @@ use super::compare::{leaderboard, print_board, Entry, Leaderboard};
 use super::diagnostics::Diagnostician;
 use super::eval::{evaluate, print_report, EvalReport};
 use super::inputs::{load_dataset, Reference};
-use crate::cli::GenOptions;
+use crate::commands::gen::eval::GenOptions;
 
 /// The task runs of generated datasets are stored under.
 pub const TASK: &str = "generation";

@@ -7,7 +7,31 @@ use assay_io::npy::NpyArray;
 use assay_io::npz::FidStats;
 
 use super::inputs::load_set;
-use crate::cli::GenStatsArgs;
+
+use clap::Args;
+
+use super::eval::FidResize;
+use std::path::PathBuf;
+
+/// Options of `assay gen stats`.
+#[derive(Debug, Args)]
+pub struct GenStatsArgs {
+    /// The images (a folder or manifest) or features `.npy`.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub images: PathBuf,
+    /// Extractor (as in `gen eval`).
+    #[arg(long, default_value = "builtin", value_name = "PATH|builtin")]
+    pub model: String,
+    /// Resize for the FID Inception (as in `gen eval`).
+    #[arg(long, value_enum, default_value_t = FidResize::PytorchFid)]
+    pub resize: FidResize,
+    /// The `.npz` to write (`mu`, `sigma`, and the sample count `n`).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Images decoded and embedded at once.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+}
 
 /// Embeds the images, fits mean and covariance, writes the `.npz`.
 pub fn run(args: &GenStatsArgs) -> Result<()> {

@@ -6,7 +6,6 @@
 
 mod images;
 mod labels;
-mod listing;
 
 use anyhow::{bail, Result};
 use assay_core::model::Dataset;
@@ -17,11 +16,66 @@ use assay_store::{IssueRow, Metrics, QualityRecord, Selection, Store};
 use serde_json::json;
 
 use super::choose_dataset;
-use crate::cli::{OutlierMetricArg, QualityArgs};
+
 use crate::output::table;
+pub use images::SPLIT_LEAK;
 use images::{image_quality, some_names, ImageQuality};
 use labels::{detection_label_errors, LabelErrors};
-pub use listing::list;
+
+use clap::{Args, ValueEnum};
+
+/// Options of `assay quality`.
+#[derive(Debug, Args)]
+pub struct QualityArgs {
+    /// Dataset (default: the only one).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Also find label errors from this model's predictions (cleanlab's
+    /// object-detection scores: overlooked objects, swapped classes,
+    /// badly located boxes).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Per-image metrics the `outlier` issue checks, comma-separated
+    /// (default: brightness,contrast,blurriness,entropy,colourfulness,saturation,noise).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "METRICS")]
+    pub outlier_metrics: Vec<OutlierMetricArg>,
+    /// Tukey fence factor of the `outlier` issue: a value beyond
+    /// `Q1 - K·IQR` or `Q3 + K·IQR` of the dataset is an outlier.
+    #[arg(long, default_value_t = 3.0, value_name = "K")]
+    pub outlier_k: f64,
+    /// Largest pHash Hamming distance between near duplicates and between
+    /// the images of a split leak (0: equal hashes, as CleanVision).
+    #[arg(long, default_value_t = 0, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(0..=32))]
+    pub near_radius: u32,
+    /// Print the counts as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--outlier-metrics` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutlierMetricArg {
+    /// Mean brightness.
+    Brightness,
+    /// RMS contrast.
+    Contrast,
+    /// CleanVision's blurriness.
+    Blurriness,
+    /// Histogram entropy.
+    Entropy,
+    /// Colourfulness.
+    Colourfulness,
+    /// Mean saturation.
+    Saturation,
+    /// Noise estimate.
+    Noise,
+    /// min(w/h, h/w).
+    #[value(name = "aspect_ratio")]
+    AspectRatio,
+    /// sqrt(w)·sqrt(h).
+    Size,
+}
 
 /// Computes the quality metrics and issues of a dataset and stores them,
 /// replacing earlier ones.
@@ -176,7 +230,7 @@ fn print_files(name: &str, data: &Dataset, images: &ImageQuality) {
     println!("  Import again with --images DIR to attach the files.");
 }
 
-fn print_counts(counts: &[(String, usize)]) {
+pub fn print_counts(counts: &[(String, usize)]) {
     if counts.is_empty() {
         println!("No issues found.");
         return;

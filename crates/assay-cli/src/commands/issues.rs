@@ -6,9 +6,8 @@ use assay_quality::IssueType;
 use assay_store::{IssueInfo, Store};
 use serde_json::json;
 
-use super::images::SPLIT_LEAK;
-use super::print_counts;
-use crate::commands::choose_dataset;
+use super::choose_dataset;
+use super::quality::{print_counts, SPLIT_LEAK};
 use crate::output::table;
 
 /// Lists stored issues: counts per type and the worst examples of each,
