@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// How vectors are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Metric {
     /// Cosine similarity: vectors are normalised to unit length when added
     /// and when queried, and the score is their dot product (higher is

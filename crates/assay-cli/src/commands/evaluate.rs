@@ -11,13 +11,13 @@ use assay_eval::coco::ConfusionMatrix;
 use assay_report::format;
 use assay_store::Store;
 
-use super::eval::{category_names, iou_type, print_report};
+use super::eval::{category_names, print_report};
 
 use crate::output::table;
 
 use clap::Args;
 
-use super::eval::coco::IouTypeArg;
+use assay_eval::coco::IouType;
 
 /// What `assay evaluate` evaluates.
 #[derive(Debug, Args)]
@@ -36,7 +36,7 @@ pub struct EvaluateArgs {
     pub iou: f64,
     /// What IoU is computed on.
     #[arg(long, value_enum, default_value = "bbox")]
-    pub iou_type: IouTypeArg,
+    pub iou_type: IouType,
     /// Predictions below this score are left out of the confusion matrix.
     #[arg(long, default_value_t = 0.0)]
     pub conf: f64,
@@ -55,7 +55,7 @@ pub fn options(args: &EvaluateArgs) -> EvaluateOptions {
         model: args.model.clone(),
         split: args.split.clone(),
         iou: args.iou,
-        iou_type: iou_type(args.iou_type),
+        iou_type: args.iou_type,
         conf: args.conf,
         fix_zero_id: args.fix_zero_id,
     }

@@ -38,7 +38,7 @@ pub struct ScanArgs {
     pub near_radius: u32,
     /// Only this issue type (repeatable; default: all, or the preset's).
     #[arg(long = "issue", value_enum, value_name = "TYPE")]
-    pub issues: Vec<IssueTypeArg>,
+    pub issues: Vec<IssueType>,
     /// Which issue types to find when no --issue is given: all of them, or
     /// only CleanVision's (dark, light, blurry, low_information, grayscale,
     /// odd_aspect_ratio, odd_size, exact_duplicates, near_duplicates).
@@ -46,7 +46,7 @@ pub struct ScanArgs {
     pub preset: PresetArg,
     /// Leave out this issue type (repeatable).
     #[arg(long = "skip", value_enum, value_name = "TYPE")]
-    pub skip: Vec<IssueTypeArg>,
+    pub skip: Vec<IssueType>,
     /// Largest pHash Hamming distance inside a `similar` group.
     #[arg(long, default_value_t = 8, value_name = "N",
           value_parser = clap::value_parser!(u32).range(0..=32))]
@@ -70,7 +70,7 @@ pub struct ScanArgs {
     /// What `grayscale` flags: single-channel images (CleanVision's rule)
     /// or any image whose channels are all equal.
     #[arg(long, value_enum, default_value = "mode")]
-    pub grayscale: GrayscaleArg,
+    pub grayscale: GrayscaleRule,
     /// How many of the worst images to list per issue type.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub examples: usize,
@@ -80,48 +80,6 @@ pub struct ScanArgs {
     pub decode_only: bool,
 }
 
-/// `--issue` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum IssueTypeArg {
-    /// The file cannot be decoded.
-    Unreadable,
-    /// Identical pixels.
-    #[value(name = "exact_duplicates")]
-    ExactDuplicates,
-    /// Equal or close pHash.
-    #[value(name = "near_duplicates")]
-    NearDuplicates,
-    /// Mostly dark.
-    Dark,
-    /// Washed out.
-    Light,
-    /// Few edges.
-    Blurry,
-    /// Low histogram entropy.
-    #[value(name = "low_information")]
-    LowInformation,
-    /// Single-channel (or equal-channel) images.
-    Grayscale,
-    /// Very unequal width and height.
-    #[value(name = "odd_aspect_ratio")]
-    OddAspectRatio,
-    /// Size far from the dataset's.
-    #[value(name = "odd_size")]
-    OddSize,
-    /// A metric far outside the dataset's.
-    Outlier,
-    /// assay's: the brightest tones below mid-grey.
-    Underexposed,
-    /// assay's: washed out or blown highlights.
-    Overexposed,
-    /// assay's: little detail at full resolution.
-    Soft,
-    /// assay's: no colour in the pixels.
-    Monochrome,
-    /// assay's: pHash within a radius (crops, resizes, re-encodes).
-    Similar,
-}
-
 /// `--preset` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PresetArg {
@@ -129,15 +87,6 @@ pub enum PresetArg {
     All,
     /// CleanVision 0.3.7's issue types only.
     Cleanvision,
-}
-
-/// `--grayscale` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GrayscaleArg {
-    /// Decoded with one channel (PIL mode L), as CleanVision.
-    Mode,
-    /// Red, green and blue equal in every pixel.
-    Pixels,
 }
 
 /// Runs `assay scan`.
@@ -191,10 +140,7 @@ fn decode_only(dir: &Path, json: bool) -> Result<()> {
 fn config(args: &ScanArgs) -> IssueConfig {
     let mut config = IssueConfig {
         near_radius: args.near_radius,
-        grayscale_rule: match args.grayscale {
-            GrayscaleArg::Mode => GrayscaleRule::Mode,
-            GrayscaleArg::Pixels => GrayscaleRule::Pixels,
-        },
+        grayscale_rule: args.grayscale,
         similar_radius: args.similar_radius,
         similar_dhash_radius: args.similar_dhash_radius,
         underexposed_threshold: args.underexposed_threshold,
@@ -203,34 +149,13 @@ fn config(args: &ScanArgs) -> IssueConfig {
         ..IssueConfig::default()
     };
     if !args.issues.is_empty() {
-        config.issue_types = args.issues.iter().map(|&t| issue_type(t)).collect();
+        config.issue_types = args.issues.clone();
     } else if args.preset == PresetArg::Cleanvision {
         config.issue_types = IssueType::CLEANVISION.to_vec();
     }
-    let skipped: Vec<IssueType> = args.skip.iter().map(|&t| issue_type(t)).collect();
+    let skipped: Vec<IssueType> = args.skip.clone();
     config.issue_types.retain(|t| !skipped.contains(t));
     config
-}
-
-fn issue_type(arg: IssueTypeArg) -> IssueType {
-    match arg {
-        IssueTypeArg::Unreadable => IssueType::Unreadable,
-        IssueTypeArg::ExactDuplicates => IssueType::ExactDuplicates,
-        IssueTypeArg::NearDuplicates => IssueType::NearDuplicates,
-        IssueTypeArg::Dark => IssueType::Dark,
-        IssueTypeArg::Light => IssueType::Light,
-        IssueTypeArg::Blurry => IssueType::Blurry,
-        IssueTypeArg::LowInformation => IssueType::LowInformation,
-        IssueTypeArg::Grayscale => IssueType::Grayscale,
-        IssueTypeArg::OddAspectRatio => IssueType::OddAspectRatio,
-        IssueTypeArg::OddSize => IssueType::OddSize,
-        IssueTypeArg::Outlier => IssueType::Outlier,
-        IssueTypeArg::Underexposed => IssueType::Underexposed,
-        IssueTypeArg::Overexposed => IssueType::Overexposed,
-        IssueTypeArg::Soft => IssueType::Soft,
-        IssueTypeArg::Monochrome => IssueType::Monochrome,
-        IssueTypeArg::Similar => IssueType::Similar,
-    }
 }
 
 fn is_grouped(t: IssueType) -> bool {

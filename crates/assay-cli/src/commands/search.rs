@@ -15,7 +15,7 @@ use super::embed::choose_set;
 
 use crate::output::table;
 
-use clap::{ArgGroup, Args, ValueEnum};
+use clap::{ArgGroup, Args};
 use std::path::PathBuf;
 
 /// Options of `assay search`.
@@ -48,20 +48,11 @@ pub struct SearchArgs {
     #[arg(long = "class", value_name = "CLASS")]
     pub class: Option<String>,
     /// Distance: cosine similarity (default) or Euclidean distance.
-    #[arg(long, value_enum, default_value_t = MetricArg::Cosine)]
-    pub metric: MetricArg,
+    #[arg(long, value_enum, default_value_t = Metric::Cosine)]
+    pub metric: Metric,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// `--metric` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MetricArg {
-    /// Cosine similarity (higher is closer).
-    Cosine,
-    /// Euclidean distance (lower is closer).
-    Euclidean,
 }
 
 /// One result.
@@ -89,10 +80,7 @@ pub fn run(store: &Store, args: &SearchArgs) -> Result<()> {
         .collect();
 
     let (query, exclude) = query_vector(args, &set, &data, &rows, &row_of)?;
-    let metric = match args.metric {
-        MetricArg::Cosine => Metric::Cosine,
-        MetricArg::Euclidean => Metric::Euclidean,
-    };
+    let metric = args.metric;
     let flat: Vec<f32> = rows.iter().flat_map(|(_, v)| v.iter().copied()).collect();
     let index = SearchIndex::build(metric, set.dim, flat, &IndexConfig::default())?;
     let allowed = allowed_rows(store, &dataset, args, &row_of)?;

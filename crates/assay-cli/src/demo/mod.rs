@@ -25,15 +25,15 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::commands::embed::EmbedArgs;
-use crate::commands::eval::coco::IouTypeArg;
 use crate::commands::evaluate::EvaluateArgs;
 use crate::commands::import::Target;
 use crate::commands::report::{ReportArgs, ReportFormat};
-use crate::commands::search::{MetricArg, SearchArgs};
+use crate::commands::search::SearchArgs;
 use crate::commands::{embed, evaluate, import, info, predictions, report, search};
 use crate::output::{progress, table};
 use assay_app::classification::import::{import_classifications, ClassFiles};
 use assay_app::evaluate::{EvaluateOptions, Evaluated};
+use assay_index::Metric;
 use problems::{Exposure, LabelError};
 use scene::{random_scene, Scene, CLASSES};
 
@@ -657,7 +657,7 @@ fn evaluate_args(model: &str) -> EvaluateArgs {
         dataset: None,
         split: None,
         iou: 0.5,
-        iou_type: IouTypeArg::Bbox,
+        iou_type: assay_eval::coco::IouType::Bbox,
         conf: 0.0,
         fix_zero_id: false,
         json: false,
@@ -700,7 +700,7 @@ fn show_search(store: &Store, injections: &[Injection]) -> Result<()> {
             embeddings: None,
             split: None,
             class: None,
-            metric: MetricArg::Cosine,
+            metric: Metric::Cosine,
             json: false,
         },
     )

@@ -6,6 +6,7 @@ use super::error::{check_matrix, check_predicted, check_scores, ClassificationEr
 
 /// How top-k accuracy ranks classes whose scores are equal.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum TopKTies {
     /// scikit-learn 1.9 `top_k_accuracy_score`: classes are ranked by a
     /// stable ascending sort of the scores, then reversed, so among equal
@@ -19,6 +20,7 @@ pub enum TopKTies {
     /// Among equal scores the *lower* class index ranks first, as numpy's and
     /// torch's `argmax` pick the first maximum; no special case for two
     /// classes.
+    #[cfg_attr(feature = "clap", value(name = "lower-index"))]
     LowerIndexFirst,
 }
 

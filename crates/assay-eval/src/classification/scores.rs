@@ -9,11 +9,14 @@ use super::error::Result;
 /// The value a score takes when its denominator is zero (scikit-learn's
 /// `zero_division`), e.g. the precision of a class that is never predicted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum ZeroDivision {
     /// 0.0: scikit-learn's default `"warn"` (which also warns) and `0.0`.
     #[default]
+    #[cfg_attr(feature = "clap", value(name = "0"))]
     Zero,
     /// 1.0: scikit-learn's `zero_division=1.0`.
+    #[cfg_attr(feature = "clap", value(name = "1"))]
     One,
     /// NaN: scikit-learn's `zero_division=np.nan`; averages then skip the
     /// undefined scores.
@@ -32,6 +35,7 @@ impl ZeroDivision {
 
 /// Which classes get per-class scores and enter the averages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum LabelSet {
     /// The classes occurring among the true or the predicted classes:
     /// scikit-learn's default when `labels` is not given. (torchmetrics'

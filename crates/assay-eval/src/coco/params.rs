@@ -7,6 +7,7 @@ use crate::numeric::linspace;
 /// What the IoU between a detection and a ground truth is computed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum IouType {
     /// Boxes.
     Bbox,

@@ -36,6 +36,7 @@ pub use split_leak::{is_training_split, split_leaks, SplitLeak, SplitLeaks};
 /// The kinds of issue found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum IssueType {
     /// Too dark (CleanVision `dark`).
     Dark,
@@ -44,16 +45,21 @@ pub enum IssueType {
     /// Blurry (CleanVision `blurry`).
     Blurry,
     /// Little information (CleanVision `low_information`).
+    #[cfg_attr(feature = "clap", value(name = "low_information"))]
     LowInformation,
     /// Extreme shape (CleanVision `odd_aspect_ratio`).
+    #[cfg_attr(feature = "clap", value(name = "odd_aspect_ratio"))]
     OddAspectRatio,
     /// Unusually small or large for the dataset (CleanVision `odd_size`).
+    #[cfg_attr(feature = "clap", value(name = "odd_size"))]
     OddSize,
     /// Greyscale (CleanVision `grayscale`).
     Grayscale,
     /// Identical pixels to another image (CleanVision `exact_duplicates`).
+    #[cfg_attr(feature = "clap", value(name = "exact_duplicates"))]
     ExactDuplicates,
     /// Same perceptual hash, within a radius (CleanVision `near_duplicates`).
+    #[cfg_attr(feature = "clap", value(name = "near_duplicates"))]
     NearDuplicates,
     /// The file could not be decoded.
     Unreadable,
@@ -198,6 +204,7 @@ impl FromStr for IssueType {
 /// What counts as greyscale for the `grayscale` issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum GrayscaleRule {
     /// CleanVision's: the decoded image has PIL mode `L` (one channel).
     Mode,

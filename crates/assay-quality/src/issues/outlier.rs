@@ -18,6 +18,7 @@ pub const MIN_IMAGES: usize = 8;
 /// Metrics the `outlier` type can check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum OutlierMetric {
     /// Mean brightness.
     Brightness,
@@ -34,6 +35,7 @@ pub enum OutlierMetric {
     /// Noise estimate.
     Noise,
     /// `min(w/h, h/w)`.
+    #[cfg_attr(feature = "clap", value(name = "aspect_ratio"))]
     AspectRatio,
     /// `sqrt(w)·sqrt(h)`.
     Size,

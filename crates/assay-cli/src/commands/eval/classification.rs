@@ -15,7 +15,7 @@ use assay_eval::classification::{
     ZeroDivision,
 };
 
-use clap::{ArgGroup, Args, ValueEnum};
+use clap::{ArgGroup, Args};
 use std::path::PathBuf;
 
 /// What `assay eval classification` compares.
@@ -55,14 +55,14 @@ pub struct ClassificationEvalArgs {
     /// Classes that get scores and enter the averages: those present among
     /// the true or predicted classes (scikit-learn's default), or all.
     #[arg(long, value_enum, default_value = "present")]
-    pub average_labels: AverageLabelsArg,
+    pub average_labels: LabelSet,
     /// The value of a precision, recall or F1 whose denominator is 0.
     #[arg(long, value_enum, default_value = "0")]
-    pub zero_division: ZeroDivisionArg,
+    pub zero_division: ZeroDivision,
     /// How top-k ranks equal scores: as scikit-learn (higher class index
     /// first), or lower index first as torch/torchmetrics' argmax.
     #[arg(long, value_enum, default_value = "sklearn")]
-    pub top_k_ties: TopKTiesArg,
+    pub top_k_ties: TopKTies,
     /// Apply a softmax to each row of --probs first (for logits).
     #[arg(long)]
     pub softmax: bool,
@@ -72,37 +72,6 @@ pub struct ClassificationEvalArgs {
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
-}
-
-/// `--average-labels` values.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum AverageLabelsArg {
-    /// Classes among the true or predicted classes.
-    Present,
-    /// Every class.
-    All,
-}
-
-/// `--zero-division` values.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ZeroDivisionArg {
-    /// 0.0 (scikit-learn's default).
-    #[value(name = "0")]
-    Zero,
-    /// 1.0.
-    #[value(name = "1")]
-    One,
-    /// NaN (written as null in JSON); averages skip it.
-    Nan,
-}
-
-/// `--top-k-ties` values.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum TopKTiesArg {
-    /// scikit-learn: among equal scores the higher class index ranks first.
-    Sklearn,
-    /// torchmetrics-like: among equal scores the lower class index ranks first.
-    LowerIndex,
 }
 
 /// What the model predicted for each sample.
@@ -146,25 +115,12 @@ fn report_options(args: &ClassificationEvalArgs) -> Result<ReportOptions> {
     if args.bins == 0 {
         bail!("--bins: the calibration error needs at least one bin (default 15)");
     }
-    let labels = match args.average_labels {
-        AverageLabelsArg::Present => LabelSet::Present,
-        AverageLabelsArg::All => LabelSet::All,
-    };
-    let zero_division = match args.zero_division {
-        ZeroDivisionArg::Zero => ZeroDivision::Zero,
-        ZeroDivisionArg::One => ZeroDivision::One,
-        ZeroDivisionArg::Nan => ZeroDivision::Nan,
-    };
-    let ties = match args.top_k_ties {
-        TopKTiesArg::Sklearn => TopKTies::Sklearn,
-        TopKTiesArg::LowerIndex => TopKTies::LowerIndexFirst,
-    };
     Ok(ReportOptions {
         top_k: args.top_k.clone(),
-        ties,
+        ties: args.top_k_ties,
         scores: ScoreOptions {
-            labels,
-            zero_division,
+            labels: args.average_labels,
+            zero_division: args.zero_division,
         },
         n_bins: args.bins,
         ..ReportOptions::default()

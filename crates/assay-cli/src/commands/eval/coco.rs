@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::output::{print_warnings, table};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::path::PathBuf;
 
 /// What `assay eval coco` compares.
@@ -27,7 +27,7 @@ pub struct CocoEvalArgs {
     pub dt: PathBuf,
     /// What IoU is computed on.
     #[arg(long, value_enum, default_value = "bbox")]
-    pub iou_type: IouTypeArg,
+    pub iou_type: IouType,
     /// Print one JSON object (`stats` in pycocotools' order, `per_category`).
     #[arg(long)]
     pub json: bool,
@@ -43,24 +43,13 @@ pub struct CocoEvalArgs {
     pub precision_out: Option<PathBuf>,
 }
 
-/// `--iou-type` values.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum IouTypeArg {
-    /// Boxes.
-    Bbox,
-    /// Instance masks.
-    Segm,
-    /// Keypoints (OKS).
-    Keypoints,
-}
-
 /// Runs `assay eval coco`.
 pub fn run(args: &CocoEvalArgs) -> Result<()> {
     let gt = read_coco(&args.gt)?;
     let (dt, dt_warnings) = read_results(&args.dt, &gt.dataset)?;
     print_warnings(&gt.warnings);
     print_warnings(&dt_warnings);
-    let mut params = Params::new(iou_type(args.iou_type));
+    let mut params = Params::new(args.iou_type);
     params.fix_zero_id = args.fix_zero_id;
     if let Some(sigmas) = &args.sigmas {
         params.oks_sigmas = sigmas.clone();
@@ -77,15 +66,6 @@ pub fn run(args: &CocoEvalArgs) -> Result<()> {
         print_report(&evaluation, &gt.dataset.categories);
     }
     Ok(())
-}
-
-/// The evaluation's IoU type for a command-line value.
-pub fn iou_type(arg: IouTypeArg) -> IouType {
-    match arg {
-        IouTypeArg::Bbox => IouType::Bbox,
-        IouTypeArg::Segm => IouType::Segm,
-        IouTypeArg::Keypoints => IouType::Keypoints,
-    }
 }
 
 /// Reads a results file against the ground truth's images and categories.

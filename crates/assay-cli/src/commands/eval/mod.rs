@@ -8,7 +8,7 @@ mod semseg_masks;
 use anyhow::Result;
 
 pub use classification::print_classification;
-pub use coco::{category_names, iou_type, print_report};
+pub use coco::{category_names, print_report};
 
 use clap::Subcommand;
 

@@ -22,7 +22,7 @@ pub use images::SPLIT_LEAK;
 use images::{image_quality, some_names, ImageQuality};
 use labels::{detection_label_errors, LabelErrors};
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 /// Options of `assay quality`.
 #[derive(Debug, Args)]
@@ -38,7 +38,7 @@ pub struct QualityArgs {
     /// Per-image metrics the `outlier` issue checks, comma-separated
     /// (default: brightness,contrast,blurriness,entropy,colourfulness,saturation,noise).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "METRICS")]
-    pub outlier_metrics: Vec<OutlierMetricArg>,
+    pub outlier_metrics: Vec<OutlierMetric>,
     /// Tukey fence factor of the `outlier` issue: a value beyond
     /// `Q1 - K·IQR` or `Q3 + K·IQR` of the dataset is an outlier.
     #[arg(long, default_value_t = 3.0, value_name = "K")]
@@ -51,30 +51,6 @@ pub struct QualityArgs {
     /// Print the counts as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// `--outlier-metrics` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutlierMetricArg {
-    /// Mean brightness.
-    Brightness,
-    /// RMS contrast.
-    Contrast,
-    /// CleanVision's blurriness.
-    Blurriness,
-    /// Histogram entropy.
-    Entropy,
-    /// Colourfulness.
-    Colourfulness,
-    /// Mean saturation.
-    Saturation,
-    /// Noise estimate.
-    Noise,
-    /// min(w/h, h/w).
-    #[value(name = "aspect_ratio")]
-    AspectRatio,
-    /// sqrt(w)·sqrt(h).
-    Size,
 }
 
 /// Computes the quality metrics and issues of a dataset and stores them,
@@ -142,10 +118,7 @@ fn issue_config(args: &QualityArgs) -> Result<IssueConfig> {
     let outlier_metrics = if args.outlier_metrics.is_empty() {
         DEFAULT_OUTLIER_METRICS.to_vec()
     } else {
-        args.outlier_metrics
-            .iter()
-            .map(|&m| outlier_metric(m))
-            .collect()
+        args.outlier_metrics.to_vec()
     };
     Ok(IssueConfig {
         near_radius: args.near_radius,
@@ -153,20 +126,6 @@ fn issue_config(args: &QualityArgs) -> Result<IssueConfig> {
         outlier_metrics,
         ..IssueConfig::default()
     })
-}
-
-fn outlier_metric(arg: OutlierMetricArg) -> OutlierMetric {
-    match arg {
-        OutlierMetricArg::Brightness => OutlierMetric::Brightness,
-        OutlierMetricArg::Contrast => OutlierMetric::Contrast,
-        OutlierMetricArg::Blurriness => OutlierMetric::Blurriness,
-        OutlierMetricArg::Entropy => OutlierMetric::Entropy,
-        OutlierMetricArg::Colourfulness => OutlierMetric::Colourfulness,
-        OutlierMetricArg::Saturation => OutlierMetric::Saturation,
-        OutlierMetricArg::Noise => OutlierMetric::Noise,
-        OutlierMetricArg::AspectRatio => OutlierMetric::AspectRatio,
-        OutlierMetricArg::Size => OutlierMetric::Size,
-    }
 }
 
 /// Per-annotation metrics and the annotation issues.
