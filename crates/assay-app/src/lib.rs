@@ -5,5 +5,7 @@
 
 pub mod classification;
 pub mod evaluate;
+pub mod progress;
 pub mod project;
+pub mod quality;
 pub mod summary;

@@ -65,3 +65,34 @@ pub fn print_warnings(warnings: &Warnings) {
         eprintln!("  ... and {} more", warnings.all().len() - SHOWN);
     }
 }
+
+/// Progress bars on stderr for the application layer's long steps.
+#[derive(Default)]
+pub struct Bars {
+    bar: std::sync::Mutex<Option<ProgressBar>>,
+}
+
+impl assay_app::progress::Progress for Bars {
+    fn start(&self, what: &str, total: u64) {
+        let bar = progress(total as usize, what);
+        if let Ok(mut slot) = self.bar.lock() {
+            *slot = Some(bar);
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        if let Ok(slot) = self.bar.lock() {
+            if let Some(bar) = slot.as_ref() {
+                bar.inc(n);
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Ok(mut slot) = self.bar.lock() {
+            if let Some(bar) = slot.take() {
+                bar.finish_and_clear();
+            }
+        }
+    }
+}

@@ -61,10 +61,15 @@ pub fn options(args: &EvaluateArgs) -> EvaluateOptions {
     }
 }
 
-/// Evaluates stored predictions, records the run and prints it.
+/// Runs `assay evaluate`.
 pub fn run(store: &mut Store, args: &EvaluateArgs) -> Result<()> {
-    let evaluated = evaluate(store, &options(args))?;
-    if args.json {
+    show(store, &options(args), args.json)
+}
+
+/// Evaluates stored predictions, records the run and prints it.
+pub fn show(store: &mut Store, options: &EvaluateOptions, json: bool) -> Result<()> {
+    let evaluated = evaluate(store, options)?;
+    if json {
         let mut out = match &evaluated {
             Evaluated::Detection(d) => serde_json::to_value(&d.summary)?,
             Evaluated::Classification(c) => serde_json::to_value(&c.summary)?,

@@ -25,7 +25,6 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::commands::embed::EmbedArgs;
-use crate::commands::evaluate::EvaluateArgs;
 use crate::commands::import::Target;
 use crate::commands::report::{ReportArgs, ReportFormat};
 use crate::commands::search::SearchArgs;
@@ -84,9 +83,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     info::print_summary(&store.summary()?);
     print_truth(&built.injections);
     println!("\nEvaluating {MODEL} against the ground truth (stored as a run):\n");
-    evaluate::run(&mut store, &evaluate_args(MODEL))?;
+    evaluate::show(&mut store, &EvaluateOptions::new(MODEL), false)?;
     println!("\nEvaluating {RETRAINED}, the detector retrained, to compare with it:\n");
-    evaluate::run(&mut store, &evaluate_args(RETRAINED))?;
+    evaluate::show(&mut store, &EvaluateOptions::new(RETRAINED), false)?;
     classify(&mut store, &dir, &built.flipped)?;
     println!("\nChecking data and label quality (assay quality --model {MODEL}):\n");
     quality::run(&mut store, DATASET, MODEL)?;
@@ -648,20 +647,6 @@ fn print_truth(injections: &[Injection]) {
         t.add_row(vec![kind.to_string(), of_kind.len().to_string(), example]);
     }
     println!("{t}");
-}
-
-/// `assay evaluate --model sim-detector` with its defaults.
-fn evaluate_args(model: &str) -> EvaluateArgs {
-    EvaluateArgs {
-        model: model.to_string(),
-        dataset: None,
-        split: None,
-        iou: 0.5,
-        iou_type: assay_eval::coco::IouType::Bbox,
-        conf: 0.0,
-        fix_zero_id: false,
-        json: false,
-    }
 }
 
 fn embed_args() -> EmbedArgs {

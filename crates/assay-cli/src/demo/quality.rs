@@ -9,8 +9,8 @@ use assay_quality::truth::{score_against_truth, TypeScore};
 use assay_store::{Injection, IssueInfo, Store};
 
 use crate::commands::quality;
-use crate::commands::quality::QualityArgs;
 use crate::output::table;
+use assay_app::quality::QualityOptions;
 
 /// How an injected problem shows up among the issues, and what identifies
 /// one instance of it.
@@ -64,7 +64,12 @@ const FINDINGS: [Finding; 18] = [
 /// Runs the quality computation on the demo dataset and prints recall and
 /// precision per injected problem and the issue types that look for it.
 pub fn run(store: &mut Store, dataset: &str, model: &str) -> Result<()> {
-    quality::compute(store, &quality_args(dataset, model))?;
+    let options = QualityOptions {
+        dataset: Some(dataset.to_string()),
+        model: Some(model.to_string()),
+        ..QualityOptions::default()
+    };
+    quality::show(store, &options, false)?;
     let injected = store.injections(dataset)?;
     let mut rows = Vec::new();
     for f in &FINDINGS {
@@ -104,17 +109,6 @@ fn issue_key(f: &Finding, i: &IssueInfo) -> Option<String> {
         i.issue.annotation_id.map(|a| a.to_string())
     } else {
         Some(i.file_name.clone())
-    }
-}
-
-fn quality_args(dataset: &str, model: &str) -> QualityArgs {
-    QualityArgs {
-        dataset: Some(dataset.to_string()),
-        model: Some(model.to_string()),
-        outlier_metrics: Vec::new(),
-        outlier_k: 3.0,
-        near_radius: 0,
-        json: false,
     }
 }
 

@@ -1,26 +1,14 @@
-//! `assay quality` and `assay issues`: data-quality results of a project.
-//!
-//! `assay quality` computes everything first and stores it in one
-//! transaction at the end, so a command that fails leaves the earlier
-//! results as they were.
+//! `assay quality`: computes a dataset's data-quality results
+//! (`assay_app::quality`) and prints what was found.
 
-mod images;
-mod labels;
-
-use anyhow::{bail, Result};
-use assay_core::model::Dataset;
-use assay_quality::annotations::{annotation_issues, annotation_metrics, AnnotationThresholds};
-use assay_quality::issues::{OutlierMetric, DEFAULT_OUTLIER_METRICS};
-use assay_quality::IssueConfig;
-use assay_store::{IssueRow, Metrics, QualityRecord, Selection, Store};
+use anyhow::Result;
+use assay_app::quality::{self, some_names, QualityOptions, QualityOutcome};
+use assay_quality::issues::OutlierMetric;
+use assay_store::Store;
 use serde_json::json;
 
-use super::choose_dataset;
-
-use crate::output::table;
-pub use images::SPLIT_LEAK;
-use images::{image_quality, some_names, ImageQuality};
-use labels::{detection_label_errors, LabelErrors};
+use crate::output::{table, Bars};
+pub use assay_app::quality::SPLIT_LEAK;
 
 use clap::Args;
 
@@ -53,39 +41,33 @@ pub struct QualityArgs {
     pub json: bool,
 }
 
-/// Computes the quality metrics and issues of a dataset and stores them,
-/// replacing earlier ones.
+/// The options of the command line.
+pub fn options(args: &QualityArgs) -> QualityOptions {
+    QualityOptions {
+        dataset: args.dataset.clone(),
+        model: args.model.clone(),
+        outlier_metrics: args.outlier_metrics.clone(),
+        outlier_k: args.outlier_k,
+        near_radius: args.near_radius,
+    }
+}
+
+/// Runs `assay quality`.
 pub fn compute(store: &mut Store, args: &QualityArgs) -> Result<()> {
-    let config = issue_config(args)?;
-    let name = choose_dataset(store, args.dataset.as_deref())?;
-    let data = store.load_dataset(&name, &Selection::default())?;
-    let predictions = match &args.model {
-        Some(model) => Some((model, store.load_predictions(&name, model)?.predictions)),
-        None => None,
-    };
-    let paths = store.sample_paths(&name)?;
-    let mut images = image_quality(&data, &paths, &config);
-    let (annotation_metrics, annotation_issues) = annotation_rows(&data);
-    let labels = match &predictions {
-        Some((model, predictions)) => detection_label_errors(&data, predictions, model)?,
-        None => LabelErrors::default(),
-    };
-    let annotations = annotation_metrics.len();
-    let mut record = QualityRecord {
-        dataset: name.clone(),
-        sample_metrics: std::mem::take(&mut images.metrics),
-        sample_properties: std::mem::take(&mut images.properties),
-        annotation_metrics,
-        issues: std::mem::take(&mut images.issues),
-    };
-    record.sample_metrics.extend(labels.metrics);
-    record.issues.extend(annotation_issues);
-    record.issues.extend(labels.issues);
-    store.replace_quality(&record)?;
-    let counts = store.issue_counts(&name, None)?;
-    if args.json {
-        let counts: serde_json::Map<String, serde_json::Value> =
-            counts.into_iter().map(|(k, n)| (k, json!(n))).collect();
+    show(store, &options(args), args.json)
+}
+
+/// Computes the quality metrics and issues of a dataset, stores them and
+/// prints what was found.
+pub fn show(store: &mut Store, options: &QualityOptions, json: bool) -> Result<()> {
+    let done = quality::compute(store, options, &Bars::default())?;
+    let images = &done.images;
+    if json {
+        let counts: serde_json::Map<String, serde_json::Value> = done
+            .counts
+            .iter()
+            .map(|(k, n)| (k.clone(), json!(n)))
+            .collect();
         let files = json!({
             "measured": images.measured,
             "unreadable": images.unreadable,
@@ -93,83 +75,23 @@ pub fn compute(store: &mut Store, args: &QualityArgs) -> Result<()> {
         });
         println!(
             "{}",
-            json!({"dataset": name, "images": files, "annotations": annotations, "issues": counts})
+            json!({"dataset": done.dataset, "images": files, "annotations": done.annotations, "issues": counts})
         );
         return Ok(());
     }
-    print_files(&name, &data, &images);
+    print_files(&done);
     println!(
-        "Measured {annotations} annotations; {} issues stored.",
-        record.issues.len()
+        "Measured {} annotations; {} issues stored.",
+        done.annotations, done.issues
     );
-    print_counts(&counts);
+    print_counts(&done.counts);
     println!("Next: assay issues --type TYPE   (worst examples first)");
     Ok(())
 }
 
-/// The image checks' settings from the command line.
-fn issue_config(args: &QualityArgs) -> Result<IssueConfig> {
-    if !(args.outlier_k.is_finite() && args.outlier_k > 0.0) {
-        bail!(
-            "--outlier-k must be a positive number (the Tukey fence factor, e.g. 3), got {}",
-            args.outlier_k
-        );
-    }
-    let outlier_metrics = if args.outlier_metrics.is_empty() {
-        DEFAULT_OUTLIER_METRICS.to_vec()
-    } else {
-        args.outlier_metrics.to_vec()
-    };
-    Ok(IssueConfig {
-        near_radius: args.near_radius,
-        outlier_iqr_factor: args.outlier_k,
-        outlier_metrics,
-        ..IssueConfig::default()
-    })
-}
-
-/// Per-annotation metrics and the annotation issues.
-fn annotation_rows(data: &Dataset) -> (Vec<(i64, i64, Metrics)>, Vec<IssueRow>) {
-    let metrics = annotation_metrics(data);
-    let issues = annotation_issues(&metrics, &AnnotationThresholds::default())
-        .iter()
-        .map(|i| IssueRow {
-            sample_id: i.sample_id,
-            annotation_id: Some(i.id),
-            kind: i.kind.as_str().to_string(),
-            score: i.score,
-            explanation: i.explanation.clone(),
-            group: None,
-        })
-        .collect();
-    let rows = metrics
-        .iter()
-        .map(|m| {
-            let values = vec![
-                ("area".to_string(), m.area),
-                (
-                    "relative_area".to_string(),
-                    m.relative_area.unwrap_or(f64::NAN),
-                ),
-                ("aspect_ratio".to_string(), m.aspect_ratio),
-                (
-                    "border_distance".to_string(),
-                    m.border_distance.unwrap_or(f64::NAN),
-                ),
-                ("max_iou_same_class".to_string(), m.max_iou_same_class),
-                ("max_iou_other_class".to_string(), m.max_iou_other_class),
-                ("objects_in_image".to_string(), m.objects_in_image as f64),
-                ("class_frequency".to_string(), m.class_frequency),
-            ];
-            (m.sample_id, m.id, values)
-        })
-        .collect();
-    (rows, issues)
-}
-
 /// What the image checks looked at, and the samples they could not.
-fn print_files(name: &str, data: &Dataset, images: &ImageQuality) {
-    let n = data.samples.len();
+fn print_files(done: &QualityOutcome) {
+    let (name, images, n) = (&done.dataset, &done.images, done.samples);
     println!(
         "Measured {} of the {n} image files of dataset {name:?} ({} unreadable).",
         images.measured, images.unreadable

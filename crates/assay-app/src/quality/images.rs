@@ -12,7 +12,7 @@ use assay_quality::scan::measure_paths;
 use assay_quality::{find_issues, ImageMetrics, IssueConfig, IssueType, Unreadable};
 use assay_store::{IssueRow, Metrics, Properties};
 
-use crate::output::progress;
+use crate::progress::Progress;
 
 /// Issue kind of an image found again in another split.
 pub const SPLIT_LEAK: &str = "split_leak";
@@ -41,6 +41,7 @@ pub fn image_quality(
     data: &Dataset,
     paths: &HashMap<i64, PathBuf>,
     config: &IssueConfig,
+    progress: &dyn Progress,
 ) -> ImageQuality {
     let mut out = ImageQuality::default();
     let (mut samples, mut files): (Vec<&Sample>, Vec<PathBuf>) = (Vec::new(), Vec::new());
@@ -56,9 +57,9 @@ pub fn image_quality(
     if files.is_empty() {
         return out;
     }
-    let bar = progress(files.len(), "images");
-    let results = measure_paths(&files, &|| bar.inc(1));
-    bar.finish_and_clear();
+    progress.start("images", files.len() as u64);
+    let results = measure_paths(&files, &|| progress.advance(1));
+    progress.finish();
     let measured: Vec<Measured<'_>> = results.iter().map(as_measured).collect();
     let report = find_issues(&measured, config);
     let splits: Vec<Option<&str>> = samples.iter().map(|s| s.split.as_deref()).collect();
