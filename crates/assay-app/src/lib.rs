@@ -5,6 +5,7 @@
 
 pub mod classification;
 pub mod evaluate;
+pub mod export;
 pub mod progress;
 pub mod project;
 pub mod quality;

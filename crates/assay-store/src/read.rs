@@ -106,8 +106,25 @@ impl Store {
 
     /// Reads a dataset (or a selection of it) with the ids of its sources.
     pub fn load_dataset(&self, dataset: &str, selection: &Selection) -> Result<Dataset> {
+        self.read_dataset(dataset, selection, false)
+    }
+
+    /// Reads a dataset (or a selection of it) with fresh ids from 1 for its
+    /// images, annotations and classes, in import order: for datasets merged
+    /// from imports whose ids repeat, where the sources' ids would be
+    /// ambiguous. Every annotation keeps its own image and class.
+    pub fn load_dataset_renumbered(&self, dataset: &str, selection: &Selection) -> Result<Dataset> {
+        self.read_dataset(dataset, selection, true)
+    }
+
+    fn read_dataset(
+        &self,
+        dataset: &str,
+        selection: &Selection,
+        renumber: bool,
+    ) -> Result<Dataset> {
         let dataset_id = self.dataset_id(dataset)?;
-        let categories = self.categories(dataset_id)?;
+        let mut categories = self.categories(dataset_id)?;
         let source_of: HashMap<i64, i64> = categories.iter().map(|(row, c)| (*row, c.id)).collect();
         let samples = self.samples(dataset_id, selection)?;
         let mut annotations = Vec::new();
@@ -121,7 +138,10 @@ impl Store {
             .map(|(row, _)| *row)
             .collect();
         let mut kept = Vec::with_capacity(samples.len());
-        for (row, sample) in samples {
+        for (row, mut sample) in samples {
+            if renumber {
+                sample.id = kept.len() as i64 + 1;
+            }
             let rows = stmt.query_map([row], |r| {
                 let (mut a, category_row) = annotation(r, sample.id, &source_of)?;
                 a.iscrowd = r.get(9)?;
@@ -131,6 +151,20 @@ impl Store {
             if wanted.is_empty() || mine.iter().any(|(_, c)| wanted.contains(c)) {
                 annotations.extend(mine);
                 kept.push(sample);
+            }
+        }
+        if renumber {
+            let position: HashMap<i64, i64> = categories
+                .iter()
+                .enumerate()
+                .map(|(i, (row, _))| (*row, i as i64 + 1))
+                .collect();
+            for (i, (_, c)) in categories.iter_mut().enumerate() {
+                c.id = i as i64 + 1;
+            }
+            for (i, (a, category_row)) in annotations.iter_mut().enumerate() {
+                a.id = i as i64 + 1;
+                a.category_id = position[category_row];
             }
         }
         Ok(Dataset {

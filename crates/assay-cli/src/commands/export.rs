@@ -1,16 +1,15 @@
 //! `assay export ...`: datasets and selections back to COCO and YOLO, tables to CSV and Parquet.
 
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
-use assay_core::model::{Annotation, Dataset};
-use assay_io::table::{write_table, Column, Table};
+use anyhow::Result;
+use assay_app::export::{self, ExportSelection, TableKind};
+use assay_io::table::write_table;
 use assay_io::{coco, yolo};
-use assay_store::{Selection, Store};
+use assay_store::Store;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 
 /// Which samples to export.
 #[derive(Debug, Args)]
@@ -67,7 +66,7 @@ pub enum ExportCommand {
     Table {
         /// Which table.
         #[arg(long, value_enum)]
-        table: TableName,
+        table: TableKind,
         /// Output file (.csv or .parquet).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -79,55 +78,52 @@ pub enum ExportCommand {
     },
 }
 
-/// Tables that can be exported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TableName {
-    /// One row per image.
-    Samples,
-    /// One row per ground-truth annotation.
-    Annotations,
-    /// One row per prediction of a model.
-    Predictions,
-    /// One row per class with counts.
-    Classes,
+/// The selection of the command line.
+fn selection(args: &SelectionArgs) -> Result<ExportSelection> {
+    Ok(ExportSelection {
+        dataset: args.dataset.clone(),
+        split: args.split.clone(),
+        classes: args.classes.clone(),
+        samples: args.samples.as_deref().map(super::read_list).transpose()?,
+    })
 }
 
+/// Runs `assay export ...`.
 pub fn run(store: &Store, cmd: ExportCommand) -> Result<()> {
     match cmd {
         ExportCommand::Coco {
             out,
             model,
-            selection,
-        } => export_coco(store, &out, model.as_deref(), &selection),
+            selection: args,
+        } => export_coco(store, &out, model.as_deref(), &selection(&args)?),
         ExportCommand::Yolo {
             out,
             copy_images,
-            selection,
-        } => export_yolo(store, &out, copy_images, &selection),
+            selection: args,
+        } => export_yolo(store, &out, copy_images, &selection(&args)?),
         ExportCommand::Table {
             table,
             out,
             model,
-            selection,
-        } => export_table(store, table, &out, model.as_deref(), &selection),
+            selection: args,
+        } => {
+            let table = export::table(store, table, model.as_deref(), &selection(&args)?)?;
+            write_table(&table, &out)?;
+            println!("Wrote {} rows to {}", table.rows(), out.display());
+            Ok(())
+        }
     }
 }
 
-fn load(store: &Store, args: &SelectionArgs) -> Result<(String, Dataset)> {
-    let dataset = super::choose_dataset(store, args.dataset.as_deref())?;
-    let selection = Selection {
-        split: args.split.clone(),
-        classes: args.classes.clone(),
-        samples: args.samples.as_deref().map(super::read_list).transpose()?,
-    };
-    let data = store.load_dataset(&dataset, &selection)?;
-    Ok((dataset, data))
-}
-
-fn export_coco(store: &Store, out: &Path, model: Option<&str>, args: &SelectionArgs) -> Result<()> {
-    let (dataset, mut data) = load(store, args)?;
+fn export_coco(
+    store: &Store,
+    out: &Path,
+    model: Option<&str>,
+    selection: &ExportSelection,
+) -> Result<()> {
     if let Some(model) = model {
-        let predictions = selected_predictions(store, &dataset, model, &data)?;
+        let (dataset, data) = export::load(store, selection)?;
+        let predictions = export::selected_predictions(store, &dataset, model, &data)?;
         coco::write_coco_results(&predictions, out)?;
         println!(
             "Wrote {} predictions of {model:?} to {}",
@@ -136,10 +132,13 @@ fn export_coco(store: &Store, out: &Path, model: Option<&str>, args: &SelectionA
         );
         return Ok(());
     }
-    if renumber_duplicate_ids(&mut data) {
+    let (dataset, chosen) = selection.resolve(store)?;
+    let export = export::coco_export(store, &dataset, &chosen)?;
+    if export.renumbered {
         eprintln!("warning: ids repeat across the imports of this dataset; images and annotations were renumbered from 1");
     }
-    coco::write_coco(&data, out)?;
+    let data = &export.data;
+    coco::write_coco(data, out)?;
     println!(
         "Wrote {} images, {} annotations, {} categories to {}",
         data.samples.len(),
@@ -150,60 +149,13 @@ fn export_coco(store: &Store, out: &Path, model: Option<&str>, args: &SelectionA
     Ok(())
 }
 
-fn selected_predictions(
+fn export_yolo(
     store: &Store,
-    dataset: &str,
-    model: &str,
-    data: &Dataset,
-) -> Result<Vec<Annotation>> {
-    let ids: HashSet<i64> = data.samples.iter().map(|s| s.id).collect();
-    let mut predictions = store.load_predictions(dataset, model)?.predictions;
-    predictions.retain(|p| ids.contains(&p.sample_id));
-    Ok(predictions)
-}
-
-/// Gives images, annotations and categories fresh ids from 1 when any of
-/// them repeat (datasets merged from several imports); returns whether it did.
-fn renumber_duplicate_ids(data: &mut Dataset) -> bool {
-    let unique = |ids: Vec<i64>| ids.iter().collect::<HashSet<_>>().len() == ids.len();
-    let samples_ok = unique(data.samples.iter().map(|s| s.id).collect());
-    let annotations_ok = unique(data.annotations.iter().map(|a| a.id).collect());
-    let categories_ok = unique(data.categories.iter().map(|c| c.id).collect());
-    if samples_ok && annotations_ok && categories_ok {
-        return false;
-    }
-    // Annotations follow their sample in load order, so positions map old ids to new ones.
-    let mut sample_ids = Vec::new();
-    for (i, s) in data.samples.iter_mut().enumerate() {
-        sample_ids.push(s.id);
-        s.id = i as i64 + 1;
-    }
-    let category_ids: HashMap<i64, i64> = data
-        .categories
-        .iter_mut()
-        .enumerate()
-        .map(|(i, c)| (std::mem::replace(&mut c.id, i as i64 + 1), i as i64 + 1))
-        .collect();
-    let mut sample_pos = 0;
-    for (i, a) in data.annotations.iter_mut().enumerate() {
-        while sample_ids
-            .get(sample_pos)
-            .is_some_and(|id| *id != a.sample_id)
-        {
-            sample_pos += 1;
-        }
-        a.id = i as i64 + 1;
-        a.sample_id = sample_pos as i64 + 1;
-        a.category_id = category_ids
-            .get(&a.category_id)
-            .copied()
-            .unwrap_or(a.category_id);
-    }
-    true
-}
-
-fn export_yolo(store: &Store, out: &Path, copy_images: bool, args: &SelectionArgs) -> Result<()> {
-    let (dataset, data) = load(store, args)?;
+    out: &Path,
+    copy_images: bool,
+    selection: &ExportSelection,
+) -> Result<()> {
+    let (dataset, data) = export::load(store, selection)?;
     let written = yolo::write_yolo(&data, out)?;
     crate::output::print_warnings(&written.warnings);
     let skipped = data
@@ -215,8 +167,11 @@ fn export_yolo(store: &Store, out: &Path, copy_images: bool, args: &SelectionArg
         eprintln!("warning: {skipped} images have no known size and were left out (YOLO labels are normalised)");
     }
     if copy_images {
-        let copied = copy_images_into(store, &dataset, &data, out)?;
-        println!("Copied {copied} images");
+        let copied = export::copy_images_into(store, &dataset, &data, out)?;
+        for w in &copied.warnings {
+            eprintln!("warning: {w}");
+        }
+        println!("Copied {} images", copied.copied);
     }
     println!(
         "Wrote {} label files and data.yaml to {}",
@@ -224,206 +179,4 @@ fn export_yolo(store: &Store, out: &Path, copy_images: bool, args: &SelectionArg
         out.display()
     );
     Ok(())
-}
-
-/// Copies each sample's recorded file to `images/<split>/<file name>`
-/// under `out`; names that would lead outside `out` are left out with a
-/// warning, and a destination that is the source itself is not written.
-fn copy_images_into(store: &Store, dataset: &str, data: &Dataset, out: &Path) -> Result<usize> {
-    let paths = store.sample_paths(dataset)?;
-    let mut copied = 0;
-    for s in &data.samples {
-        let Some(src) = paths.get(&s.id) else {
-            continue;
-        };
-        let split = s.split.as_deref().unwrap_or("default");
-        let dest = match yolo::image_path(out, split, &s.file_name) {
-            Ok(dest) => dest,
-            Err(why) => {
-                eprintln!("warning: {why}; its image was not copied");
-                continue;
-            }
-        };
-        match assay_io::output::copy_inside(out, src, &dest)
-            .with_context(|| format!("cannot copy {} to {}", src.display(), dest.display()))?
-        {
-            assay_io::output::Copied::Copied => copied += 1,
-            assay_io::output::Copied::SameFile => eprintln!(
-                "warning: {} is the source image itself; left as it is",
-                dest.display()
-            ),
-        }
-    }
-    Ok(copied)
-}
-
-fn export_table(
-    store: &Store,
-    which: TableName,
-    out: &Path,
-    model: Option<&str>,
-    args: &SelectionArgs,
-) -> Result<()> {
-    let (dataset, data) = load(store, args)?;
-    let table = match which {
-        TableName::Samples => samples_table(&data, &store.sample_paths(&dataset)?),
-        TableName::Annotations => annotations_table(&data, &data.annotations),
-        TableName::Predictions => {
-            let model = model.context("--model is required for the predictions table")?;
-            annotations_table(&data, &selected_predictions(store, &dataset, model, &data)?)
-        }
-        TableName::Classes => classes_table(&data),
-    };
-    write_table(&table, out)?;
-    println!("Wrote {} rows to {}", table.rows(), out.display());
-    Ok(())
-}
-
-fn samples_table(data: &Dataset, paths: &HashMap<i64, std::path::PathBuf>) -> Table {
-    let s = &data.samples;
-    let mut t = Table::default();
-    t.push(
-        "image_id",
-        Column::Int(s.iter().map(|s| Some(s.id)).collect()),
-    );
-    t.push(
-        "file_name",
-        Column::Text(s.iter().map(|s| Some(s.file_name.clone())).collect()),
-    );
-    t.push(
-        "split",
-        Column::Text(s.iter().map(|s| s.split.clone()).collect()),
-    );
-    t.push(
-        "width",
-        Column::Int(s.iter().map(|s| s.width.map(i64::from)).collect()),
-    );
-    t.push(
-        "height",
-        Column::Int(s.iter().map(|s| s.height.map(i64::from)).collect()),
-    );
-    t.push(
-        "path",
-        Column::Text(
-            s.iter()
-                .map(|s| paths.get(&s.id).map(|p| p.display().to_string()))
-                .collect(),
-        ),
-    );
-    let generation = |f: fn(&assay_core::model::Generation) -> String| {
-        Column::Text(s.iter().map(|s| s.generation.as_ref().map(f)).collect())
-    };
-    t.push("prompt", generation(|g| g.prompt.clone()));
-    t.push("model", generation(|g| g.model.clone()));
-    t.push(
-        "seed",
-        Column::Int(
-            s.iter()
-                .map(|s| s.generation.as_ref().and_then(|g| g.seed))
-                .collect(),
-        ),
-    );
-    t
-}
-
-fn annotations_table(data: &Dataset, annotations: &[Annotation]) -> Table {
-    let files: HashMap<i64, &str> = data
-        .samples
-        .iter()
-        .map(|s| (s.id, s.file_name.as_str()))
-        .collect();
-    let names: HashMap<i64, &str> = data
-        .categories
-        .iter()
-        .map(|c| (c.id, c.name.as_str()))
-        .collect();
-    let a = annotations;
-    let coord = |f: fn(&assay_core::geometry::BBox) -> f64| {
-        Column::Float(a.iter().map(|a| a.bbox.as_ref().map(f)).collect())
-    };
-    let mut t = Table::default();
-    t.push("id", Column::Int(a.iter().map(|a| Some(a.id)).collect()));
-    t.push(
-        "image_id",
-        Column::Int(a.iter().map(|a| Some(a.sample_id)).collect()),
-    );
-    t.push(
-        "file_name",
-        Column::Text(
-            a.iter()
-                .map(|a| files.get(&a.sample_id).map(|f| f.to_string()))
-                .collect(),
-        ),
-    );
-    t.push(
-        "category_id",
-        Column::Int(a.iter().map(|a| Some(a.category_id)).collect()),
-    );
-    t.push(
-        "category",
-        Column::Text(
-            a.iter()
-                .map(|a| names.get(&a.category_id).map(|n| n.to_string()))
-                .collect(),
-        ),
-    );
-    t.push(
-        "kind",
-        Column::Text(
-            a.iter()
-                .map(|a| Some(a.kind().as_str().to_string()))
-                .collect(),
-        ),
-    );
-    t.push("x", coord(|b| b.x));
-    t.push("y", coord(|b| b.y));
-    t.push("w", coord(|b| b.w));
-    t.push("h", coord(|b| b.h));
-    t.push("area", Column::Float(a.iter().map(|a| a.area).collect()));
-    t.push(
-        "iscrowd",
-        Column::Int(a.iter().map(|a| Some(i64::from(a.iscrowd))).collect()),
-    );
-    t.push("score", Column::Float(a.iter().map(|a| a.score).collect()));
-    t
-}
-
-fn classes_table(data: &Dataset) -> Table {
-    let mut annotations: HashMap<i64, i64> = HashMap::new();
-    let mut images: HashMap<i64, HashSet<i64>> = HashMap::new();
-    for a in &data.annotations {
-        *annotations.entry(a.category_id).or_default() += 1;
-        images.entry(a.category_id).or_default().insert(a.sample_id);
-    }
-    let c = &data.categories;
-    let mut t = Table::default();
-    t.push(
-        "category_id",
-        Column::Int(c.iter().map(|c| Some(c.id)).collect()),
-    );
-    t.push(
-        "name",
-        Column::Text(c.iter().map(|c| Some(c.name.clone())).collect()),
-    );
-    t.push(
-        "supercategory",
-        Column::Text(c.iter().map(|c| c.supercategory.clone()).collect()),
-    );
-    t.push(
-        "annotations",
-        Column::Int(
-            c.iter()
-                .map(|c| Some(annotations.get(&c.id).copied().unwrap_or(0)))
-                .collect(),
-        ),
-    );
-    t.push(
-        "images",
-        Column::Int(
-            c.iter()
-                .map(|c| Some(images.get(&c.id).map_or(0, |s| s.len() as i64)))
-                .collect(),
-        ),
-    );
-    t
 }

@@ -124,24 +124,32 @@ fn csv(t: &DatasetTable, rows: &[usize]) -> ApiResult<Vec<u8>> {
     w.into_inner().map_err(|e| failed("CSV")(e.to_string()))
 }
 
+/// The store's selection of the table's `rows`, by file name.
+fn selection(t: &DatasetTable, rows: &[usize]) -> Selection {
+    let names: HashSet<String> = rows.iter().map(|&i| t.file_names[i].clone()).collect();
+    Selection {
+        samples: Some(names),
+        ..Default::default()
+    }
+}
+
 fn selected(
     state: &AppState,
     t: &DatasetTable,
     rows: &[usize],
 ) -> ApiResult<assay_core::model::Dataset> {
-    let names: HashSet<String> = rows.iter().map(|&i| t.file_names[i].clone()).collect();
-    let selection = Selection {
-        samples: Some(names),
-        ..Default::default()
-    };
+    let selection = selection(t, rows);
     Ok(state.store(|s| s.load_dataset(&t.name, &selection))?)
 }
 
 fn coco(state: &AppState, t: &DatasetTable, rows: &[usize]) -> ApiResult<Vec<u8>> {
-    let data = selected(state, t, rows)?;
+    let selection = selection(t, rows);
+    let export = state
+        .store(|s| assay_app::export::coco_export(s, &t.name, &selection))
+        .map_err(|e| failed("COCO")(e.to_string()))?;
     let dir = tempfile::tempdir().map_err(|e| failed("COCO")(e.to_string()))?;
     let path = dir.path().join("instances.json");
-    assay_io::coco::write_coco(&data, &path).map_err(|e| failed("COCO")(e.to_string()))?;
+    assay_io::coco::write_coco(&export.data, &path).map_err(|e| failed("COCO")(e.to_string()))?;
     std::fs::read(&path).map_err(|e| failed("COCO")(e.to_string()))
 }
 
