@@ -208,9 +208,25 @@ fn run(data: &Dataset, predictions: &[Option<Annotation>]) -> NewRun {
         counts[row][col] += 1;
     }
     let category_ids: Vec<i64> = (1..=CLASSES.len() as i64).collect();
-    let summary = serde_json::json!({"confusion": {
-        "category_ids": category_ids, "counts": counts, "iou_threshold": 0.5, "min_score": 0.0,
-    }});
+    let summary = assay_app::summary::DetectionSummary {
+        stats: Vec::new(),
+        summary: Vec::new(),
+        extra: Vec::new(),
+        per_category: Vec::new(),
+        confusion: assay_app::summary::Confusion {
+            category_ids,
+            counts,
+            iou_threshold: Some(0.5),
+            min_score: Some(0.0),
+            background: true,
+        },
+        errors: assay_app::summary::ErrorSummary {
+            ap50: f64::NAN,
+            costs: Vec::new(),
+        },
+        counts: Default::default(),
+    };
+    let summary = serde_json::to_value(&summary).expect("a summary serialises");
     let precision = tp as f64 / (tp + fp).max(1) as f64;
     let recall = tp as f64 / (tp + missed).max(1) as f64;
     NewRun {
