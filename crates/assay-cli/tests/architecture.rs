@@ -127,8 +127,8 @@ fn an_undrawn_edge_is_caught() {
     let text = std::fs::read_to_string(workspace_root().join("ARCHITECTURE.md")).unwrap();
     // The list without the server's edge to the store must disagree.
     let edited = text.replacen(
-        "assay-server  -> assay-core, assay-embed, assay-index, assay-io, assay-quality, assay-store",
-        "assay-server  -> assay-core, assay-embed, assay-index, assay-io, assay-quality",
+        "assay-server  -> assay-core, assay-embed, assay-image, assay-index, assay-io, assay-store",
+        "assay-server  -> assay-core, assay-embed, assay-image, assay-index, assay-io",
         1,
     );
     assert_ne!(edited, text, "the test edits the server's line");
