@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use assay_embed::Extractor;
-use assay_quality::decode::decode;
+use assay_image::decode::decode;
 use rayon::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -15,7 +15,7 @@
 //!
 //! Each block is L2-normalised, weighted, and the whole vector normalised.
 
-use assay_quality::decode::Pixels;
+use assay_image::decode::Pixels;
 
 use crate::preprocess::to_rgb;
 
@@ -156,7 +156,7 @@ fn normalised(mut values: Vec<f32>) -> Vec<f32> {
 
 #[cfg(test)]
 mod tests {
-    use assay_quality::decode::ColorMode;
+    use assay_image::decode::ColorMode;
 
     use super::*;
 

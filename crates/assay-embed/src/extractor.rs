@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use assay_quality::decode::Pixels;
+use assay_image::decode::Pixels;
 use candle_core::{Device, Tensor};
 use rayon::prelude::*;
 

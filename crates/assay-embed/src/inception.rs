@@ -625,7 +625,7 @@ pub fn rgb_to_tensor(width: usize, height: usize, rgb: &[u8], device: &Device) -
 
 /// A decoded image as [`rgb_to_tensor`] makes it, converted to RGB first as
 /// PIL's `convert("RGB")` does (grey replicated, alpha dropped).
-pub fn pixels_to_tensor(pixels: &assay_quality::decode::Pixels, device: &Device) -> Result<Tensor> {
+pub fn pixels_to_tensor(pixels: &assay_image::decode::Pixels, device: &Device) -> Result<Tensor> {
     if pixels.data.len() != pixels.len() * pixels.mode.channels() {
         return Err(EmbedError::Input(format!(
             "a {} x {} {} image needs {} bytes, got {}",
@@ -659,10 +659,10 @@ pub enum InceptionResize {
 /// channel resized to 299 x 299 (PIL mode F, bicubic) and clipped to
 /// 0..=255, then divided by 255 as [`rgb_to_tensor`] does.
 pub fn clean_resize_tensor(
-    pixels: &assay_quality::decode::Pixels,
+    pixels: &assay_image::decode::Pixels,
     device: &Device,
 ) -> Result<Tensor> {
-    use assay_quality::image_metrics::resample::{resize_f32, Filter};
+    use assay_image::resample::{resize_f32, Filter};
     let rgb = crate::preprocess::to_rgb(pixels);
     let size = (pixels.width, pixels.height);
     let mut values = Vec::with_capacity(3 * INPUT_SIZE * INPUT_SIZE);
@@ -707,11 +707,11 @@ pub fn load_inception(files: &ModelFiles, device: &Device) -> Result<Inception> 
 mod tests {
     use super::*;
 
-    fn image(width: usize, height: usize) -> assay_quality::decode::Pixels {
-        assay_quality::decode::Pixels {
+    fn image(width: usize, height: usize) -> assay_image::decode::Pixels {
+        assay_image::decode::Pixels {
             width,
             height,
-            mode: assay_quality::decode::ColorMode::Rgb,
+            mode: assay_image::decode::ColorMode::Rgb,
             data: (0..width * height * 3)
                 .map(|i| (i * 37 % 251) as u8)
                 .collect(),

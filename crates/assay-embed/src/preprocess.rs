@@ -4,8 +4,8 @@
 //! and DINOv2 (`BitImageProcessorPil`): resize the shortest edge with PIL's
 //! bicubic filter, crop the centre, scale to [0, 1], normalise per channel.
 
-use assay_quality::decode::{ColorMode, Pixels};
-use assay_quality::image_metrics::resample::{resize, Filter};
+use assay_image::decode::{ColorMode, Pixels};
+use assay_image::resample::{resize, Filter};
 
 use crate::error::{EmbedError, Result};
 

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use assay_embed::inception::{load_inception, pixels_to_tensor};
 use assay_embed::{Extractor, ModelFiles};
-use assay_quality::decode::Pixels;
+use assay_image::decode::Pixels;
 use candle_core::{Device, Tensor};
 use common::seeded::{max_abs_diff, write_safetensors, TensorSpec};
 use serde::Deserialize;
@@ -45,7 +45,7 @@ fn decoded(images: &[String]) -> Vec<Pixels> {
         .iter()
         .map(|path| {
             let bytes = std::fs::read(data_dir().join(path)).unwrap();
-            assay_quality::decode::decode(&bytes).unwrap().1
+            assay_image::decode::decode(&bytes).unwrap().1
         })
         .collect()
 }

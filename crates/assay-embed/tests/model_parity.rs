@@ -17,7 +17,7 @@ use assay_embed::dinov2::load_dinov2;
 use assay_embed::preprocess::ImagePreprocess;
 use assay_embed::tokenizer::{pad_to_longest, ClipTokenizer};
 use assay_embed::{Extractor, ModelFiles};
-use assay_quality::decode::Pixels;
+use assay_image::decode::Pixels;
 use candle_core::{Device, Tensor};
 use common::seeded::{max_abs_diff, seeded_values, write_safetensors, TensorSpec};
 use serde::Deserialize;
@@ -76,7 +76,7 @@ fn decoded(images: &[String]) -> Vec<Pixels> {
         .iter()
         .map(|image| {
             let bytes = std::fs::read(data_dir().join(image)).expect("shared data image");
-            assay_quality::decode::decode(&bytes).expect("decodes").1
+            assay_image::decode::decode(&bytes).expect("decodes").1
         })
         .collect()
 }

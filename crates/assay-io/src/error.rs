@@ -49,6 +49,13 @@ impl IoError {
     }
 }
 
+impl From<assay_image::listing::ListError> for IoError {
+    /// A folder that could not be listed, as an error about that path.
+    fn from(e: assay_image::listing::ListError) -> Self {
+        IoError::file(&e.path, e.message)
+    }
+}
+
 /// Longest quoted value kept whole in a message, in characters.
 const QUOTE_LIMIT: usize = 80;
 /// Longest message kept whole, in characters.

@@ -6,47 +6,13 @@ use rayon::prelude::*;
 
 use crate::error::{shorten, IoError, Result};
 
-/// File extensions (lowercase) treated as images.
-pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "bmp", "gif", "tif", "tiff", "webp"];
-
-/// Whether a path has an image extension.
-pub fn is_image_path(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-}
+pub use assay_image::listing::{is_image_path, to_file_name, IMAGE_EXTENSIONS};
 
 /// Every file under `root` (recursively), sorted by path relative to it.
 /// Returns the relative paths; hidden files and folders are skipped.
+/// (`assay_image::listing::list_files`, its error as an [`IoError`].)
 pub fn list_files(root: &Path) -> Result<Vec<PathBuf>> {
-    if !root.exists() {
-        return Err(IoError::file(root, "folder not found"));
-    }
-    if !root.is_dir() {
-        return Err(IoError::file(root, "expected a folder, found a file"));
-    }
-    let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(true)
-        .sort_by_file_name();
-    let visible =
-        |e: &walkdir::DirEntry| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.');
-    for entry in walker.into_iter().filter_entry(visible) {
-        let entry = entry.map_err(|e| IoError::file(e.path().unwrap_or(root), e.to_string()))?;
-        if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            out.push(rel.to_path_buf());
-        }
-    }
-    Ok(out)
-}
-
-/// Relative path as a `/`-separated string, as written in dataset files.
-pub fn to_file_name(rel: &Path) -> String {
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    assay_image::listing::list_files(root).map_err(IoError::from)
 }
 
 /// Largest plausible image side; larger sizes in a header mean a damaged file.

@@ -6,9 +6,9 @@
 //! errors follow cleanlab's confident learning exactly, and object-detection
 //! label issues cleanlab's `object_detection` (ObjectLab).
 //!
-//! - [`decode`]: one decode per image (libjpeg-turbo for JPEG, the `image`
-//!   crate for the rest).
-//! - [`image_metrics`]: everything measured on one image, in one pass.
+//! - [`image_metrics`]: everything measured on one image, in one pass, on
+//!   pixels decoded once by `assay_image::decode` (libjpeg-turbo for JPEG,
+//!   the `image` crate for the rest).
 //! - [`issues`]: issue types with scores and thresholds over all images.
 //! - [`scan`]: a folder scanned on all cores with bounded memory.
 //! - [`columns`]: the per-image metrics as named columns.
@@ -50,7 +50,6 @@
 
 pub mod annotations;
 pub mod columns;
-pub mod decode;
 pub mod detection_labels;
 pub mod image_metrics;
 pub mod issues;
@@ -58,9 +57,8 @@ pub mod label_issues;
 pub mod neighbours;
 pub mod scan;
 pub mod stats;
-pub mod thumbnail;
 pub mod truth;
 
-pub use image_metrics::{measure_bytes, measure_file, ImageHash, ImageMetrics, Unreadable};
+pub use image_metrics::{measure_bytes, measure_file, ImageMetrics, Unreadable};
 pub use issues::{find_issues, IssueConfig, IssueReport, IssueResult, IssueType};
 pub use scan::{scan_folder, ScanError, ScanReport, ScanRow};

@@ -7,10 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
+use assay_image::decode::decode;
+use assay_image::listing::{list_images, to_file_name, ListError};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::decode::decode;
 use crate::image_metrics::{measure_file, ImageMetrics, Unreadable};
 use crate::issues::{find_issues, IssueConfig, IssueReport, Measured};
 
@@ -19,7 +20,7 @@ use crate::issues::{find_issues, IssueConfig, IssueReport, Measured};
 pub enum ScanError {
     /// The folder could not be listed.
     #[error(transparent)]
-    Listing(#[from] assay_io::IoError),
+    Listing(#[from] ListError),
 }
 
 /// One image file and what was measured on it.
@@ -49,16 +50,6 @@ pub struct ScanReport {
     pub issues: IssueReport,
 }
 
-/// The image files under `root` (recursively, hidden entries skipped),
-/// by extension, as paths relative to `root`, sorted.
-pub fn list_images(root: &Path) -> Result<Vec<PathBuf>, ScanError> {
-    let files = assay_io::images::list_files(root)?;
-    Ok(files
-        .into_iter()
-        .filter(|p| assay_io::images::is_image_path(p))
-        .collect())
-}
-
 /// Measures files (relative to `root`) on all cores, calling `on_done`
 /// after each; the rows keep the input order.
 pub fn measure_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync)) -> Vec<ScanRow> {
@@ -67,7 +58,7 @@ pub fn measure_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync)
         .iter()
         .zip(measure_paths(&paths, on_done))
         .map(|(rel, result)| ScanRow {
-            path: assay_io::images::to_file_name(rel),
+            path: to_file_name(rel),
             result,
         })
         .collect()
@@ -104,8 +95,9 @@ pub fn decode_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync))
         .sum()
 }
 
-/// Lists, measures and finds issues. `on_start` receives the number of
-/// files found, `on_done` is called after each file.
+/// Lists the image files under `root` (`assay_image::listing::list_images`),
+/// measures them and finds issues. `on_start` receives the number of files
+/// found, `on_done` is called after each file.
 pub fn scan_folder(
     root: &Path,
     config: &IssueConfig,

@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assay_quality::decode::{decode, ColorMode, Pixels};
-use assay_quality::image_metrics::resample::{resize, Filter};
+use assay_image::decode::{decode, ColorMode, Pixels};
+use assay_image::resample::{resize, Filter};
 use assay_quality::issues::{find_issues, IssueConfig, IssueReport, IssueType, Measured};
 use assay_quality::ImageMetrics;
 use image::{ExtendedColorType, ImageEncoder};

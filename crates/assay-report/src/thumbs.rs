@@ -30,7 +30,7 @@ pub fn thumbnail(path: &Path, max_side: usize) -> Thumbnail {
         Ok(bytes) => bytes,
         Err(e) => return Thumbnail::Unavailable(format!("cannot read the file: {e}")),
     };
-    match assay_quality::thumbnail::jpeg_thumbnail(&bytes, max_side) {
+    match assay_image::thumbnail::jpeg_thumbnail(&bytes, max_side) {
         Ok(jpeg) => Thumbnail::DataUri(jpeg_data_uri(&jpeg)),
         Err(e) => Thumbnail::Unavailable(e.to_string()),
     }
@@ -70,7 +70,7 @@ mod tests {
     fn readable_images_become_small_jpegs() {
         let dir = tempfile::tempdir().unwrap();
         let rgb = vec![128u8; 400 * 200 * 3];
-        let jpeg = assay_quality::thumbnail::encode_jpeg(&rgb, (400, 200)).unwrap();
+        let jpeg = assay_image::thumbnail::encode_jpeg(&rgb, (400, 200)).unwrap();
         std::fs::write(dir.path().join("big.jpg"), jpeg).unwrap();
         let Thumbnail::DataUri(uri) = thumbnail(&dir.path().join("big.jpg"), 160) else {
             panic!("no thumbnail");

@@ -21,7 +21,7 @@ pub async fn image(State(state): State<Arc<AppState>>, Path(id): Path<i64>) -> A
         .blocking(move |state| read_image(id, &sample_file(state, id)?))
         .await?;
     let kind =
-        assay_quality::decode::FileFormat::sniff(&bytes).map_or("application/octet-stream", mime);
+        assay_image::decode::FileFormat::sniff(&bytes).map_or("application/octet-stream", mime);
     Ok((
         [
             (header::CONTENT_TYPE, kind),
@@ -63,7 +63,7 @@ fn cached_thumbnail(state: &AppState, id: i64) -> ApiResult<Vec<u8>> {
         }
     }
     let bytes = read_image(id, &source)?;
-    let thumb = assay_quality::thumbnail::jpeg_thumbnail(&bytes, THUMBNAIL_SIDE).map_err(|e| {
+    let thumb = assay_image::thumbnail::jpeg_thumbnail(&bytes, THUMBNAIL_SIDE).map_err(|e| {
         ApiError::not_found(format!("sample {id}: the image cannot be decoded: {e}"))
     })?;
     // A cache that cannot be written only costs time.
@@ -100,7 +100,7 @@ fn read_image(id: i64, path: &std::path::Path) -> ApiResult<Vec<u8>> {
     let mut file = std::fs::File::open(path).map_err(|e| unreadable(id, e))?;
     let mut head = [0u8; 16];
     let n = file.read(&mut head).map_err(|e| unreadable(id, e))?;
-    if assay_quality::decode::FileFormat::sniff(&head[..n]).is_none() {
+    if assay_image::decode::FileFormat::sniff(&head[..n]).is_none() {
         return Err(not_image());
     }
     let mut bytes = head[..n].to_vec();
@@ -113,8 +113,8 @@ fn unreadable(id: i64, e: std::io::Error) -> ApiError {
     ApiError::not_found(format!("sample {id}: the image file cannot be read: {e}"))
 }
 
-fn mime(format: assay_quality::decode::FileFormat) -> &'static str {
-    use assay_quality::decode::FileFormat;
+fn mime(format: assay_image::decode::FileFormat) -> &'static str {
+    use assay_image::decode::FileFormat;
     match format {
         FileFormat::Jpeg => "image/jpeg",
         FileFormat::Png => "image/png",

@@ -254,8 +254,7 @@ fn write_images(dir: &Path, data: &Dataset) -> HashMap<i64, SampleFile> {
         let rgb: Vec<u8> = (0..w * h)
             .flat_map(|p| [shade, (p % 256) as u8, 128])
             .collect();
-        let jpeg =
-            assay_quality::thumbnail::encode_jpeg(&rgb, (w, h)).expect("cannot encode a JPEG");
+        let jpeg = assay_image::thumbnail::encode_jpeg(&rgb, (w, h)).expect("cannot encode a JPEG");
         let path = images.join(&s.file_name);
         std::fs::write(&path, &jpeg).expect("cannot write an image");
         files.insert(

@@ -11,8 +11,8 @@ use anyhow::{bail, Context, Result};
 use assay_core::geometry::BBox;
 use assay_core::model::Dataset;
 use assay_embed::Extractor;
+use assay_image::decode::{decode, Pixels};
 use assay_index::{KMeans, KMeansConfig, Pca};
-use assay_quality::decode::{decode, Pixels};
 use assay_store::{
     EmbeddingKey, EmbeddingLevel, EmbeddingSet, MapPoint, NewEmbeddingSet, Selection, Store,
     IMAGE_LEVEL,

@@ -6,10 +6,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use assay_image::listing::list_images;
 use assay_io::table::{write_table, Column, Table};
 use assay_quality::columns::{Getter, METRIC_COLUMNS};
 use assay_quality::issues::{GrayscaleRule, IssueType};
-use assay_quality::scan::{decode_files, list_images};
+use assay_quality::scan::decode_files;
 use assay_quality::{scan_folder, ImageMetrics, IssueConfig, IssueResult, ScanReport};
 use serde_json::{json, Value};
 

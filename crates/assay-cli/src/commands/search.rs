@@ -151,7 +151,7 @@ fn query_vector(
         .as_ref()
         .context("give --text, --image or --sample")?;
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let (_, pixels) = assay_quality::decode::decode(&bytes)
+    let (_, pixels) = assay_image::decode::decode(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     Ok((extractor.embed_images(&[pixels])?.remove(0), None))
 }

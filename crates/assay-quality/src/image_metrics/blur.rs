@@ -4,9 +4,10 @@
 //! edge image. A second value, the standard deviation of the 256 counts of
 //! the greyscale histogram, keeps flat images out of the blurry issue.
 
+use assay_image::decode::{ColorMode, Pixels};
+use assay_image::resample::{resize, resize_planes, Filter};
+
 use super::pil::{find_edges, histogram, histogram_variance, luma_of, premultiply, std_dev};
-use super::resample::{resize, resize_planes, Filter};
-use crate::decode::{ColorMode, Pixels};
 
 /// CleanVision's `MAX_RESOLUTION_FOR_BLURRY_DETECTION`.
 pub const MAX_RESOLUTION: f64 = 64.0;

@@ -10,8 +10,9 @@
 //! ([`bucket`]), then by selecting among only the pixels of the few
 //! buckets that hold the wanted ranks (a second, read-only pass).
 
+use assay_image::decode::{ColorMode, Pixels};
+
 use super::pil::{histogram_mean, lerp, percentile_ranks};
-use crate::decode::{ColorMode, Pixels};
 
 /// The percentiles CleanVision records, in order.
 pub const PERCENTILES: [u8; 7] = [1, 5, 10, 15, 90, 95, 99];

@@ -167,8 +167,8 @@ fn grey_colour() -> Colour {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{ColorMode, Pixels};
     use crate::image_metrics::pixel_pass::pixel_pass;
+    use assay_image::decode::{ColorMode, Pixels};
 
     fn colour_of(pixels: &[[u8; 3]]) -> Colour {
         let px = Pixels {

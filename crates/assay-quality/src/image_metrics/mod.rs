@@ -19,10 +19,8 @@ pub mod brightness;
 pub mod color;
 pub mod exposure;
 pub mod grey_pass;
-pub mod hash;
 pub mod pil;
 pub mod pixel_pass;
-pub mod resample;
 pub mod sharpness;
 pub mod stats;
 
@@ -30,8 +28,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::decode::{decode, ColorMode, FileFormat, Pixels};
-pub use hash::ImageHash;
+use assay_image::decode::{decode, ColorMode, FileFormat, Pixels};
+use assay_image::hash::{self, ImageHash};
 
 /// Everything measured on one image.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -3,7 +3,7 @@
 //! premultiplication, the FIND_EDGES filter, histograms and `ImageStat`'s
 //! variance, `np.percentile` (linear) and `np.std`.
 
-use crate::decode::ColorMode;
+use assay_image::decode::ColorMode;
 
 /// PIL's RGB to L conversion (ITU-R 601-2 luma in 16-bit fixed point).
 #[inline]

@@ -14,10 +14,11 @@
 
 use std::borrow::Cow;
 
+use assay_image::decode::{ColorMode, Pixels};
+
 use super::brightness::{bucket, BucketCounts, BUCKETS};
 use super::color::{ColourSums, COLOUR_TOLERANCE};
 use super::pil::luma;
-use crate::decode::{ColorMode, Pixels};
 
 /// Pixels per block of the colour pass.
 pub const BLOCK: usize = 64;

@@ -218,7 +218,7 @@ fn jpeg_warnings_do_not_make_it_unreadable() {
 
 #[test]
 fn cpu_specific_copy_measures_as_the_plain_one() {
-    use crate::decode::decode;
+    use assay_image::decode::decode;
     let (w, h) = (203u32, 141u32);
     let rgb: Vec<u8> = (0..w * h * 3)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 / 2 + (i % 97) as u8)

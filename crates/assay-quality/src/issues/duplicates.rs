@@ -23,8 +23,9 @@
 
 use std::collections::HashMap;
 
+use assay_image::hash::ImageHash;
+
 use super::{IssueConfig, IssueResult, IssueType, Measured};
-use crate::image_metrics::ImageHash;
 
 /// Largest supported near-duplicate radius (bands of at least 1 bit).
 pub const MAX_NEAR_RADIUS: u32 = 32;

@@ -2,8 +2,9 @@
 //! low_information, odd_aspect_ratio, grayscale (per image) and odd_size
 //! (relative to the dataset).
 
+use assay_image::decode::ColorMode;
+
 use super::{GrayscaleRule, IssueConfig, IssueResult, IssueType, Measured};
-use crate::decode::ColorMode;
 use crate::image_metrics::pil::percentile;
 use crate::image_metrics::ImageMetrics;
 

@@ -10,9 +10,11 @@
 //! flagged. When neither split is a training split (val and test), both
 //! images are flagged. Images without a split take no part.
 
+use assay_image::hash::ImageHash;
+
 use super::near_duplicate_groups;
 use super::Measured;
-use crate::image_metrics::{ImageHash, ImageMetrics};
+use crate::image_metrics::ImageMetrics;
 
 /// One image that leaks into its split from another.
 #[derive(Debug, Clone, PartialEq)]

@@ -117,12 +117,12 @@ fn exact_and_near_duplicate_groups() {
     let mut png_a_again = png_a.clone();
     png_a_again.push(0);
     let jpeg_a = encode_jpeg(w, h, &a, 80);
-    let small_a = crate::image_metrics::resample::resize(
+    let small_a = assay_image::resample::resize(
         &a,
         (w as usize, h as usize),
         3,
         (120, 90),
-        crate::image_metrics::resample::Filter::Bicubic,
+        assay_image::resample::Filter::Bicubic,
     );
     let images: Vec<ImageMetrics> = [
         png_a,

@@ -13,8 +13,8 @@ use assay_gen::embeddings::Embeddings;
 use assay_gen::memorization::{nearest_references, reference_index};
 use assay_gen::outliers::{OutlierThreshold, RealManifold};
 use assay_gen::Features;
+use assay_image::decode::decode;
 use assay_index::{IndexConfig, SearchIndex};
-use assay_quality::decode::decode;
 use rayon::prelude::*;
 use serde::Serialize;
 

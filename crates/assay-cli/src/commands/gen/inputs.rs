@@ -9,7 +9,7 @@ use assay_core::model::Generation;
 use assay_embed::Extractor;
 use assay_gen::frechet::FeatureStats;
 use assay_gen::Features;
-use assay_quality::decode::decode;
+use assay_image::decode::decode;
 use assay_store::{Selection, Store};
 use rayon::prelude::*;
 use serde::Serialize;

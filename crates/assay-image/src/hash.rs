@@ -11,8 +11,8 @@
 
 use serde::{Serialize, Serializer};
 
-use super::resample::{resize, Filter};
 use crate::decode::Pixels;
+use crate::resample::{resize, Filter};
 
 /// A 64-bit image hash; bit 63 is the first cell of `imagehash`'s 8x8 array
 /// (row-major), so the hex form equals `str(imagehash.phash(image))`.

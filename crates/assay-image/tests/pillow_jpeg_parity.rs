@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assay_quality::decode::decode;
+use assay_image::decode::decode;
 use serde_json::Value;
 
 mod common;

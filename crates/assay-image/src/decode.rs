@@ -1,6 +1,6 @@
 //! Decoding image files into 8-bit pixels, once per image.
 //!
-//! JPEG goes through the system's libjpeg-turbo (`assay_image::jpeg`), which
+//! JPEG goes through the system's libjpeg-turbo ([`crate::jpeg`]), which
 //! decodes bit for bit as PIL does (PIL links libjpeg-turbo with the same
 //! default settings: accurate integer IDCT, fancy upsampling).
 //! Other formats go through the `image` crate. The format is found from the
@@ -166,7 +166,7 @@ pub fn decode(bytes: &[u8]) -> Result<(FileFormat, Pixels), DecodeError> {
 }
 
 fn decode_jpeg(bytes: &[u8]) -> Result<Pixels, DecodeError> {
-    use assay_image::jpeg;
+    use crate::jpeg;
     let unreadable = |e: jpeg::JpegError| DecodeError(format!("not a readable JPEG ({e})"));
     let header = jpeg::header(bytes).map_err(unreadable)?;
     let mode = match header.space {
@@ -258,7 +258,7 @@ mod tests {
 
     #[test]
     fn a_corrupt_jpeg_does_not_fail_the_next_one() {
-        let good = crate::image_metrics::tests::encode_jpeg(16, 16, &[120; 16 * 16 * 3], 90);
+        let good = crate::jpeg::encode_rgb(&[120; 16 * 16 * 3], 16, 16, 90).unwrap();
         assert!(decode(b"\xff\xd8\xff not a jpeg").is_err());
         assert!(decode(&good).is_ok());
     }

@@ -1,7 +1,7 @@
 //! Small JPEG previews of images, for the web UI and the HTML report.
 
 use crate::decode::{decode, ColorMode, DecodeError, Pixels};
-use crate::image_metrics::resample::{resize, Filter};
+use crate::resample::{resize, Filter};
 
 /// JPEG quality of thumbnails.
 const QUALITY: u8 = 82;
@@ -27,7 +27,7 @@ pub fn jpeg_thumbnail(bytes: &[u8], max_side: usize) -> Result<Vec<u8>, DecodeEr
 
 /// Encodes packed RGB rows of `size` (width, height) as a JPEG.
 pub fn encode_jpeg(rgb: &[u8], size: (usize, usize)) -> Result<Vec<u8>, DecodeError> {
-    assay_image::jpeg::encode_rgb(rgb, size.0, size.1, QUALITY)
+    crate::jpeg::encode_rgb(rgb, size.0, size.1, QUALITY)
         .map_err(|e| DecodeError(format!("cannot encode the thumbnail: {e}")))
 }
 

@@ -7,7 +7,7 @@
 
 mod common;
 
-use assay_quality::image_metrics::resample::{resize, resize_f32, vertical_first, Filter};
+use assay_image::resample::{resize, resize_f32, vertical_first, Filter};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;

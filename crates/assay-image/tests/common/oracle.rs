@@ -1,0 +1,8 @@
+//! The Python-oracle runner, shared by every crate's tests
+//! (`assay-test-support`).
+
+// Each test binary uses only some of these.
+#![allow(unused_imports)]
+
+pub use assay_test_support::oracle::run_oracle_with_args as run_oracle;
+pub use assay_test_support::oracle::{python, shared_data, workspace_root, SETUP_HINT};
