@@ -6,6 +6,7 @@
 pub mod classification;
 pub mod evaluate;
 pub mod export;
+pub mod generative;
 pub mod progress;
 pub mod project;
 pub mod quality;

@@ -25,9 +25,8 @@ pub enum RunSummary {
     Detection(Box<DetectionSummary>),
     /// Image classification.
     Classification(Box<ClassificationSummary>),
-    /// A generator's evaluation: kept as stored until the generative
-    /// workflow has its own type.
-    Generation(serde_json::Value),
+    /// A generator's evaluation.
+    Generation(Box<crate::generative::results::EvalReport>),
     /// A task this build does not know, or a summary it cannot read.
     Other,
 }
@@ -43,7 +42,9 @@ impl RunSummary {
             CLASSIFICATION => serde_json::from_value(v.clone())
                 .ok()
                 .map(|s| RunSummary::Classification(Box::new(s))),
-            GENERATION => Some(RunSummary::Generation(v.clone())),
+            GENERATION => serde_json::from_value(v.clone())
+                .ok()
+                .map(|s| RunSummary::Generation(Box::new(s))),
             _ => None,
         };
         typed(summary).unwrap_or(RunSummary::Other)
@@ -54,6 +55,14 @@ impl RunSummary {
         match self {
             RunSummary::Detection(d) => Some(&d.confusion),
             RunSummary::Classification(c) => Some(&c.confusion),
+            _ => None,
+        }
+    }
+
+    /// The generator's evaluation, for generation runs.
+    pub fn generation(&self) -> Option<&crate::generative::results::EvalReport> {
+        match self {
+            RunSummary::Generation(g) => Some(g),
             _ => None,
         }
     }
@@ -271,7 +280,7 @@ pub struct CalibrationRow {
 }
 
 /// A number stored by serde_json, which writes NaN as `null`.
-fn nan<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+pub(crate) fn nan<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 

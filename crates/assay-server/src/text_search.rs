@@ -7,6 +7,7 @@
 use assay_store::EmbeddingSet;
 
 /// What embedding a text with one set's model gave.
+#[cfg_attr(not(feature = "clip"), allow(dead_code))]
 pub enum TextVector {
     /// The text's vector (not yet normalised).
     Vector(Vec<f32>),

@@ -18,9 +18,12 @@ use rand_chacha::ChaCha8Rng;
 use super::problems::degrade;
 use super::scene::{random_scene, Scene, CLASSES};
 use super::{image_rng, write_jpeg, DATASET};
-use crate::commands::gen::eval::{ClipScoreArg, FidResize, GenEvalArgs, GenOptions};
 use crate::commands::import::Target;
 use crate::commands::{gen, import};
+use crate::output::Bars;
+use assay_app::generative::leaderboard::Leaderboard;
+use assay_app::generative::report::{ClipScoreArg, FidResize};
+use assay_app::generative::{self, Evaluated, GenerativeOptions};
 use assay_store::Store;
 
 /// The generated dataset's name.
@@ -80,20 +83,23 @@ pub fn run(store: &mut Store, dir: &Path, seed: u64, training_image: &Path) -> R
     };
     import::import_dataset(store, import::read_generated(&manifest, None, target)?)?;
     println!("\nEvaluating the generators against the real images (assay gen eval --dataset {GENERATED} --real-dataset {DATASET}):\n");
-    let args = GenEvalArgs {
-        fake: None,
-        dataset: Some(GENERATED.into()),
-        options: options(),
-    };
-    let Some(board) = gen::run_eval_in(store, &args)? else {
+    let evaluated = generative::evaluate(
+        Some(store),
+        None,
+        Some(GENERATED),
+        &options(),
+        &Bars::default(),
+    )?;
+    let Evaluated::Dataset(board) = evaluated else {
         return Ok(());
     };
+    gen::compare::print_stored(&board, false, 5)?;
     print_truth(&board);
     Ok(())
 }
 
 /// How many of the injected findings the evaluation found.
-fn print_truth(board: &gen::Leaderboard) {
+fn print_truth(board: &Leaderboard) {
     let Some(good) = board.entries.iter().find(|e| e.name == GOOD) else {
         return;
     };
@@ -115,8 +121,8 @@ fn print_truth(board: &gen::Leaderboard) {
     );
 }
 
-fn options() -> GenOptions {
-    GenOptions {
+fn options() -> GenerativeOptions {
+    GenerativeOptions {
         real: None,
         real_dataset: Some(DATASET.into()),
         real_split: Some("train".into()),
@@ -134,8 +140,6 @@ fn options() -> GenOptions {
         memorization_threshold: None,
         no_diagnostics: false,
         batch: 32,
-        worst: 5,
-        json: false,
     }
 }
 

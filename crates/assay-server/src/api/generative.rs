@@ -4,10 +4,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use assay_app::generative::leaderboard::rank;
+use assay_app::generative::results::EvalReport;
+use assay_app::generative::results::PromptRow;
+use assay_app::summary::RunSummary;
 use axum::extract::{Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::ApiResult;
 use crate::explorer::table::DatasetTable;
@@ -25,7 +28,7 @@ struct Entry {
     run_id: i64,
     model: String,
     metrics: Vec<(String, f64)>,
-    warnings: Value,
+    warnings: Vec<String>,
 }
 
 /// A generated image.
@@ -104,8 +107,24 @@ pub async fn generative(
             for name in datasets.iter().filter(|n| **n != args.dataset) {
                 others.push(state.table(name)?);
             }
-            let mut runs = runs;
-            rank_by_fid(&mut runs);
+            let mut runs: Vec<GenRun> = runs
+                .into_iter()
+                .map(|detail| GenRun {
+                    report: RunSummary::parse(&detail.info.task, &detail.tables.summary)
+                        .generation()
+                        .cloned(),
+                    detail,
+                })
+                .collect();
+            rank(&mut runs, |r, name| {
+                r.detail
+                    .info
+                    .metrics
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| *v)
+                    .filter(|v| !v.is_nan())
+            });
             let memorized = runs
                 .iter()
                 .flat_map(|r| memorized(r, &table, &others))
@@ -115,15 +134,14 @@ pub async fn generative(
                 leaderboard: runs
                     .iter()
                     .map(|r| Entry {
-                        run_id: r.info.id,
-                        model: r.info.model.clone(),
-                        metrics: r.info.metrics.clone(),
+                        run_id: r.detail.info.id,
+                        model: r.detail.info.model.clone(),
+                        metrics: r.detail.info.metrics.clone(),
                         warnings: r
-                            .tables
-                            .summary
-                            .get("warnings")
-                            .cloned()
-                            .unwrap_or(Value::Null),
+                            .report
+                            .as_ref()
+                            .map(|g| g.warnings.clone())
+                            .unwrap_or_default(),
                     })
                     .collect(),
                 memorized,
@@ -133,23 +151,13 @@ pub async fn generative(
         .await
 }
 
-/// Orders generators by FID, lowest first, as `assay gen compare` ranks
-/// them (runs without FID last, newest first among themselves).
-fn rank_by_fid(runs: &mut [assay_store::RunDetail]) {
-    let fid = |r: &assay_store::RunDetail| {
-        r.info
-            .metrics
-            .iter()
-            .find(|(n, _)| n == "fid")
-            .map_or(
-                f64::INFINITY,
-                |&(_, v)| if v.is_nan() { f64::INFINITY } else { v },
-            )
-    };
-    runs.sort_by(|a, b| fid(a).total_cmp(&fid(b)));
+/// A generator's newest run with its evaluation, when readable.
+struct GenRun {
+    detail: assay_store::RunDetail,
+    report: Option<EvalReport>,
 }
 
-fn prompts(rows: &[assay_store::SampleRow], runs: &[assay_store::RunDetail]) -> Vec<Prompt> {
+fn prompts(rows: &[assay_store::SampleRow], runs: &[GenRun]) -> Vec<Prompt> {
     let mut grid: BTreeMap<&str, BTreeMap<&str, Vec<Image>>> = BTreeMap::new();
     for r in rows {
         let (Some(prompt), Some(model)) = (r.prompt.as_deref(), r.generator.as_deref()) else {
@@ -165,13 +173,11 @@ fn prompts(rows: &[assay_store::SampleRow], runs: &[assay_store::RunDetail]) -> 
                 seed: r.seed,
             });
     }
-    let scores: HashMap<(&str, &str), &Value> = runs
+    let scores: HashMap<(&str, &str), &PromptRow> = runs
         .iter()
         .flat_map(|r| {
-            let rows = r.tables.summary["diagnostics"]["prompts"].as_array();
-            rows.into_iter()
-                .flatten()
-                .filter_map(move |p| Some(((r.info.model.as_str(), p["prompt"].as_str()?), p)))
+            let rows = r.report.iter().flat_map(|g| &g.diagnostics.prompts);
+            rows.map(move |p| ((r.detail.info.model.as_str(), p.prompt.as_str()), p))
         })
         .collect();
     grid.into_iter()
@@ -180,17 +186,14 @@ fn prompts(rows: &[assay_store::SampleRow], runs: &[assay_store::RunDetail]) -> 
             models: models
                 .into_iter()
                 .map(|(model, samples)| {
-                    let s = scores
-                        .get(&(model, prompt))
-                        .copied()
-                        .unwrap_or(&Value::Null);
+                    let s = scores.get(&(model, prompt));
                     PromptModel {
                         model: model.to_string(),
                         samples,
-                        diversity: s["diversity"].as_f64(),
-                        near_duplicates: s["near_duplicates"].as_u64(),
-                        realism: s["realism"].as_f64(),
-                        clip_score: s["clip_score"].as_f64(),
+                        diversity: s.and_then(|s| s.diversity),
+                        near_duplicates: s.map(|s| s.near_duplicates as u64),
+                        realism: s.and_then(|s| s.realism),
+                        clip_score: s.and_then(|s| s.clip_score),
                     }
                 })
                 .collect(),
@@ -198,26 +201,16 @@ fn prompts(rows: &[assay_store::SampleRow], runs: &[assay_store::RunDetail]) -> 
         .collect()
 }
 
-fn memorized(
-    run: &assay_store::RunDetail,
-    table: &DatasetTable,
-    others: &[Arc<DatasetTable>],
-) -> Vec<Memorized> {
-    let matches = run.tables.summary["diagnostics"]["memorized"].as_array();
+fn memorized(run: &GenRun, table: &DatasetTable, others: &[Arc<DatasetTable>]) -> Vec<Memorized> {
+    let matches = run.report.iter().flat_map(|g| &g.diagnostics.memorized);
     matches
-        .into_iter()
-        .flatten()
-        .map(|m| {
-            let file = m["file"].as_str().unwrap_or_default();
-            let nearest = m["nearest"].as_str().unwrap_or_default();
-            Memorized {
-                model: run.info.model.clone(),
-                sample_id: find(table, file),
-                file_name: file.to_string(),
-                train_sample_id: others.iter().find_map(|t| find(t, nearest)),
-                train_file: nearest.to_string(),
-                similarity: m["similarity"].as_f64().unwrap_or(f64::NAN),
-            }
+        .map(|m| Memorized {
+            model: run.detail.info.model.clone(),
+            sample_id: find(table, &m.file),
+            file_name: m.file.clone(),
+            train_sample_id: others.iter().find_map(|t| find(t, &m.nearest)),
+            train_file: m.nearest.clone(),
+            similarity: f64::from(m.similarity),
         })
         .collect()
 }

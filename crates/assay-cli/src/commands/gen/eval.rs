@@ -1,91 +1,18 @@
-//! `assay gen eval`: one generated set against the reference.
+//! `assay gen eval`: one generated set (or a project's generators) against
+//! the reference, printed; the work is `assay_app::generative`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
-use assay_embed::Extractor;
-use assay_gen::bootstrap::BootstrapOptions;
-use assay_gen::kid::KidOptions;
+use anyhow::Result;
+use assay_app::generative::metrics::MetricValue;
+use assay_app::generative::report::{ClipScoreArg, EvalReport, FidResize, GenMetric};
+use assay_app::generative::{self, Evaluated, GenerativeOptions};
 use assay_report::format;
 use assay_store::Store;
-use serde::Serialize;
+use clap::{ArgGroup, Args};
 
-use super::compare::Leaderboard;
-use super::diagnostics::{diagnose, Diagnostician, Diagnostics};
-use super::inputs::{load_reference, load_set, FeatureSet, Reference, Unreadable};
-use super::metrics::{distribution_metrics, MetricOptions, MetricValue};
-
-use crate::output::table;
-
-use clap::{ArgGroup, Args, ValueEnum};
-use std::path::PathBuf;
-
-/// A metric `assay gen eval` can compute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GenMetric {
-    /// Fréchet distance (FID with the Inception, FD-DINOv2 with DINOv2).
-    Fid,
-    /// Kernel Inception Distance (torch-fidelity's).
-    Kid,
-    /// Inception Score (needs the FID Inception's logits).
-    Is,
-    /// Precision and recall (k = 3), density and coverage (k = 5).
-    Prdc,
-    /// CLIPScore of each image against its prompt (needs a CLIP model and prompts).
-    Clip,
-}
-
-impl GenMetric {
-    /// The metric's key in output.
-    pub fn key(self) -> &'static str {
-        match self {
-            GenMetric::Fid => "fid",
-            GenMetric::Kid => "kid",
-            GenMetric::Is => "is",
-            GenMetric::Prdc => "prdc",
-            GenMetric::Clip => "clip",
-        }
-    }
-}
-
-/// How images reach the FID Inception (mirrors
-/// `assay_embed::inception::InceptionResize`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FidResize {
-    /// Resized inside the network, bilinear (pytorch-fid, torch-fidelity).
-    PytorchFid,
-    /// PIL bicubic on float pixels to 299 x 299 first (clean-fid "clean").
-    Clean,
-}
-
-impl FidResize {
-    /// The extractor's setting.
-    pub fn mode(self) -> assay_embed::inception::InceptionResize {
-        match self {
-            FidResize::PytorchFid => assay_embed::inception::InceptionResize::PytorchFid,
-            FidResize::Clean => assay_embed::inception::InceptionResize::Clean,
-        }
-    }
-}
-
-/// The CLIPScore variant (mirrors `assay_gen::clip_score::ClipScoreKind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ClipScoreArg {
-    /// 2.5 x max(cos, 0) per image (Hessel et al. 2021, the CLIPScore paper).
-    Hessel,
-    /// 100 x cos per image, the mean clipped at 0 (torchmetrics).
-    Torchmetrics,
-}
-
-impl ClipScoreArg {
-    /// The library's variant.
-    pub fn kind(self) -> assay_gen::clip_score::ClipScoreKind {
-        match self {
-            ClipScoreArg::Hessel => assay_gen::clip_score::ClipScoreKind::Hessel,
-            ClipScoreArg::Torchmetrics => assay_gen::clip_score::ClipScoreKind::Torchmetrics,
-        }
-    }
-}
+use super::diagnostics::print_diagnostics;
+use crate::output::{print_warnings, table, Bars};
 
 /// Settings shared by `gen eval` and `gen compare`.
 #[derive(Debug, Args, Clone)]
@@ -181,108 +108,28 @@ pub struct GenEvalArgs {
     pub options: GenOptions,
 }
 
-/// Everything `gen eval` reports about one generated set.
-#[derive(Debug, Serialize)]
-pub struct EvalReport {
-    /// The extractor the features came from.
-    pub extractor: ExtractorInfo,
-    /// The reference side.
-    pub real: SetInfo,
-    /// The generated side.
-    pub fake: SetInfo,
-    /// The distribution metrics (and CLIPScore), with intervals.
-    pub metrics: Vec<MetricValue>,
-    /// Why a number may mislead (small samples, incomparable extractor).
-    pub warnings: Vec<String>,
-    /// Per-prompt and per-sample findings.
-    pub diagnostics: Diagnostics,
-}
-
-/// Which extractor made the features.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExtractorInfo {
-    /// Its name.
-    pub name: String,
-    /// `builtin`, `inception`, `clip`, `dinov2`.
-    pub kind: String,
-    /// Whether numbers are comparable with published ones.
-    pub comparable: bool,
-}
-
-/// A side's source and counts.
-#[derive(Debug, Clone, Serialize)]
-pub struct SetInfo {
-    /// The path as given.
-    pub source: String,
-    /// Samples with features.
-    pub count: Option<usize>,
-    /// Images left out.
-    pub unreadable: Vec<Unreadable>,
-}
-
-impl SetInfo {
-    fn of_set(set: &FeatureSet) -> SetInfo {
-        SetInfo {
-            source: set.source.clone(),
-            count: Some(set.features.len()),
-            unreadable: set.unreadable.clone(),
+impl GenOptions {
+    /// The workflow's options.
+    pub fn to_options(&self) -> GenerativeOptions {
+        GenerativeOptions {
+            real: self.real.clone(),
+            real_dataset: self.real_dataset.clone(),
+            real_split: self.real_split.clone(),
+            model: self.model.clone(),
+            resize: self.resize,
+            metrics: self.metrics.clone(),
+            clip_model: self.clip_model.clone(),
+            clip_score: self.clip_score,
+            train: self.train.clone(),
+            bootstrap: self.bootstrap,
+            seed: self.seed,
+            kid_subsets: self.kid_subsets,
+            kid_subset_size: self.kid_subset_size,
+            near_threshold: self.near_threshold,
+            memorization_threshold: self.memorization_threshold,
+            no_diagnostics: self.no_diagnostics,
+            batch: self.batch,
         }
-    }
-
-    fn of_reference(reference: &Reference) -> SetInfo {
-        match reference {
-            Reference::Set(set) => SetInfo::of_set(set),
-            Reference::Stats { source, stats } => SetInfo {
-                source: source.clone(),
-                count: stats.count,
-                unreadable: Vec::new(),
-            },
-        }
-    }
-}
-
-/// Where the features came from: the extractor, or, when both sides were
-/// read from files, "precomputed features" (assay cannot tell which model
-/// made them).
-fn features_info(reference: &Reference, fake: &FeatureSet, extractor: &Extractor) -> ExtractorInfo {
-    if fake.precomputed && reference.precomputed() {
-        return ExtractorInfo {
-            name: "precomputed features".into(),
-            kind: "precomputed".into(),
-            comparable: false,
-        };
-    }
-    ExtractorInfo {
-        name: extractor.name.clone(),
-        kind: extractor.kind.to_string(),
-        comparable: extractor.comparable,
-    }
-}
-
-/// What the reader should know about the features' origin, if anything.
-fn features_note(
-    reference: &Reference,
-    fake: &FeatureSet,
-    extractor: &Extractor,
-) -> Option<String> {
-    match (reference.precomputed(), fake.precomputed) {
-        (true, true) => Some(
-            "precomputed features: assay cannot tell which model made them; the numbers are \
-             comparable with published FID/KID only if both sets came from the FID Inception's \
-             2048-d pool features"
-                .into(),
-        ),
-        (true, false) | (false, true) => Some(format!(
-            "one side's features were read from a file and the other's computed with the {} \
-             extractor: the numbers mean something only if both came from the same model",
-            extractor.name
-        )),
-        (false, false) if !extractor.comparable => Some(format!(
-            "features from the {} extractor: numbers are comparable only with other runs of \
-             assay's built-in extractor, not with published FID/KID (give --model the FID Inception)",
-            extractor.name
-        )),
-        (false, false) => None,
     }
 }
 
@@ -297,93 +144,28 @@ pub fn run(args: &GenEvalArgs, project: &Path) -> Result<()> {
     run_with(args, store.as_mut()).map(|_| ())
 }
 
-/// [`run`] with the project's store already open (when one is needed);
-/// returns the leaderboard of a project dataset's generators.
-pub fn run_with(args: &GenEvalArgs, store: Option<&mut Store>) -> Result<Option<Leaderboard>> {
+/// Runs `assay gen eval` with an open store (needed for project datasets).
+pub fn run_with(args: &GenEvalArgs, store: Option<&mut Store>) -> Result<()> {
     let opts = &args.options;
-    let extractor = Extractor::open(&opts.model)?.with_inception_resize(opts.resize.mode());
-    let reference = load_reference(opts, store.as_deref(), &extractor)?;
-    let doctor = Diagnostician::new(opts, &extractor, &reference)?;
-    let Some(fake) = &args.fake else {
-        let (Some(store), Some(dataset)) = (store, &args.dataset) else {
-            bail!("give the generated images with --fake, or a project dataset with --dataset");
-        };
-        let board = super::project::evaluate_dataset(
-            store, dataset, &reference, &extractor, &doctor, opts,
-        )?;
-        return Ok(Some(board));
-    };
-    let fake = load_set(fake, &extractor, opts.batch)?;
-    let report = evaluate(&reference, &fake, &extractor, &doctor, opts)?;
-    if opts.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print_report(&report, opts.worst);
+    let evaluated = generative::evaluate(
+        store,
+        args.fake.as_deref(),
+        args.dataset.as_deref(),
+        &opts.to_options(),
+        &Bars::default(),
+    )?;
+    match evaluated {
+        Evaluated::Set(report) => {
+            print_warnings(&report.1);
+            if opts.json {
+                println!("{}", serde_json::to_string_pretty(&report.0)?);
+            } else {
+                print_report(&report.0, opts.worst);
+            }
+            Ok(())
+        }
+        Evaluated::Dataset(board) => super::compare::print_stored(&board, opts.json, opts.worst),
     }
-    Ok(None)
-}
-
-/// The metrics `opts` asks for, or the defaults for this extractor and
-/// reference (saved statistics allow FID only).
-fn chosen_metrics(
-    opts: &GenOptions,
-    extractor: &Extractor,
-    reference: &Reference,
-    clip: bool,
-) -> Vec<GenMetric> {
-    if let Some(list) = &opts.metrics {
-        return list.clone();
-    }
-    let mut list = match reference {
-        Reference::Set(_) => vec![GenMetric::Fid, GenMetric::Kid, GenMetric::Prdc],
-        Reference::Stats { .. } => vec![GenMetric::Fid],
-    };
-    if extractor.has_class_logits() {
-        list.push(GenMetric::Is);
-    }
-    if clip {
-        list.push(GenMetric::Clip);
-    }
-    list
-}
-
-/// Evaluates `fake` against `reference`.
-pub fn evaluate(
-    reference: &Reference,
-    fake: &FeatureSet,
-    extractor: &Extractor,
-    doctor: &Diagnostician,
-    opts: &GenOptions,
-) -> Result<EvalReport> {
-    let metric_opts = MetricOptions {
-        metrics: chosen_metrics(opts, extractor, reference, doctor.can_score_prompts(fake)),
-        bootstrap: BootstrapOptions {
-            replicates: opts.bootstrap,
-            seed: opts.seed,
-            ..BootstrapOptions::default()
-        },
-        kid: KidOptions {
-            subsets: opts.kid_subsets,
-            subset_size: opts.kid_subset_size,
-            ..KidOptions::default()
-        },
-    };
-    let (mut metrics, mut warnings) = distribution_metrics(reference, fake, &metric_opts)?;
-    let info = features_info(reference, fake, extractor);
-    if let Some(note) = features_note(reference, fake, extractor) {
-        warnings.insert(0, note);
-    }
-    let diagnostics = diagnose(doctor, fake, metric_opts.metrics.contains(&GenMetric::Clip))?;
-    metrics.extend(diagnostics.clip_score_metric());
-    warnings.extend(diagnostics.warnings.iter().cloned());
-    Ok(EvalReport {
-        extractor: info,
-        real: SetInfo::of_reference(reference),
-        fake: SetInfo::of_set(fake),
-        metrics,
-        warnings,
-        diagnostics,
-    })
 }
 
 /// Formats a value with its spread and interval.
@@ -426,7 +208,7 @@ pub fn print_report(report: &EvalReport, worst: usize) {
             println!("unreadable: {} ({})", bad.file, bad.reason);
         }
     }
-    report.diagnostics.print(worst);
+    print_diagnostics(&report.diagnostics, worst);
     for w in &report.warnings {
         println!("warning: {w}");
     }

@@ -3,16 +3,11 @@
 pub mod compare;
 mod diagnostics;
 pub mod eval;
-mod inputs;
-mod metrics;
-mod project;
 pub mod stats;
 
 use std::path::Path;
 
 use anyhow::Result;
-
-pub use compare::Leaderboard;
 
 use clap::Subcommand;
 
@@ -39,15 +34,6 @@ pub enum GenCommand {
         after_help = "Examples:\n  assay gen compare --real photos/ --fake a/prompts.csv --fake b/prompts.csv\n  assay gen compare --real photos/ --fake all.csv --by-model\n\nA manifest whose `model` column names several generators is split by model with --by-model."
     )]
     Compare(GenCompareArgs),
-}
-
-/// `assay gen eval` on a project whose store is already open (the demo);
-/// returns the leaderboard when a project dataset was evaluated.
-pub fn run_eval_in(
-    store: &mut assay_store::Store,
-    args: &GenEvalArgs,
-) -> Result<Option<Leaderboard>> {
-    eval::run_with(args, Some(store))
 }
 
 /// Runs one `assay gen` subcommand; `project` is opened only by those

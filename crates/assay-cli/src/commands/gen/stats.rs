@@ -6,11 +6,13 @@ use assay_gen::frechet::FeatureStats;
 use assay_io::npy::NpyArray;
 use assay_io::npz::FidStats;
 
-use super::inputs::load_set;
+use assay_app::generative::inputs::load_set;
+use assay_app::generative::report::FidResize;
+
+use crate::output::Bars;
 
 use clap::Args;
 
-use super::eval::FidResize;
 use std::path::PathBuf;
 
 /// Options of `assay gen stats`.
@@ -36,7 +38,8 @@ pub struct GenStatsArgs {
 /// Embeds the images, fits mean and covariance, writes the `.npz`.
 pub fn run(args: &GenStatsArgs) -> Result<()> {
     let extractor = Extractor::open(&args.model)?.with_inception_resize(args.resize.mode());
-    let set = load_set(&args.images, &extractor, args.batch)?;
+    let set = load_set(&args.images, &extractor, args.batch, &Bars::default())?;
+    crate::output::print_warnings(&set.warnings);
     for bad in &set.unreadable {
         eprintln!("warning: {} left out: {}", bad.file, bad.reason);
     }

@@ -2,30 +2,14 @@
 //! each with its bootstrap interval and sample-size warnings.
 
 use anyhow::Result;
-use assay_gen::bootstrap::{
-    bootstrap, kid_subset_warning, sample_size_warnings, BootstrapOptions, Interval,
-};
+use assay_gen::bootstrap::{bootstrap, kid_subset_warning, sample_size_warnings, BootstrapOptions};
 use assay_gen::frechet::{frechet_distance, FeatureStats};
 use assay_gen::prdc::prdc;
 use assay_gen::{Features, GenError};
-use serde::Serialize;
 
 use super::inputs::{FeatureSet, Reference};
-use crate::commands::gen::eval::GenMetric;
-
-/// One reported number.
-#[derive(Debug, Clone, Serialize)]
-pub struct MetricValue {
-    /// `fid`, `kid`, `is`, `precision`, ...
-    pub name: String,
-    /// The value.
-    pub value: f64,
-    /// The spread the reference implementation reports with it (KID's and
-    /// IS's standard deviation over subsets or splits).
-    pub std: Option<f64>,
-    /// The bootstrap interval, when asked for.
-    pub interval: Option<Interval>,
-}
+use super::results::GenMetric;
+pub use super::results::MetricValue;
 
 /// Settings of the distribution metrics.
 #[derive(Debug, Clone)]

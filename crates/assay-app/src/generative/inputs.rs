@@ -12,10 +12,10 @@ use assay_gen::Features;
 use assay_image::decode::decode;
 use assay_store::{Selection, Store};
 use rayon::prelude::*;
-use serde::Serialize;
 
-use crate::commands::gen::eval::GenOptions;
-use crate::output::progress;
+pub use super::results::Unreadable;
+use super::workflow::GenerativeOptions;
+use crate::progress::Progress;
 
 /// A set of samples with their features.
 pub struct FeatureSet {
@@ -38,15 +38,8 @@ pub struct FeatureSet {
     /// Whether the features were read from a file (`.npy`), not computed
     /// from images by the extractor.
     pub precomputed: bool,
-}
-
-/// An image left out because it could not be read.
-#[derive(Debug, Clone, Serialize)]
-pub struct Unreadable {
-    /// The file.
-    pub file: String,
-    /// Why.
-    pub reason: String,
+    /// What reading a manifest warned about.
+    pub warnings: assay_io::Warnings,
 }
 
 impl Reference {
@@ -83,9 +76,10 @@ struct ImageJob {
 /// Reads the reference: `--real` (images, `.npy`, or `.npz` statistics)
 /// or `--real-dataset` of the project.
 pub fn load_reference(
-    opts: &GenOptions,
+    opts: &GenerativeOptions,
     store: Option<&Store>,
     extractor: &Extractor,
+    progress: &dyn Progress,
 ) -> Result<Reference> {
     if let Some(name) = &opts.real_dataset {
         let Some(store) = store else {
@@ -97,6 +91,7 @@ pub fn load_reference(
             opts.real_split.as_deref(),
             extractor,
             opts.batch,
+            progress,
         )?;
         return Ok(Reference::Set(set));
     }
@@ -116,7 +111,9 @@ pub fn load_reference(
             stats,
         });
     }
-    Ok(Reference::Set(load_set(path, extractor, opts.batch)?))
+    Ok(Reference::Set(load_set(
+        path, extractor, opts.batch, progress,
+    )?))
 }
 
 /// Embeds the images of a project dataset (one split, or all).
@@ -126,6 +123,7 @@ pub fn load_dataset(
     split: Option<&str>,
     extractor: &Extractor,
     batch: usize,
+    progress: &dyn Progress,
 ) -> Result<FeatureSet> {
     let selection = Selection {
         split: split.map(str::to_string),
@@ -150,11 +148,16 @@ pub fn load_dataset(
             split.map_or(String::new(), |s| format!(" in split {s:?}"))
         );
     }
-    embed_jobs(format!("dataset {name}"), jobs, extractor, batch)
+    embed_jobs(format!("dataset {name}"), jobs, extractor, batch, progress)
 }
 
 /// Reads a folder of images, a manifest (`.csv`, `.jsonl`) or a `.npy`.
-pub fn load_set(path: &Path, extractor: &Extractor, batch: usize) -> Result<FeatureSet> {
+pub fn load_set(
+    path: &Path,
+    extractor: &Extractor,
+    batch: usize,
+    progress: &dyn Progress,
+) -> Result<FeatureSet> {
     let source = path.display().to_string();
     match extension(path).as_str() {
         "npy" => return from_npy(path),
@@ -163,8 +166,8 @@ pub fn load_set(path: &Path, extractor: &Extractor, batch: usize) -> Result<Feat
         }
         _ => {}
     }
-    let jobs = if path.is_dir() {
-        folder_jobs(path)?
+    let (jobs, warnings) = if path.is_dir() {
+        (folder_jobs(path)?, assay_io::Warnings::default())
     } else if path.is_file() {
         manifest_jobs(path)?
     } else {
@@ -173,7 +176,9 @@ pub fn load_set(path: &Path, extractor: &Extractor, batch: usize) -> Result<Feat
     if jobs.is_empty() {
         bail!("{source}: no images found");
     }
-    embed_jobs(source, jobs, extractor, batch)
+    let mut set = embed_jobs(source, jobs, extractor, batch, progress)?;
+    set.warnings = warnings;
+    Ok(set)
 }
 
 fn extension(path: &Path) -> String {
@@ -198,6 +203,7 @@ fn from_npy(path: &Path) -> Result<FeatureSet> {
         logits: None,
         unreadable: Vec::new(),
         precomputed: true,
+        warnings: assay_io::Warnings::default(),
     })
 }
 
@@ -214,11 +220,10 @@ fn folder_jobs(root: &Path) -> Result<Vec<ImageJob>> {
 }
 
 /// A manifest's rows; files are relative to the manifest's folder.
-fn manifest_jobs(path: &Path) -> Result<Vec<ImageJob>> {
+fn manifest_jobs(path: &Path) -> Result<(Vec<ImageJob>, assay_io::Warnings)> {
     let read = assay_io::generated::read_manifest(path)?;
-    crate::output::print_warnings(&read.warnings);
     let root = path.parent().unwrap_or(Path::new("."));
-    Ok(read
+    let jobs = read
         .dataset
         .samples
         .into_iter()
@@ -227,7 +232,8 @@ fn manifest_jobs(path: &Path) -> Result<Vec<ImageJob>> {
             name: s.file_name,
             generation: s.generation,
         })
-        .collect())
+        .collect();
+    Ok((jobs, read.warnings))
 }
 
 fn embed_jobs(
@@ -235,8 +241,9 @@ fn embed_jobs(
     jobs: Vec<ImageJob>,
     extractor: &Extractor,
     batch: usize,
+    progress: &dyn Progress,
 ) -> Result<FeatureSet> {
-    let bar = progress(jobs.len(), "embedding");
+    progress.start("embedding", jobs.len() as u64);
     let (mut names, mut generations, mut paths) = (Vec::new(), Vec::new(), Vec::new());
     let (mut rows, mut logit_rows) = (Vec::new(), Vec::new());
     let mut unreadable = Vec::new();
@@ -266,9 +273,9 @@ fn embed_jobs(
         let (vectors, logits) = extractor.embed_images_with_logits(&images)?;
         rows.extend(vectors);
         logit_rows.extend(logits.unwrap_or_default());
-        bar.inc(chunk.len() as u64);
+        progress.advance(chunk.len() as u64);
     }
-    bar.finish_and_clear();
+    progress.finish();
     if rows.is_empty() {
         bail!("{source}: none of the {} images could be read", jobs.len());
     }
@@ -286,6 +293,7 @@ fn embed_jobs(
         logits,
         unreadable,
         precomputed: false,
+        warnings: assay_io::Warnings::default(),
     })
 }
 
@@ -304,6 +312,7 @@ impl FeatureSet {
             logits: self.logits.as_ref().map(|l| l.select(indices)),
             unreadable: Vec::new(),
             precomputed: self.precomputed,
+            warnings: assay_io::Warnings::default(),
         }
     }
 

@@ -1,19 +1,18 @@
-//! `assay gen eval --dataset`: the generators of a project's generated
-//! dataset, each evaluated and stored as a run.
+//! The generators of a project's generated dataset, each evaluated and
+//! stored as a run (task `generation`).
 
 use anyhow::Result;
 use assay_embed::Extractor;
 use assay_store::{NewRun, Store};
 use serde_json::json;
 
-use super::compare::{leaderboard, print_board, Entry, Leaderboard};
 use super::diagnostics::Diagnostician;
-use super::eval::{evaluate, print_report, EvalReport};
 use super::inputs::{load_dataset, Reference};
-use crate::commands::gen::eval::GenOptions;
-
-/// The task runs of generated datasets are stored under.
-pub const TASK: &str = "generation";
+use super::leaderboard::{leaderboard, Entry, Leaderboard};
+use super::report::{evaluate, EvalReport};
+use super::workflow::GenerativeOptions;
+use crate::progress::Progress;
+use crate::summary::GENERATION;
 
 /// Evaluates every generator (the manifest's `model` column) of `dataset`.
 pub fn evaluate_dataset(
@@ -22,35 +21,28 @@ pub fn evaluate_dataset(
     reference: &Reference,
     extractor: &Extractor,
     doctor: &Diagnostician,
-    opts: &GenOptions,
+    opts: &GenerativeOptions,
+    progress: &dyn Progress,
 ) -> Result<Leaderboard> {
-    let set = load_dataset(store, dataset, None, extractor, opts.batch)?;
+    let set = load_dataset(store, dataset, None, extractor, opts.batch, progress)?;
     let mut entries = Vec::new();
     for (generator, subset) in set.split_by_model() {
-        eprintln!("evaluating {generator} ({} images)", subset.features.len());
         let report = evaluate(reference, &subset, extractor, doctor, opts)?;
         let run = store.record_run(&new_run(dataset, &generator, &report, opts)?)?;
-        eprintln!("stored as run {run}");
         entries.push(Entry {
             name: generator,
             report,
+            run_id: Some(run),
         });
     }
-    let board = leaderboard(entries);
-    match (board.entries.as_slice(), opts.json) {
-        ([only], true) => println!("{}", serde_json::to_string_pretty(&only.report)?),
-        ([only], false) => print_report(&only.report, opts.worst),
-        (_, true) => println!("{}", serde_json::to_string_pretty(&board)?),
-        (_, false) => print_board(&board),
-    }
-    Ok(board)
+    Ok(leaderboard(entries))
 }
 
 fn new_run(
     dataset: &str,
     generator: &str,
     report: &EvalReport,
-    opts: &GenOptions,
+    opts: &GenerativeOptions,
 ) -> Result<NewRun> {
     let params = json!({
         "real": report.real.source,
@@ -68,7 +60,7 @@ fn new_run(
     Ok(NewRun {
         dataset: dataset.to_string(),
         model: generator.to_string(),
-        task: TASK.to_string(),
+        task: GENERATION.to_string(),
         params,
         summary,
         inputs_hash,
