@@ -4,6 +4,8 @@
 //! web server and the report call these; they parse, show and print.
 
 pub mod classification;
+#[cfg(feature = "embed")]
+pub mod embed;
 pub mod evaluate;
 pub mod export;
 pub mod generative;

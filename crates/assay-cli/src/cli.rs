@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::captions::CaptionsCommand;
-use crate::commands::embed::{EmbedArgs, EmbeddingsCommand};
+use crate::commands::embed::EmbedArgs;
+use crate::commands::embeddings::EmbeddingsCommand;
 use crate::commands::eval::EvalCommand;
 use crate::commands::evaluate::EvaluateArgs;
 use crate::commands::export::ExportCommand;

@@ -2,6 +2,7 @@
 
 pub mod captions;
 pub mod embed;
+pub mod embeddings;
 pub mod eval;
 pub mod evaluate;
 pub mod export;
@@ -10,7 +11,6 @@ pub mod import;
 pub mod info;
 mod issues;
 pub mod label_issues;
-mod neighbours;
 pub mod predictions;
 pub mod quality;
 pub mod report;
@@ -60,9 +60,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Scan(args) => scan::run(&args),
         Command::Demo(args) => crate::demo::run(&args),
         Command::Serve(args) => serve::run(&project, &args),
-        Command::Embed(args) => embed::run(&mut open(&project)?, &args).map(|_| ()),
+        Command::Embed(args) => embed::run(&mut open(&project)?, &args),
         Command::Search(args) => search::run(&open(&project)?, &args),
-        Command::Embeddings(cmd) => embed::embeddings(&mut open(&project)?, cmd),
+        Command::Embeddings(cmd) => embeddings::embeddings(&mut open(&project)?, cmd),
         Command::Gen(cmd) => gen::run(cmd, &project),
         Command::Captions(cmd) => captions::run(cmd),
     }

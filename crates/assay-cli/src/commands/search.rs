@@ -11,7 +11,7 @@ use assay_store::{EmbeddingSet, Selection, Store};
 use serde::Serialize;
 
 use super::choose_dataset;
-use super::embed::choose_set;
+use assay_app::embed::choose_set;
 
 use crate::output::table;
 

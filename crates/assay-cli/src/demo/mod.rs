@@ -24,13 +24,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::commands::embed::EmbedArgs;
 use crate::commands::import::Target;
 use crate::commands::report::{ReportArgs, ReportFormat};
 use crate::commands::search::SearchArgs;
 use crate::commands::{embed, evaluate, import, info, predictions, report, search};
 use crate::output::{progress, table};
 use assay_app::classification::import::{import_classifications, ClassFiles};
+use assay_app::embed::EmbedOptions;
 use assay_app::evaluate::{EvaluateOptions, Evaluated};
 use assay_index::Metric;
 use problems::{Exposure, LabelError};
@@ -90,7 +90,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     println!("\nChecking data and label quality (assay quality --model {MODEL}):\n");
     quality::run(&mut store, DATASET, MODEL)?;
     println!("\nEmbedding the images with the built-in, weight-free extractor (assay embed --model builtin):\n");
-    embed::run(&mut store, &embed_args())?;
+    embed::show(&mut store, &embed_options(), false)?;
     show_search(&store, &built.injections)?;
     println!("\nValidating two simulated text-to-image generators:\n");
     let copied = clean_training_image(&built);
@@ -649,15 +649,14 @@ fn print_truth(injections: &[Injection]) {
     println!("{t}");
 }
 
-fn embed_args() -> EmbedArgs {
-    EmbedArgs {
+fn embed_options() -> EmbedOptions {
+    EmbedOptions {
         dataset: Some(DATASET.into()),
         model: assay_embed::extractor::BUILTIN.into(),
         objects: false,
         batch: 32,
         clusters: None,
         near_threshold: 0.97,
-        json: false,
     }
 }
 

@@ -20,7 +20,7 @@ use assay_store::{
 };
 use serde::Serialize;
 
-use crate::output::progress;
+use crate::progress::Progress;
 
 /// Neighbours consulted for label consistency.
 const K: usize = 10;
@@ -30,7 +30,7 @@ const UNIQUENESS_K: usize = 5;
 const QUERY_BATCH: usize = 16;
 
 /// What the neighbours showed.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Findings {
     /// Near-duplicate groups.
     pub near_duplicate_groups: usize,
@@ -54,6 +54,7 @@ pub fn analyse(
     set: &EmbeddingSet,
     rows: &[(EmbeddingKey, Vec<f32>)],
     threshold: f32,
+    progress: &dyn Progress,
 ) -> Result<Findings> {
     let (items, names) = describe(store, set, rows)?;
     let mut record = QualityRecord {
@@ -64,7 +65,7 @@ pub fn analyse(
     if rows.len() >= 2 {
         let flat: Vec<f32> = rows.iter().flat_map(|(_, v)| v.iter().copied()).collect();
         let index = SearchIndex::build(Metric::Cosine, set.dim, flat, &IndexConfig::default())?;
-        let neighbours = all_neighbours(&index, rows, K.min(rows.len() - 1))?;
+        let neighbours = all_neighbours(&index, rows, K.min(rows.len() - 1), progress)?;
         uniqueness(&items, &neighbours, set.level, &mut record);
         duplicates(
             &items,
@@ -129,8 +130,9 @@ fn all_neighbours(
     index: &SearchIndex,
     rows: &[(EmbeddingKey, Vec<f32>)],
     k: usize,
+    progress: &dyn Progress,
 ) -> Result<Vec<Vec<(usize, f32)>>> {
-    let bar = progress(rows.len(), "neighbours");
+    progress.start("neighbours", rows.len() as u64);
     let mut out = Vec::with_capacity(rows.len());
     for (b, batch) in rows.chunks(QUERY_BATCH).enumerate() {
         let queries: Vec<f32> = batch.iter().flat_map(|(_, v)| v.iter().copied()).collect();
@@ -145,9 +147,9 @@ fn all_neighbours(
                     .collect(),
             );
         }
-        bar.inc(batch.len() as u64);
+        progress.advance(batch.len() as u64);
     }
-    bar.finish_and_clear();
+    progress.finish();
     Ok(out)
 }
 
