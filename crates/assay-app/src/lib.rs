@@ -9,6 +9,7 @@ pub mod embed;
 pub mod evaluate;
 pub mod export;
 pub mod generative;
+pub mod import;
 pub mod progress;
 pub mod project;
 pub mod quality;

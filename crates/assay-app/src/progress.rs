@@ -3,7 +3,8 @@
 
 /// Receives the progress of a workflow's long steps.
 pub trait Progress: Sync {
-    /// A step of `total` units named `what` (`images`, `embedding`) begins.
+    /// A step of `total` units named `what` (`images`, `embedding`) begins;
+    /// `total` is 0 when the length is not known in advance.
     fn start(&self, what: &str, total: u64);
     /// `n` more units of the current step are done.
     fn advance(&self, n: u64);

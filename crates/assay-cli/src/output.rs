@@ -74,7 +74,10 @@ pub struct Bars {
 
 impl assay_app::progress::Progress for Bars {
     fn start(&self, what: &str, total: u64) {
-        let bar = progress(total as usize, what);
+        let bar = match total {
+            0 => spinner(what),
+            n => progress(n as usize, what),
+        };
         if let Ok(mut slot) = self.bar.lock() {
             *slot = Some(bar);
         }

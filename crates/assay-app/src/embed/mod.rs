@@ -4,6 +4,7 @@
 //! out as `.npy` files.
 
 pub mod neighbours;
+pub mod search;
 
 use std::collections::HashMap;
 use std::path::Path;

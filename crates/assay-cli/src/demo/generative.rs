@@ -18,12 +18,12 @@ use rand_chacha::ChaCha8Rng;
 use super::problems::degrade;
 use super::scene::{random_scene, Scene, CLASSES};
 use super::{image_rng, write_jpeg, DATASET};
-use crate::commands::import::Target;
 use crate::commands::{gen, import};
 use crate::output::Bars;
 use assay_app::generative::leaderboard::Leaderboard;
 use assay_app::generative::report::{ClipScoreArg, FidResize};
 use assay_app::generative::{self, Evaluated, GenerativeOptions};
+use assay_app::import::ImportTarget;
 use assay_store::Store;
 
 /// The generated dataset's name.
@@ -76,12 +76,15 @@ pub fn run(store: &mut Store, dir: &Path, seed: u64, training_image: &Path) -> R
         training_image.display(),
         manifest.display()
     );
-    let target = Target {
+    let target = ImportTarget {
         dataset: Some(GENERATED.into()),
         split: None,
         allow_absolute_paths: false,
     };
-    import::import_dataset(store, import::read_generated(&manifest, None, target)?)?;
+    import::import_dataset(
+        store,
+        assay_app::import::read_generated(&manifest, None, target, &Bars::default())?,
+    )?;
     println!("\nEvaluating the generators against the real images (assay gen eval --dataset {GENERATED} --real-dataset {DATASET}):\n");
     let evaluated = generative::evaluate(
         Some(store),

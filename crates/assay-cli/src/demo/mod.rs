@@ -24,14 +24,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::commands::import::Target;
 use crate::commands::report::{ReportArgs, ReportFormat};
-use crate::commands::search::SearchArgs;
 use crate::commands::{embed, evaluate, import, info, predictions, report, search};
-use crate::output::{progress, table};
+use crate::output::{progress, table, Bars};
 use assay_app::classification::import::{import_classifications, ClassFiles};
+use assay_app::embed::search::SearchQuery;
 use assay_app::embed::EmbedOptions;
 use assay_app::evaluate::{EvaluateOptions, Evaluated};
+use assay_app::import::ImportTarget;
 use assay_index::Metric;
 use problems::{Exposure, LabelError};
 use scene::{random_scene, Scene, CLASSES};
@@ -136,16 +136,17 @@ fn classify(store: &mut Store, dir: &Path, flipped: &[Injection]) -> Result<()> 
     println!(
         "\nClassifying the images by their largest shape ({CLASS_DATASET}; assay predictions classes --model {CLASSIFIER}):\n"
     );
-    let target = Target {
+    let target = ImportTarget {
         dataset: Some(CLASS_DATASET.into()),
         split: None,
         allow_absolute_paths: false,
     };
-    let job = import::read_folder(
+    let job = assay_app::import::read_folder(
         &data.join("images"),
         false,
         Some(&data.join("labels.csv")),
         target,
+        &Bars::default(),
     )?;
     import::import_dataset(store, job)?;
     store.record_injections(CLASS_DATASET, flipped)?;
@@ -610,12 +611,12 @@ fn import_all(dir: &Path, built: &Built) -> Result<Store> {
     for (split, dataset) in [("train", &built.train), ("val", &built.val)] {
         let path = data_dir.join(format!("annotations_{split}.json"));
         coco::write_coco(dataset, &path)?;
-        let target = Target {
+        let target = ImportTarget {
             dataset: Some(DATASET.into()),
             split: Some(split.into()),
             allow_absolute_paths: false,
         };
-        let job = import::read_coco(&path, Some(&images_dir), target)?;
+        let job = assay_app::import::read_coco(&path, Some(&images_dir), target, &Bars::default())?;
         import::import_dataset(&mut store, job)?;
     }
     let index = store.dataset_index(DATASET, None)?;
@@ -673,9 +674,9 @@ fn show_search(store: &Store, injections: &[Injection]) -> Result<()> {
         "\nThe images most like {} ({}; assay search --sample {} -k 5):\n",
         original.file_name, original.detail, original.file_name
     );
-    search::run(
+    search::show(
         store,
-        &SearchArgs {
+        &SearchQuery {
             text: None,
             image: None,
             sample: Some(original.file_name.clone()),
@@ -685,7 +686,7 @@ fn show_search(store: &Store, injections: &[Injection]) -> Result<()> {
             split: None,
             class: None,
             metric: Metric::Cosine,
-            json: false,
         },
+        false,
     )
 }
