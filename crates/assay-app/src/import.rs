@@ -2,14 +2,14 @@
 //! (never outside the image folder unless the user allows it), and store
 //! it in one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use assay_core::model::Dataset;
+use assay_core::model::{Annotation, Category, Dataset};
 use assay_io::images::{locate_images, ImageRoot, LocatedImages};
 use assay_io::{coco, folder, generated, voc, yolo, Warnings};
-use assay_store::{DatasetImport, ImportSummary, SampleFile, Store};
+use assay_store::{DatasetImport, DatasetIndex, ImportSummary, SampleFile, Store};
 
 use crate::progress::Progress;
 
@@ -329,4 +329,93 @@ pub fn read_generated(
         keep_ids: false,
         warnings: read.warnings,
     })
+}
+
+/// A model's predicted objects in a file format.
+pub enum PredictionFiles {
+    /// A COCO results file.
+    Coco(PathBuf),
+    /// A folder of YOLO prediction files (`class cx cy w h conf`).
+    Yolo(PathBuf),
+}
+
+/// What storing predictions did.
+pub struct AddedPredictions {
+    /// The dataset.
+    pub dataset: String,
+    /// Predictions stored.
+    pub predictions: usize,
+    /// Images with at least one.
+    pub images: usize,
+    /// Images of the dataset (or split).
+    pub of_images: usize,
+    /// What reading warned about.
+    pub warnings: Warnings,
+}
+
+/// Reads a model's predictions (matched to the dataset's images, within
+/// `split` when given) and stores them, replacing the model's earlier ones.
+pub fn add_predictions(
+    store: &mut Store,
+    dataset: Option<&str>,
+    split: Option<&str>,
+    model: &str,
+    source: &PredictionFiles,
+) -> Result<AddedPredictions> {
+    let dataset = crate::project::choose_dataset(store, dataset)?;
+    let index = store.dataset_index(&dataset, split)?;
+    let (predictions, warnings) = match source {
+        PredictionFiles::Coco(path) => read_coco_results(path, &index)?,
+        PredictionFiles::Yolo(dir) => read_yolo_predictions(dir, &index)?,
+    };
+    let n = store.add_predictions(&dataset, model, &predictions)?;
+    let images: HashSet<i64> = predictions.iter().map(|p| p.sample_id).collect();
+    Ok(AddedPredictions {
+        dataset,
+        predictions: n,
+        images: images.len(),
+        of_images: index.images.len(),
+        warnings,
+    })
+}
+
+/// Reads a COCO results file against the dataset's ids.
+pub fn read_coco_results(path: &Path, index: &DatasetIndex) -> Result<(Vec<Annotation>, Warnings)> {
+    let sizes: HashMap<i64, Option<(u32, u32)>> = index
+        .images
+        .iter()
+        .map(|(id, (_, size))| (*id, *size))
+        .collect();
+    let categories: HashSet<i64> = index.categories.iter().map(|c| c.id).collect();
+    Ok(coco::read_coco_results(path, &sizes, &categories)?)
+}
+
+/// Reads YOLO prediction files: class `k` is the dataset's k-th class (by id),
+/// and files are matched to images by path or by file name without extension.
+fn read_yolo_predictions(dir: &Path, index: &DatasetIndex) -> Result<(Vec<Annotation>, Warnings)> {
+    let mut by_stem: HashMap<String, yolo::ImageRef> = HashMap::new();
+    let mut basename_count: HashMap<String, usize> = HashMap::new();
+    for stem in index.stems.keys() {
+        let base = stem.rsplit('/').next().unwrap_or(stem).to_string();
+        *basename_count.entry(base).or_default() += 1;
+    }
+    for (stem, id) in &index.stems {
+        let entry = (*id, index.images.get(id).and_then(|(_, size)| *size));
+        let base = stem.rsplit('/').next().unwrap_or(stem).to_string();
+        if basename_count[&base] == 1 {
+            by_stem.insert(base, entry);
+        }
+        by_stem.insert(stem.clone(), entry);
+    }
+    let by_index: Vec<Category> = index
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Category::named(i as i64, &c.name))
+        .collect();
+    let (mut predictions, warnings) = yolo::read_yolo_predictions(dir, &by_stem, &by_index)?;
+    for p in &mut predictions {
+        p.category_id = index.categories[p.category_id as usize].id;
+    }
+    Ok((predictions, warnings))
 }

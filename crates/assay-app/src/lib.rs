@@ -13,4 +13,5 @@ pub mod import;
 pub mod progress;
 pub mod project;
 pub mod quality;
+pub mod semseg;
 pub mod summary;

@@ -1,19 +1,15 @@
-//! `assay predictions add`: store a model's predictions on a dataset.
+//! `assay predictions add|classes`: store a model's predictions on a
+//! dataset (`assay_app::import`, `assay_app::classification::import`).
 
-use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::Result;
-use assay_core::model::{Annotation, Category};
-use assay_io::{coco, yolo, Warnings};
-use assay_store::{DatasetIndex, Store};
-
 use assay_app::classification::import::{import_classifications, ClassFiles};
+use assay_app::import::{add_predictions, PredictionFiles};
+use assay_store::Store;
+use clap::{Args, Subcommand};
 
 use crate::output::print_warnings;
-
-use clap::{Args, Subcommand};
-use std::path::PathBuf;
 
 /// Prediction commands.
 #[derive(Debug, Subcommand)]
@@ -91,20 +87,16 @@ pub fn run(store: &mut Store, cmd: PredictionsCommand) -> Result<()> {
         } => (model, coco, yolo, dataset, split),
         PredictionsCommand::Classes(args) => return add_classes(store, &args),
     };
-    let dataset = super::choose_dataset(store, dataset.as_deref())?;
-    let index = store.dataset_index(&dataset, split.as_deref())?;
-    let (predictions, warnings) = match (coco, yolo) {
-        (Some(path), _) => read_coco_results(&path, &index)?,
-        (None, Some(dir)) => read_yolo_predictions(&dir, &index)?,
+    let source = match (coco, yolo) {
+        (Some(path), _) => PredictionFiles::Coco(path),
+        (None, Some(dir)) => PredictionFiles::Yolo(dir),
         (None, None) => anyhow::bail!("give the predictions with --coco FILE or --yolo DIR"),
     };
-    print_warnings(&warnings);
-    let n = store.add_predictions(&dataset, &model, &predictions)?;
-    let images: HashSet<i64> = predictions.iter().map(|p| p.sample_id).collect();
+    let added = add_predictions(store, dataset.as_deref(), split.as_deref(), &model, &source)?;
+    print_warnings(&added.warnings);
     println!(
-        "Stored {n} predictions of model {model:?} on {} of {} images of dataset {dataset:?}",
-        images.len(),
-        index.images.len()
+        "Stored {} predictions of model {model:?} on {} of {} images of dataset {:?}",
+        added.predictions, added.images, added.of_images, added.dataset
     );
     Ok(())
 }
@@ -132,45 +124,4 @@ fn add_classes(store: &mut Store, args: &ClassPredictionArgs) -> Result<()> {
         args.model, done.matched, done.missing, done.columns
     );
     Ok(())
-}
-
-/// Reads a COCO results file against the dataset's ids.
-pub fn read_coco_results(path: &Path, index: &DatasetIndex) -> Result<(Vec<Annotation>, Warnings)> {
-    let sizes: HashMap<i64, Option<(u32, u32)>> = index
-        .images
-        .iter()
-        .map(|(id, (_, size))| (*id, *size))
-        .collect();
-    let categories: HashSet<i64> = index.categories.iter().map(|c| c.id).collect();
-    Ok(coco::read_coco_results(path, &sizes, &categories)?)
-}
-
-/// Reads YOLO prediction files: class `k` is the dataset's k-th class (by id),
-/// and files are matched to images by path or by file name without extension.
-fn read_yolo_predictions(dir: &Path, index: &DatasetIndex) -> Result<(Vec<Annotation>, Warnings)> {
-    let mut by_stem: HashMap<String, yolo::ImageRef> = HashMap::new();
-    let mut basename_count: HashMap<String, usize> = HashMap::new();
-    for stem in index.stems.keys() {
-        let base = stem.rsplit('/').next().unwrap_or(stem).to_string();
-        *basename_count.entry(base).or_default() += 1;
-    }
-    for (stem, id) in &index.stems {
-        let entry = (*id, index.images.get(id).and_then(|(_, size)| *size));
-        let base = stem.rsplit('/').next().unwrap_or(stem).to_string();
-        if basename_count[&base] == 1 {
-            by_stem.insert(base, entry);
-        }
-        by_stem.insert(stem.clone(), entry);
-    }
-    let by_index: Vec<Category> = index
-        .categories
-        .iter()
-        .enumerate()
-        .map(|(i, c)| Category::named(i as i64, &c.name))
-        .collect();
-    let (mut predictions, warnings) = yolo::read_yolo_predictions(dir, &by_stem, &by_index)?;
-    for p in &mut predictions {
-        p.category_id = index.categories[p.category_id as usize].id;
-    }
-    Ok((predictions, warnings))
 }

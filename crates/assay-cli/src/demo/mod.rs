@@ -25,7 +25,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::commands::report::{ReportArgs, ReportFormat};
-use crate::commands::{embed, evaluate, import, info, predictions, report, search};
+use crate::commands::{embed, evaluate, import, info, report, search};
 use crate::output::{progress, table, Bars};
 use assay_app::classification::import::{import_classifications, ClassFiles};
 use assay_app::embed::search::SearchQuery;
@@ -626,7 +626,7 @@ fn import_all(dir: &Path, built: &Built) -> Result<Store> {
     ] {
         let path = data_dir.join(file);
         coco::write_coco_results(detections, &path)?;
-        let (preds, _) = predictions::read_coco_results(&path, &index)?;
+        let (preds, _) = assay_app::import::read_coco_results(&path, &index)?;
         store.add_predictions(DATASET, model, &preds)?;
     }
     store.record_injections(DATASET, &built.injections)?;

@@ -3,7 +3,6 @@
 pub mod classification;
 pub mod coco;
 pub mod semseg;
-mod semseg_masks;
 
 use anyhow::Result;
 

@@ -1,15 +1,13 @@
 //! `assay eval semseg`: semantic segmentation metrics from folders of PNG
-//! label masks, decoded in parallel and summed with a
-//! [`SemsegAccumulator`] per worker (one pair of masks in memory per
-//! worker).
+//! label masks (`assay_app::semseg`), printed.
 
 use anyhow::{bail, Context, Result};
 use assay_eval::semseg::{SemsegAccumulator, SemsegReport};
-use rayon::prelude::*;
 
-use super::semseg_masks::{pair_masks, read_mask, Mask, MaskPair, Pairing, Pixels};
+use assay_app::semseg::accumulate;
+use assay_app::semseg::masks::{pair_masks, MaskPair, Pairing};
 
-use crate::output::{progress, table};
+use crate::output::{table, Bars};
 use assay_app::classification::files::{check_class_count, read_class_names};
 
 use clap::Args;
@@ -53,7 +51,7 @@ pub fn run(args: &SemsegEvalArgs) -> Result<()> {
     let pairing = pair_masks(&args.pred, &args.gt)?;
     check_missing(&pairing, args)?;
     warn_unused(&pairing);
-    let report = accumulate(&pairing.pairs, &accumulator)?.finish();
+    let report = accumulate(&pairing.pairs, &accumulator, &Bars::default())?.finish();
     warn_out_of_range(&report);
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
@@ -116,67 +114,6 @@ fn warn_unused(pairing: &Pairing) {
     }
 }
 
-/// Decodes every pair in parallel, each worker adding to its own
-/// accumulator; returns their merged totals.
-fn accumulate(pairs: &[MaskPair], empty: &SemsegAccumulator) -> Result<SemsegAccumulator> {
-    let bar = progress(pairs.len(), "masks");
-    let total = pairs
-        .par_iter()
-        .try_fold(
-            || empty.empty_like(),
-            |mut acc, pair| {
-                add_pair(&mut acc, pair)?;
-                bar.inc(1);
-                Ok::<_, anyhow::Error>(acc)
-            },
-        )
-        .try_reduce(
-            || empty.empty_like(),
-            |mut a, b| {
-                a.merge(&b)?;
-                Ok(a)
-            },
-        )?;
-    bar.finish_and_clear();
-    Ok(total)
-}
-
-/// Adds one pair: the prediction against the ground truth, or (prediction
-/// missing) the ground truth's pixels as ignored.
-fn add_pair(acc: &mut SemsegAccumulator, pair: &MaskPair) -> Result<()> {
-    let gt = read_mask(&pair.gt)?;
-    let Some(pred_path) = &pair.pred else {
-        let pixels = gt.width as usize * gt.height as usize;
-        let ignored = vec![acc.ignore_index(); pixels];
-        return Ok(acc.add(&vec![0u8; pixels], &ignored)?);
-    };
-    let pred = read_mask(pred_path)?;
-    if (pred.width, pred.height) != (gt.width, gt.height) {
-        bail!(
-            "{} is {}x{} but its ground truth {} is {}x{}; expected masks of the same size",
-            pred_path.display(),
-            pred.width,
-            pred.height,
-            pair.gt.display(),
-            gt.width,
-            gt.height
-        );
-    }
-    add_masks(acc, &pred, &gt)
-        .with_context(|| format!("{} against {}", pred_path.display(), pair.gt.display()))
-}
-
-fn add_masks(acc: &mut SemsegAccumulator, pred: &Mask, gt: &Mask) -> Result<()> {
-    use Pixels::{U16, U8};
-    match (&pred.pixels, &gt.pixels) {
-        (U8(p), U8(g)) => acc.add(p, g),
-        (U8(p), U16(g)) => acc.add(p, g),
-        (U16(p), U8(g)) => acc.add(p, g),
-        (U16(p), U16(g)) => acc.add(p, g),
-    }?;
-    Ok(())
-}
-
 /// Warns when masks hold values that are not classes.
 fn warn_out_of_range(r: &SemsegReport) {
     if r.out_of_range_predictions > 0 || r.out_of_range_labels > 0 {
@@ -222,31 +159,4 @@ fn print_report(r: &SemsegReport) {
         t.add_row(std::iter::once(label).chain(metrics).collect::<Vec<_>>());
     }
     println!("\n{t}");
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use super::*;
-
-    #[test]
-    fn a_missing_prediction_counts_as_ignored() {
-        let dir = tempfile::tempdir().unwrap();
-        let gt = dir.path().join("a.png");
-        let buffer = image::ImageBuffer::from_raw(2, 1, vec![0u8, 1]).unwrap();
-        image::DynamicImage::ImageLuma8(buffer).save(&gt).unwrap();
-        let mut acc = SemsegAccumulator::new(2, 255).unwrap();
-        add_pair(&mut acc, &MaskPair { gt, pred: None }).unwrap();
-        let report = acc.finish();
-        assert_eq!((report.images, report.ignored_pixels), (1, 2));
-        assert_eq!(report.evaluated_pixels, 0);
-    }
-
-    #[test]
-    fn missing_masks_name_a_file() {
-        let path = Path::new("/nowhere/x.png");
-        let err = read_mask(path).unwrap_err().to_string();
-        assert!(err.contains("/nowhere/x.png"), "{err}");
-    }
 }

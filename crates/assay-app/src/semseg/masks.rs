@@ -1,5 +1,5 @@
-//! Label masks for `assay eval semseg`: pairing prediction and ground-truth
-//! files, and decoding greyscale PNGs into class indices.
+//! Label masks: pairing prediction and ground-truth files, and decoding
+//! greyscale PNGs into class indices.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
