@@ -5,10 +5,7 @@ use std::path::Path;
 
 use crate::output::table;
 use anyhow::{bail, Context, Result};
-use assay_app::classification::files::{
-    check_class_count, read_class_names, read_classes, read_scores, softmax_rows, Classes, Scores,
-    LABEL_COLUMNS, PRED_COLUMNS,
-};
+use assay_app::classification::inputs::{read_inputs, Inputs, LabelledFiles, Predicted};
 use assay_app::classification::report::{build_report as report_of, Predicted as Output};
 use assay_eval::classification::{
     ClassificationReport, ConfusionMatrix, LabelSet, ReportOptions, ScoreOptions, TopKTies,
@@ -74,26 +71,15 @@ pub struct ClassificationEvalArgs {
     pub json: bool,
 }
 
-/// What the model predicted for each sample.
-enum Predicted {
-    /// A score (or probability) per class.
-    Scores(Scores),
-    /// One class.
-    Classes(Vec<usize>),
-}
-
-/// Everything read from the files, checked against each other.
-struct Inputs {
-    labels: Vec<usize>,
-    predicted: Predicted,
-    num_classes: usize,
-    names: Option<Vec<String>>,
-}
-
-/// Runs `assay eval classification`.
 pub fn run(args: &ClassificationEvalArgs) -> Result<()> {
     let options = report_options(args)?;
-    let inputs = read_inputs(args)?;
+    let inputs = read_inputs(&LabelledFiles {
+        probs: args.probs.clone(),
+        preds: args.preds.clone(),
+        labels: args.labels.clone(),
+        class_names: args.class_names.clone(),
+        softmax: args.softmax,
+    })?;
     let report = build_report(&inputs, &options, args)?;
     if args.json {
         let mut value = serde_json::to_value(&report)?;
@@ -125,127 +111,6 @@ fn report_options(args: &ClassificationEvalArgs) -> Result<ReportOptions> {
         n_bins: args.bins,
         ..ReportOptions::default()
     })
-}
-
-fn read_inputs(args: &ClassificationEvalArgs) -> Result<Inputs> {
-    let names = args
-        .class_names
-        .as_deref()
-        .map(read_class_names)
-        .transpose()?;
-    match (&args.probs, &args.preds) {
-        (Some(probs), _) => read_score_inputs(args, probs, names),
-        (None, Some(preds)) => read_class_inputs(args, preds, names),
-        (None, None) => bail!("give --probs FILE or --preds FILE"),
-    }
-}
-
-fn read_score_inputs(
-    args: &ClassificationEvalArgs,
-    path: &Path,
-    names: Option<Vec<String>>,
-) -> Result<Inputs> {
-    let mut scores = read_scores(path)?;
-    let num_classes = scores.num_classes;
-    let names = match (names, args.class_names.as_deref()) {
-        (Some(names), Some(names_path)) => {
-            let source = format!("{} has {num_classes} columns", path.display());
-            check_class_count(&names, names_path, num_classes, &source)?;
-            Some(names)
-        }
-        _ => scores.header.take().filter(|h| !is_numbering(h)),
-    };
-    if args.softmax {
-        softmax_rows(&mut scores.values, num_classes);
-    }
-    let labels = read_classes(&args.labels, LABEL_COLUMNS, names.as_deref())?;
-    check_length(&labels, &args.labels, scores.rows, path, "rows")?;
-    let source = format!("{} has {num_classes} columns", path.display());
-    check_range(&labels, &args.labels, num_classes, &source)?;
-    Ok(Inputs {
-        labels: labels.values,
-        predicted: Predicted::Scores(scores),
-        num_classes,
-        names,
-    })
-}
-
-/// Whether CSV column names are just the class indices `0, 1, 2, ...`.
-fn is_numbering(header: &[String]) -> bool {
-    header.iter().enumerate().all(|(i, h)| *h == i.to_string())
-}
-
-fn read_class_inputs(
-    args: &ClassificationEvalArgs,
-    path: &Path,
-    names: Option<Vec<String>>,
-) -> Result<Inputs> {
-    let labels = read_classes(&args.labels, LABEL_COLUMNS, names.as_deref())?;
-    let preds = read_classes(path, PRED_COLUMNS, names.as_deref())?;
-    check_length(
-        &labels,
-        &args.labels,
-        preds.values.len(),
-        path,
-        "predictions",
-    )?;
-    let num_classes = match (&names, args.class_names.as_deref()) {
-        (Some(names), Some(names_path)) => {
-            let source = format!("{} lists {}", names_path.display(), names.len());
-            check_range(&labels, &args.labels, names.len(), &source)?;
-            check_range(&preds, path, names.len(), &source)?;
-            names.len()
-        }
-        _ => {
-            1 + labels
-                .values
-                .iter()
-                .chain(&preds.values)
-                .max()
-                .copied()
-                .unwrap_or(0)
-        }
-    };
-    Ok(Inputs {
-        labels: labels.values,
-        predicted: Predicted::Classes(preds.values),
-        num_classes,
-        names,
-    })
-}
-
-/// Fails unless there is one label per prediction.
-fn check_length(
-    labels: &Classes,
-    labels_path: &Path,
-    expected: usize,
-    other: &Path,
-    what: &str,
-) -> Result<()> {
-    let found = labels.values.len();
-    if found != expected {
-        bail!(
-            "{}: {found} labels, but {} has {expected} {what}; expected one label per sample, \
-             in the same order",
-            labels_path.display(),
-            other.display()
-        );
-    }
-    Ok(())
-}
-
-/// Fails on the first class that is not below `num_classes`.
-fn check_range(classes: &Classes, path: &Path, num_classes: usize, source: &str) -> Result<()> {
-    if let Some(i) = classes.values.iter().position(|&c| c >= num_classes) {
-        bail!(
-            "{}: {}: class {} is out of range: {source} (classes 0..={})",
-            path.display(),
-            classes.location(i),
-            classes.values[i],
-            num_classes - 1
-        );
-    }
-    Ok(())
 }
 
 fn build_report(
