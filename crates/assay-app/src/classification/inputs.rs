@@ -167,3 +167,15 @@ fn check_range(classes: &Classes, path: &Path, num_classes: usize, source: &str)
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbering_headers_are_not_names() {
+        let numbered: Vec<String> = ["0", "1", "2"].map(String::from).to_vec();
+        assert!(is_numbering(&numbered));
+        assert!(!is_numbering(&["cat".to_string(), "dog".to_string()]));
+    }
+}
