@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use assay_server::{router, synthetic, AppState};
+use assay_server::{router, AppState};
+use assay_test_support::synthetic;
 use axum::body::Body;
 use axum::http::{header, Request};
 use http_body_util::BodyExt;

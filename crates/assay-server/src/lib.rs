@@ -15,7 +15,6 @@ mod explorer;
 mod images;
 mod limits;
 mod state;
-pub mod synthetic;
 mod text_search;
 
 use std::sync::Arc;

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use assay_server::{router, synthetic, AppState};
+use assay_server::{router, AppState};
+use assay_test_support::synthetic;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;

@@ -8,7 +8,6 @@ pub mod images;
 pub mod server;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// A path as a command-line argument (test paths are UTF-8).
 pub fn path(p: &Path) -> &str {
@@ -47,42 +46,25 @@ pub fn data() -> PathBuf {
     dir
 }
 
+/// The binary under test.
+pub fn binary() -> assay_test_support::binary::Binary {
+    assay_test_support::binary::Binary::new(env!("CARGO_BIN_EXE_assay"))
+}
+
 /// Runs `assay --project <project> <args>`, asserts success, returns stdout.
 pub fn assay(project: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .arg("--project")
-        .arg(project)
-        .args(args)
-        .output()
-        .expect("the assay binary runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "assay {args:?} failed:\n{stderr}");
-    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+    binary().ok(Some(project), args)
 }
 
 /// Builds the demo project (`--images 60`, quick but with every kind of
 /// problem) in `dir`, asserts success, returns what it printed.
 pub fn build_demo(dir: &Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .arg("demo")
-        .arg(dir)
-        .args(["--images", "60"])
-        .output()
-        .expect("the assay binary runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "assay demo failed:\n{stderr}");
-    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+    let dir = dir.to_str().expect("a UTF-8 path");
+    binary().ok(None, &["demo", dir, "--images", "60"])
 }
 
 /// Runs `assay --project <project> <args>`, asserts that it fails, returns
 /// stderr.
 pub fn assay_fails(project: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_assay"))
-        .arg("--project")
-        .arg(project)
-        .args(args)
-        .output()
-        .expect("the assay binary runs");
-    assert!(!out.status.success(), "assay {args:?} succeeded");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    binary().fails(Some(project), args)
 }
