@@ -24,8 +24,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::commands::report::{ReportArgs, ReportFormat};
-use crate::commands::{embed, evaluate, import, info, report, search};
+use crate::commands::{embed, evaluate, import, info, search};
 use crate::output::{progress, table, Bars};
 use assay_app::classification::import::{import_classifications, ClassFiles};
 use assay_app::embed::search::SearchQuery;
@@ -197,14 +196,11 @@ fn write_report(store: &Store, dir: &Path) -> Result<String> {
         "\nWriting the report (assay report --out {}/report.html):",
         dir.display()
     );
-    let args = ReportArgs {
-        out: Some(dir.join("report.html")),
-        format: ReportFormat::Html,
-        dataset: None,
-        examples: 6,
-    };
-    let (path, size) = report::write_report(store, &args)?
-        .context("the demo's report went to stdout instead of a file")?;
+    let data = assay_report::collect(store, &assay_report::ReportOptions::default())?;
+    let html = assay_report::html::render(&data)?;
+    let path = dir.join("report.html");
+    std::fs::write(&path, &html).with_context(|| format!("cannot write {}", path.display()))?;
+    let size = html.len() as u64;
     let line = format!("{} ({})", path.display(), assay_report::format::bytes(size));
     println!("Wrote {line}");
     Ok(line)
