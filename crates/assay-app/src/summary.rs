@@ -15,6 +15,8 @@ pub const SEGMENTATION: &str = "segmentation";
 pub const KEYPOINTS: &str = "keypoints";
 /// The task classification runs are stored under.
 pub const CLASSIFICATION: &str = "classification";
+/// The task semantic-segmentation runs are stored under.
+pub const SEMANTIC_SEGMENTATION: &str = "semantic_segmentation";
 /// The task runs of generators are stored under.
 pub const GENERATION: &str = "generation";
 
@@ -25,6 +27,8 @@ pub enum RunSummary {
     Detection(Box<DetectionSummary>),
     /// Image classification.
     Classification(Box<ClassificationSummary>),
+    /// Semantic segmentation.
+    Segmentation(Box<SegmentationSummary>),
     /// A generator's evaluation.
     Generation(Box<crate::generative::results::EvalReport>),
     /// A task this build does not know, or a summary it cannot read.
@@ -42,6 +46,9 @@ impl RunSummary {
             CLASSIFICATION => serde_json::from_value(v.clone())
                 .ok()
                 .map(|s| RunSummary::Classification(Box::new(s))),
+            SEMANTIC_SEGMENTATION => serde_json::from_value(v.clone())
+                .ok()
+                .map(|s| RunSummary::Segmentation(Box::new(s))),
             GENERATION => serde_json::from_value(v.clone())
                 .ok()
                 .map(|s| RunSummary::Generation(Box::new(s))),
@@ -206,6 +213,18 @@ pub struct ErrorCost {
     /// AP50 gained by fixing them.
     #[serde(deserialize_with = "nan")]
     pub delta_ap: f64,
+}
+
+/// What a semantic-segmentation run keeps: mmseg's totals and per-class
+/// metrics, and what was left out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SegmentationSummary {
+    /// The totals, as `assay eval semseg` reports them.
+    pub report: assay_eval::semseg::SemsegReport,
+    /// Dataset images without a label mask.
+    pub images_without_mask: usize,
+    /// Label masks named after no image of the dataset (left out).
+    pub masks_without_image: usize,
 }
 
 /// What a classification run keeps.

@@ -79,7 +79,7 @@ pub enum Command {
     /// Evaluate a model's stored predictions against the stored ground truth
     /// and record the run.
     #[command(
-        after_help = "Examples:\n  assay evaluate --model yolov8n\n  assay evaluate --model yolov8n --split val --iou 0.75 --json"
+        after_help = "Examples:\n  assay evaluate --model yolov8n\n  assay evaluate --model yolov8n --split val --iou 0.75 --json\n  assay evaluate --model resnet          # after `assay predictions classes`: a classification run\n  assay evaluate --model segformer --masks pred/ --gt-masks labels/ --num-classes 19"
     )]
     Evaluate(EvaluateArgs),
     /// List evaluation runs with their headline metrics.

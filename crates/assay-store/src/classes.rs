@@ -102,3 +102,41 @@ fn from_blob(bytes: &[u8]) -> Vec<f64> {
         .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
         .collect()
 }
+
+impl Store {
+    /// The source ids of the categories named `names` in `dataset`, adding
+    /// those it lacks (numbered after its largest id): for tasks whose
+    /// classes come with the model's output (semantic segmentation).
+    pub fn ensure_categories(&mut self, dataset: &str, names: &[String]) -> Result<Vec<i64>> {
+        let dataset_id = self.dataset_id(dataset)?;
+        let tx = self.write()?;
+        let mut ids = Vec::with_capacity(names.len());
+        for name in names {
+            let found: Option<i64> = tx
+                .query_row(
+                    "SELECT source_id FROM categories WHERE dataset_id = ?1 AND name = ?2",
+                    params![dataset_id, name],
+                    |r| r.get(0),
+                )
+                .ok();
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    let next: i64 = tx.query_row(
+                        "SELECT COALESCE(MAX(source_id), 0) + 1 FROM categories WHERE dataset_id = ?1",
+                        [dataset_id],
+                        |r| r.get(0),
+                    )?;
+                    tx.execute(
+                        "INSERT INTO categories (dataset_id, source_id, name) VALUES (?1, ?2, ?3)",
+                        params![dataset_id, next, name],
+                    )?;
+                    next
+                }
+            };
+            ids.push(id);
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+}

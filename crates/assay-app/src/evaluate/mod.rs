@@ -6,11 +6,13 @@
 
 pub mod classification;
 pub mod detection;
+pub mod segmentation;
 
 use anyhow::Result;
 use assay_eval::coco::IouType;
 use assay_store::{RunInfo, Store};
 
+use crate::progress::Progress;
 use crate::project::choose_dataset;
 
 /// What to evaluate and how.
@@ -30,6 +32,8 @@ pub struct EvaluateOptions {
     pub conf: f64,
     /// Count matches with ground truth whose id is 0.
     pub fix_zero_id: bool,
+    /// Label masks and predicted masks: a semantic-segmentation run.
+    pub masks: Option<segmentation::MaskOptions>,
 }
 
 impl EvaluateOptions {
@@ -43,6 +47,7 @@ impl EvaluateOptions {
             iou_type: IouType::Bbox,
             conf: 0.0,
             fix_zero_id: false,
+            masks: None,
         }
     }
 }
@@ -53,6 +58,8 @@ pub enum Evaluated {
     Detection(Box<detection::DetectionRun>),
     /// A classification.
     Classification(Box<classification::ClassificationRun>),
+    /// A semantic segmentation.
+    Segmentation(Box<segmentation::SegmentationRun>),
 }
 
 impl Evaluated {
@@ -61,6 +68,7 @@ impl Evaluated {
         match self {
             Evaluated::Detection(d) => d.run_id,
             Evaluated::Classification(c) => c.run_id,
+            Evaluated::Segmentation(s) => s.run_id,
         }
     }
 
@@ -69,15 +77,25 @@ impl Evaluated {
         match self {
             Evaluated::Detection(d) => d.earlier.as_ref(),
             Evaluated::Classification(c) => c.earlier.as_ref(),
+            Evaluated::Segmentation(s) => s.earlier.as_ref(),
         }
     }
 }
 
-/// Evaluates the model's stored output and records the run: a
-/// classification when the model has class predictions on the dataset,
-/// else a COCO evaluation of its predicted objects.
-pub fn evaluate(store: &mut Store, options: &EvaluateOptions) -> Result<Evaluated> {
+/// Evaluates the model's output and records the run: a semantic
+/// segmentation when masks are given, a classification when the model has
+/// class predictions on the dataset, else a COCO evaluation of its
+/// predicted objects.
+pub fn evaluate(
+    store: &mut Store,
+    options: &EvaluateOptions,
+    progress: &dyn Progress,
+) -> Result<Evaluated> {
     let dataset = choose_dataset(store, options.dataset.as_deref())?;
+    if let Some(masks) = &options.masks {
+        let run = segmentation::evaluate(store, &dataset, options, masks, progress)?;
+        return Ok(Evaluated::Segmentation(Box::new(run)));
+    }
     if store.has_class_predictions(&dataset, &options.model)? {
         let run = classification::evaluate(store, &dataset, options)?;
         return Ok(Evaluated::Classification(Box::new(run)));

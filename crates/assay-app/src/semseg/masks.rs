@@ -10,6 +10,9 @@ use assay_io::images::{list_files, to_file_name};
 /// A ground-truth mask and its prediction, if there is one.
 #[derive(Debug)]
 pub struct MaskPair {
+    /// The mask's path under its folder, without extension (`a/b` for
+    /// `a/b.png`): the name it is paired, and matched to images, by.
+    pub key: String,
     /// The ground-truth file.
     pub gt: PathBuf,
     /// The prediction file with the same relative path (less extension).
@@ -78,6 +81,7 @@ pub fn pair_masks(pred_dir: &Path, gt_dir: &Path) -> Result<Pairing> {
     let pairs = keys
         .into_iter()
         .map(|key| MaskPair {
+            key: key.clone(),
             gt: gt[key].clone(),
             pred: preds.remove(key),
         })

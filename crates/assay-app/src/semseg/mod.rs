@@ -43,7 +43,7 @@ pub fn accumulate(
 
 /// Adds one pair: the prediction against the ground truth, or (prediction
 /// missing) the ground truth's pixels as ignored.
-fn add_pair(acc: &mut SemsegAccumulator, pair: &MaskPair) -> Result<()> {
+pub fn add_pair(acc: &mut SemsegAccumulator, pair: &MaskPair) -> Result<()> {
     let gt = read_mask(&pair.gt)?;
     let Some(pred_path) = &pair.pred else {
         let pixels = gt.width as usize * gt.height as usize;
@@ -91,7 +91,15 @@ mod tests {
         let buffer = image::ImageBuffer::from_raw(2, 1, vec![0u8, 1]).unwrap();
         image::DynamicImage::ImageLuma8(buffer).save(&gt).unwrap();
         let mut acc = SemsegAccumulator::new(2, 255).unwrap();
-        add_pair(&mut acc, &MaskPair { gt, pred: None }).unwrap();
+        add_pair(
+            &mut acc,
+            &MaskPair {
+                key: "a".into(),
+                gt,
+                pred: None,
+            },
+        )
+        .unwrap();
         let report = acc.finish();
         assert_eq!((report.images, report.ignored_pixels), (1, 2));
         assert_eq!(report.evaluated_pixels, 0);

@@ -2,18 +2,21 @@
 //! runs.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use anyhow::Result;
 use assay_app::evaluate::classification::ClassificationRun;
 use assay_app::evaluate::detection::{class_counts, DetectionRun};
+use assay_app::evaluate::segmentation::MaskOptions;
 use assay_app::evaluate::{evaluate, EvaluateOptions, Evaluated};
+use assay_app::summary::SegmentationSummary;
 use assay_eval::coco::ConfusionMatrix;
 use assay_report::format;
 use assay_store::Store;
 
 use super::eval::{category_names, print_report};
 
-use crate::output::table;
+use crate::output::{table, Bars};
 
 use clap::Args;
 
@@ -43,6 +46,25 @@ pub struct EvaluateArgs {
     /// Count matches with a ground truth whose id is 0 (pycocotools does not).
     #[arg(long)]
     pub fix_zero_id: bool,
+    /// Predicted label masks (PNG, one class index a pixel): a semantic
+    /// segmentation run against --gt-masks, masks named after the images.
+    #[arg(long, value_name = "DIR", requires_all = ["gt_masks", "num_classes"])]
+    pub masks: Option<PathBuf>,
+    /// Label masks of the dataset's images (`a/b.png` for the image `a/b.jpg`).
+    #[arg(long, value_name = "DIR", requires = "masks")]
+    pub gt_masks: Option<PathBuf>,
+    /// Number of classes of the masks.
+    #[arg(long, value_name = "N", requires = "masks")]
+    pub num_classes: Option<usize>,
+    /// Label value whose pixels are left out.
+    #[arg(long, default_value_t = 255, value_name = "V")]
+    pub ignore_index: u32,
+    /// mmseg's reduce_zero_label: label 0 is ignored, the others shift down by one.
+    #[arg(long)]
+    pub reduce_zero_label: bool,
+    /// Class names of the masks, one a line (added to the dataset's classes).
+    #[arg(long, value_name = "FILE", requires = "masks")]
+    pub class_names: Option<PathBuf>,
     /// Print the run as JSON.
     #[arg(long)]
     pub json: bool,
@@ -58,6 +80,14 @@ pub fn options(args: &EvaluateArgs) -> EvaluateOptions {
         iou_type: args.iou_type,
         conf: args.conf,
         fix_zero_id: args.fix_zero_id,
+        masks: args.masks.as_ref().map(|pred| MaskOptions {
+            pred: pred.clone(),
+            gt: args.gt_masks.clone().unwrap_or_default(),
+            num_classes: args.num_classes.unwrap_or_default(),
+            ignore_index: args.ignore_index,
+            reduce_zero_label: args.reduce_zero_label,
+            class_names: args.class_names.clone(),
+        }),
     }
 }
 
@@ -68,11 +98,12 @@ pub fn run(store: &mut Store, args: &EvaluateArgs) -> Result<()> {
 
 /// Evaluates stored predictions, records the run and prints it.
 pub fn show(store: &mut Store, options: &EvaluateOptions, json: bool) -> Result<()> {
-    let evaluated = evaluate(store, options)?;
+    let evaluated = evaluate(store, options, &Bars::default())?;
     if json {
         let mut out = match &evaluated {
             Evaluated::Detection(d) => serde_json::to_value(&d.summary)?,
             Evaluated::Classification(c) => serde_json::to_value(&c.summary)?,
+            Evaluated::Segmentation(s) => serde_json::to_value(&s.summary)?,
         };
         out["run_id"] = serde_json::json!(evaluated.run_id());
         println!("{}", serde_json::to_string(&out)?);
@@ -81,6 +112,7 @@ pub fn show(store: &mut Store, options: &EvaluateOptions, json: bool) -> Result<
     match &evaluated {
         Evaluated::Detection(d) => print_run(d),
         Evaluated::Classification(c) => print_classification(c),
+        Evaluated::Segmentation(s) => print_segmentation(&s.summary),
     }
     println!("\nStored as run {}.", evaluated.run_id());
     if let Some(earlier) = evaluated.earlier() {
@@ -90,6 +122,23 @@ pub fn show(store: &mut Store, options: &EvaluateOptions, json: bool) -> Result<
         );
     }
     Ok(())
+}
+
+fn print_segmentation(s: &SegmentationSummary) {
+    super::eval::semseg::warn_out_of_range(&s.report);
+    super::eval::semseg::print_report(&s.report);
+    if s.masks_without_image > 0 {
+        eprintln!(
+            "warning: {} label masks are named after no image of the dataset and were left out",
+            s.masks_without_image
+        );
+    }
+    if s.images_without_mask > 0 {
+        println!(
+            "\n{} images of the dataset have no label mask and are not evaluated.",
+            s.images_without_mask
+        );
+    }
 }
 
 fn print_classification(c: &ClassificationRun) {

@@ -158,7 +158,9 @@ fn classify(store: &mut Store, dir: &Path, flipped: &[Injection]) -> Result<()> 
     import_classifications(store, CLASS_DATASET, CLASSIFIER, &files)?;
     let mut options = EvaluateOptions::new(CLASSIFIER);
     options.dataset = Some(CLASS_DATASET.into());
-    let Evaluated::Classification(run) = assay_app::evaluate::evaluate(store, &options)? else {
+    let Evaluated::Classification(run) =
+        assay_app::evaluate::evaluate(store, &options, &Bars::default())?
+    else {
         bail!("the demo's classifier was not evaluated as a classification");
     };
     println!(

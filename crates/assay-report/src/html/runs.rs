@@ -9,12 +9,13 @@ use crate::data::{ClassRow, ReportData, RunReport};
 use crate::escape::html;
 use crate::format;
 use crate::svg::{bar_chart, heatmap, line_chart, Bar, Series};
-use assay_app::summary::CLASSIFICATION;
+use assay_app::summary::{CLASSIFICATION, SEMANTIC_SEGMENTATION};
 
 /// The headline metrics of a task's runs.
 pub fn headline(task: &str) -> &'static [&'static str] {
     match task {
         CLASSIFICATION => &["accuracy", "top5_accuracy", "macro_f1", "ece"],
+        SEMANTIC_SEGMENTATION => &["mIoU", "aAcc", "mDice", "mAcc"],
         _ => &["ap", "ap50", "ap75", "ar@100"],
     }
 }
@@ -37,6 +38,7 @@ pub fn headline_columns<'a>(tasks: impl Iterator<Item = &'a str>) -> Vec<&'stati
 fn class_columns(task: &str) -> &'static [(&'static str, &'static str)] {
     match task {
         CLASSIFICATION => &[("f1", "F1"), ("support", "support")],
+        SEMANTIC_SEGMENTATION => &[("iou", "IoU"), ("dice", "Dice"), ("acc", "Acc")],
         _ => &[
             ("ap", "AP"),
             ("ap50", "AP50"),
@@ -186,6 +188,7 @@ fn charts(run: &RunReport) -> String {
     let mut out = String::from("<div class=\"charts\">");
     let (bar_metric, bar_title) = match run.info.task.as_str() {
         CLASSIFICATION => ("f1", "F1 per class"),
+        SEMANTIC_SEGMENTATION => ("iou", "IoU per class"),
         _ => ("ap", "AP per class"),
     };
     if !run.classes.is_empty() {

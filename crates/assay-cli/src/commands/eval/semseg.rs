@@ -115,7 +115,7 @@ fn warn_unused(pairing: &Pairing) {
 }
 
 /// Warns when masks hold values that are not classes.
-fn warn_out_of_range(r: &SemsegReport) {
+pub fn warn_out_of_range(r: &SemsegReport) {
     if r.out_of_range_predictions > 0 || r.out_of_range_labels > 0 {
         eprintln!(
             "warning: pixels whose value is not a class index 0..{} were left out (as mmseg \
@@ -136,7 +136,8 @@ fn fmt(v: f64) -> String {
 }
 
 /// Prints the headline metrics and the per-class table.
-fn print_report(r: &SemsegReport) {
+/// Prints the totals and the per-class table.
+pub fn print_report(r: &SemsegReport) {
     println!(
         "{} images, {} pixels evaluated, {} ignored",
         r.images, r.evaluated_pixels, r.ignored_pixels
