@@ -178,7 +178,7 @@ pub struct Decoded {
     pub pil: Option<PilImage>,
     /// Why Pillow's form of this file is not given, where it may differ
     /// from `pixels` but is not reproduced (for example RLE-compressed BMP,
-    /// WhiteIsZero or YCbCr TIFF).
+    /// WhiteIsZero or planar TIFF).
     pub pil_note: Option<String>,
 }
 
