@@ -3,13 +3,22 @@
 //! JPEG goes through the system's libjpeg-turbo ([`crate::jpeg`]), which
 //! decodes bit for bit as PIL does (PIL links libjpeg-turbo with the same
 //! default settings: accurate integer IDCT, fancy upsampling).
-//! Other formats go through the `image` crate. The format is found from the
-//! file's first bytes, not its extension, so a `.txt` renamed `.jpg` is
-//! reported as not an image.
+//! Other formats go through the `image` crate; TIFF files it does not read
+//! (palette images, greyscale with alpha, 32-bit integer and float
+//! samples) through the `tiff` crate as Pillow reads them. The format is
+//! found from the file's first bytes, not its extension, so a `.txt`
+//! renamed `.jpg` is reported as not an image.
+//!
+//! [`decode_with_pil`] also gives the image as Pillow holds it where that
+//! differs from the decoded pixels ([`PilImage`]): palette indices, mode 1,
+//! 16-bit values, CMYK as stored.
 
 use std::io::Cursor;
 
 use serde::Serialize;
+
+use crate::pil_image::PilImage;
+use crate::pil_open;
 
 /// Largest number of pixels decoded (about 20,000 x 20,000); larger headers
 /// are reported as unreadable instead of exhausting memory.
@@ -150,19 +159,88 @@ pub struct DecodeError(pub String);
 
 /// Decodes a whole file held in memory; returns its format and pixels.
 pub fn decode(bytes: &[u8]) -> Result<(FileFormat, Pixels), DecodeError> {
+    let (format, pixels, _) = decode_inner(bytes)?;
+    Ok((format, pixels))
+}
+
+/// A file decoded, with Pillow's form of it where that differs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The file's format.
+    pub format: FileFormat,
+    /// The pixels, as [`decode`] gives them.
+    pub pixels: Pixels,
+    /// The image as Pillow 13 opens it, when that is not `pixels` (another
+    /// mode, or other samples: palette indices, mode 1, 16-bit values, CMYK,
+    /// the high bytes of 16-bit colour, a PNG's colour key not turned into
+    /// alpha). `None` when Pillow holds exactly `pixels`, or when this
+    /// file's Pillow form is not reproduced (`pil_note` says why).
+    pub pil: Option<PilImage>,
+    /// Why Pillow's form of this file is not given, where it may differ
+    /// from `pixels` but is not reproduced (for example RLE-compressed BMP,
+    /// WhiteIsZero or planar TIFF).
+    pub pil_note: Option<String>,
+}
+
+/// Decodes a whole file held in memory, as [`decode`], and reads it as
+/// Pillow does where that gives another image ([`Decoded::pil`]).
+pub fn decode_with_pil(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    let (format, pixels, known) = decode_inner(bytes)?;
+    let pil = match known {
+        Some(image) => Ok(Some(image)),
+        None => match format {
+            FileFormat::Jpeg => pil_open::jpeg(bytes),
+            FileFormat::Png => pil_open::png(bytes),
+            FileFormat::Gif => pil_open::gif(bytes),
+            FileFormat::Bmp => pil_open::bmp(bytes),
+            FileFormat::Tiff => pil_open::tiff(bytes),
+            FileFormat::Webp => Ok(None),
+        },
+    };
+    let (pil, pil_note) = match pil {
+        Ok(Some(image)) if image.same_as(&pixels) => (None, None),
+        Ok(Some(image)) if (image.width, image.height) != (pixels.width, pixels.height) => (
+            None,
+            Some(format!(
+                "Pillow's image is {}x{}, the decoded one {}x{}",
+                image.width, image.height, pixels.width, pixels.height
+            )),
+        ),
+        Ok(image) => (image, None),
+        Err(note) => (None, Some(note)),
+    };
+    Ok(Decoded {
+        format,
+        pixels,
+        pil,
+        pil_note,
+    })
+}
+
+/// Decodes a file; for TIFF files read through the `tiff` crate also
+/// returns Pillow's form, read on the way.
+fn decode_inner(bytes: &[u8]) -> Result<(FileFormat, Pixels, Option<PilImage>), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError("the file is empty".into()));
     }
     let format = FileFormat::sniff(bytes)
         .ok_or_else(|| DecodeError("not an image in a supported format".into()))?;
-    let pixels = match format {
-        FileFormat::Jpeg => decode_jpeg(bytes)?,
-        other => decode_with_image_crate(bytes, other)?,
+    let (pixels, pil) = match format {
+        FileFormat::Jpeg => (decode_jpeg(bytes)?, None),
+        FileFormat::Tiff => match decode_with_image_crate(bytes, format) {
+            Ok(pixels) => (pixels, None),
+            // Palette, LA, PA, 32-bit integer and float TIFFs.
+            Err(e) => match pil_open::tiff_pixels(bytes) {
+                Ok((pixels, pil)) => (pixels, Some(pil)),
+                Err(_) => return Err(e),
+            },
+        },
+        other => (decode_with_image_crate(bytes, other)?, None),
     };
     if pixels.is_empty() {
         return Err(DecodeError("the image has no pixels".into()));
     }
-    Ok((format, pixels))
+    Ok((format, pixels, pil))
 }
 
 fn decode_jpeg(bytes: &[u8]) -> Result<Pixels, DecodeError> {

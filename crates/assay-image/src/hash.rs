@@ -131,6 +131,15 @@ pub fn pixel_hash(pixels: &Pixels) -> String {
     format!("{:032x}", hasher.digest128())
 }
 
+/// XXH3-128 of bytes alone, hex: CleanVision's exact-duplicate key is the
+/// MD5 of `np.asarray(image).tobytes()`, which holds neither size nor
+/// mode, so equal bytes are equal keys (a flat 90x1280 image and a flat
+/// 1280x90 one of the same value, a palette image and a greyscale one with
+/// the same indices).
+pub fn bytes_hash(bytes: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,6 +49,22 @@ pub fn decode(bytes: &[u8], header: &Header, channels: usize) -> Result<Vec<u8>,
     imp::decode(bytes, header, channels)
 }
 
+/// Decodes a CMYK or YCCK JPEG to its four CMYK channels as Pillow reads
+/// them: libjpeg's CMYK output (YCCK converted to CMYK), inverted, as
+/// Pillow assumes Adobe's convention for every four-channel JPEG. Only
+/// with the system libjpeg ([`PILLOW_EXACT`]); the `image` crate's decoder
+/// gives no CMYK.
+pub fn decode_cmyk(bytes: &[u8], header: &Header) -> Result<Vec<u8>, JpegError> {
+    if !PILLOW_EXACT {
+        return Err(JpegError("CMYK needs the system libjpeg".into()));
+    }
+    let mut cmyk = imp::decode(bytes, header, 4)?;
+    for v in &mut cmyk {
+        *v = 255 - *v;
+    }
+    Ok(cmyk)
+}
+
 /// Encodes packed RGB rows of `width` x `height` as a JPEG of `quality`
 /// (1-100), chroma subsampled 4:2:0.
 pub fn encode_rgb(

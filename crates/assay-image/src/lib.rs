@@ -2,7 +2,9 @@
 //! resampling, thumbnails, image hashes and finding image files.
 //!
 //! - [`decode`]: one decode per image, format from the first bytes, to
-//!   8-bit L, LA, RGB or RGBA ([`decode::Pixels`]).
+//!   8-bit L, LA, RGB or RGBA ([`decode::Pixels`]); with
+//!   [`decode::decode_with_pil`] also the image as Pillow opens it, where
+//!   its mode or samples differ ([`pil_image::PilImage`]).
 //! - [`jpeg`]: the JPEG codec. JPEG goes through the system's
 //!   libjpeg-turbo (found with pkg-config at build time, called through a
 //!   small C shim that turns libjpeg's fatal errors into error codes), with
@@ -21,5 +23,7 @@ pub mod decode;
 pub mod hash;
 pub mod jpeg;
 pub mod listing;
+pub mod pil_image;
+mod pil_open;
 pub mod resample;
 pub mod thumbnail;

@@ -181,20 +181,57 @@ fn normalised_weights(in_size: usize, out_size: usize, filter: Filter) -> Vec<(u
 /// bits and no clipping. `plane` is `width * height` values, row-major.
 pub fn resize_f32(
     plane: &[f32],
+    size: (usize, usize),
+    out: (usize, usize),
+    filter: Filter,
+) -> Vec<f32> {
+    resize_plane(plane, size, out, filter, |ss| ss as f32)
+}
+
+/// Resizes one plane of integers as PIL's `Image.resize` does for modes
+/// `I;16` (`clip16`) and `I`: the passes in Pillow's order
+/// ([`vertical_first`]); each output a sum in double precision, rounded
+/// half away from zero (PIL's `ROUND_UP`) after each pass, and for 16-bit
+/// images clipped to 0..=65535. (Pillow resizes `I;16B` images on a
+/// little-endian machine as if their bytes were swapped: swap them before
+/// and after.)
+pub fn resize_int(
+    plane: &[i32],
+    size: (usize, usize),
+    out: (usize, usize),
+    filter: Filter,
+    clip16: bool,
+) -> Vec<i32> {
+    resize_plane(plane, size, out, filter, |ss| {
+        // C's (int) of a double: truncation toward zero.
+        let v = if ss >= 0.0 { ss + 0.5 } else { ss - 0.5 } as i32;
+        if clip16 {
+            v.clamp(0, 65535)
+        } else {
+            v
+        }
+    })
+}
+
+/// The separable resize of one plane of `T`, each pass's sums in double
+/// precision and stored with `store`.
+fn resize_plane<T: Copy + Into<f64>>(
+    plane: &[T],
     (width, height): (usize, usize),
     (out_w, out_h): (usize, usize),
     filter: Filter,
-) -> Vec<f32> {
+    store: impl Fn(f64) -> T + Copy,
+) -> Vec<T> {
     if (width, height) == (out_w, out_h) {
         return plane.to_vec();
     }
     let vertical = normalised_weights(height, out_h, filter);
     if vertical_first((width, height), (out_w, out_h)) {
-        let temp: Vec<f32> = vertical
+        let temp: Vec<T> = vertical
             .iter()
             .flat_map(|(s, k)| {
                 let column_start = &plane[s * width..];
-                (0..width).map(move |x| float_dot(&column_start[x..], k, width))
+                (0..width).map(move |x| store(wide_dot(&column_start[x..], k, width)))
             })
             .collect();
         if out_w == width {
@@ -206,7 +243,7 @@ pub fn resize_f32(
             .flat_map(|row| {
                 horizontal
                     .iter()
-                    .map(move |(s, k)| float_dot(&row[*s..], k, 1))
+                    .map(move |(s, k)| store(wide_dot(&row[*s..], k, 1)))
             })
             .collect();
     }
@@ -227,7 +264,7 @@ pub fn resize_f32(
                 .flat_map(|row| {
                     horizontal
                         .iter()
-                        .map(move |(s, k)| float_dot(&row[*s..], k, 1))
+                        .map(move |(s, k)| store(wide_dot(&row[*s..], k, 1)))
                 })
                 .collect();
             (temp, out_w)
@@ -240,18 +277,55 @@ pub fn resize_f32(
         .iter()
         .flat_map(|(s, k)| {
             let column_start = &temp[(s - first) * temp_w..];
-            (0..temp_w).map(move |x| float_dot(&column_start[x..], k, temp_w))
+            (0..temp_w).map(move |x| store(wide_dot(&column_start[x..], k, temp_w)))
         })
         .collect()
 }
 
-/// `sum_i values[i * stride] * k[i]` in double precision, as `f32`.
-fn float_dot(values: &[f32], k: &[f64], stride: usize) -> f32 {
+/// `sum_i values[i * stride] * k[i]` in double precision.
+fn wide_dot<T: Copy + Into<f64>>(values: &[T], k: &[f64], stride: usize) -> f64 {
     let mut ss = 0.0f64;
     for (i, w) in k.iter().enumerate() {
-        ss += f64::from(values[i * stride]) * w;
+        ss += values[i * stride].into() * w;
     }
-    ss as f32
+    ss
+}
+
+/// PIL's `Image.resize` with NEAREST, which it uses for modes `1` and `P`
+/// whatever filter is asked for (`ImagingScaleAffine`): output column `x`
+/// reads input column `int(x0 + x * scale)` where the position starts at
+/// half a step and grows by repeated addition of `in / out`, in double
+/// precision; rows alike. `channels` interleaved bytes a pixel.
+pub fn resize_nearest(
+    data: &[u8],
+    (width, height): (usize, usize),
+    channels: usize,
+    (out_w, out_h): (usize, usize),
+) -> Vec<u8> {
+    if (width, height) == (out_w, out_h) {
+        return data.to_vec();
+    }
+    let positions = |n: usize, m: usize| -> Vec<usize> {
+        let step = n as f64 / m as f64;
+        let mut at = step * 0.5;
+        (0..m)
+            .map(|_| {
+                let i = (at as usize).min(n - 1);
+                at += step;
+                i
+            })
+            .collect()
+    };
+    let xs = positions(width, out_w);
+    let ys = positions(height, out_h);
+    let mut out = Vec::with_capacity(out_w * out_h * channels);
+    for &y in &ys {
+        let row = &data[y * width * channels..(y + 1) * width * channels];
+        for &x in &xs {
+            out.extend_from_slice(&row[x * channels..(x + 1) * channels]);
+        }
+    }
+    out
 }
 
 /// Coefficients kept per thread: a scan sees few distinct sizes.

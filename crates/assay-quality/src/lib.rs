@@ -21,12 +21,17 @@
 //! - Files are found by extension (jpg, jpeg, png, bmp, gif, tif, tiff,
 //!   webp, any case; hidden files skipped); CleanVision also takes jp2 and
 //!   not bmp or tif.
-//! - Everything is measured on 8-bit L, LA, RGB or RGBA pixels. PIL keeps
-//!   palette (P), 16-bit and CMYK images in their own modes, where
-//!   CleanVision measures palette indices or fails (LA); here palettes are
-//!   expanded, 16-bit values reduced to 8 bits and CMYK converted to RGB.
+//! - By default everything is measured on 8-bit L, LA, RGB or RGBA pixels.
+//!   PIL keeps palette (P), mode 1, 16-bit and CMYK images in their own
+//!   modes, where CleanVision measures palette indices, 0/1, raw 16-bit
+//!   values and CMYK bands, or fails (LA, PA); here palettes are expanded,
+//!   16-bit values reduced to 8 bits and CMYK converted to RGB.
+//!   `IssueConfig::cleanvision()` (`--preset cleanvision`) measures
+//!   CleanVision's types on Pillow's form instead ([`issues::ModeView`]),
+//!   LA and PA by their first band.
 //! - Exact duplicates compare XXH3-128 of the pixels with the image's size
-//!   and channel count (CleanVision: MD5 of the pixel bytes alone).
+//!   and channel count (CleanVision: MD5 of the pixel bytes alone, which
+//!   the Pillow view reproduces with XXH3-128 of the same bytes).
 //! - pHash's DCT is summed directly in double precision instead of by
 //!   FFTPACK (constant rows and columns give its exact zeros); a bit can
 //!   differ only when a coefficient ties the median to about 1e-12.
@@ -60,5 +65,5 @@ pub mod stats;
 pub mod truth;
 
 pub use image_metrics::{measure_bytes, measure_file, ImageMetrics, Unreadable};
-pub use issues::{find_issues, IssueConfig, IssueReport, IssueResult, IssueType};
+pub use issues::{find_issues, IssueConfig, IssueReport, IssueResult, IssueType, ModeView};
 pub use scan::{scan_folder, ScanError, ScanReport, ScanRow};

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use assay_image::listing::list_images;
 use assay_io::table::{write_table, Column, Table};
 use assay_quality::columns::{Getter, METRIC_COLUMNS};
-use assay_quality::issues::{GrayscaleRule, IssueType};
+use assay_quality::issues::{GrayscaleRule, IssueType, ModeView};
 use assay_quality::scan::decode_files;
 use assay_quality::{scan_folder, ImageMetrics, IssueConfig, IssueResult, ScanReport};
 use serde_json::{json, Value};
@@ -43,6 +43,9 @@ pub struct ScanArgs {
     /// Which issue types to find when no --issue is given: all of them, or
     /// only CleanVision's (dark, light, blurry, low_information, grayscale,
     /// odd_aspect_ratio, odd_size, exact_duplicates, near_duplicates).
+    /// `cleanvision` also measures CleanVision's types as CleanVision does,
+    /// on each image in the mode Pillow opens it in (palette indices, mode
+    /// 1 as 0/1, 16-bit values, CMYK as stored).
     #[arg(long, value_enum, default_value = "all")]
     pub preset: PresetArg,
     /// Leave out this issue type (repeatable).
@@ -86,7 +89,7 @@ pub struct ScanArgs {
 pub enum PresetArg {
     /// Every issue type: CleanVision's, assay's own, unreadable, outlier.
     All,
-    /// CleanVision 0.3.7's issue types only.
+    /// CleanVision 0.3.7's issue types only, measured on Pillow's image.
     Cleanvision,
 }
 
@@ -149,10 +152,12 @@ fn config(args: &ScanArgs) -> IssueConfig {
         soft_threshold: args.soft_threshold,
         ..IssueConfig::default()
     };
+    if args.preset == PresetArg::Cleanvision {
+        config.issue_types = IssueType::CLEANVISION.to_vec();
+        config.mode_view = ModeView::Pillow;
+    }
     if !args.issues.is_empty() {
         config.issue_types = args.issues.clone();
-    } else if args.preset == PresetArg::Cleanvision {
-        config.issue_types = IssueType::CLEANVISION.to_vec();
     }
     let skipped: Vec<IssueType> = args.skip.clone();
     config.issue_types.retain(|t| !skipped.contains(t));

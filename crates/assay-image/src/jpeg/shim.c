@@ -109,7 +109,8 @@ int assay_jpeg_header(const unsigned char *data, unsigned long len, unsigned int
 
 /*
  * Decodes `data` into `out` (`out_len` bytes: width * height * channels),
- * as greyscale (`channels` 1) or RGB (`channels` 3).
+ * as greyscale (`channels` 1), RGB (`channels` 3) or, for CMYK and YCCK
+ * files, CMYK (`channels` 4, as stored: YCCK converted, nothing inverted).
  * Returns 0, or -1 with the reason in `message`.
  */
 int assay_jpeg_decode(const unsigned char *data, unsigned long len, int channels,
@@ -126,7 +127,7 @@ int assay_jpeg_decode(const unsigned char *data, unsigned long len, int channels
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, len);
     jpeg_read_header(&cinfo, TRUE);
-    cinfo.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    cinfo.out_color_space = channels == 1 ? JCS_GRAYSCALE : channels == 4 ? JCS_CMYK : JCS_RGB;
     jpeg_start_decompress(&cinfo);
     size_t stride = (size_t)cinfo.output_width * (size_t)channels;
     if (cinfo.output_components != channels ||

@@ -13,6 +13,12 @@
 //! results.
 //! assay's own measures (`exposure`, `sharpness`, the coloured share in
 //! `color`) feed its own issue types.
+//!
+//! CleanVision measures the image as Pillow opens it, in its own mode
+//! (palette indices, mode 1 as 0/1, 16-bit values, CMYK as stored); where
+//! that is not the decoded image, [`pillow`] measures CleanVision's
+//! properties on Pillow's form too ([`ImageMetrics::pil`]), for
+//! `--preset cleanvision`.
 
 pub mod blur;
 pub mod brightness;
@@ -20,6 +26,7 @@ pub mod color;
 pub mod exposure;
 pub mod grey_pass;
 pub mod pil;
+pub mod pillow;
 pub mod pixel_pass;
 pub mod sharpness;
 pub mod stats;
@@ -28,8 +35,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use assay_image::decode::{decode, ColorMode, FileFormat, Pixels};
+use assay_image::decode::{decode_with_pil, ColorMode, Decoded, FileFormat, Pixels};
 use assay_image::hash::{self, ImageHash};
+
+pub use pillow::CleanVisionProperties;
 
 /// Everything measured on one image.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -99,6 +108,39 @@ pub struct ImageMetrics {
     pub phash: ImageHash,
     /// `imagehash.dhash`.
     pub dhash: ImageHash,
+    /// The mode Pillow opens the file in (CleanVision's `color_space`):
+    /// "P" for a palette PNG that decodes to RGB, "1", "I;16", "CMYK"...;
+    /// the decoded mode's name where Pillow's reading of the file is not
+    /// reproduced (see `assay_image::decode::Decoded::pil_note`).
+    pub pil_mode: &'static str,
+    /// XXH3-128 of NumPy's bytes of Pillow's image, without size or mode,
+    /// hex: CleanVision's exact-duplicate key (it hashes
+    /// `np.asarray(image).tobytes()`).
+    pub pil_pixel_hash: String,
+    /// CleanVision's properties measured on Pillow's image, where that is
+    /// not the decoded one (else the fields above are CleanVision's).
+    pub pil: Option<CleanVisionProperties>,
+}
+
+impl ImageMetrics {
+    /// CleanVision's properties of the decoded image.
+    pub fn decoded_properties(&self) -> CleanVisionProperties {
+        CleanVisionProperties {
+            brightness: self.brightness,
+            brightness_percentiles: self.brightness_percentiles,
+            entropy: self.entropy,
+            blurriness: self.blurriness,
+            blurriness_grayscale_std: self.blurriness_grayscale_std,
+            phash: self.phash,
+            dhash: self.dhash,
+        }
+    }
+
+    /// CleanVision's properties as CleanVision measures this file: on
+    /// Pillow's image, in its own mode.
+    pub fn pillow_properties(&self) -> CleanVisionProperties {
+        self.pil.unwrap_or_else(|| self.decoded_properties())
+    }
 }
 
 /// An image that could not be measured, and why.
@@ -133,8 +175,20 @@ pub fn measure_bytes(bytes: &[u8]) -> Result<ImageMetrics, Unreadable> {
 }
 
 fn measure_unguarded(bytes: &[u8]) -> Result<ImageMetrics, Unreadable> {
-    let (format, pixels) = decode(bytes).map_err(|e| Unreadable::new(e.0))?;
-    Ok(measure_pixels(&pixels, format, bytes))
+    let decoded = decode_with_pil(bytes).map_err(|e| Unreadable::new(e.0))?;
+    Ok(measure_decoded(&decoded, bytes))
+}
+
+/// Measures a decoded file (its pixels, and CleanVision's properties on
+/// Pillow's form of it where that differs); `file` is the encoded file.
+pub fn measure_decoded(decoded: &Decoded, file: &[u8]) -> ImageMetrics {
+    let mut metrics = measure_pixels(&decoded.pixels, decoded.format, file);
+    if let Some(pil) = &decoded.pil {
+        metrics.pil_mode = pil.mode.name();
+        metrics.pil_pixel_hash = hash::bytes_hash(&pil.numpy_bytes());
+        metrics.pil = Some(pillow::measure_pil(pil));
+    }
+    metrics
 }
 
 /// Measures decoded pixels; `file` is the encoded file (for its size and hash).
@@ -216,6 +270,9 @@ fn measure_pixels_inlined(pixels: &Pixels, format: FileFormat, file: &[u8]) -> I
         pixel_hash: hash::pixel_hash(pixels),
         phash: hash::phash(&pass.grey, w, h),
         dhash: hash::dhash(&pass.grey, w, h),
+        pil_mode: pixels.mode.name(),
+        pil_pixel_hash: hash::bytes_hash(&pixels.data),
+        pil: None,
     }
 }
 

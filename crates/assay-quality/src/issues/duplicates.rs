@@ -25,20 +25,23 @@ use std::collections::HashMap;
 
 use assay_image::hash::ImageHash;
 
-use super::{IssueConfig, IssueResult, IssueType, Measured};
+use super::{IssueConfig, IssueResult, IssueType, Measured, ModeView};
 
 /// Largest supported near-duplicate radius (bands of at least 1 bit).
 pub const MAX_NEAR_RADIUS: u32 = 32;
 
-pub(super) fn exact(images: &[Measured<'_>]) -> IssueResult {
-    let groups = exact_duplicate_groups(images);
+pub(super) fn exact(images: &[Measured<'_>], view: ModeView) -> IssueResult {
+    let groups = exact_groups(images, view);
     grouped_result(IssueType::ExactDuplicates, images.len(), groups)
 }
 
-pub(super) fn near(images: &[Measured<'_>], radius: u32) -> IssueResult {
-    let exact = exact_duplicate_groups(images);
-    let hashes: Vec<Option<ImageHash>> = images.iter().map(|m| m.ok().map(|m| m.phash)).collect();
-    let mut groups = near_duplicate_groups(&hashes, radius);
+pub(super) fn near(images: &[Measured<'_>], c: &IssueConfig) -> IssueResult {
+    let exact = exact_groups(images, c.mode_view);
+    let hashes: Vec<Option<ImageHash>> = images
+        .iter()
+        .map(|m| m.ok().map(|m| c.properties(m).phash))
+        .collect();
+    let mut groups = near_duplicate_groups(&hashes, c.near_radius);
     groups.retain(|g| !exact.contains(g));
     grouped_result(IssueType::NearDuplicates, images.len(), groups)
 }
@@ -85,10 +88,20 @@ pub fn confirmed_groups(
 
 /// Groups (of two or more) of readable images with identical pixels.
 pub fn exact_duplicate_groups(images: &[Measured<'_>]) -> Vec<Vec<usize>> {
+    exact_groups(images, ModeView::Decoded)
+}
+
+/// Exact-duplicate groups in a view: equal decoded pixels (and size), or
+/// equal NumPy bytes of Pillow's image, as CleanVision's MD5 compares.
+fn exact_groups(images: &[Measured<'_>], view: ModeView) -> Vec<Vec<usize>> {
     let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, m) in images.iter().enumerate() {
         if let Ok(m) = m {
-            by_hash.entry(m.pixel_hash.as_str()).or_default().push(i);
+            let key = match view {
+                ModeView::Decoded => m.pixel_hash.as_str(),
+                ModeView::Pillow => m.pil_pixel_hash.as_str(),
+            };
+            by_hash.entry(key).or_default().push(i);
         }
     }
     sorted_groups(by_hash.into_values())

@@ -10,6 +10,14 @@
 //! `odd_aspect_ratio` is not dataset-relative in CleanVision 0.3.7: its
 //! score is the image's own `min(w/h, h/w)`.
 //!
+//! CleanVision measures every image as Pillow opens it, in its own mode:
+//! a palette image by its indices, mode 1 as 0/1, a 16-bit image by its
+//! 16-bit values, CMYK as stored. assay measures the decoded 8-bit L, LA,
+//! RGB or RGBA image. [`IssueConfig::mode_view`] says which of the two
+//! CleanVision's types read ([`ModeView`]); `--preset cleanvision`
+//! ([`IssueConfig::cleanvision`]) takes Pillow's, assay's default keeps the
+//! decoded one. assay's own types always read the decoded image.
+//!
 //! assay's own types sit beside them and find the milder cases CleanVision
 //! misses: `underexposed`, `overexposed`, `soft` (blur at full resolution)
 //! and `monochrome` (greyscale pixels in any file mode) per image
@@ -27,7 +35,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use crate::image_metrics::ImageMetrics;
+use crate::image_metrics::{CleanVisionProperties, ImageMetrics};
 pub use duplicates::{exact_duplicate_groups, near_duplicate_groups, MAX_NEAR_RADIUS};
 pub use outlier::{OutlierMetric, DEFAULT_OUTLIER_METRICS};
 pub use own::{overexposed_score, soft_score, underexposed_score};
@@ -212,6 +220,21 @@ pub enum GrayscaleRule {
     Pixels,
 }
 
+/// Which form of each image CleanVision's issue types measure (dark, light,
+/// blurry, low_information, grayscale, exact_duplicates, near_duplicates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModeView {
+    /// assay's: the decoded 8-bit L, LA, RGB or RGBA pixels (palette
+    /// colours, 16-bit values scaled to 8 bits, CMYK turned into RGB).
+    Decoded,
+    /// CleanVision's: the image as Pillow opens it, in its own mode
+    /// (palette indices, mode 1 as 0/1, 16-bit values as stored, CMYK as
+    /// stored); `grayscale` flags Pillow's mode L only, and exact
+    /// duplicates compare NumPy's bytes of that image, without its size.
+    Pillow,
+}
+
 /// Thresholds and parameters; the default is CleanVision's for its types
 /// and assay's for its own.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -241,6 +264,9 @@ pub struct IssueConfig {
     pub odd_size_threshold: Option<f64>,
     /// What `grayscale` means.
     pub grayscale_rule: GrayscaleRule,
+    /// Which form of each image CleanVision's types measure (the decoded
+    /// one by default; Pillow's under [`IssueConfig::cleanvision`]).
+    pub mode_view: ModeView,
     /// Largest pHash Hamming distance inside a near-duplicate group
     /// (0, CleanVision's: equal hashes).
     pub near_radius: u32,
@@ -281,6 +307,7 @@ impl Default for IssueConfig {
             odd_size_iqr_factor: 3.0,
             odd_size_threshold: None,
             grayscale_rule: GrayscaleRule::Mode,
+            mode_view: ModeView::Decoded,
             near_radius: 0,
             outlier_iqr_factor: 3.0,
             outlier_metrics: DEFAULT_OUTLIER_METRICS.to_vec(),
@@ -291,6 +318,27 @@ impl Default for IssueConfig {
             similar_radius: 8,
             similar_dhash_radius: 16,
             similar_min_contrast: 0.01,
+        }
+    }
+}
+
+impl IssueConfig {
+    /// `--preset cleanvision`: CleanVision 0.3.7's issue types, its
+    /// parameters, and every image measured as Pillow opens it
+    /// ([`ModeView::Pillow`]).
+    pub fn cleanvision() -> Self {
+        IssueConfig {
+            issue_types: IssueType::CLEANVISION.to_vec(),
+            mode_view: ModeView::Pillow,
+            ..IssueConfig::default()
+        }
+    }
+
+    /// CleanVision's properties of an image in this configuration's view.
+    pub fn properties(&self, m: &ImageMetrics) -> CleanVisionProperties {
+        match self.mode_view {
+            ModeView::Decoded => m.decoded_properties(),
+            ModeView::Pillow => m.pillow_properties(),
         }
     }
 }
@@ -390,8 +438,8 @@ pub fn find_issues(images: &[Measured<'_>], config: &IssueConfig) -> IssueReport
 fn issue_result(t: IssueType, images: &[Measured<'_>], config: &IssueConfig) -> IssueResult {
     match t {
         IssueType::Unreadable => unreadable(images),
-        IssueType::ExactDuplicates => duplicates::exact(images),
-        IssueType::NearDuplicates => duplicates::near(images, config.near_radius),
+        IssueType::ExactDuplicates => duplicates::exact(images, config.mode_view),
+        IssueType::NearDuplicates => duplicates::near(images, config),
         IssueType::Similar => duplicates::similar(images, config),
         IssueType::OddSize => property::odd_size(images, config),
         IssueType::Outlier => outlier::outliers(images, config),

@@ -4,7 +4,7 @@
 
 use assay_image::decode::ColorMode;
 
-use super::{GrayscaleRule, IssueConfig, IssueResult, IssueType, Measured};
+use super::{GrayscaleRule, IssueConfig, IssueResult, IssueType, Measured, ModeView};
 use crate::image_metrics::pil::percentile;
 use crate::image_metrics::ImageMetrics;
 
@@ -27,23 +27,36 @@ pub(super) fn per_image(t: IssueType, images: &[Measured<'_>], c: &IssueConfig) 
 }
 
 fn score(t: IssueType, m: &ImageMetrics, c: &IssueConfig) -> f64 {
+    let p = c.properties(m);
     match t {
-        IssueType::Dark => m.brightness_percentiles[6],
-        IssueType::Light => 1.0 - m.brightness_percentiles[1],
-        IssueType::Blurry => blurry_score(m, c),
-        IssueType::LowInformation => (c.low_information_normalizing_factor * m.entropy).min(1.0),
+        IssueType::Dark => p.brightness_percentiles[6],
+        IssueType::Light => 1.0 - p.brightness_percentiles[1],
+        IssueType::Blurry => blurry_score(p.blurriness, p.blurriness_grayscale_std, c),
+        IssueType::LowInformation => low_information_score(p.entropy, c),
         IssueType::OddAspectRatio => m.aspect_ratio,
-        IssueType::Grayscale => grayscale_score(m, c.grayscale_rule),
+        IssueType::Grayscale => grayscale_score(m, c),
         _ => 1.0,
+    }
+}
+
+/// CleanVision's `normalizing_factor * entropy`, capped at 1 (a NaN
+/// entropy, Pillow's for a flat I or F image, stays NaN and is not
+/// flagged, as in pandas).
+fn low_information_score(entropy: f64, c: &IssueConfig) -> f64 {
+    let s = c.low_information_normalizing_factor * entropy;
+    if s > 1.0 {
+        1.0
+    } else {
+        s
     }
 }
 
 /// `min(1, (1 - e^(-f·blurriness)) + s)` where `s = 1 - e^(-f·histogram
 /// spread)`, or 0 when `s` is at most the colour threshold.
-pub(super) fn blurry_score(m: &ImageMetrics, c: &IssueConfig) -> f64 {
+pub(super) fn blurry_score(blurriness: f64, grayscale_std: f64, c: &IssueConfig) -> f64 {
     let f = c.blurry_normalizing_factor;
-    let blur = 1.0 - (-m.blurriness * f).exp();
-    let spread = 1.0 - (-m.blurriness_grayscale_std * f).exp();
+    let blur = 1.0 - (-blurriness * f).exp();
+    let spread = 1.0 - (-grayscale_std * f).exp();
     let spread = if spread <= c.blurry_color_threshold {
         0.0
     } else {
@@ -52,10 +65,11 @@ pub(super) fn blurry_score(m: &ImageMetrics, c: &IssueConfig) -> f64 {
     (blur + spread).min(1.0)
 }
 
-fn grayscale_score(m: &ImageMetrics, rule: GrayscaleRule) -> f64 {
-    let grey = match rule {
-        GrayscaleRule::Mode => m.mode == ColorMode::L,
-        GrayscaleRule::Pixels => m.is_grayscale,
+fn grayscale_score(m: &ImageMetrics, c: &IssueConfig) -> f64 {
+    let grey = match (c.grayscale_rule, c.mode_view) {
+        (GrayscaleRule::Mode, ModeView::Decoded) => m.mode == ColorMode::L,
+        (GrayscaleRule::Mode, ModeView::Pillow) => m.pil_mode == "L",
+        (GrayscaleRule::Pixels, _) => m.is_grayscale,
     };
     if grey {
         0.0

@@ -259,3 +259,37 @@ fn monochrome_flags_grey_pixels_not_washed_out_colour() {
     let report = run(&images, &IssueConfig::default());
     assert_eq!(flagged(&report, IssueType::Monochrome), vec![1]);
 }
+
+/// A palette PNG: indices 0 to 5 over the image, the palette inverted
+/// (index `i` is grey `255 - i`): dark by its indices, light by its colours.
+fn inverted_palette_png(w: u32, h: u32) -> Vec<u8> {
+    let indices: Vec<u8> = (0..w * h).map(|i| ((i * 7 + i / w) % 6) as u8).collect();
+    let palette: Vec<u8> = (0..=255u8).flat_map(|i| [255 - i; 3]).collect();
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Indexed);
+    encoder.set_palette(palette);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&indices).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+#[test]
+fn the_cleanvision_preset_measures_palette_images_by_their_indices() {
+    let palette = measure_bytes(&inverted_palette_png(64, 48)).unwrap();
+    assert_eq!(palette.mode, assay_image::decode::ColorMode::Rgb);
+    assert_eq!(palette.pil_mode, "P");
+    let images = [palette, rgb_png(64, 48, &texture(64, 48, 1.0))];
+    let decoded = IssueConfig {
+        issue_types: IssueType::CLEANVISION.to_vec(),
+        ..IssueConfig::default()
+    };
+    let report = run(&images, &decoded);
+    assert_eq!(flagged(&report, IssueType::Dark), Vec::<usize>::new());
+    assert_eq!(flagged(&report, IssueType::Light), vec![0]);
+    let preset = run(&images, &IssueConfig::cleanvision());
+    assert_eq!(flagged(&preset, IssueType::Dark), vec![0]);
+    assert_eq!(flagged(&preset, IssueType::Light), Vec::<usize>::new());
+    assert_eq!(flagged(&preset, IssueType::Grayscale), Vec::<usize>::new());
+}
