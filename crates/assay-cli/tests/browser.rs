@@ -723,24 +723,7 @@ impl Ui<'_> {
     /// exactly the samples the API filters to, at most one per object.
     fn check_model_page(&mut self, demo: &Path) {
         let run = detection_run(demo);
-        let id = run["id"].as_i64().unwrap();
-        self.open(&format!("#/model/{id}"), "model");
-        assert!(self
-            .text("[data-testid=run-title]")
-            .contains("sim-detector"));
-        let ap = run["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m[0] == "ap")
-            .unwrap()[1]
-            .as_f64()
-            .unwrap();
-        let shown = self.text("[data-testid=run-metrics]");
-        assert!(
-            shown.contains(&format!("{}", round_sig(ap, 4))),
-            "AP {ap} not in {shown}"
-        );
+        let id = self.open_run_page(&run, "sim-detector", "ap");
         assert!(self.count("[data-testid=pr-curves] polyline") >= 1);
         assert!(self.count("[data-testid=error-bars] .bar") >= 1);
         self.wait_until(
@@ -773,17 +756,7 @@ impl Ui<'_> {
             (1..=objects).contains(&expected),
             "cell [{row}, {col}] holds {objects} objects but {expected} samples"
         );
-        self.browser.click(
-            &format!("a[data-testid=confusion-cell][data-row='{row}'][data-col='{col}']"),
-            0,
-        );
-        self.wait_until(
-            &format!(
-                "location.hash.startsWith('#/explore') && location.hash.includes('run={id}') \
-                 && decodeURIComponent(location.hash).includes('cell={row},{col}')"
-            ),
-            "the confusion cell opens the explorer",
-        );
+        self.open_cell(id, row, col);
         self.wait_for_total(expected, "in the confusion cell");
         self.shot("explore-confusion-cell");
     }
@@ -793,25 +766,8 @@ impl Ui<'_> {
     /// that opens the explorer on exactly its images (one cell per image).
     fn check_classification_page(&mut self, demo: &Path) {
         let run = run_of_task(demo, "classification");
-        let id = run["id"].as_i64().unwrap();
         let dataset = run["dataset"].as_str().unwrap().to_string();
-        self.open(&format!("#/model/{id}"), "model");
-        assert!(self
-            .text("[data-testid=run-title]")
-            .contains("sim-classifier"));
-        let accuracy = run["metrics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m[0] == "accuracy")
-            .unwrap()[1]
-            .as_f64()
-            .unwrap();
-        let shown = self.text("[data-testid=run-metrics]");
-        assert!(
-            shown.contains(&format!("{}", round_sig(accuracy, 4))),
-            "accuracy {accuracy} not in {shown}"
-        );
+        let id = self.open_run_page(&run, "sim-classifier", "accuracy");
         assert!(self.count("[data-testid=calibration] .bar") >= 1);
         let matrix = self.text("[data-testid=confusion]");
         assert!(!matrix.contains("background"), "{matrix}");
@@ -835,6 +791,37 @@ impl Ui<'_> {
             .as_u64()
             .unwrap();
         assert_eq!(expected, images, "cell [{row}, {col}]: one cell per image");
+        self.open_cell(id, row, col);
+        self.wait_for_total(images, "in the classification confusion cell");
+        self.shot("explore-classification-cell");
+    }
+
+    /// Opens a run's Model page and checks its title names `model` and its
+    /// metrics show `headline` as `assay runs --json` lists it; returns the
+    /// run's id.
+    fn open_run_page(&mut self, run: &Value, model: &str, headline: &str) -> i64 {
+        let id = run["id"].as_i64().unwrap();
+        self.open(&format!("#/model/{id}"), "model");
+        assert!(self.text("[data-testid=run-title]").contains(model));
+        let value = run["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m[0] == headline)
+            .unwrap()[1]
+            .as_f64()
+            .unwrap();
+        let shown = self.text("[data-testid=run-metrics]");
+        assert!(
+            shown.contains(&format!("{}", round_sig(value, 4))),
+            "{headline} {value} not in {shown}"
+        );
+        id
+    }
+
+    /// Clicks cell (row, col) of run `id`'s confusion matrix and waits for
+    /// the explorer to open on it.
+    fn open_cell(&mut self, id: i64, row: u64, col: u64) {
         self.browser.click(
             &format!("a[data-testid=confusion-cell][data-row='{row}'][data-col='{col}']"),
             0,
@@ -844,10 +831,8 @@ impl Ui<'_> {
                 "location.hash.startsWith('#/explore') && location.hash.includes('run={id}') \
                  && decodeURIComponent(location.hash).includes('cell={row},{col}')"
             ),
-            "the classification confusion cell opens the explorer",
+            "the confusion cell opens the explorer",
         );
-        self.wait_for_total(images, "in the classification confusion cell");
-        self.shot("explore-classification-cell");
     }
 
     /// Selects three samples (click, shift-click), tags them, and filters
