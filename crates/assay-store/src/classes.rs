@@ -3,9 +3,9 @@
 //! dataset's categories sorted by id, so row `i` of a stored matrix lines up
 //! with the `i`-th category.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
-use crate::import::get_or_create;
+use crate::import::clear_model_rows;
 use crate::{Result, Store};
 
 /// What a classifier said about one image. Ids are the dataset's own
@@ -33,12 +33,7 @@ impl Store {
         let dataset_id = self.dataset_id(dataset)?;
         let index = self.dataset_index(dataset, None)?;
         let tx = self.write()?;
-        let model_id = get_or_create(&tx, "models", model)?;
-        tx.execute(
-            "DELETE FROM class_predictions WHERE model_id = ?1
-             AND sample_id IN (SELECT id FROM samples WHERE dataset_id = ?2)",
-            params![model_id, dataset_id],
-        )?;
+        let model_id = clear_model_rows(&tx, "class_predictions", model, dataset_id)?;
         let mut stmt = tx.prepare(
             "INSERT INTO class_predictions (sample_id, model_id, category_id, scores, position)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -118,7 +113,7 @@ impl Store {
                     params![dataset_id, name],
                     |r| r.get(0),
                 )
-                .ok();
+                .optional()?;
             let id = match found {
                 Some(id) => id,
                 None => {

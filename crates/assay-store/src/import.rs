@@ -110,12 +110,7 @@ impl Store {
         let dataset_id = self.dataset_id(dataset)?;
         let index = self.dataset_index(dataset, None)?;
         let tx = self.write()?;
-        let model_id = get_or_create(&tx, "models", model)?;
-        tx.execute(
-            "DELETE FROM predictions WHERE model_id = ?1
-             AND sample_id IN (SELECT id FROM samples WHERE dataset_id = ?2)",
-            params![model_id, dataset_id],
-        )?;
+        let model_id = clear_model_rows(&tx, "predictions", model, dataset_id)?;
         let mut stmt = tx.prepare(
             "INSERT INTO predictions (model_id, sample_id, category_id, source_id, kind, score, x, y, w, h, area, segmentation, keypoints)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -173,6 +168,25 @@ impl Store {
 }
 
 /// The id of the row named `name` in `table`, inserted when missing.
+/// The id of `model` (added when new), after removing its rows of `table`
+/// on the dataset's samples: what storing a model's output replaces.
+pub(crate) fn clear_model_rows(
+    tx: &Transaction,
+    table: &str,
+    model: &str,
+    dataset_id: i64,
+) -> Result<i64> {
+    let model_id = get_or_create(tx, "models", model)?;
+    tx.execute(
+        &format!(
+            "DELETE FROM {table} WHERE model_id = ?1
+             AND sample_id IN (SELECT id FROM samples WHERE dataset_id = ?2)"
+        ),
+        params![model_id, dataset_id],
+    )?;
+    Ok(model_id)
+}
+
 pub(crate) fn get_or_create(tx: &Transaction, table: &str, name: &str) -> Result<i64> {
     let existing = tx
         .query_row(
