@@ -29,6 +29,9 @@ const LOWER_MASK: u32 = 0x7fff_ffff;
 pub struct RandomState {
     key: [u32; STATE_LEN],
     pos: usize,
+    /// The second value of the last polar draw, kept for the next
+    /// `standard_normal` (NumPy's `has_gauss`/`gauss`).
+    gauss: Option<f64>,
 }
 
 impl std::fmt::Debug for RandomState {
@@ -53,6 +56,7 @@ impl RandomState {
         RandomState {
             key,
             pos: STATE_LEN,
+            gauss: None,
         }
     }
 
@@ -80,6 +84,25 @@ impl RandomState {
         let a = f64::from(self.next_u32() >> 5);
         let b = f64::from(self.next_u32() >> 6);
         (a * 67_108_864.0 + b) / 9_007_199_254_740_992.0
+    }
+
+    /// `standard_normal()`: NumPy's legacy polar method (`legacy_gauss`),
+    /// which draws two values at a time and keeps the second for the next
+    /// call.
+    pub fn standard_normal(&mut self) -> f64 {
+        if let Some(kept) = self.gauss.take() {
+            return kept;
+        }
+        loop {
+            let x1 = 2.0 * self.random_sample() - 1.0;
+            let x2 = 2.0 * self.random_sample() - 1.0;
+            let r2 = x1 * x1 + x2 * x2;
+            if r2 < 1.0 && r2 != 0.0 {
+                let f = (-2.0 * r2.ln() / r2).sqrt();
+                self.gauss = Some(f * x1);
+                return f * x2;
+            }
+        }
     }
 
     /// `random_sample(n)`: `n` doubles in `[0, 1)`, in draw order.

@@ -1,0 +1,8 @@
+//! Failure analysis over what assay measures: which properties of the
+//! data predict a model's failures. Plain numbers in, numbers out; no I/O.
+//!
+//! - [`mutual_info`]: scikit-learn's `mutual_info_regression` k-nearest-
+//!   neighbour estimator (Kraskov et al.), noise and seed as scikit-learn
+//!   draws them, so results agree with it on the same inputs.
+
+pub mod mutual_info;

@@ -1,0 +1,3 @@
+//! Helpers of the parity tests.
+
+pub mod oracle;
