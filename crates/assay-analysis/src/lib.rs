@@ -3,6 +3,9 @@
 //!
 //! - [`mutual_info`]: scikit-learn's `mutual_info_regression` k-nearest-
 //!   neighbour estimator (Kraskov et al.), noise and seed as scikit-learn
-//!   draws them, so results agree with it on the same inputs.
+//!   draws them, so results agree with it on the same inputs;
+//! - [`correlation`]: Pearson's and Spearman's correlation as SciPy gives
+//!   them.
 
+pub mod correlation;
 pub mod mutual_info;

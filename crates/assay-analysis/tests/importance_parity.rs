@@ -1,9 +1,12 @@
 //! Mutual information against scikit-learn 1.9's `mutual_info_regression`
-//! run live: continuous values, heavy ties (counts, IoU with 0 for every
+//! and correlations against SciPy 1.17's `pearsonr` and `spearmanr`, run
+//! live: continuous values, heavy ties (counts, IoU with 0 for every
 //! miss, as the per-object outcome is), constant columns, few and many
 //! items, k = 3 and 5, several seeds. Each estimate must agree within
-//! 1e-9, and the legacy normal draws bit for bit.
+//! 1e-9 (correlations within 1e-12), and the legacy normal draws bit for
+//! bit.
 
+use assay_analysis::correlation::{pearson, spearman};
 use assay_analysis::mutual_info::mutual_info_regression;
 use assay_gen::numpy_random::RandomState;
 use serde_json::{json, Value};
@@ -83,7 +86,7 @@ fn mutual_information_matches_scikit_learn() {
         .iter()
         .map(|c| json!({"x": c.x, "y": c.y, "k": c.k, "seed": c.seed}))
         .collect();
-    let expected = run_oracle("mutual_info_oracle.py", &input);
+    let expected = run_oracle("importance_oracle.py", &input);
     assert_eq!(expected.len(), cases.len());
     let mut worst = 0.0f64;
     for (i, (case, want)) in cases.iter().zip(&expected).enumerate() {
@@ -96,6 +99,17 @@ fn mutual_information_matches_scikit_learn() {
             .map(|v| v.as_u64().unwrap())
             .collect();
         assert_eq!(normals, want_normals, "case {i}: standard_normal draws");
+        for (name, got) in [
+            ("pearson", pearson(&case.x, &case.y)),
+            ("spearman", spearman(&case.x, &case.y)),
+        ] {
+            match (got, want[name].as_f64()) {
+                (Some(g), Some(w)) => {
+                    assert!((g - w).abs() <= 1e-12, "case {i}: {name} {g} against {w}")
+                }
+                (g, w) => assert_eq!(g, w, "case {i}: {name}"),
+            }
+        }
         let got = mutual_info_regression(&case.x, &case.y, case.k, case.seed).unwrap();
         let want = want["mi"].as_f64().unwrap();
         let diff = (got - want).abs();
