@@ -7,6 +7,7 @@ use assay_core::model::{Annotation, Category, Dataset, Sample};
 
 use crate::error::{IoError, Result, Warnings};
 use crate::images::{is_image_path, list_files, to_file_name};
+use crate::names::{SampleNames, FILE_COLUMNS};
 
 /// A folder read into a dataset (sizes are filled in later from the files).
 #[derive(Debug)]
@@ -76,8 +77,6 @@ fn class_of(root: &Path, rel: &Path, categories: &mut Vec<Category>) -> Result<i
     Ok(id)
 }
 
-/// Columns of a labels CSV that name the image.
-const FILE_COLUMNS: [&str; 4] = ["file", "file_name", "image", "path"];
 /// Columns of a labels CSV that hold the class.
 const LABEL_COLUMNS: [&str; 3] = ["label", "class", "category"];
 
@@ -115,19 +114,7 @@ pub fn add_labels_csv(read: &mut FolderRead, path: &Path) -> Result<()> {
         column(&FILE_COLUMNS, "image")?,
         column(&LABEL_COLUMNS, "label")?,
     );
-    let ids: std::collections::HashMap<String, i64> = read
-        .dataset
-        .samples
-        .iter()
-        .map(|s| (s.file_name.clone(), s.id))
-        .collect();
-    let find = |name: &str| {
-        let name = name.trim_start_matches("./");
-        ids.get(name).copied().or_else(|| {
-            name.match_indices('/')
-                .find_map(|(at, _)| ids.get(&name[at + 1..]).copied())
-        })
-    };
+    let names = SampleNames::new(&read.dataset);
     let data = &mut read.dataset;
     for record in reader.records() {
         let record = record.map_err(|e| IoError::file(path, format!("cannot read a row: {e}")))?;
@@ -140,7 +127,7 @@ pub fn add_labels_csv(read: &mut FolderRead, path: &Path) -> Result<()> {
             let msg = "empty label; expected a class name";
             return Err(IoError::at(path, format!("line {line}"), msg));
         }
-        let Some(sample) = find(name) else {
+        let Some(sample) = names.find(name) else {
             let msg = format!("{name:?} is not an image of the folder; row skipped");
             read.warnings.push(
                 "unknown_file",

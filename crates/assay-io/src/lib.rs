@@ -12,6 +12,7 @@ pub mod folder;
 pub mod generated;
 pub mod images;
 pub mod json;
+pub mod names;
 pub mod npy;
 pub mod npz;
 pub mod output;

@@ -291,7 +291,7 @@ pub fn check_class_count(
 /// line, or a CSV whose header has a `file` column.
 pub fn read_row_names(path: &Path) -> Result<Vec<(u64, String)>> {
     let text = assay_io::error::read_text(path)?;
-    let tokens = match csv_column(&text, &["file", "file_name", "image", "path"]) {
+    let tokens = match csv_column(&text, &assay_io::names::FILE_COLUMNS) {
         Some(column) => csv_tokens(path, column)?,
         None => line_tokens(path, &text)?,
     };

@@ -18,11 +18,11 @@
 //! dataset, or by a longer path ending in it (`test/cat/0001.jpg` finds
 //! `cat/0001.jpg`).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use assay_core::model::Dataset;
+use assay_io::names::{SampleNames, FILE_COLUMNS};
 use assay_store::{ClassPrediction, Selection, Store};
 
 use super::files::{self, has_extension, read_class_names, softmax_rows};
@@ -91,7 +91,7 @@ pub fn import_classifications(
     let (rows, header) = read_rows(input, names.as_deref())?;
     let mut classes = Classes::of(&data);
     let columns = classes.order_columns(header.as_deref().or(names.as_deref()), input)?;
-    let by_name = FileIndex::new(&data);
+    let by_name = SampleNames::new(&data);
     let mut predictions = Vec::new();
     let mut unmatched = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -126,32 +126,6 @@ pub fn import_classifications(
         missing: data.samples.len() - matched,
         columns: classes.described,
     })
-}
-
-/// Finds images by file name, or by a path ending in one.
-struct FileIndex<'a> {
-    ids: HashMap<&'a str, i64>,
-}
-
-impl<'a> FileIndex<'a> {
-    fn new(data: &'a Dataset) -> Self {
-        let ids = data
-            .samples
-            .iter()
-            .map(|s| (s.file_name.as_str(), s.id))
-            .collect();
-        Self { ids }
-    }
-
-    /// The image `name` names: itself, else the longest tail after a `/`.
-    fn find(&self, name: &str) -> Option<i64> {
-        let name = name.trim().trim_start_matches("./");
-        if let Some(&id) = self.ids.get(name) {
-            return Some(id);
-        }
-        name.match_indices('/')
-            .find_map(|(at, _)| self.ids.get(&name[at + 1..]).copied())
-    }
 }
 
 /// The dataset's classes and how the file's columns map onto them.
@@ -332,9 +306,6 @@ fn npy_rows(path: &Path, rows: Option<&Path>) -> Result<Vec<Row>> {
         .collect())
 }
 
-/// The columns of a CSV header that name the image.
-const FILE_COLUMNS: &[&str] = &["file", "file_name", "image", "path"];
-
 fn csv_reader(path: &Path) -> Result<(csv::Reader<std::fs::File>, csv::StringRecord, usize)> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -454,34 +425,4 @@ fn jsonl_rows(path: &Path) -> Result<Vec<Row>> {
         });
     }
     Ok(rows)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use assay_core::model::Sample;
-
-    fn sample(id: i64, file: &str) -> Sample {
-        Sample {
-            id,
-            file_name: file.into(),
-            width: None,
-            height: None,
-            split: None,
-            generation: None,
-        }
-    }
-
-    #[test]
-    fn a_row_finds_its_image_by_name_or_a_longer_path() {
-        let data = Dataset {
-            samples: vec![sample(1, "cat/0001.jpg"), sample(2, "0001.jpg")],
-            ..Dataset::default()
-        };
-        let index = FileIndex::new(&data);
-        assert_eq!(index.find("cat/0001.jpg"), Some(1));
-        assert_eq!(index.find("test/cat/0001.jpg"), Some(1));
-        assert_eq!(index.find("./0001.jpg"), Some(2));
-        assert_eq!(index.find("dog/0002.jpg"), None);
-    }
 }
