@@ -3,6 +3,7 @@
 //! output), and the typed run summaries every reader shares. The CLI, the
 //! web server and the report call these; they parse, show and print.
 
+pub mod analysis;
 pub mod captions;
 pub mod classification;
 #[cfg(feature = "embed")]

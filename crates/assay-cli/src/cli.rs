@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::analyze::AnalyzeCommand;
 use crate::commands::captions::CaptionsCommand;
 use crate::commands::embed::EmbedArgs;
 use crate::commands::embeddings::EmbeddingsCommand;
@@ -183,4 +184,9 @@ pub enum Command {
     /// Caption metrics from files, without a project.
     #[command(subcommand)]
     Captions(CaptionsCommand),
+    /// Explain failures: which data metrics predict them, weak slices,
+    /// drift between groups of samples, and whether run B is really better
+    /// than run A.
+    #[command(subcommand)]
+    Analyze(AnalyzeCommand),
 }

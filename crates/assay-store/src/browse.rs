@@ -475,7 +475,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn rows_of<A, B>(&self, sql: &str, id: i64) -> Result<Vec<(A, B)>>
+    pub(crate) fn rows_of<A, B>(&self, sql: &str, id: i64) -> Result<Vec<(A, B)>>
     where
         A: rusqlite::types::FromSql,
         B: rusqlite::types::FromSql,

@@ -5,6 +5,7 @@
 //! in one transaction: it lands whole or not at all, and importing the same
 //! files again replaces what they brought instead of duplicating it.
 
+mod analysis;
 mod browse;
 mod classes;
 mod details;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use analysis::{RunObject, RunSubject};
 pub use browse::{DrawnObject, ObjectArea, RunDetail, SampleObject, SampleOutcome, SampleRow};
 pub use classes::ClassPrediction;
 pub use details::{ClassMetric, NamedCurve, RunTables};

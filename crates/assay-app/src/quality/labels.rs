@@ -8,6 +8,10 @@ use assay_quality::detection_labels::{
 };
 use assay_store::{IssueRow, Metrics};
 
+/// Metrics computed from a model's predictions: they describe what the
+/// model sees, not the data, so failure analysis keeps them apart.
+pub const MODEL_METRICS: &[&str] = &["label_quality"];
+
 /// Label errors found from a detector's predictions (cleanlab's object
 /// detection scores): per image its label quality score as a metric; per
 /// box the `swapped_class` and `badly_located` issues; per confident

@@ -7,6 +7,8 @@
 mod images;
 mod labels;
 
+pub use labels::MODEL_METRICS;
+
 use anyhow::{bail, Result};
 use assay_core::model::Dataset;
 use assay_quality::annotations::{annotation_issues, annotation_metrics, AnnotationThresholds};

@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
+pub mod analyze;
 pub mod captions;
 pub mod embed;
 pub mod embeddings;
@@ -65,6 +66,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Embeddings(cmd) => embeddings::embeddings(&mut open(&project)?, cmd),
         Command::Gen(cmd) => gen::run(cmd, &project),
         Command::Captions(cmd) => captions::run(cmd),
+        Command::Analyze(cmd) => analyze::run(&open(&project)?, cmd),
     }
 }
 
