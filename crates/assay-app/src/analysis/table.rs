@@ -100,7 +100,7 @@ impl RunTable {
         let objects: Vec<RunObject> = store
             .run_objects(run)?
             .into_iter()
-            .filter(|o| keep(o))
+            .filter(keep)
             .collect();
         if objects.is_empty() {
             bail!("run {run} stored no object outcomes to analyse");
