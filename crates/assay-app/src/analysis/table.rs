@@ -97,11 +97,7 @@ impl RunTable {
                 subject.task
             );
         }
-        let objects: Vec<RunObject> = store
-            .run_objects(run)?
-            .into_iter()
-            .filter(keep)
-            .collect();
+        let objects: Vec<RunObject> = store.run_objects(run)?.into_iter().filter(keep).collect();
         if objects.is_empty() {
             bail!("run {run} stored no object outcomes to analyse");
         }

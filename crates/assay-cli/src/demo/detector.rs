@@ -21,14 +21,20 @@ pub struct Detection {
     pub score: f64,
 }
 
-/// Runs the simulated detector on a scene shown with `exposure`.
-pub fn detect(scene: &Scene, exposure: Option<Exposure>, rng: &mut ChaCha8Rng) -> Vec<Detection> {
-    let visibility = match exposure {
+/// How well the detector sees an image shown with `exposure`, or with the
+/// milder planted shift (`shifted`), from 0 to 1.
+pub fn visibility(exposure: Option<Exposure>, shifted: bool) -> f64 {
+    match exposure {
         Some(Exposure::Dark) => 0.35,
         Some(Exposure::Light) => 0.6,
         Some(Exposure::Blurry) => 0.7,
+        None if shifted => 0.85,
         None => 1.0,
-    };
+    }
+}
+
+/// Runs the simulated detector on a scene seen with `visibility`.
+pub fn detect(scene: &Scene, visibility: f64, rng: &mut ChaCha8Rng) -> Vec<Detection> {
     let mut out = Vec::new();
     for o in &scene.objects {
         let [x1, y1, x2, y2] = bounds(&o.polygon);

@@ -64,6 +64,9 @@ const RETRAINED: &str = "sim-detector-v2";
 /// Images given each exposure problem, duplicated, and near-duplicated.
 const PER_PROBLEM: usize = 12;
 const DUPLICATES: usize = 8;
+/// The split of new images with a planted shift (darker, a little blurred;
+/// the same classes and scenes), for drift analysis.
+const SHIFTED: &str = "shifted";
 
 pub fn run(args: &DemoArgs) -> Result<()> {
     let started = Instant::now();
@@ -253,6 +256,8 @@ fn prepare(dir: &Path) -> Result<()> {
 struct Built {
     train: Dataset,
     val: Dataset,
+    /// The [`SHIFTED`] split.
+    shifted: Dataset,
     predictions: Vec<Annotation>,
     retrained: Vec<Annotation>,
     injections: Vec<Injection>,
@@ -268,6 +273,8 @@ struct Image {
     /// For copies: the file name of the original.
     copy_of: Option<String>,
     val: bool,
+    /// In the [`SHIFTED`] split.
+    shifted: bool,
 }
 
 fn image_rng(seed: u64, index: usize) -> ChaCha8Rng {
@@ -291,7 +298,7 @@ fn build(args: &DemoArgs, images_dir: &Path) -> Result<Built> {
     let mut images: Vec<Image> = (0..n)
         .into_par_iter()
         .map(|i| {
-            let image = render_original(args.seed, i, exposure_of(i), images_dir);
+            let image = render_original(args.seed, i, exposure_of(i), images_dir, false);
             bar.inc(1);
             image
         })
@@ -299,20 +306,27 @@ fn build(args: &DemoArgs, images_dir: &Path) -> Result<Built> {
     bar.finish_and_clear();
     let clean: Vec<usize> = order[3 * PER_PROBLEM..].to_vec();
     images.extend(copies(args.seed, &images, &clean, images_dir)?);
+    let first = images.len();
+    let shifted: Vec<Image> = (first..first + n / 5)
+        .into_par_iter()
+        .map(|i| render_original(args.seed, i, None, images_dir, true))
+        .collect::<Result<_>>()?;
+    images.extend(shifted);
     let mut injections = exposure_truth(&images);
     injections.extend(copy_truth(&images));
-    let (mut train, mut val) = ground_truth(&images, &mut rng, &mut injections);
+    let [mut train, mut val, mut shifted] = ground_truth(&images, &mut rng, &mut injections);
     add_corrupt_files(&images, images_dir, &mut rng, &mut train, &mut injections)?;
     let predictions = simulate_detector(&images, args.seed);
     let retrained = simulate_detector(&images, args.seed.wrapping_add(1));
     let shown: Vec<_> = images
         .iter()
+        .filter(|im| !im.shifted)
         .map(|im| (im.file_name.as_str(), &im.scene, im.exposure))
         .collect();
     let data_dir = images_dir.parent().unwrap_or(images_dir);
     let mut class_rng = ChaCha8Rng::seed_from_u64(args.seed ^ 0xc1a55);
     let flipped = classifier::write(data_dir, &shown, &mut class_rng)?.injections;
-    for d in [&mut train, &mut val] {
+    for d in [&mut train, &mut val, &mut shifted] {
         d.categories = CLASSES
             .iter()
             .enumerate()
@@ -322,6 +336,7 @@ fn build(args: &DemoArgs, images_dir: &Path) -> Result<Built> {
     Ok(Built {
         train,
         val,
+        shifted,
         predictions,
         retrained,
         injections,
@@ -329,7 +344,15 @@ fn build(args: &DemoArgs, images_dir: &Path) -> Result<Built> {
     })
 }
 
-fn render_original(seed: u64, i: usize, exposure: Option<Exposure>, dir: &Path) -> Result<Image> {
+/// Renders image `i`, with an exposure problem or, with `shifted`, the
+/// planted shift.
+fn render_original(
+    seed: u64,
+    i: usize,
+    exposure: Option<Exposure>,
+    dir: &Path,
+    shifted: bool,
+) -> Result<Image> {
     let mut rng = image_rng(seed, i);
     let crowded = rng.random::<f64>() < 0.12;
     let scene = random_scene(&mut rng, crowded);
@@ -337,14 +360,19 @@ fn render_original(seed: u64, i: usize, exposure: Option<Exposure>, dir: &Path) 
     if let Some(e) = exposure {
         e.apply(&mut px, scene.width as usize);
     }
-    let file_name = format!("img_{i:05}.jpg");
+    if shifted {
+        problems::shift(&mut px, scene.width as usize);
+    }
+    let prefix = if shifted { "shifted" } else { "img" };
+    let file_name = format!("{prefix}_{i:05}.jpg");
     write_jpeg(&dir.join(&file_name), &px, &scene, 90)?;
     Ok(Image {
         file_name,
         scene,
         exposure,
         copy_of: None,
-        val: i % 5 == 4,
+        val: !shifted && i % 5 == 4,
+        shifted,
     })
 }
 
@@ -376,6 +404,7 @@ fn copies(seed: u64, images: &[Image], clean: &[usize], dir: &Path) -> Result<Ve
             exposure: None,
             copy_of: Some(images[i].file_name.clone()),
             val: true,
+            shifted: false,
         });
     }
     for (k, &i) in train.iter().skip(DUPLICATES).take(DUPLICATES).enumerate() {
@@ -392,6 +421,7 @@ fn copies(seed: u64, images: &[Image], clean: &[usize], dir: &Path) -> Result<Ve
             exposure: None,
             copy_of: Some(images[i].file_name.clone()),
             val: false,
+            shifted: false,
         });
     }
     Ok(out)
@@ -453,18 +483,19 @@ fn copy_truth(images: &[Image]) -> Vec<Injection> {
     out
 }
 
-/// Ground truth of every image, split into train and val, with label errors
-/// injected into the objects of clean originals.
+/// Ground truth of every image, split into train, val and shifted, with
+/// label errors injected into the objects of clean originals (none in the
+/// shifted split: it differs only in how the images look).
 fn ground_truth(
     images: &[Image],
     rng: &mut ChaCha8Rng,
     injections: &mut Vec<Injection>,
-) -> (Dataset, Dataset) {
-    let (mut train, mut val) = (Dataset::default(), Dataset::default());
+) -> [Dataset; 3] {
+    let mut splits: [Dataset; 3] = Default::default();
     let mut next_id = 1;
     for (i, im) in images.iter().enumerate() {
         let sample_id = i as i64 + 1;
-        let target = if im.val { &mut val } else { &mut train };
+        let target = &mut splits[usize::from(im.val) + 2 * usize::from(im.shifted)];
         target.samples.push(Sample {
             id: sample_id,
             file_name: im.file_name.clone(),
@@ -473,7 +504,7 @@ fn ground_truth(
             split: None,
             generation: None,
         });
-        let may_err = im.exposure.is_none() && im.copy_of.is_none();
+        let may_err = im.exposure.is_none() && im.copy_of.is_none() && !im.shifted;
         for o in &im.scene.objects {
             let error = if may_err { LabelError::draw(rng) } else { None };
             let mut a = object_annotation(next_id, sample_id, o, &im.scene, rng);
@@ -502,7 +533,7 @@ fn ground_truth(
             next_id += 1;
         }
     }
-    (train, val)
+    splits
 }
 
 fn label_truth(
@@ -591,7 +622,8 @@ fn simulate_detector(images: &[Image], seed: u64) -> Vec<Annotation> {
     let mut out = Vec::new();
     for (i, im) in images.iter().enumerate() {
         let mut rng = image_rng(seed ^ 0x5eed, i);
-        for d in detector::detect(&im.scene, im.exposure, &mut rng) {
+        let visibility = detector::visibility(im.exposure, im.shifted);
+        for d in detector::detect(&im.scene, visibility, &mut rng) {
             let mut a = Annotation::new(out.len() as i64 + 1, i as i64 + 1, d.class as i64 + 1);
             a.bbox = Some(BBox::new(d.bbox[0], d.bbox[1], d.bbox[2], d.bbox[3]));
             a.score = Some((d.score * 1000.0).round() / 1000.0);
@@ -606,7 +638,12 @@ fn import_all(dir: &Path, built: &Built) -> Result<Store> {
     let data_dir = dir.join("data");
     let images_dir = data_dir.join("images");
     let mut store = Store::init(dir)?;
-    for (split, dataset) in [("train", &built.train), ("val", &built.val)] {
+    let splits = [
+        ("train", &built.train),
+        ("val", &built.val),
+        (SHIFTED, &built.shifted),
+    ];
+    for (split, dataset) in splits {
         let path = data_dir.join(format!("annotations_{split}.json"));
         coco::write_coco(dataset, &path)?;
         let target = ImportTarget {

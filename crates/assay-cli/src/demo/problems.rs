@@ -53,6 +53,15 @@ pub fn degrade(px: &mut [u8], width: usize) {
     }
 }
 
+/// The planted shift of the demo's `shifted` split: the same scenes seen
+/// darker (70% of the light) and a little blurred, as by a cheaper camera.
+/// Milder than the dark and blurry problems: an image stays usable, but a
+/// split of them differs measurably from the others.
+pub fn shift(px: &mut [u8], width: usize) {
+    px.iter_mut().for_each(|v| *v = (f32::from(*v) * 0.7) as u8);
+    box_blur(px, width, 1);
+}
+
 /// Brightens every pixel a little: the near-duplicate of an image.
 pub fn nudge(px: &mut [u8]) {
     px.iter_mut().for_each(|v| *v = v.saturating_add(6));
