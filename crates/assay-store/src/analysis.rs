@@ -122,12 +122,50 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// (row id, split) of every sample of a dataset, in row order.
-    pub fn sample_splits(&self, dataset: &str) -> Result<Vec<(i64, Option<String>)>> {
+    /// Every sample of a dataset with what drift analysis compares, in row
+    /// order.
+    pub fn sample_facts(&self, dataset: &str) -> Result<Vec<SampleFacts>> {
+        let dataset_id = self.dataset_id(dataset)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, source_id, split, file_name, width, height FROM samples
+             WHERE dataset_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([dataset_id], |r| {
+            let w: Option<u32> = r.get(4)?;
+            let h: Option<u32> = r.get(5)?;
+            Ok(SampleFacts {
+                row: r.get(0)?,
+                source_id: r.get(1)?,
+                split: r.get(2)?,
+                file_name: r.get(3)?,
+                size: w.zip(h),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// (sample row, class name) of every ground-truth object of a dataset.
+    pub fn object_classes(&self, dataset: &str) -> Result<Vec<(i64, String)>> {
         let dataset_id = self.dataset_id(dataset)?;
         self.rows_of(
-            "SELECT id, split FROM samples WHERE dataset_id = ?1 ORDER BY id",
+            "SELECT a.sample_id, c.name FROM annotations a JOIN categories c ON c.id = a.category_id
+             JOIN samples s ON s.id = a.sample_id WHERE s.dataset_id = ?1 ORDER BY a.id",
             dataset_id,
         )
     }
+}
+
+/// What drift analysis knows of a sample.
+#[derive(Debug, Clone)]
+pub struct SampleFacts {
+    /// Row id.
+    pub row: i64,
+    /// The dataset's own image id.
+    pub source_id: i64,
+    /// Split.
+    pub split: Option<String>,
+    /// File name.
+    pub file_name: String,
+    /// Width and height, when known.
+    pub size: Option<(u32, u32)>,
 }

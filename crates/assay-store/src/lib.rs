@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-pub use analysis::{RunObject, RunSubject};
+pub use analysis::{RunObject, RunSubject, SampleFacts};
 pub use browse::{DrawnObject, ObjectArea, RunDetail, SampleObject, SampleOutcome, SampleRow};
 pub use classes::ClassPrediction;
 pub use details::{ClassMetric, NamedCurve, RunTables};

@@ -4,8 +4,11 @@
 //! matched prediction (0 for misses), over the ground truths, beside
 //! Pearson's and Spearman's correlation; per class and overall.
 
+use std::collections::HashMap;
+
 use assay_analysis::correlation::{pearson, spearman};
 use assay_analysis::mutual_info::{mutual_info_regression, DEFAULT_NEIGHBORS};
+use assay_gen::numpy_random::RandomState;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -28,6 +31,16 @@ pub struct MetricImportance {
     pub n: usize,
     /// Mutual information with the outcome, in nats.
     pub mutual_info: f64,
+    /// Mean mutual information with the metric's values shuffled (across
+    /// images for image metrics, so objects of one image still share a
+    /// value): what the estimator gives a metric unrelated to the outcome
+    /// on these objects.
+    pub null_mean: f64,
+    /// `mutual_info - null_mean`, the ranking key.
+    pub excess: f64,
+    /// Permutation p-value: (1 + shuffles scoring at least as high) /
+    /// (1 + shuffles).
+    pub p_value: f64,
     /// Pearson's r (none for a constant metric).
     pub pearson: Option<f64>,
     /// Spearman's rho (none for a constant metric).
@@ -45,7 +58,7 @@ pub struct GroupImportance {
     pub class: Option<String>,
     /// Ground truths in the group.
     pub objects: usize,
-    /// Ranked by mutual information, then by |Spearman|.
+    /// Ranked by excess mutual information, then by |Spearman|.
     pub metrics: Vec<MetricImportance>,
 }
 
@@ -61,25 +74,31 @@ pub struct Importance {
     /// Neighbours of the estimator.
     pub neighbours: usize,
     /// Seed of the estimator's tie-breaking noise (scikit-learn's
-    /// `random_state`).
+    /// `random_state`) and of the shuffles.
     pub seed: u32,
+    /// Shuffles per metric for the null.
+    pub permutations: usize,
     /// All classes, then each class.
     pub groups: Vec<GroupImportance>,
 }
 
+/// Shuffles per metric by default.
+pub const DEFAULT_PERMUTATIONS: usize = 9;
+
 /// Ranks every numeric metric of `table` overall and per class.
-pub fn importance(table: &RunTable, seed: u32) -> Importance {
+pub fn importance(table: &RunTable, seed: u32, permutations: usize) -> Importance {
     let truths: Vec<usize> = (0..table.rows.len())
         .filter(|&i| !table.rows[i].prediction)
         .collect();
-    let mut groups = vec![group(table, None, &truths, seed)];
+    let null = Null { seed, permutations };
+    let mut groups = vec![group(table, None, &truths, &null)];
     for (c, name) in table.classes.iter().enumerate() {
         let rows: Vec<usize> = truths
             .iter()
             .copied()
             .filter(|&i| table.rows[i].class == c as u32)
             .collect();
-        groups.push(group(table, Some(name.clone()), &rows, seed));
+        groups.push(group(table, Some(name.clone()), &rows, &null));
     }
     Importance {
         run: table.run,
@@ -87,29 +106,54 @@ pub fn importance(table: &RunTable, seed: u32) -> Importance {
         target: TARGET,
         neighbours: DEFAULT_NEIGHBORS,
         seed,
+        permutations,
         groups,
     }
 }
 
-fn group(table: &RunTable, class: Option<String>, rows: &[usize], seed: u32) -> GroupImportance {
+/// How the null is drawn.
+struct Null {
+    seed: u32,
+    permutations: usize,
+}
+
+fn group(table: &RunTable, class: Option<String>, rows: &[usize], null: &Null) -> GroupImportance {
     let columns = distinct_columns(table, rows);
     let mut metrics: Vec<MetricImportance> = columns
         .par_iter()
         .filter_map(|(column, same_as)| {
-            let (x, y): (Vec<f64>, Vec<f64>) = rows
+            let kept: Vec<usize> = rows
                 .iter()
-                .map(|&i| (column.values[i], table.rows[i].iou))
-                .filter(|(v, _)| v.is_finite())
-                .unzip();
-            if x.len() < MIN_ROWS {
+                .copied()
+                .filter(|&i| column.values[i].is_finite())
+                .collect();
+            if kept.len() < MIN_ROWS {
                 return None;
             }
-            let mutual_info = mutual_info_regression(&x, &y, DEFAULT_NEIGHBORS, seed).ok()?;
+            let x: Vec<f64> = kept.iter().map(|&i| column.values[i]).collect();
+            let y: Vec<f64> = kept.iter().map(|&i| table.rows[i].iou).collect();
+            let mi = |x: &[f64]| mutual_info_regression(x, &y, DEFAULT_NEIGHBORS, null.seed).ok();
+            let mutual_info = mi(&x)?;
+            let shuffled: Vec<f64> = (0..null.permutations)
+                .filter_map(|p| {
+                    mi(&shuffle(
+                        table,
+                        column,
+                        &kept,
+                        null.seed.wrapping_add(p as u32 + 1),
+                    ))
+                })
+                .collect();
+            let null_mean = shuffled.iter().sum::<f64>() / shuffled.len().max(1) as f64;
+            let above = shuffled.iter().filter(|&&v| v >= mutual_info).count();
             Some(MetricImportance {
                 metric: column.name.clone(),
                 level: column.level,
                 n: x.len(),
                 mutual_info,
+                null_mean,
+                excess: mutual_info - null_mean,
+                p_value: (1 + above) as f64 / (1 + shuffled.len()) as f64,
                 pearson: pearson(&x, &y),
                 spearman: spearman(&x, &y),
                 same_as: same_as.clone(),
@@ -117,7 +161,7 @@ fn group(table: &RunTable, class: Option<String>, rows: &[usize], seed: u32) -> 
         })
         .collect();
     metrics.sort_by(|a, b| {
-        b.mutual_info.total_cmp(&a.mutual_info).then_with(|| {
+        b.excess.total_cmp(&a.excess).then_with(|| {
             let s = |m: &MetricImportance| m.spearman.map_or(0.0, f64::abs);
             s(b).total_cmp(&s(a))
         })
@@ -127,6 +171,31 @@ fn group(table: &RunTable, class: Option<String>, rows: &[usize], seed: u32) -> 
         objects: rows.len(),
         metrics,
     }
+}
+
+/// The column's values on `rows` shuffled: an image metric by image (each
+/// image takes another's value, shared by all its objects), any other
+/// metric by row.
+fn shuffle(table: &RunTable, column: &NumericColumn, rows: &[usize], seed: u32) -> Vec<f64> {
+    let mut rng = RandomState::new(seed);
+    if column.level != Level::Image {
+        let order = rng.permutation(rows.len());
+        return order.iter().map(|&j| column.values[rows[j]]).collect();
+    }
+    let mut images: Vec<i64> = rows.iter().map(|&i| table.rows[i].sample).collect();
+    images.sort_unstable();
+    images.dedup();
+    let value: HashMap<i64, f64> = rows
+        .iter()
+        .map(|&i| (table.rows[i].sample, column.values[i]))
+        .collect();
+    let order = rng.permutation(images.len());
+    let moved: HashMap<i64, f64> = images
+        .iter()
+        .zip(&order)
+        .map(|(&image, &j)| (image, value[&images[j]]))
+        .collect();
+    rows.iter().map(|&i| moved[&table.rows[i].sample]).collect()
 }
 
 /// The data's columns (not the model's) with distinct values on `rows`,

@@ -23,9 +23,14 @@ pub struct Row {
     pub class: u32,
     /// IoU of the matched prediction, 0 for misses and false positives.
     pub iou: f64,
+    /// Score of the prediction (of the one that found a ground truth).
+    pub score: Option<f64>,
     /// A miss or a false positive.
     pub error: bool,
-    /// The error's kind (`missed`, `localization`, `classification`, ...).
+    /// The error's kind: a false positive's (`classification`,
+    /// `localization`, `both`, `duplicate`, `background`), or a missed
+    /// ground truth's (`missed` when nothing was near it,
+    /// [`WRONG_DETECTION`] when a wrong detection claimed it).
     pub error_kind: Option<String>,
 }
 
@@ -84,6 +89,10 @@ pub struct RunTable {
     pub categorical: Vec<CategoricalColumn>,
 }
 
+/// The error kind of a ground truth that a detection of the wrong class or
+/// a loose box claimed (its error is counted on that detection).
+pub const WRONG_DETECTION: &str = "wrong_detection";
+
 /// The label of rows without a split or tag.
 pub const NONE_LABEL: &str = "(none)";
 
@@ -110,6 +119,7 @@ impl RunTable {
                 object_id: o.object_id,
                 class: classes.code(&o.category),
                 iou: if o.outcome == "tp" { o.iou } else { 0.0 },
+                score: o.score,
                 error: o.outcome != "tp",
                 error_kind: o
                     .error

@@ -1,7 +1,7 @@
 //! `assay analyze importance`.
 
 use anyhow::{bail, Result};
-use assay_app::analysis::importance::{importance, GroupImportance};
+use assay_app::analysis::importance::{importance, GroupImportance, DEFAULT_PERMUTATIONS};
 use assay_app::analysis::table::RunTable;
 use assay_report::format;
 use assay_store::Store;
@@ -25,6 +25,9 @@ pub struct ImportanceArgs {
     /// `random_state`).
     #[arg(long, default_value_t = 0)]
     seed: u32,
+    /// Shuffles per metric for the null (the noise floor of the estimator).
+    #[arg(long, default_value_t = DEFAULT_PERMUTATIONS)]
+    permutations: usize,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -33,14 +36,14 @@ pub struct ImportanceArgs {
 /// Runs `assay analyze importance`.
 pub fn run(store: &Store, args: &ImportanceArgs) -> Result<()> {
     let table = RunTable::load(store, args.run)?;
-    let result = importance(&table, args.seed);
+    let result = importance(&table, args.seed, args.permutations);
     if args.json {
         println!("{}", serde_json::to_string(&result)?);
         return Ok(());
     }
     println!(
-        "Metric importance for run {} ({}): mutual information (k = {}, seed {}) and correlation with the {}.",
-        result.run, result.model, result.neighbours, result.seed, result.target
+        "Metric importance for run {} ({}): mutual information (k = {}, seed {}) and correlation with the {};\nranked by mutual information above its null (the mean over {} shuffles of the metric, across images for image metrics).",
+        result.run, result.model, result.neighbours, result.seed, result.target, result.permutations
     );
     let groups: Vec<&GroupImportance> = match &args.class {
         None => result.groups.iter().collect(),
@@ -69,7 +72,16 @@ fn print_group(g: &GroupImportance, top: usize) {
         println!("  too few ground truths with measured metrics to rank");
         return;
     }
-    let mut t = table(&["metric", "level", "n", "mutual info", "pearson", "spearman"]);
+    let mut t = table(&[
+        "metric",
+        "level",
+        "n",
+        "mutual info",
+        "null",
+        "p",
+        "pearson",
+        "spearman",
+    ]);
     let r = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:+.3}"));
     for m in g.metrics.iter().take(top) {
         t.add_row(vec![
@@ -77,6 +89,8 @@ fn print_group(g: &GroupImportance, top: usize) {
             format!("{:?}", m.level).to_lowercase(),
             m.n.to_string(),
             format::score(m.mutual_info),
+            format::score(m.null_mean),
+            format!("{:.2}", m.p_value),
             r(m.pearson),
             r(m.spearman),
         ]);
