@@ -5,7 +5,11 @@
 //!   neighbour estimator (Kraskov et al.), noise and seed as scikit-learn
 //!   draws them, so results agree with it on the same inputs;
 //! - [`correlation`]: Pearson's and Spearman's correlation as SciPy gives
-//!   them.
+//!   them;
+//! - [`drift`]: drift between a reference and a current sample, per
+//!   column as Evidently and SciPy compute it, and for embeddings (MMD as
+//!   alibi-detect, centroid distance, a domain classifier's ROC AUC).
 
 pub mod correlation;
+pub mod drift;
 pub mod mutual_info;
