@@ -6,5 +6,6 @@
 //! statistics live in `assay-analysis`; this module gathers their inputs
 //! from the store and shapes typed results every front end shows.
 
+pub mod drift;
 pub mod importance;
 pub mod table;
