@@ -5,7 +5,17 @@
 //!   neighbour estimator (Kraskov et al.), noise and seed as scikit-learn
 //!   draws them, so results agree with it on the same inputs;
 //! - [`correlation`]: Pearson's and Spearman's correlation as SciPy gives
-//!   them.
+//!   them;
+//! - [`binning`]: equal-count and equal-width binning of a numeric column
+//!   into codes (NaN its own code), for slices and per-bucket results;
+//! - [`slices`]: weak slices found automatically: SliceLine as the
+//!   `sliceline` package runs it, deepchecks' weak-segment trees, and a
+//!   slice's difference from the rest with interval and p-value;
+//! - [`multiple_testing`]: Benjamini-Hochberg adjusted p-values as
+//!   statsmodels gives them.
 
+pub mod binning;
 pub mod correlation;
+pub mod multiple_testing;
 pub mod mutual_info;
+pub mod slices;
