@@ -8,8 +8,18 @@
 //!   them;
 //! - [`drift`]: drift between a reference and a current sample, per
 //!   column as Evidently and SciPy compute it, and for embeddings (MMD as
-//!   alibi-detect, centroid distance, a domain classifier's ROC AUC).
+//!   alibi-detect, centroid distance, a domain classifier's ROC AUC);
+//! - [`binning`]: equal-count and equal-width binning of a numeric column
+//!   into codes (NaN its own code), for slices and per-bucket results;
+//! - [`slices`]: weak slices found automatically: SliceLine as the
+//!   `sliceline` package runs it, deepchecks' weak-segment trees, and a
+//!   slice's difference from the rest with interval and p-value;
+//! - [`multiple_testing`]: Benjamini-Hochberg adjusted p-values as
+//!   statsmodels gives them.
 
+pub mod binning;
 pub mod correlation;
 pub mod drift;
+pub mod multiple_testing;
 pub mod mutual_info;
+pub mod slices;
