@@ -9,6 +9,7 @@ import * as explore from "./explore.js";
 import * as sample from "./sample.js";
 import * as model from "./model.js";
 import * as quality from "./quality.js";
+import * as analysis from "./analysis.js";
 import * as map from "./map.js";
 import * as generative from "./generative.js";
 import * as runs from "./runs.js";
@@ -19,6 +20,7 @@ const PAGES = {
   sample,
   model,
   quality,
+  analysis,
   map,
   generative,
   runs,

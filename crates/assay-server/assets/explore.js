@@ -22,6 +22,8 @@ export function stateFromQuery(q) {
   const num = (key) => (q.get(key) === null || q.get(key) === "" ? null : Number(q.get(key)));
   let map = null;
   try { map = q.get("map") ? JSON.parse(q.get("map")) : null; } catch { map = null; }
+  let slice = null;
+  try { slice = q.get("slice") ? JSON.parse(q.get("slice")) : null; } catch { slice = null; }
   return {
     dataset: q.get("dataset") || null,
     split: q.get("split") || null,
@@ -36,6 +38,7 @@ export function stateFromQuery(q) {
     semantic: q.get("semantic") === "1",
     similar_to: num("similar_to"),
     map,
+    slice,
     metric: q.get("metric") || null,
     min: num("min"),
     max: num("max"),
@@ -54,6 +57,7 @@ export function hashOfState(st) {
     cell: st.cell, text: st.text, semantic: st.semantic ? "1" : null,
     similar_to: st.similar_to,
     map: st.map ? JSON.stringify(st.map) : null,
+    slice: st.slice ? JSON.stringify(st.slice) : null,
     metric: st.metric, min: st.min, max: st.max, sort: st.sort, desc: st.desc ? "1" : null,
     boxes: st.boxes ? null : "0", color: st.color === "class" ? "class" : null,
   });
@@ -76,6 +80,7 @@ export function queryBody(st, offset, limit, objects = false) {
   else if (st.text) body.text = st.text;
   if (st.similar_to !== null) body.similar_to = st.similar_to;
   if (st.map) body.map = st.map;
+  if (st.slice) body.slice = st.slice;
   if (st.metric && (st.min !== null || st.max !== null)) {
     body.ranges = [{ metric: st.metric, min: st.min, max: st.max }];
   }
@@ -399,7 +404,7 @@ function checkList(label, values, checked, onchange, testid) {
     boxes.map((box) => h("label", {}, box, h("span", {}, box.value))));
 }
 
-/** Removable chips for filters set from other pages (cell, similar, map). */
+/** Removable chips for filters set from other pages (cell, slice, similar, map). */
 function chips(page) {
   const st = page.state;
   const list = [];
@@ -409,6 +414,10 @@ function chips(page) {
   if (st.similar_to !== null) {
     list.push(chip(h("span", {}, "similar to ", h("a", { href: `#/sample/${st.similar_to}` }, `#${st.similar_to}`)),
       () => page.update({ similar_to: null, sort: st.sort === "similarity" ? null : st.sort })));
+  }
+  if (st.slice) {
+    const what = st.slice.conditions.map((c) => `${c.column} ${c.label}`).join(" and ");
+    list.push(chip(`slice of run #${st.slice.run}: ${what}`, () => page.update({ slice: null })));
   }
   if (st.map) {
     list.push(chip(`map selection (set ${st.map.set_id}, ${st.map.polygon.length} vertices)`,

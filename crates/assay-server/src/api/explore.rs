@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use assay_app::analysis::slices::samples_of;
+use assay_app::analysis::table::RunTable;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
@@ -170,16 +172,43 @@ fn attach_objects(state: &AppState, q: &Query, page: &mut Page) -> ApiResult<()>
     Ok(())
 }
 
+/// The sample indexes of the confusion cell and of the slice the query
+/// names (both when it names both).
 fn cell(state: &AppState, table: &DatasetTable, q: &Query) -> ApiResult<Option<HashSet<u32>>> {
+    let in_slice = slice(state, table, q)?;
     let Some([row, col]) = q.cell else {
-        return Ok(None);
+        return Ok(in_slice);
     };
     let run = q
         .run
         .ok_or_else(|| ApiError::bad_request("`cell` needs `run`"))?;
     let samples = state.store(|s| s.confusion_samples(run, row, col))?;
+    let in_cell: HashSet<u32> = samples
+        .iter()
+        .filter_map(|id| table.index_of.get(id).copied())
+        .collect();
+    Ok(Some(match in_slice {
+        Some(s) => in_cell.intersection(&s).copied().collect(),
+        None => in_cell,
+    }))
+}
+
+/// The sample indexes of the slice the query names.
+fn slice(state: &AppState, table: &DatasetTable, q: &Query) -> ApiResult<Option<HashSet<u32>>> {
+    let Some(filter) = &q.slice else {
+        return Ok(None);
+    };
+    let run_table = state
+        .store(|s| RunTable::load(s, filter.run))
+        .map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
+    if run_table.subject.dataset != q.dataset {
+        return Err(ApiError::bad_request(format!(
+            "run {} is on dataset {:?}, not {:?}",
+            filter.run, run_table.subject.dataset, q.dataset
+        )));
+    }
     Ok(Some(
-        samples
+        samples_of(&run_table, filter)
             .iter()
             .filter_map(|id| table.index_of.get(id).copied())
             .collect(),

@@ -1,5 +1,6 @@
 //! The JSON API's endpoints (see `API.md`), one module per page.
 
+pub mod analysis;
 pub mod explore;
 pub mod export;
 pub mod generative;

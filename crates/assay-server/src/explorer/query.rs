@@ -57,6 +57,8 @@ pub struct Query {
     pub map: Option<MapFilter>,
     /// Only these samples.
     pub ids: Option<Vec<i64>>,
+    /// Only the images of a slice of a run (`assay analyze slices`).
+    pub slice: Option<assay_app::analysis::slices::SliceFilter>,
     /// The order.
     pub sort: Option<Sort>,
     /// Send each item's objects, to draw on its thumbnail.
@@ -102,7 +104,7 @@ pub struct Sort {
 pub struct Context<'a> {
     /// TP, FP, FN per sample index in `run`.
     pub counts: Option<&'a [[u32; 3]]>,
-    /// Sample indexes of the confusion cell.
+    /// Sample indexes of the confusion cell and of the slice, when asked.
     pub cell: Option<HashSet<u32>>,
     /// Sample indexes inside the map polygon.
     pub inside_map: Option<Vec<bool>>,

@@ -4,8 +4,10 @@
 //! The workflows live in `assay_app::analysis`; this module parses flags
 //! and prints.
 
+mod buckets;
 mod drift;
 mod importance;
+mod slices;
 
 use anyhow::Result;
 use assay_store::Store;
@@ -31,6 +33,22 @@ pub enum AnalyzeCommand {
         after_help = "Examples:\n  assay analyze drift --reference train --current val\n  assay analyze drift --reference shapes:train --current other:* --method psi --json"
     )]
     Drift(drift::DriftArgs),
+    /// Weak slices of a run, found automatically: conjunctions of up to
+    /// three conditions over binned metrics, classes, splits and tags
+    /// where the run errs most (SliceLine, or deepchecks' trees), each
+    /// against the rest with an interval and a Benjamini-Hochberg p-value,
+    /// and the error kinds it holds.
+    #[command(
+        after_help = "Examples:\n  assay analyze slices --run 1\n  assay analyze slices --run 1 --target localization -k 5 --json\n  assay analyze slices --run 1 --method tree"
+    )]
+    Slices(slices::SlicesArgs),
+    /// Performance by metric: precision, recall, AP and false-negative
+    /// rate in each bucket of one data metric, overall and per class, with
+    /// bootstrap intervals over images.
+    #[command(
+        after_help = "Examples:\n  assay analyze buckets --run 1 --metric box_area\n  assay analyze buckets --run 1 --metric brightness --buckets 4 --binning equal-width --class circle"
+    )]
+    Buckets(buckets::BucketsArgs),
 }
 
 /// Runs `assay analyze ...`.
@@ -38,5 +56,7 @@ pub fn run(store: &Store, cmd: AnalyzeCommand) -> Result<()> {
     match cmd {
         AnalyzeCommand::Importance(args) => importance::run(store, &args),
         AnalyzeCommand::Drift(args) => drift::run(store, &args),
+        AnalyzeCommand::Slices(args) => slices::run(store, &args),
+        AnalyzeCommand::Buckets(args) => buckets::run(store, &args),
     }
 }
