@@ -10,6 +10,12 @@ pub enum ClassificationError {
     /// There are no samples.
     #[error("no samples: classification metrics need at least one label")]
     Empty,
+    /// McNemar's chi-squared test on a table without discordant pairs (or
+    /// more than `u64::MAX` of them).
+    #[error(
+        "the two classifiers never disagree on which samples they get right, so the          chi-squared McNemar statistic is 0/0; use the exact test (p = 1)"
+    )]
+    NoDiscordantPairs,
     /// `num_classes` is zero.
     #[error("num_classes is 0: pass the number of classes the model predicts")]
     NoClasses,

@@ -19,6 +19,7 @@ mod accuracy;
 mod calibration;
 mod confusion;
 mod error;
+mod mcnemar;
 mod report;
 mod scores;
 
@@ -29,6 +30,7 @@ pub use calibration::{
 };
 pub use confusion::{confusion_matrix, ConfusionMatrix};
 pub use error::{ClassificationError, Result};
+pub use mcnemar::{mcnemar, mcnemar_table, McNemar, McNemarTest};
 pub use report::{classification_report, ClassificationReport, ReportOptions, TopKAccuracy};
 pub use scores::{
     f1_score, precision_recall_f1_support, Average, AverageScores, ClassScores, LabelSet,

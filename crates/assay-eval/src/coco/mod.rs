@@ -21,6 +21,7 @@
 //!   [`Params::fix_zero_id`]).
 
 mod accumulate;
+mod bootstrap;
 mod confusion;
 mod matching;
 mod oks;
@@ -33,6 +34,10 @@ mod tide;
 use assay_core::model::{Annotation, Dataset};
 use rayon::prelude::*;
 
+pub use bootstrap::{
+    paired_bootstrap, BootstrapOptions, MetricDifference, PairedBootstrap, ResampleEvaluator,
+    ResampleMetrics,
+};
 pub use confusion::ConfusionMatrix;
 pub use outcomes::{DetectionOutcome, GroundTruthOutcome, Outcome, Outcomes};
 pub use params::{AreaRange, IouType, Params, COCO_PERSON_SIGMAS};

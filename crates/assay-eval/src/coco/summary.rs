@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{CocoEvaluation, IouType};
+use super::{CocoEvaluation, IouType, Params};
 use crate::numeric::mean;
 
 /// One line of pycocotools' summary.
@@ -116,39 +116,7 @@ impl CocoEvaluation {
     /// The summary lines in pycocotools' order: 12 for boxes and masks, 10
     /// for keypoints.
     pub fn summary(&self) -> Vec<SummaryStat> {
-        let last = self.params.max_det();
-        let dets = &self.params.max_dets;
-        let specs: Vec<(bool, Option<f64>, &str, usize)> = match self.params.iou_type {
-            IouType::Keypoints => vec![
-                (true, None, "all", 20),
-                (true, Some(0.5), "all", 20),
-                (true, Some(0.75), "all", 20),
-                (true, None, "medium", 20),
-                (true, None, "large", 20),
-                (false, None, "all", 20),
-                (false, Some(0.5), "all", 20),
-                (false, Some(0.75), "all", 20),
-                (false, None, "medium", 20),
-                (false, None, "large", 20),
-            ],
-            _ => {
-                let d = |i: usize| dets.get(i).copied().unwrap_or(last);
-                vec![
-                    (true, None, "all", last),
-                    (true, Some(0.5), "all", d(2)),
-                    (true, Some(0.75), "all", d(2)),
-                    (true, None, "small", d(2)),
-                    (true, None, "medium", d(2)),
-                    (true, None, "large", d(2)),
-                    (false, None, "all", d(0)),
-                    (false, None, "all", d(1)),
-                    (false, None, "all", d(2)),
-                    (false, None, "small", d(2)),
-                    (false, None, "medium", d(2)),
-                    (false, None, "large", d(2)),
-                ]
-            }
-        };
+        let specs = summary_specs(&self.params);
         specs
             .into_iter()
             .map(|(ap, iou, area, max_dets)| self.stat(ap, iou, area, max_dets))
@@ -204,5 +172,44 @@ impl CocoEvaluation {
                 }
             })
             .collect()
+    }
+}
+
+/// The summary lines' selections in pycocotools' order: `(ap, iou, area,
+/// max_dets)`, AP when `ap` else AR, `iou` `None` for the mean over all
+/// thresholds.
+pub(crate) fn summary_specs(params: &Params) -> Vec<(bool, Option<f64>, &'static str, usize)> {
+    let last = params.max_det();
+    let dets = &params.max_dets;
+    match params.iou_type {
+        IouType::Keypoints => vec![
+            (true, None, "all", 20),
+            (true, Some(0.5), "all", 20),
+            (true, Some(0.75), "all", 20),
+            (true, None, "medium", 20),
+            (true, None, "large", 20),
+            (false, None, "all", 20),
+            (false, Some(0.5), "all", 20),
+            (false, Some(0.75), "all", 20),
+            (false, None, "medium", 20),
+            (false, None, "large", 20),
+        ],
+        _ => {
+            let d = |i: usize| dets.get(i).copied().unwrap_or(last);
+            vec![
+                (true, None, "all", last),
+                (true, Some(0.5), "all", d(2)),
+                (true, Some(0.75), "all", d(2)),
+                (true, None, "small", d(2)),
+                (true, None, "medium", d(2)),
+                (true, None, "large", d(2)),
+                (false, None, "all", d(0)),
+                (false, None, "all", d(1)),
+                (false, None, "all", d(2)),
+                (false, None, "small", d(2)),
+                (false, None, "medium", d(2)),
+                (false, None, "large", d(2)),
+            ]
+        }
     }
 }
