@@ -30,7 +30,32 @@ export async function render(view, ctx) {
   view.append(importanceCard(importance), slicesCard(run, slices));
   const splits = (data.datasets.find((d) => d.name === run.dataset) || { splits: [] }).splits || [];
   view.append(await driftCard(run.dataset, splits, ctx.query));
+  const others = runs.filter((r) => r.dataset === run.dataset && r.id !== run.id);
+  if (others.length) view.append(await compareCard(run, others, ctx.query));
   return null;
+}
+
+/** Run B against the page's run (A): a paired bootstrap of every COCO metric. */
+async function compareCard(run, others, query) {
+  const b = others.find((r) => r.id === Number(query.get("b"))) || others[0];
+  const pick = select(others.map((r) => [r.id, `#${r.id} ${r.model}`]), b.id, (v) => {
+    const q = Object.fromEntries(query.entries());
+    location.hash = route("analysis", { ...q, run: run.id, b: v });
+  }, { "data-testid": "compare-run" });
+  const result = await getJson(`/api/analysis/compare?a=${run.id}&b=${b.id}&resamples=500`);
+  const names = new Map(result.classes);
+  const rows = result.bootstrap.metrics.map((m) => h("tr", { "data-testid": "compare-row", "data-metric": m.class === null || m.class === undefined ? m.name : `${m.name} ${names.get(m.class)}` },
+    h("td", {}, m.class === null || m.class === undefined ? m.name : `${m.name} ${names.get(m.class) ?? m.class}`),
+    h("td", { class: "num" }, m.a.toFixed(4)), h("td", { class: "num" }, m.b.toFixed(4)),
+    h("td", { class: "num" }, signed(m.difference)),
+    h("td", { class: "num" }, m.low === null ? "–" : `[${signed(m.low)}, ${signed(m.high)}]`),
+    h("td", { class: "num" }, m.p_value === null ? "–" : m.p_value.toFixed(3))));
+  return section("Is run B better than run A?",
+    h("div", { class: "controls" }, h("label", {}, `A: #${run.id} ${run.model}; B: `, pick)),
+    h("p", { class: "muted" }, result.method),
+    h("table", { "data-testid": "compare" },
+      h("thead", {}, h("tr", {}, ["metric", "A", "B", "B − A", "interval", "p"].map((x) => h("th", {}, x)))),
+      h("tbody", {}, rows)));
 }
 
 function signed(v) {

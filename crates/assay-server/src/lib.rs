@@ -54,6 +54,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/analysis/importance", get(analysis::importance))
         .route("/api/analysis/slices", get(analysis::slices))
         .route("/api/analysis/drift", get(analysis::drift))
+        .route("/api/analysis/compare", get(analysis::compare))
         .route("/api/maps/{id}/points", get(maps::points))
         .route("/api/maps/{id}/colors", get(maps::colors))
         .route("/api/generative", get(generative::generative))

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::numeric::linspace;
 
 /// What the IoU between a detection and a ground truth is computed on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum IouType {

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use assay_app::analysis::compare::{compare as compare_runs, BootstrapOptions, RunComparison};
 use assay_app::analysis::drift::{drift as compare_groups, DriftOptions, DriftReport, Group};
 use assay_app::analysis::importance::{importance as rank, Importance, DEFAULT_PERMUTATIONS};
 use assay_app::analysis::slices::{slices as find, Method, SliceOptions, Slices, Target};
@@ -46,6 +47,36 @@ pub async fn drift(
                 })
                 .map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
             Ok(Json(report))
+        })
+        .await
+}
+
+/// The runs compared.
+#[derive(Deserialize)]
+pub struct CompareArgs {
+    a: i64,
+    b: i64,
+    resamples: Option<usize>,
+}
+
+/// Most resamples one request may ask for.
+const MAX_RESAMPLES: usize = 10_000;
+
+/// Answers `GET /api/analysis/compare`.
+pub async fn compare(
+    State(state): State<Arc<AppState>>,
+    Query(args): Query<CompareArgs>,
+) -> ApiResult<Json<RunComparison>> {
+    state
+        .blocking(move |state| {
+            let options = BootstrapOptions {
+                resamples: args.resamples.unwrap_or(1000).clamp(1, MAX_RESAMPLES),
+                ..BootstrapOptions::default()
+            };
+            let result = state
+                .store(|s| compare_runs(s, args.a, args.b, &options))
+                .map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
+            Ok(Json(result))
         })
         .await
 }

@@ -5,6 +5,7 @@
 //! and prints.
 
 mod buckets;
+mod compare;
 mod drift;
 mod importance;
 mod slices;
@@ -49,6 +50,14 @@ pub enum AnalyzeCommand {
         after_help = "Examples:\n  assay analyze buckets --run 1 --metric box_area\n  assay analyze buckets --run 1 --metric brightness --buckets 4 --binning equal-width --class circle"
     )]
     Buckets(buckets::BucketsArgs),
+    /// Is run B really better than run A? A paired bootstrap over images of
+    /// the difference of every COCO metric (mAP, AP50, ..., AP per class)
+    /// between two detection runs on the same ground truth, with
+    /// intervals and p-values.
+    #[command(
+        after_help = "Examples:\n  assay analyze compare --a 1 --b 2\n  assay analyze compare --a 1 --b 2 --resamples 5000 --json"
+    )]
+    Compare(compare::CompareArgs),
 }
 
 /// Runs `assay analyze ...`.
@@ -58,5 +67,6 @@ pub fn run(store: &Store, cmd: AnalyzeCommand) -> Result<()> {
         AnalyzeCommand::Drift(args) => drift::run(store, &args),
         AnalyzeCommand::Slices(args) => slices::run(store, &args),
         AnalyzeCommand::Buckets(args) => buckets::run(store, &args),
+        AnalyzeCommand::Compare(args) => compare::run(store, &args),
     }
 }

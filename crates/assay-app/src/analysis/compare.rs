@@ -1,0 +1,103 @@
+//! Is run B really better than run A? For two detection runs on the same
+//! ground truth: a paired bootstrap over images of the difference of every
+//! COCO metric (mAP, AP50, ..., AP per class), with intervals and p-values
+//! (`assay_eval::coco::paired_bootstrap`, exact against pycocotools on
+//! each resample).
+
+use std::collections::HashSet;
+
+use anyhow::{bail, Context, Result};
+use assay_eval::coco::{paired_bootstrap, IouType, Params};
+pub use assay_eval::coco::{BootstrapOptions, MetricDifference, PairedBootstrap};
+use assay_store::{Selection, Store};
+use serde::{Deserialize, Serialize};
+
+/// A run as the comparison names it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRef {
+    /// Run id.
+    pub id: i64,
+    /// Its model.
+    pub model: String,
+}
+
+/// Two runs compared.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunComparison {
+    /// The dataset.
+    pub dataset: String,
+    /// The split both evaluated (`None`: all).
+    pub split: Option<String>,
+    /// Run A (the baseline).
+    pub a: RunRef,
+    /// Run B; differences are B - A.
+    pub b: RunRef,
+    /// The method, for people.
+    pub method: String,
+    /// The bootstrap's differences.
+    pub bootstrap: PairedBootstrap,
+    /// Class names by category id, for the per-class rows.
+    pub classes: Vec<(i64, String)>,
+}
+
+/// What a detection run stored of its parameters.
+#[derive(Deserialize)]
+struct StoredParams {
+    iou_type: IouType,
+    split: Option<String>,
+    #[serde(default)]
+    fix_zero_id: bool,
+}
+
+fn stored_params(store: &Store, run: i64) -> Result<StoredParams> {
+    let tables = store.run_tables(run)?;
+    serde_json::from_value(tables.params)
+        .with_context(|| format!("run {run} stored parameters assay cannot read back"))
+}
+
+/// Compares run `b` with run `a` (both detection or segmentation runs of
+/// one dataset, split and IoU type).
+pub fn compare(store: &Store, a: i64, b: i64, options: &BootstrapOptions) -> Result<RunComparison> {
+    let (sa, sb) = (store.run_subject(a)?, store.run_subject(b)?);
+    for (id, s) in [(a, &sa), (b, &sb)] {
+        if !matches!(s.task.as_str(), "detection" | "segmentation") {
+            bail!("run {id} is a {} run; the paired bootstrap compares detection or segmentation runs", s.task);
+        }
+    }
+    if sa.dataset != sb.dataset {
+        bail!("run {a} is on dataset {:?} and run {b} on {:?}; a paired comparison needs the same ground truth", sa.dataset, sb.dataset);
+    }
+    let (pa, pb) = (stored_params(store, a)?, stored_params(store, b)?);
+    if pa.iou_type != pb.iou_type || pa.split != pb.split {
+        bail!("runs {a} and {b} were evaluated differently (IoU type or split); evaluate both the same way first");
+    }
+    let selection = Selection {
+        split: pa.split.clone(),
+        ..Selection::default()
+    };
+    let gt = store.load_dataset(&sa.dataset, &selection)?;
+    let images: HashSet<i64> = gt.samples.iter().map(|s| s.id).collect();
+    let load = |model: &str| -> Result<Vec<_>> {
+        let mut p = store.load_predictions(&sa.dataset, model)?.predictions;
+        p.retain(|d| images.contains(&d.sample_id));
+        Ok(p)
+    };
+    let mut params = Params::new(pa.iou_type);
+    params.fix_zero_id = pa.fix_zero_id;
+    let bootstrap = paired_bootstrap(&gt, &load(&sa.model)?, &load(&sb.model)?, &params, options)
+        .context("cannot compare the runs")?;
+    Ok(RunComparison {
+        dataset: sa.dataset.clone(),
+        split: pa.split,
+        a: RunRef { id: a, model: sa.model },
+        b: RunRef { id: b, model: sb.model },
+        method: format!(
+            "paired bootstrap over images: {} resamples (seed {}), the same images for both runs; {:.0}% percentile intervals of B - A; two-sided p-value 2 min(#(d <= 0) + 1, #(d >= 0) + 1) / (resamples + 1)",
+            options.resamples,
+            options.seed,
+            100.0 * options.confidence
+        ),
+        bootstrap,
+        classes: gt.categories.iter().map(|c| (c.id, c.name.clone())).collect(),
+    })
+}
