@@ -33,6 +33,24 @@ pub fn union_counts(reference: &[f64], current: &[f64]) -> (Vec<f64>, Vec<u64>, 
     (values, ref_counts, cur_counts)
 }
 
+/// How many distinct values two sorted samples hold together, counting
+/// no further than `cap`.
+pub fn distinct_union_up_to(reference: &[f64], current: &[f64], cap: usize) -> usize {
+    let (mut i, mut j, mut count) = (0usize, 0usize, 0usize);
+    while count < cap {
+        let v = match (reference.get(i), current.get(j)) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => break,
+        };
+        count += 1;
+        i += reference[i..].partition_point(|&x| x == v);
+        j += current[j..].partition_point(|&x| x == v);
+    }
+    count
+}
+
 /// How many distinct values a sorted sample holds (pandas' `nunique`).
 pub fn n_unique(sorted: &[f64]) -> usize {
     if sorted.is_empty() {
@@ -150,6 +168,8 @@ mod tests {
         assert_eq!(r, vec![2, 1, 0]);
         assert_eq!(c, vec![0, 1, 1]);
         assert_eq!(n_unique(&[1.0, 1.0, 2.0]), 2);
+        assert_eq!(distinct_union_up_to(&[1.0, 1.0, 2.0], &[2.0, 3.0], 10), 3);
+        assert_eq!(distinct_union_up_to(&[1.0, 1.0, 2.0], &[2.0, 3.0], 2), 2);
     }
 
     #[test]

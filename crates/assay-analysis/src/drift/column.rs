@@ -16,7 +16,7 @@
 
 use rayon::prelude::*;
 
-use super::binning::union_counts;
+use super::binning::distinct_union_up_to;
 use super::ks::ks_2samp_sorted;
 use super::stattests::{
     chisquare, cramers_v, jensenshannon_evidently, psi, wasserstein_normed, z_test, PsiDefinition,
@@ -249,7 +249,8 @@ pub fn column_drift(
     let method = match options.method {
         Some(m) => m,
         None => {
-            let n_values = union_counts(&reference, &current).0.len();
+            // Evidently only asks whether there are more than 2 or 5.
+            let n_values = distinct_union_up_to(&reference, &current, 6);
             default_method(kind, reference.len(), n_values)
         }
     };

@@ -80,18 +80,40 @@ fn compensated_sum(values: impl Iterator<Item = f64>) -> f64 {
     sum + c
 }
 
-/// `scipy.stats.wasserstein_distance(a, b)` of two sorted samples.
+/// `scipy.stats.wasserstein_distance(a, b)` of two sorted samples:
+/// `Σ |U(v_k) - V(v_k)| (v_{k+1} - v_k)` over the distinct values.
 pub fn wasserstein_distance(a: &[f64], b: &[f64]) -> f64 {
     let (n1, n2) = (a.len() as f64, b.len() as f64);
-    let (values, ca, cb) = union_counts(a, b);
-    let (mut i, mut j) = (0u64, 0u64);
-    let terms = (0..values.len().saturating_sub(1)).map(|k| {
-        i += ca[k];
-        j += cb[k];
-        let delta = values[k + 1] - values[k];
-        (i as f64 / n1 - j as f64 / n2).abs() * delta
-    });
-    compensated_sum(terms)
+    let (mut i, mut j) = (0usize, 0usize);
+    let next = |i: usize, j: usize| match (a.get(i), b.get(j)) {
+        (Some(&x), Some(&y)) => Some(x.min(y)),
+        (Some(&x), None) => Some(x),
+        (None, Some(&y)) => Some(y),
+        (None, None) => None,
+    };
+    let (mut sum, mut comp) = (0.0f64, 0.0f64);
+    let mut current = next(0, 0);
+    while let Some(v) = current {
+        while i < a.len() && a[i] == v {
+            i += 1;
+        }
+        while j < b.len() && b[j] == v {
+            j += 1;
+        }
+        current = next(i, j);
+        if let Some(w) = current {
+            let term = (i as f64 / n1 - j as f64 / n2).abs() * (w - v);
+            // Neumaier's compensated sum.
+            let t = sum + term;
+            comp += if sum.abs() >= term.abs() {
+                (sum - t) + term
+            } else {
+                (term - t) + sum
+            };
+            sum = t;
+        }
+    }
+    sum + comp
 }
 
 /// `np.std(x)` (ddof 0), two passes.
