@@ -26,6 +26,8 @@ pub struct ReportData {
     pub leaderboards: Vec<Leaderboard>,
     /// Stored embedding sets with their 2-D maps.
     pub embeddings: Vec<EmbeddingReport>,
+    /// Failure analysis: importance, slices, drift, run comparisons.
+    pub analysis: AnalysisReport,
     /// Thumbnails by image path.
     #[serde(skip)]
     pub thumbnails: HashMap<String, Thumbnail>,
@@ -225,4 +227,24 @@ pub enum Thumbnail {
     DataUri(String),
     /// The file could not be shown, and why.
     Unavailable(String),
+}
+
+/// The report's failure analysis.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AnalysisReport {
+    /// Each detection run's importance (overall, top metrics) and slices.
+    pub runs: Vec<RunAnalysis>,
+    /// Each later split of a dataset against its first.
+    pub drift: Vec<assay_app::analysis::drift::DriftReport>,
+    /// Each detection run against the one before it on its dataset.
+    pub comparisons: Vec<assay_app::analysis::compare::RunComparison>,
+}
+
+/// One run's importance and weak slices.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunAnalysis {
+    /// Metric importance (all classes, top metrics).
+    pub importance: assay_app::analysis::importance::Importance,
+    /// Weak slices of missed ground truths.
+    pub slices: assay_app::analysis::slices::Slices,
 }

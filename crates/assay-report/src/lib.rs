@@ -24,6 +24,9 @@ pub enum ReportError {
     /// Reading the project store failed.
     #[error("cannot read the project store: {0}")]
     Store(#[from] assay_store::StoreError),
+    /// A failure analysis could not be computed.
+    #[error("cannot analyse the project: {0}")]
+    Analysis(String),
     /// The raw-numbers block could not be serialised.
     #[error("cannot serialise the report's data: {0}")]
     Json(#[from] serde_json::Error),

@@ -46,8 +46,75 @@ pub fn render(data: &ReportData) -> String {
             .collect();
         out += &table(&header, &rows);
     }
+    out += &analysis(data);
     for board in &data.leaderboards {
         out += &leaderboard(board);
+    }
+    out
+}
+
+/// Failure analysis in brief: each run's top metrics and weak slices, run
+/// comparisons' headline differences, drifted splits.
+fn analysis(data: &ReportData) -> String {
+    let a = &data.analysis;
+    if a.runs.is_empty() && a.drift.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n## Failure analysis\n\n");
+    for r in &a.runs {
+        let top: Vec<String> = r.importance.groups[0]
+            .metrics
+            .iter()
+            .take(3)
+            .map(|m| format!("{} ({:.3})", m.metric, m.mutual_info))
+            .collect();
+        out += &format!(
+            "- Run {} ({}): metrics that predict misses: {}.\n",
+            r.importance.run,
+            cell(&r.importance.model),
+            top.join(", ")
+        );
+        for s in r.slices.slices.iter().take(3) {
+            out += &format!(
+                "  - slice {}: {} rows, error rate {:.3} vs {:.3} elsewhere (p {:.1e})\n",
+                cell(&s.description),
+                s.rows,
+                s.error_rate,
+                s.rest_error_rate,
+                s.p_adjusted
+            );
+        }
+    }
+    for c in &a.comparisons {
+        if let Some(m) = c
+            .bootstrap
+            .metrics
+            .iter()
+            .find(|m| m.name == "AP" && m.class.is_none())
+        {
+            let interval = match (m.low, m.high) {
+                (Some(lo), Some(hi)) => format!("[{lo:+.4}, {hi:+.4}]"),
+                _ => "-".into(),
+            };
+            out += &format!(
+                "- Run {} against run {}: AP {:+.4}, {:.0}% interval {interval}, p {}\n",
+                c.b.id,
+                c.a.id,
+                m.difference,
+                100.0 * c.bootstrap.confidence,
+                m.p_value.map_or("-".into(), |p| format!("{p:.3}"))
+            );
+        }
+    }
+    for d in &a.drift {
+        out += &format!(
+            "- Drift of {} against {}: {} ({} of {} image columns)\n",
+            cell(&d.current.group),
+            cell(&d.reference.group),
+            if d.drifted { "drift" } else { "no drift" },
+            d.images.n_drifted,
+            d.images.columns.len()
+        );
     }
     out
 }

@@ -2,6 +2,7 @@
 //! issues, evaluation runs with their tables, generative leaderboards and
 //! embedding maps; then the thumbnails of every image it shows.
 
+mod analysis;
 mod generative;
 mod runs;
 
@@ -65,6 +66,7 @@ pub fn collect(store: &Store, options: &ReportOptions) -> Result<ReportData> {
     let runs = store.runs(options.dataset.as_deref())?;
     data.runs = runs::evaluation_runs(store, &runs)?;
     data.leaderboards = generative::leaderboards(store, &runs)?;
+    data.analysis = analysis::analysis(store, &runs, &data.datasets)?;
     for set in store.embedding_sets(options.dataset.as_deref())? {
         data.embeddings.push(embedding_report(store, set)?);
     }

@@ -4,6 +4,7 @@
 //! Every string from the store is escaped; every number is written with
 //! [`crate::format`] and carries its raw value in `data-*` attributes.
 
+mod analysis;
 mod datasets;
 mod generative;
 mod parts;
@@ -24,6 +25,7 @@ pub fn render(data: &ReportData) -> Result<String> {
     let mut body = String::new();
     body += &datasets::section(data);
     body += &runs::section(data);
+    body += &analysis::section(data);
     body += &generative::section(data);
     body += &datasets::embeddings(data);
     let json = script_json(&serde_json::to_string(data)?);
@@ -49,6 +51,9 @@ fn nav(data: &ReportData) -> String {
     let mut links = vec![("datasets", "Datasets")];
     if !data.runs.is_empty() {
         links.push(("runs", "Model performance"));
+    }
+    if !data.analysis.runs.is_empty() || !data.analysis.drift.is_empty() {
+        links.push(("analysis", "Failure analysis"));
     }
     if !data.leaderboards.is_empty() {
         links.push(("generative", "Generative"));
