@@ -48,6 +48,7 @@ fn web_ui_in_headless_chromium() {
     ui.check_classification_page(&demo);
     ui.check_tagging();
     ui.check_quality_page(&demo);
+    ui.check_analysis_page(&demo);
     ui.check_map_page();
     ui.check_generative_page(&demo);
     ui.check_runs_page();
@@ -912,6 +913,36 @@ impl Ui<'_> {
         }
         assert!(self.count("[data-testid=issue-kind] img") > 0);
         self.shot("quality");
+    }
+
+    /// The Analysis page shows importance, slices, drift and a run
+    /// comparison; a slice opens the explorer on exactly its images, as many
+    /// as `assay analyze slices --json` counts.
+    fn check_analysis_page(&mut self, demo: &Path) {
+        let slices: Value =
+            serde_json::from_str(&assay(demo, &["analyze", "slices", "--run", "1", "--json"]))
+                .unwrap();
+        let listed = slices["slices"].as_array().unwrap();
+        assert!(!listed.is_empty(), "no slices: {slices}");
+        self.open("#/analysis?run=1", "analysis");
+        assert!(self.count("[data-testid=importance-row]") >= 3);
+        assert_eq!(self.count("[data-testid=slice-row]") as usize, listed.len());
+        assert!(self.count("[data-testid=drift-column]") > 10);
+        assert!(self.count("[data-testid=drift-column][data-drifted='1']") > 0);
+        assert!(self.count("[data-testid=compare-row]") > 0);
+        let expected = listed[0]["samples"].as_u64().unwrap();
+        let shown = self
+            .browser
+            .eval("document.querySelector('[data-testid=slice-row]')?.dataset.samples ?? null");
+        assert_eq!(shown, json!(expected.to_string()));
+        self.shot("analysis");
+        self.browser.click("[data-testid=slice-link]", 0);
+        self.wait_until(
+            "document.querySelector('#view[data-ready][data-page=explore]') !== null",
+            "the explorer opens on the slice",
+        );
+        self.wait_for_total(expected, "in the first slice");
+        assert!(self.text("[data-testid=chips]").contains("slice of run #1"));
     }
 
     /// The map draws its points; a box selection opens the explorer.

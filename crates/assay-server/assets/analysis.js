@@ -68,13 +68,14 @@ function importanceCard(result) {
     h("td", {}, m.metric, m.same_as ? h("span", { class: "muted small", title: `same values: ${m.same_as.join(", ")}` }, " ≡") : null),
     h("td", {}, m.level), h("td", { class: "num" }, fmt(m.n)),
     h("td", { class: "num" }, m.mutual_info.toFixed(3)),
+    h("td", { class: "num", title: `p = ${m.p_value.toFixed(2)} over ${result.permutations} shuffles` }, m.excess.toFixed(3)),
     h("td", { class: "num" }, signed(m.pearson)), h("td", { class: "num" }, signed(m.spearman))));
   const perClass = result.groups.slice(1).filter((g) => g.metrics.length).map((g) =>
     h("li", {}, h("b", {}, g.class), ": ", g.metrics.slice(0, 3).map((m) => `${m.metric} (${m.mutual_info.toFixed(3)})`).join(", ")));
   return section("Metric importance",
-    h("p", { class: "muted" }, `Mutual information (scikit-learn's k-NN estimator, k = ${result.neighbours}) and correlation of each metric with the ${result.target}.`),
+    h("p", { class: "muted" }, `Mutual information (scikit-learn's k-NN estimator, k = ${result.neighbours}) and correlation of each metric with the ${result.target}; ranked by mutual information above its null (the metric shuffled ${result.permutations} times, across images for image metrics).`),
     h("table", { "data-testid": "importance" },
-      h("thead", {}, h("tr", {}, ["metric", "level", "n", "mutual info", "Pearson", "Spearman"].map((x) => h("th", {}, x)))),
+      h("thead", {}, h("tr", {}, ["metric", "level", "n", "mutual info", "above null", "Pearson", "Spearman"].map((x) => h("th", {}, x)))),
       h("tbody", {}, rows)),
     perClass.length ? h("details", {}, h("summary", {}, "Top metrics per class"), h("ul", {}, perClass)) : null);
 }
@@ -94,7 +95,7 @@ function slicesCard(run, result) {
       h("td", { class: "small" }, kinds));
   });
   return section("Weak slices",
-    h("p", { class: "muted" }, `${result.method} over ${fmt(result.rows)} rows; error = ${result.target}, overall rate ${result.error_rate.toFixed(3)}. p: Benjamini-Hochberg over the slices shown. A slice opens its images in the explorer.`),
+    h("p", { class: "muted" }, `${result.method} over ${fmt(result.rows)} rows; error = ${result.target}, overall rate ${result.error_rate.toFixed(3)}. p: Benjamini-Hochberg over the search's ${result.candidates} candidates. A slice opens its images in the explorer.`),
     h("table", { "data-testid": "slices" },
       h("thead", {}, h("tr", {}, ["slice", "rows", "images", "error rate", "vs rest [95%]", "p (BH)", "errors by kind"].map((x) => h("th", {}, x)))),
       h("tbody", {}, rows)));
