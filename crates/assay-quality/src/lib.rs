@@ -14,6 +14,9 @@
 //! - [`columns`]: the per-image metrics as named columns.
 //! - [`annotations`]: per-box metrics and annotation issues.
 //! - [`label_issues`], [`detection_labels`]: cleanlab's label-error methods.
+//! - [`mistakenness`]: FiftyOne Brain's mistakenness, missing and spurious
+//!   objects and hardness, and assay's flags of wrong classes, bad boxes and
+//!   missing labels from a model's predictions.
 //!
 //! Where this differs from running CleanVision 0.3.7:
 //! - Unreadable files (empty, truncated, corrupt, not images) are recorded
@@ -59,6 +62,7 @@ pub mod detection_labels;
 pub mod image_metrics;
 pub mod issues;
 pub mod label_issues;
+pub mod mistakenness;
 pub mod neighbours;
 pub mod scan;
 pub mod stats;

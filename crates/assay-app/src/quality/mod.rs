@@ -96,6 +96,7 @@ pub fn compute(
         issues: std::mem::take(&mut images.issues),
     };
     record.sample_metrics.extend(labels.metrics);
+    record.annotation_metrics.extend(labels.annotation_metrics);
     record.issues.extend(annotation_issues);
     record.issues.extend(labels.issues);
     store.replace_quality(&record)?;

@@ -6,6 +6,7 @@
 mod classifier;
 mod detector;
 mod generative;
+mod label_checks;
 mod problems;
 mod quality;
 mod scene;
@@ -525,7 +526,8 @@ fn ground_truth(
                 _ => {}
             }
             if let Some(e) = error {
-                injections.push(label_truth(e, im, next_id, o.class, a.category_id));
+                let b = a.bbox.map_or([0.0; 4], BBox::to_array);
+                injections.push(label_truth(e, im, next_id, o.class, a.category_id, b));
             }
             if error != Some(LabelError::MissingBox) {
                 target.annotations.push(a);
@@ -542,6 +544,7 @@ fn label_truth(
     id: i64,
     true_class: usize,
     labelled: i64,
+    bbox: [f64; 4],
 ) -> Injection {
     let detail = match error {
         LabelError::WrongClass => format!(
@@ -549,7 +552,11 @@ fn label_truth(
             CLASSES[true_class],
             CLASSES[labelled as usize - 1]
         ),
-        LabelError::MissingBox => format!("a {} left without a label", CLASSES[true_class]),
+        LabelError::MissingBox => format!(
+            "a {} left without a label at {}",
+            CLASSES[true_class],
+            label_checks::box_text(bbox)
+        ),
         LabelError::LooseBox => format!("the box of a {} enlarged", CLASSES[true_class]),
     };
     Injection {

@@ -39,8 +39,9 @@ const fn finding(
 /// Every injected problem with the issues that should find it. Image
 /// problems that both a CleanVision-named type and one of assay's own look
 /// for get three rows: each type alone, and either. A missing box is found
-/// when its image gets an `overlooked_object` issue.
-const FINDINGS: [Finding; 18] = [
+/// when its image gets an `overlooked_object` (cleanlab) or `missing_label`
+/// (assay's own) issue.
+const FINDINGS: [Finding; 21] = [
     finding("dark", &["dark"], false),
     finding("dark", &["underexposed"], false),
     finding("dark", &["dark", "underexposed"], false),
@@ -59,6 +60,9 @@ const FINDINGS: [Finding; 18] = [
     finding("wrong_class", &["swapped_class"], true),
     finding("loose_box", &["badly_located"], true),
     finding("missing_box", &["overlooked_object"], false),
+    finding("wrong_class", &["mistaken_class"], true),
+    finding("loose_box", &["mistaken_box"], true),
+    finding("missing_box", &["missing_label"], false),
 ];
 
 /// The splits the checks are scored on: the `shifted` split is a planted
