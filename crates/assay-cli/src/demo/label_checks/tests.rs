@@ -142,9 +142,10 @@ fn demo_label_errors_are_found() {
     };
     let built = super::super::build(&args, dir.path()).expect("the demo builds");
     let mut data = built.train.clone();
-    data.samples.extend(built.val.samples.iter().cloned());
-    data.annotations
-        .extend(built.val.annotations.iter().cloned());
+    for split in [&built.val, &built.shifted] {
+        data.samples.extend(split.samples.iter().cloned());
+        data.annotations.extend(split.annotations.iter().cloned());
+    }
     let kinds = score(&data, &built.predictions, &built.injections);
     report("demo", &kinds);
     // Measured (seed 7, 300 images): wrong class 16/52 found, 16/29 right;
