@@ -1038,8 +1038,30 @@ impl Ui<'_> {
         assert_eq!(self.count("[data-testid=leaderboard] tbody tr"), generators);
         let first = self.text("[data-testid=leaderboard] tbody tr td:nth-child(2)");
         assert_eq!(first, "sim-gen-good", "the better generator ranks first");
+        self.check_leaderboard_intervals();
         assert!(self.count("[data-testid=prompt] img") > 0);
         self.shot("generative");
+    }
+
+    /// The generative leaderboard has no interval that excludes its point
+    /// estimate, names the intervals' method, and shows warnings as icons.
+    fn check_leaderboard_intervals(&mut self) {
+        let cells = self.browser.eval(
+            "[...document.querySelectorAll('[data-testid=leaderboard] [data-metric]')]\
+             .filter((c) => c.querySelector('[data-low]')).map((c) => {\
+               const i = c.querySelector('[data-low]');\
+               return [c.dataset.metric, +c.dataset.value, +i.dataset.low, +i.dataset.high]; })",
+        );
+        let cells = cells.as_array().unwrap();
+        assert!(!cells.is_empty(), "the leaderboard shows intervals");
+        for c in cells {
+            let (v, low, high) = (c[1].as_f64(), c[2].as_f64(), c[3].as_f64());
+            let (v, low, high) = (v.unwrap(), low.unwrap(), high.unwrap());
+            assert!(low <= v && v <= high, "{c} excludes its estimate");
+        }
+        let method = self.text("[data-testid=interval-method]");
+        assert!(method.contains("without replacement"), "{method}");
+        assert!(self.count("[data-testid=leaderboard] details[data-testid=warnings]") > 0);
     }
 
     /// Two runs compared: a metric table and the fixed/broken counts.

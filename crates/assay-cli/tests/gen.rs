@@ -57,7 +57,7 @@ fn generated_images_against_real_photos_find_the_same_seed_duplicates() {
             path(&data().join("dreambooth_real_photos_subset")),
             "--fake",
             path(&manifest),
-            "--bootstrap",
+            "--interval-draws",
             "5",
             "--json",
         ],
@@ -68,8 +68,17 @@ fn generated_images_against_real_photos_find_the_same_seed_duplicates() {
     for name in ["fid", "kid", "precision", "recall", "density", "coverage"] {
         assert!(metric(&report, name).is_finite(), "{name}");
     }
-    let fid = report["metrics"][0]["interval"].clone();
-    assert!(fid["low"].as_f64().unwrap() <= fid["high"].as_f64().unwrap());
+    // Every interval holds its value and names its method.
+    for m in report["metrics"].as_array().unwrap() {
+        let (value, i) = (m["value"].as_f64().unwrap(), &m["interval"]);
+        let (low, high) = (i["low"].as_f64().unwrap(), i["high"].as_f64().unwrap());
+        assert!(low <= value && value <= high, "{m}");
+        let method = i["method"].as_str().unwrap();
+        assert!(
+            method.starts_with("subsampling without replacement"),
+            "{method}"
+        );
+    }
     // Every same-seed group of the manifest is found, and nothing else.
     let found: BTreeSet<BTreeSet<String>> = report["diagnostics"]["near_duplicates"]
         .as_array()
@@ -111,7 +120,7 @@ fn coco_images_as_reference_and_a_leaderboard_by_model() {
             "--fake",
             path(&data().join("ai_generated/prompts.csv")),
             "--by-model",
-            "--bootstrap",
+            "--interval-draws",
             "0",
             "--json",
         ],
@@ -167,7 +176,7 @@ fn fid_from_features_equals_fid_from_saved_statistics() {
                 path(&fake),
                 "--metrics",
                 "fid",
-                "--bootstrap",
+                "--interval-draws",
                 "0",
                 "--json",
             ],
@@ -200,7 +209,7 @@ fn fid_from_features_equals_fid_from_saved_statistics() {
             "50",
             "--kid-subsets",
             "5",
-            "--bootstrap",
+            "--interval-draws",
             "0",
             "--json",
         ],

@@ -228,7 +228,24 @@ fn check_generation_run(all: &[Element], data: &Value, run: &Value) {
             None => format!("{value:.6}"),
         };
         assert_eq!(text, expected, "run {id} {name}");
+        // The demo's intervals hold their estimates and name their method.
+        let interval = &stored["interval"];
+        let (low, high) = (interval["low"].as_f64(), interval["high"].as_f64());
+        let (low, high) = (low.expect("an interval"), high.expect("an interval"));
+        assert!(low <= value && value <= high, "run {id} {name}: {interval}");
+        assert!(interval["note"]
+            .as_str()
+            .unwrap()
+            .contains("subsampling without replacement"));
     }
+    let notes = all
+        .iter()
+        .filter(|e| e.attrs.contains_key("data-interval-method"));
+    assert!(notes.count() >= 1, "the report names the intervals' method");
+    let icons = all
+        .iter()
+        .filter(|e| e.attrs.get("class").map(String::as_str) == Some("warn-icon"));
+    assert!(icons.count() >= 1, "warnings are shown as icons");
 }
 
 #[test]

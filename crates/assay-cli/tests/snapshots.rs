@@ -140,7 +140,7 @@ fn generative_evaluation_of_features() {
                 "10",
                 "--kid-subset-size",
                 "100",
-                "--bootstrap",
+                "--interval-draws",
                 "20",
             ],
         )

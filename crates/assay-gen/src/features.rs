@@ -59,7 +59,7 @@ impl Features {
         &self.data
     }
 
-    /// The rows at `indices`, in that order (repeats allowed: bootstrap).
+    /// The rows at `indices`, in that order (repeats allowed).
     pub fn select(&self, indices: &[usize]) -> Features {
         let mut data = Vec::with_capacity(indices.len() * self.dim);
         for &i in indices {

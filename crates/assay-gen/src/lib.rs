@@ -7,7 +7,6 @@
 //! names its reference. Inputs are plain feature matrices (row-major `f32`
 //! or `f64` slices with a dimension), so the crate does no I/O.
 
-pub mod bootstrap;
 pub mod captions;
 pub mod clip_score;
 pub mod diversity;
@@ -16,12 +15,14 @@ mod error;
 pub mod features;
 pub mod frechet;
 pub mod inception_score;
+pub mod interval;
 pub mod kid;
 pub mod memorization;
 pub mod numpy_random;
 pub mod outliers;
 pub mod prdc;
 pub mod ranking;
+pub mod sample_size;
 
 pub use error::GenError;
 pub use features::Features;

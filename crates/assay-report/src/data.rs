@@ -167,11 +167,11 @@ pub struct GenMetric {
     pub value: f64,
     /// KID's and IS's spread.
     pub std: Option<f64>,
-    /// The bootstrap interval.
+    /// The interval at the run's sample size.
     pub interval: Option<GenInterval>,
 }
 
-/// A bootstrap interval.
+/// A metric's interval.
 #[derive(Debug, Clone, Serialize)]
 pub struct GenInterval {
     /// Lower bound.
@@ -180,8 +180,10 @@ pub struct GenInterval {
     pub high: f64,
     /// Confidence level.
     pub confidence: f64,
-    /// Replicates.
-    pub replicates: usize,
+    /// Draws it was computed from.
+    pub draws: usize,
+    /// Its level and method in words (`95% intervals: ...`).
+    pub note: String,
 }
 
 /// A generation and the training image it copies.

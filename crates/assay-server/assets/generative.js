@@ -13,7 +13,7 @@ export async function render(view, ctx) {
       (v) => { location.hash = route("generative", { dataset: v }); })) : null));
   if (!dataset) return view.append(empty("No generated images in this project (import them with `assay import generated`)."));
   const gen = await getJson(`/api/generative?dataset=${encodeURIComponent(dataset)}`);
-  view.append(leaderboard(ranked(gen.leaderboard)), memorizedCard(gen.memorized), promptsCard(gen.prompts));
+  view.append(leaderboard(ranked(gen.leaderboard), gen.interval_notes), memorizedCard(gen.memorized), promptsCard(gen.prompts));
   return null;
 }
 
@@ -24,14 +24,33 @@ function ranked(rows) {
   return [...rows].sort((a, b) => fid(a) - fid(b));
 }
 
-function leaderboard(rows) {
+function leaderboard(rows, notes) {
   if (!rows.length) return section("Leaderboard", empty("No generation runs (run `assay gen eval`)."));
   const names = [];
   for (const r of rows) for (const [m] of r.metrics) if (!names.includes(m)) names.push(m);
   return section("Leaderboard", table(["rank", "generator", ...names, "warnings"],
     rows.map((r, i) => [String(i + 1), h("a", { href: `#/model/${r.run_id}` }, r.model),
-      ...names.map((n) => fmt((r.metrics.find(([m]) => m === n) || [])[1])),
-      (r.warnings || []).map((w) => h("div", { class: "small warn" }, w))]), { "data-testid": "leaderboard" }));
+      ...names.map((n) => metricCell(r, n)), warningsIcon(r.warnings || [])]), { "data-testid": "leaderboard" }),
+  (notes || []).map((n) => h("div", { class: "small muted", "data-testid": "interval-method" }, n)));
+}
+
+/** A metric's value and, below it, its interval (raw bounds in data attributes). */
+function metricCell(row, name) {
+  const value = (row.metrics.find(([m]) => m === name) || [])[1];
+  const interval = (row.intervals || []).find(([m]) => m === name);
+  return h("span", { "data-metric": name, "data-value": value },
+    fmt(value),
+    interval ? h("div", { class: "small muted", "data-low": interval[1], "data-high": interval[2] },
+      `[${fmt(interval[1])}, ${fmt(interval[2])}]`) : null);
+}
+
+/** Warnings as a compact icon: the text on hover (title) and on click. */
+function warningsIcon(warnings) {
+  if (!warnings.length) return "";
+  return h("details", { class: "warn-icon", "data-testid": "warnings" },
+    h("summary", { class: "warn", title: warnings.join("\n"), "aria-label": `${warnings.length} warnings` },
+      `⚠ ${warnings.length}`),
+    h("ul", { class: "small warn" }, warnings.map((w) => h("li", {}, w))));
 }
 
 function memorizedCard(list) {

@@ -1,10 +1,12 @@
 //! The distribution metrics of one generated set against the reference,
-//! each with its bootstrap interval and sample-size warnings.
+//! each with its interval (subsampling without replacement, see
+//! [`assay_gen::interval`]) and sample-size warnings.
 
 use anyhow::Result;
-use assay_gen::bootstrap::{bootstrap, kid_subset_warning, sample_size_warnings, BootstrapOptions};
 use assay_gen::frechet::{frechet_distance, FeatureStats};
+use assay_gen::interval::{subsample_interval, IntervalOptions};
 use assay_gen::prdc::prdc;
+use assay_gen::sample_size::{kid_subset_warning, sample_size_warnings};
 use assay_gen::{Features, GenError};
 
 use super::inputs::{FeatureSet, Reference};
@@ -16,8 +18,8 @@ pub use super::results::MetricValue;
 pub struct MetricOptions {
     /// Which metrics.
     pub metrics: Vec<GenMetric>,
-    /// Bootstrap settings (0 replicates: none).
-    pub bootstrap: BootstrapOptions,
+    /// Interval settings (fewer than 2 draws: none).
+    pub interval: IntervalOptions,
     /// KID settings.
     pub kid: assay_gen::kid::KidOptions,
 }
@@ -38,10 +40,10 @@ pub fn distribution_metrics(
     for metric in &opts.metrics {
         let name = metric.key();
         let computed = match metric {
-            GenMetric::Fid => fid(reference, &fake.features, &opts.bootstrap).map(|m| vec![m]),
-            GenMetric::Prdc => prdc_values(reference, fake, &opts.bootstrap),
+            GenMetric::Fid => fid(reference, &fake.features, &opts.interval).map(|m| vec![m]),
+            GenMetric::Prdc => prdc_values(reference, fake, &opts.interval),
             GenMetric::Kid => kid(reference, &fake.features, opts).map(|m| vec![m]),
-            GenMetric::Is => inception_score(fake, &opts.bootstrap).map(|m| vec![m]),
+            GenMetric::Is => inception_score(fake, &opts.interval).map(|m| vec![m]),
             GenMetric::Clip => continue,
         };
         match computed {
@@ -51,7 +53,11 @@ pub fn distribution_metrics(
                     let subset = kid_subset_size(opts, n_real, fake.features.len());
                     warnings.extend(kid_subset_warning(subset));
                 }
-                warnings.extend(values.iter().filter_map(interval_note));
+                warnings.extend(
+                    values
+                        .iter()
+                        .filter_map(|m| missing_interval(m, &opts.interval)),
+                );
                 out.extend(values);
             }
             // Too few samples for one metric leaves the others standing.
@@ -69,17 +75,13 @@ fn is_too_few(err: &anyhow::Error) -> bool {
     )
 }
 
-/// A note when a value lies outside its own bootstrap interval: resampling
-/// with replacement duplicates samples, which biases FID and KID upwards
-/// (and precision-like metrics either way), so the interval then shows the
-/// spread, not a range around the value.
-fn interval_note(m: &MetricValue) -> Option<String> {
-    let i = m.interval.as_ref()?;
-    (m.value < i.low || m.value > i.high).then(|| {
+/// A note when a value has no interval although one was asked for: a
+/// half-sample has too few rows for the metric.
+fn missing_interval(m: &MetricValue, opts: &IntervalOptions) -> Option<String> {
+    (opts.draws >= 2 && m.interval.is_none() && m.value.is_finite()).then(|| {
         format!(
-            "{} = {:.6} lies outside its bootstrap interval [{:.6}, {:.6}]: resamples repeat \
-             samples, which biases this metric at this sample size; read the interval as its spread",
-            m.name, m.value, i.low, i.high
+            "{} has no interval: half of the samples are too few to compute it",
+            m.name
         )
     })
 }
@@ -96,7 +98,7 @@ fn real_set<'a>(reference: &'a Reference, metric: &str) -> Result<&'a Features> 
     }
 }
 
-fn fid(reference: &Reference, fake: &Features, boot: &BootstrapOptions) -> Result<MetricValue> {
+fn fid(reference: &Reference, fake: &Features, opts: &IntervalOptions) -> Result<MetricValue> {
     let fake_stats = FeatureStats::from_features(fake)?;
     let value = match reference {
         Reference::Set(real) => {
@@ -105,17 +107,20 @@ fn fid(reference: &Reference, fake: &Features, boot: &BootstrapOptions) -> Resul
         Reference::Stats { stats, .. } => frechet_distance(stats, &fake_stats)?,
     };
     let interval = match reference {
-        Reference::Set(real) => bootstrap(&[real.features.len(), fake.len()], boot, |idx| {
-            frechet_distance(
-                &FeatureStats::from_features(&real.features.select(&idx[0]))?,
-                &FeatureStats::from_features(&fake.select(&idx[1]))?,
-            )
-        })?,
+        Reference::Set(real) => {
+            subsample_interval(value, &[real.features.len(), fake.len()], opts, |idx| {
+                frechet_distance(
+                    &FeatureStats::from_features(&real.features.select(&idx[0]))?,
+                    &FeatureStats::from_features(&fake.select(&idx[1]))?,
+                )
+            })?
+        }
         // Fixed reference statistics: only the generated set varies.
-        Reference::Stats { stats, .. } => bootstrap(&[fake.len()], boot, |idx| {
+        Reference::Stats { stats, .. } => subsample_interval(value, &[fake.len()], opts, |idx| {
             frechet_distance(stats, &FeatureStats::from_features(&fake.select(&idx[0]))?)
         })?,
-    };
+    }
+    .map(|i| i.within(0.0, f64::INFINITY));
     Ok(MetricValue {
         name: "fid".into(),
         value,
@@ -127,7 +132,7 @@ fn fid(reference: &Reference, fake: &Features, boot: &BootstrapOptions) -> Resul
 fn prdc_values(
     reference: &Reference,
     fake: &FeatureSet,
-    boot: &BootstrapOptions,
+    opts: &IntervalOptions,
 ) -> Result<Vec<MetricValue>> {
     let real = real_set(reference, "precision/recall/density/coverage")?;
     let fake = &fake.features;
@@ -137,9 +142,16 @@ fn prdc_values(
     let pick =
         |name: &str, k: usize, get: fn(&assay_gen::prdc::Prdc) -> f64| -> Result<MetricValue> {
             let value = get(if k == 3 { &pr } else { &dc });
-            let interval = bootstrap(&[real.len(), fake.len()], boot, |idx| {
+            let interval = subsample_interval(value, &[real.len(), fake.len()], opts, |idx| {
                 Ok(get(&prdc(&real.select(&idx[0]), &fake.select(&idx[1]), k)?))
             })?;
+            // Density alone may exceed 1.
+            let max = if name == "density" {
+                f64::INFINITY
+            } else {
+                1.0
+            };
+            let interval = interval.map(|i| i.within(0.0, max));
             Ok(MetricValue {
                 name: name.into(),
                 value,
@@ -174,10 +186,21 @@ fn kid(reference: &Reference, fake: &Features, opts: &MetricOptions) -> Result<M
         .into());
     }
     let result = assay_gen::kid::kid(fake, real, &kid_opts)?;
-    let interval = bootstrap(&[real.len(), fake.len()], &opts.bootstrap, |idx| {
-        let r = assay_gen::kid::kid(&fake.select(&idx[1]), &real.select(&idx[0]), &kid_opts)?;
-        Ok(r.mean)
-    })?;
+    // A half-sample is given the same subset size, or its own size when
+    // the full sets were already smaller than the subsets.
+    let interval = subsample_interval(
+        result.mean,
+        &[real.len(), fake.len()],
+        &opts.interval,
+        |idx| {
+            let half = assay_gen::kid::KidOptions {
+                subset_size: kid_opts.subset_size.min(idx[0].len()).min(idx[1].len()),
+                ..kid_opts.clone()
+            };
+            let r = assay_gen::kid::kid(&fake.select(&idx[1]), &real.select(&idx[0]), &half)?;
+            Ok(r.mean)
+        },
+    )?;
     Ok(MetricValue {
         name: "kid".into(),
         value: result.mean,
@@ -186,7 +209,7 @@ fn kid(reference: &Reference, fake: &Features, opts: &MetricOptions) -> Result<M
     })
 }
 
-fn inception_score(fake: &FeatureSet, boot: &BootstrapOptions) -> Result<MetricValue> {
+fn inception_score(fake: &FeatureSet, opts: &IntervalOptions) -> Result<MetricValue> {
     let Some(logits) = &fake.logits else {
         return Err(GenError::Shape(
             "the Inception Score needs the FID Inception's class logits: give --model the \
@@ -195,10 +218,10 @@ fn inception_score(fake: &FeatureSet, boot: &BootstrapOptions) -> Result<MetricV
         )
         .into());
     };
-    let opts = assay_gen::inception_score::IsOptions::default();
-    let result = assay_gen::inception_score::inception_score(logits, &opts)?;
-    let interval = bootstrap(&[logits.len()], boot, |idx| {
-        Ok(assay_gen::inception_score::inception_score(&logits.select(&idx[0]), &opts)?.mean)
+    let is_opts = assay_gen::inception_score::IsOptions::default();
+    let result = assay_gen::inception_score::inception_score(logits, &is_opts)?;
+    let interval = subsample_interval(result.mean, &[logits.len()], opts, |idx| {
+        Ok(assay_gen::inception_score::inception_score(&logits.select(&idx[0]), &is_opts)?.mean)
     })?;
     Ok(MetricValue {
         name: "is".into(),

@@ -48,7 +48,7 @@ fn new_run(
         "real": report.real.source,
         "extractor": report.extractor.name,
         "comparable": report.extractor.comparable,
-        "bootstrap": opts.bootstrap,
+        "interval": assay_gen::interval::method(opts.interval_draws),
         "seed": opts.seed,
         "kid_subsets": opts.kid_subsets,
         "kid_subset_size": opts.kid_subset_size,

@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 use assay_embed::Extractor;
-use assay_gen::bootstrap::BootstrapOptions;
+use assay_gen::interval::IntervalOptions;
 use assay_gen::kid::KidOptions;
 use serde::{Deserialize, Serialize};
 
@@ -160,10 +160,10 @@ pub fn evaluate(
 ) -> Result<EvalReport> {
     let metric_opts = MetricOptions {
         metrics: chosen_metrics(opts, extractor, reference, doctor.can_score_prompts(fake)),
-        bootstrap: BootstrapOptions {
-            replicates: opts.bootstrap,
+        interval: IntervalOptions {
+            draws: opts.interval_draws,
             seed: opts.seed,
-            ..BootstrapOptions::default()
+            ..IntervalOptions::default()
         },
         kid: KidOptions {
             subsets: opts.kid_subsets,

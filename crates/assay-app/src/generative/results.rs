@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use assay_gen::bootstrap::Interval;
+use assay_gen::interval::Interval;
 use serde::{Deserialize, Serialize};
 
 /// A metric `assay gen eval` can compute.
@@ -202,6 +202,7 @@ pub struct MetricValue {
     /// The spread the reference implementation reports with it (KID's and
     /// IS's standard deviation over subsets or splits).
     pub std: Option<f64>,
-    /// The bootstrap interval, when asked for.
+    /// The interval, when asked for (its `method` says how it was
+    /// computed).
     pub interval: Option<Interval>,
 }

@@ -35,9 +35,9 @@ pub struct GenerativeOptions {
     pub clip_score: ClipScoreArg,
     /// Training images searched for memorized copies.
     pub train: Option<PathBuf>,
-    /// Bootstrap replicates of the intervals (0: none).
-    pub bootstrap: usize,
-    /// Seed of the bootstrap.
+    /// Half-samples drawn for the intervals (fewer than 2: none).
+    pub interval_draws: usize,
+    /// Seed of the half-samples.
     pub seed: u64,
     /// KID subsets.
     pub kid_subsets: usize,

@@ -135,7 +135,7 @@ fn options() -> GenerativeOptions {
         clip_model: None,
         clip_score: ClipScoreArg::Hessel,
         train: None,
-        bootstrap: 20,
+        interval_draws: 100,
         seed: 0,
         kid_subsets: 100,
         kid_subset_size: 1000,

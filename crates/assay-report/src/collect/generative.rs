@@ -110,11 +110,12 @@ fn entry(store: &Store, run: &RunInfo, report: Option<&EvalReport>) -> Result<Ge
                 name: m.name.clone(),
                 value: m.value,
                 std: m.std,
-                interval: m.interval.map(|i| GenInterval {
+                interval: m.interval.as_ref().map(|i| GenInterval {
                     low: i.low,
                     high: i.high,
                     confidence: i.confidence,
-                    replicates: i.replicates,
+                    draws: i.draws,
+                    note: i.note(),
                 }),
             })
             .collect(),

@@ -22,18 +22,15 @@ pub fn section(data: &ReportData) -> String {
 }
 
 /// A metric cell: value (with spread, carrying the raw value) and its
-/// interval.
+/// interval (carrying its bounds).
 fn metric_cell(run: i64, m: &GenMetric) -> String {
     let value = format::gen_value(m.value, m.std);
     let interval = m.interval.as_ref().map_or(String::new(), |i| {
         format!(
-            "<br><span class=\"muted\">{}</span>",
-            html(&format::gen_interval(
-                i.low,
-                i.high,
-                i.confidence,
-                i.replicates
-            ))
+            "<br><span class=\"muted\" data-low=\"{}\" data-high=\"{}\">{}</span>",
+            raw(i.low),
+            raw(i.high),
+            html(&format::gen_interval(i.low, i.high))
         )
     });
     format!(
@@ -48,6 +45,7 @@ fn leaderboard(data: &ReportData, board: &Leaderboard) -> String {
     let names = board.metric_names();
     let mut header = vec!["rank", "generator", "run", "images"];
     header.extend(names.iter().copied());
+    header.push("warnings");
     let rows: Vec<Vec<String>> = board
         .entries
         .iter()
@@ -66,6 +64,7 @@ fn leaderboard(data: &ReportData, board: &Leaderboard) -> String {
                 Some(m) => metric_cell(e.run_id, m),
                 None => td("-"),
             }));
+            row.push(warnings_cell(&e.warnings));
             row
         })
         .collect();
@@ -75,11 +74,35 @@ fn leaderboard(data: &ReportData, board: &Leaderboard) -> String {
         html(&board.ranked_by),
         table(&header, &rows)
     );
+    out += &interval_notes(&board.entries);
     out += &findings(&board.entries);
     for e in &board.entries {
         out += &examples(data, e);
     }
-    out + &warnings(&board.entries)
+    out
+}
+
+/// The level and method of the leaderboard's intervals, each once.
+fn interval_notes(entries: &[GenEntry]) -> String {
+    let mut notes: Vec<String> = Vec::new();
+    let intervals = entries
+        .iter()
+        .flat_map(|e| &e.metrics)
+        .filter_map(|m| m.interval.as_ref());
+    for i in intervals {
+        if !notes.contains(&i.note) {
+            notes.push(i.note.clone());
+        }
+    }
+    notes
+        .iter()
+        .map(|n| {
+            format!(
+                "<p class=\"note\" data-interval-method=\"note\">{}</p>",
+                html(n)
+            )
+        })
+        .collect()
 }
 
 fn findings(entries: &[GenEntry]) -> String {
@@ -151,23 +174,20 @@ fn examples(data: &ReportData, e: &GenEntry) -> String {
     out + "</div>"
 }
 
-/// The entries' warnings, each once.
-fn warnings(entries: &[GenEntry]) -> String {
-    let mut seen: Vec<&str> = Vec::new();
-    for w in entries.iter().flat_map(|e| &e.warnings) {
-        if !seen.contains(&w.as_str()) {
-            seen.push(w);
-        }
+/// A generator's warnings as a compact icon: their text on hover (the
+/// title) and on click (the list it opens); empty without warnings.
+fn warnings_cell(warnings: &[String]) -> String {
+    if warnings.is_empty() {
+        return "<td></td>".into();
     }
-    if seen.is_empty() {
-        return String::new();
-    }
-    let items: String = seen
+    let items: String = warnings
         .iter()
         .map(|w| format!("<li>{}</li>", html(w)))
         .collect();
     format!(
-        "<details><summary>{} warnings</summary><ul class=\"warn\">{items}</ul></details>",
-        seen.len()
+        "<td><details class=\"warn-icon\"><summary class=\"warn\" title=\"{}\" \
+         aria-label=\"{n} warnings\">⚠ {n}</summary><ul class=\"warn\">{items}</ul></details></td>",
+        html(&warnings.join("\n")),
+        n = warnings.len()
     )
 }

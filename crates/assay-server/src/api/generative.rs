@@ -28,6 +28,8 @@ struct Entry {
     run_id: i64,
     model: String,
     metrics: Vec<(String, f64)>,
+    /// Each metric's interval: name, low, high.
+    intervals: Vec<(String, f64, f64)>,
     warnings: Vec<String>,
 }
 
@@ -73,6 +75,8 @@ struct Memorized {
 pub struct Generative {
     dataset: String,
     leaderboard: Vec<Entry>,
+    /// The level and method of the leaderboard's intervals, each once.
+    interval_notes: Vec<String>,
     prompts: Vec<Prompt>,
     memorized: Vec<Memorized>,
 }
@@ -131,12 +135,22 @@ pub async fn generative(
                 .collect();
             Ok(Json(Generative {
                 prompts: prompts(&rows, &runs),
+                interval_notes: interval_notes(&runs),
                 leaderboard: runs
                     .iter()
                     .map(|r| Entry {
                         run_id: r.detail.info.id,
                         model: r.detail.info.model.clone(),
                         metrics: r.detail.info.metrics.clone(),
+                        intervals: r
+                            .report
+                            .iter()
+                            .flat_map(|g| &g.metrics)
+                            .filter_map(|m| {
+                                let i = m.interval.as_ref()?;
+                                Some((m.name.clone(), i.low, i.high))
+                            })
+                            .collect(),
                         warnings: r
                             .report
                             .as_ref()
@@ -155,6 +169,21 @@ pub async fn generative(
 struct GenRun {
     detail: assay_store::RunDetail,
     report: Option<EvalReport>,
+}
+
+/// `95% intervals: <method>` for each distinct level and method.
+fn interval_notes(runs: &[GenRun]) -> Vec<String> {
+    let mut notes: Vec<String> = Vec::new();
+    let metrics = runs
+        .iter()
+        .flat_map(|r| r.report.iter().flat_map(|g| &g.metrics));
+    for i in metrics.filter_map(|m| m.interval.as_ref()) {
+        let note = i.note();
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    notes
 }
 
 fn prompts(rows: &[assay_store::SampleRow], runs: &[GenRun]) -> Vec<Prompt> {

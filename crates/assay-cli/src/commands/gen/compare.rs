@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use assay_app::generative::{self, leaderboard::Leaderboard};
 
-use super::eval::{format_metric, print_report};
+use super::eval::{format_metric, interval_notes, print_report};
 use crate::output::{print_warnings, table, Bars};
 
 use clap::Args;
@@ -110,6 +110,9 @@ pub fn print_board(board: &Leaderboard) {
         t.add_row(row);
     }
     println!("Leaderboard (ranked by {}):\n{t}", board.ranked_by);
+    for note in interval_notes(board.entries.iter().flat_map(|e| &e.report.metrics)) {
+        println!("{note}");
+    }
     let mut t = table(&[
         "generator",
         "near-duplicate sets",

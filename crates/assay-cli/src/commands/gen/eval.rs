@@ -52,10 +52,12 @@ pub struct GenOptions {
     /// (default: --real when it is images).
     #[arg(long, value_name = "DIR|FILE")]
     pub train: Option<PathBuf>,
-    /// Bootstrap replicates for the confidence intervals (0: none).
-    #[arg(long, default_value_t = 20)]
-    pub bootstrap: usize,
-    /// Seed of the bootstrap.
+    /// Draws for the 95% intervals: subsampling without replacement, half
+    /// of each set per draw, the spread rescaled to the full sample size
+    /// (0: no intervals).
+    #[arg(long, alias = "bootstrap", default_value_t = 100, value_name = "N")]
+    pub interval_draws: usize,
+    /// Seed of the intervals' draws.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// KID: number of subsets.
@@ -121,7 +123,7 @@ impl GenOptions {
             clip_model: self.clip_model.clone(),
             clip_score: self.clip_score,
             train: self.train.clone(),
-            bootstrap: self.bootstrap,
+            interval_draws: self.interval_draws,
             seed: self.seed,
             kid_subsets: self.kid_subsets,
             kid_subset_size: self.kid_subset_size,
@@ -171,10 +173,24 @@ pub fn run_with(args: &GenEvalArgs, store: Option<&mut Store>) -> Result<()> {
 /// Formats a value with its spread and interval.
 pub fn format_metric(m: &MetricValue) -> (String, String) {
     let value = format::gen_value(m.value, m.std);
-    let interval = m.interval.as_ref().map_or("-".into(), |i| {
-        format::gen_interval(i.low, i.high, i.confidence, i.replicates)
-    });
+    let interval = m
+        .interval
+        .as_ref()
+        .map_or("-".into(), |i| format::gen_interval(i.low, i.high));
     (value, interval)
+}
+
+/// The lines naming the level and method of the intervals of `metrics`,
+/// each once (`95% intervals: subsampling without replacement, ...`).
+pub fn interval_notes<'a>(metrics: impl IntoIterator<Item = &'a MetricValue>) -> Vec<String> {
+    let mut notes: Vec<String> = Vec::new();
+    for i in metrics.into_iter().filter_map(|m| m.interval.as_ref()) {
+        let note = i.note();
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    notes
 }
 
 /// Prints one generated set's evaluation.
@@ -197,12 +213,15 @@ pub fn print_report(report: &EvalReport, worst: usize) {
             report.extractor.name, report.extractor.kind
         );
     }
-    let mut t = table(&["metric", "value", "bootstrap interval"]);
+    let mut t = table(&["metric", "value", "interval"]);
     for m in &report.metrics {
         let (value, interval) = format_metric(m);
         t.add_row(vec![m.name.clone(), value, interval]);
     }
     println!("{t}");
+    for note in interval_notes(&report.metrics) {
+        println!("{note}");
+    }
     for side in [&report.real, &report.fake] {
         for bad in &side.unreadable {
             println!("unreadable: {} ({})", bad.file, bad.reason);
