@@ -221,3 +221,80 @@ fn compare_reports_an_interval_for_the_retrained_detector() {
     let p = ap["p_value"].as_f64().unwrap();
     assert!(p > 0.0 && p <= 1.0);
 }
+
+#[test]
+fn mcnemar_compares_two_classifiers() {
+    // A second classifier: right on two images in three, else a wrong class.
+    let labels = std::fs::read_to_string(demo().join("data").join("labels.csv")).unwrap();
+    let mut preds = String::from("file,pred\n");
+    for (i, line) in labels.lines().skip(1).enumerate() {
+        let (file, label) = line.split_once(',').unwrap();
+        let pred = match (i % 3, label) {
+            (0, "circle") => "square",
+            (0, _) => "circle",
+            _ => label,
+        };
+        preds += &format!("{file},{pred}\n");
+    }
+    let file = demo().join("second_preds.csv");
+    std::fs::write(&file, preds).unwrap();
+    let dataset = ["--dataset", "shapes-main"];
+    let model = ["--model", "second-classifier"];
+    assay(
+        demo(),
+        &[
+            &["predictions", "classes", "--preds", file.to_str().unwrap()][..],
+            &model,
+            &dataset,
+        ]
+        .concat(),
+    );
+    assay(demo(), &[&["evaluate"][..], &model, &dataset].concat());
+    let runs: Value = serde_json::from_str(&assay(
+        demo(),
+        &["runs", "--dataset", "shapes-main", "--json"],
+    ))
+    .unwrap();
+    let run = |model: &str| {
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["model"] == model)
+            .unwrap()
+            .clone()
+    };
+    let accuracy = |r: &Value| {
+        r["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m[0] == "accuracy")
+            .unwrap()[1]
+            .as_f64()
+            .unwrap()
+    };
+    let (a, b) = (run("sim-classifier"), run("second-classifier"));
+    let (ida, idb) = (a["id"].to_string(), b["id"].to_string());
+    let result = json(&["analyze", "compare", "--a", &ida, "--b", &idb, "--json"]);
+    let table = &result["table"];
+    let cell = |i: usize, j: usize| table[i][j].as_u64().unwrap();
+    let n = result["samples"].as_u64().unwrap();
+    assert_eq!(cell(0, 0) + cell(0, 1) + cell(1, 0) + cell(1, 1), n);
+    assert!(
+        (result["accuracy_a"].as_f64().unwrap() - accuracy(&a)).abs() < 1e-12,
+        "{result}"
+    );
+    assert!(
+        (result["accuracy_b"].as_f64().unwrap() - accuracy(&b)).abs() < 1e-12,
+        "{result}"
+    );
+    assert_eq!(
+        result["exact"]["statistic"].as_f64().unwrap(),
+        cell(0, 1).min(cell(1, 0)) as f64
+    );
+    let p = result["exact"]["p_value"].as_f64().unwrap();
+    assert!(
+        p < 1e-6,
+        "a classifier wrong on a third of the images is worse: {result}"
+    );
+}

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
-use assay_app::analysis::compare::{compare, BootstrapOptions, RunComparison};
+use assay_app::analysis::compare::{
+    compare, compare_classification, BootstrapOptions, ClassificationComparison, RunComparison,
+};
 use assay_store::Store;
 use clap::Args;
 
@@ -39,6 +41,15 @@ pub fn run(store: &Store, args: &CompareArgs) -> Result<()> {
         confidence: args.confidence,
         seed: args.seed,
     };
+    if store.run_subject(args.a)?.task == "classification" {
+        let result = compare_classification(store, args.a, args.b)?;
+        if args.json {
+            println!("{}", serde_json::to_string(&result)?);
+        } else {
+            print_mcnemar(&result);
+        }
+        return Ok(());
+    }
     let result = compare(store, args.a, args.b, &options)?;
     if args.json {
         println!("{}", serde_json::to_string(&result)?);
@@ -75,4 +86,27 @@ fn print_comparison(r: &RunComparison) {
         ]);
     }
     println!("{t}");
+}
+
+fn print_mcnemar(r: &ClassificationComparison) {
+    println!(
+        "Run {} ({}) against run {} ({}) on {} labelled images of {}:",
+        r.b.id, r.b.model, r.a.id, r.a.model, r.samples, r.dataset
+    );
+    println!(
+        "accuracy {:.4} against {:.4} ({:+.4}); {} images only A gets right, {} only B.",
+        r.accuracy_b,
+        r.accuracy_a,
+        r.accuracy_b - r.accuracy_a,
+        r.table[0][1],
+        r.table[1][0]
+    );
+    println!(
+        "McNemar's test (as statsmodels): exact p = {:.4}{}",
+        r.exact.p_value,
+        r.chi_squared.as_ref().map_or(String::new(), |c| format!(
+            ", chi-squared with continuity correction {:.3}, p = {:.4}",
+            c.statistic, c.p_value
+        ))
+    );
 }

@@ -53,7 +53,7 @@ pub enum AnalyzeCommand {
     /// Is run B really better than run A? A paired bootstrap over images of
     /// the difference of every COCO metric (mAP, AP50, ..., AP per class)
     /// between two detection runs on the same ground truth, with
-    /// intervals and p-values.
+    /// intervals and p-values; for two classification runs, McNemar's test.
     #[command(
         after_help = "Examples:\n  assay analyze compare --a 1 --b 2\n  assay analyze compare --a 1 --b 2 --resamples 5000 --json"
     )]
