@@ -2,7 +2,8 @@
 //! and correlations against SciPy 1.17's `pearsonr` and `spearmanr`, run
 //! live: continuous values, heavy ties (counts, IoU with 0 for every
 //! miss, as the per-object outcome is), constant columns, few and many
-//! items, k = 3 and 5, several seeds. Each estimate must agree within
+//! items, k = 3 and 5, several seeds; and real box columns of the COCO
+//! val2014 100-image set in `../shared/data`. Each estimate must agree within
 //! 1e-9 (correlations within 1e-12), and the legacy normal draws bit for
 //! bit.
 
@@ -12,7 +13,7 @@ use assay_gen::numpy_random::RandomState;
 use serde_json::{json, Value};
 
 mod common;
-use common::oracle::run_oracle;
+use common::oracle::{run_oracle, shared_data};
 
 /// A case: property, outcome, neighbours, seed.
 struct Case {
@@ -76,7 +77,47 @@ fn cases() -> Vec<Case> {
             });
         }
     }
+    out.extend(real_cases());
     out
+}
+
+/// Real columns: the boxes of the COCO val2014 100-image ground truth in
+/// `../shared/data` (839 objects): log area against aspect ratio, and
+/// width against height (integer-heavy, many ties).
+fn real_cases() -> Vec<Case> {
+    let path = shared_data()
+        .join("faster_coco_eval_tests/tests/dataset/cocoapi/instances_val2014_100.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let coco: Value = serde_json::from_str(&text).unwrap();
+    let boxes: Vec<[f64; 4]> = coco["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let b = a["bbox"].as_array().unwrap();
+            [0, 1, 2, 3].map(|i| b[i].as_f64().unwrap())
+        })
+        .filter(|b| b[2] > 0.0 && b[3] > 0.0)
+        .collect();
+    let area: Vec<f64> = boxes.iter().map(|b| (b[2] * b[3]).ln()).collect();
+    let aspect: Vec<f64> = boxes.iter().map(|b| b[2] / b[3]).collect();
+    let width: Vec<f64> = boxes.iter().map(|b| b[2].round()).collect();
+    let height: Vec<f64> = boxes.iter().map(|b| b[3].round()).collect();
+    vec![
+        Case {
+            x: area,
+            y: aspect,
+            k: 3,
+            seed: 0,
+        },
+        Case {
+            x: width,
+            y: height,
+            k: 3,
+            seed: 42,
+        },
+    ]
 }
 
 #[test]
