@@ -14,6 +14,8 @@
 //! - [`slices`]: weak slices found automatically: SliceLine as the
 //!   `sliceline` package runs it, deepchecks' weak-segment trees, and a
 //!   slice's difference from the rest with interval and p-value;
+//! - [`special`]: log-gamma, incomplete gamma and beta, erfc: the
+//!   distribution tails behind every p-value here;
 //! - [`multiple_testing`]: Benjamini-Hochberg adjusted p-values as
 //!   statsmodels gives them.
 
@@ -23,3 +25,4 @@ pub mod drift;
 pub mod multiple_testing;
 pub mod mutual_info;
 pub mod slices;
+pub mod special;

@@ -22,7 +22,6 @@ pub mod embedding;
 pub mod kolmogorov;
 pub mod ks;
 pub mod mmd;
-pub mod special;
 pub mod stattests;
 
 pub use column::{

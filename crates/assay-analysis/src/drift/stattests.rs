@@ -17,7 +17,7 @@
 use assay_eval::numeric::pairwise_sum;
 
 use super::binning::{evidently_binned, n_unique, union_counts};
-use super::special::{chi2_sf, normal_two_sided};
+use crate::special::{chi2_sf, normal_two_sided};
 
 /// Which PSI to compute.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -11,7 +11,6 @@
 //!   mean errors), its 95% interval and p-value.
 
 pub mod sliceline;
-mod special;
 pub mod stats;
 pub mod tree;
 

@@ -20,7 +20,7 @@
 use assay_eval::numeric::pairwise_sum;
 use serde::Serialize;
 
-use super::special::{normal_sf, student_t_sf};
+use crate::special::{normal_sf, student_t_sf};
 
 /// `scipy.stats.norm.isf(0.025)`.
 pub const Z_975: f64 = 1.959_963_984_540_054_5;
