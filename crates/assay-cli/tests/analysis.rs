@@ -298,3 +298,41 @@ fn mcnemar_compares_two_classifiers() {
         "a classifier wrong on a third of the images is worse: {result}"
     );
 }
+
+#[test]
+fn quality_with_a_classifier_stores_hardness_and_mistakenness() {
+    let dataset = ["--dataset", "shapes-main"];
+    assay(
+        demo(),
+        &[&["quality", "--model", "sim-classifier"][..], &dataset].concat(),
+    );
+    let store = assay_store::Store::open(demo()).unwrap();
+    let scored = store
+        .class_predictions("shapes-main", "sim-classifier")
+        .unwrap()
+        .into_iter()
+        .filter(|p| !p.scores.is_empty())
+        .count();
+    let values = store.sample_metric_values("shapes-main").unwrap();
+    let of = |name: &str| -> Vec<f64> {
+        values
+            .iter()
+            .filter(|(_, n, _)| n == name)
+            .map(|v| v.2)
+            .collect()
+    };
+    let hardness = of("hardness");
+    assert!(scored > 0);
+    assert_eq!(hardness.len(), scored);
+    let most = 5f64.ln() + 1e-12;
+    assert!(
+        hardness.iter().all(|h| (0.0..=most).contains(h)),
+        "{hardness:?}"
+    );
+    let mistakenness = of("mistakenness");
+    assert!(!mistakenness.is_empty() && mistakenness.len() <= scored);
+    // Wrong predictions score above 1/2, right ones below; the classifier
+    // is right on most images.
+    let wrong = mistakenness.iter().filter(|m| **m > 0.5).count();
+    assert!(wrong > 0 && wrong < mistakenness.len() / 4, "{wrong}");
+}

@@ -1,7 +1,10 @@
-//! Label errors of a detection dataset from a model's predictions:
+//! Label errors of a dataset from a model's predictions: for a detector,
 //! cleanlab's object-detection label quality, FiftyOne Brain's
 //! mistakenness scores, and assay's flags of wrong classes, bad boxes and
-//! missing labels.
+//! missing labels; for a classifier, FiftyOne Brain's hardness and
+//! mistakenness of each image.
+
+use std::collections::HashMap;
 
 use anyhow::Result;
 use assay_core::model::{Annotation, Dataset};
@@ -10,9 +13,10 @@ use assay_quality::detection_labels::{
     DetectionLabelReport,
 };
 use assay_quality::mistakenness::{
-    detection_mistakenness, find_mistakes, ImageMistakenness, MistakeKind, MistakeParams,
+    class_scores_mistakenness, detection_mistakenness, find_mistakes, ImageMistakenness,
+    MistakeKind, MistakeParams,
 };
-use assay_store::{IssueRow, Metrics};
+use assay_store::{ClassPrediction, IssueRow, Metrics, Store};
 
 /// Metrics computed from a model's predictions (cleanlab's scores,
 /// FiftyOne Brain's mistakenness): they describe what the model sees, not
@@ -25,7 +29,66 @@ pub const MODEL_METRICS: &[&str] = &[
     "mistakenness_loc",
     "possible_spurious",
     "possible_missing",
+    "hardness",
 ];
+
+/// A model's predictions on a dataset: boxes of a detector, or the
+/// classes (and scores) of a classifier.
+pub enum ModelPredictions {
+    /// A detector's boxes.
+    Boxes(Vec<Annotation>),
+    /// A classifier's image classes.
+    Classes(Vec<ClassPrediction>),
+}
+
+/// The predictions of `model` on `dataset`: its image classes when it has
+/// any (a classifier), else its boxes (an error when it has none).
+pub fn model_predictions(store: &Store, dataset: &str, model: &str) -> Result<ModelPredictions> {
+    if store.has_class_predictions(dataset, model)? {
+        return Ok(ModelPredictions::Classes(
+            store.class_predictions(dataset, model)?,
+        ));
+    }
+    Ok(ModelPredictions::Boxes(
+        store.load_predictions(dataset, model)?.predictions,
+    ))
+}
+
+/// FiftyOne Brain's scores of a classifier on each image it scored with
+/// class probabilities: `hardness` (the entropy of the probabilities) and
+/// `mistakenness` (from the confidence `exp(-hardness)` and whether the
+/// predicted class is the image's label; NaN unless the image has exactly
+/// one label). Images with classes only, or with invalid scores, get none.
+pub fn classification_label_scores(data: &Dataset, predictions: &[ClassPrediction]) -> LabelErrors {
+    let mut labels: HashMap<i64, Vec<i64>> = HashMap::new();
+    for a in &data.annotations {
+        labels.entry(a.sample_id).or_default().push(a.category_id);
+    }
+    let mut out = LabelErrors::default();
+    for p in predictions {
+        let label = match labels.get(&p.sample_id).map(Vec::as_slice) {
+            Some(&[label]) => Some(label),
+            _ => None,
+        };
+        let agrees = label == Some(p.category_id);
+        let Some((hardness, mistakenness)) = class_scores_mistakenness(&p.scores, agrees) else {
+            continue;
+        };
+        let mistakenness = if label.is_some() {
+            mistakenness
+        } else {
+            f64::NAN
+        };
+        out.metrics.push((
+            p.sample_id,
+            vec![
+                ("hardness".to_string(), hardness),
+                ("mistakenness".to_string(), mistakenness),
+            ],
+        ));
+    }
+    out
+}
 
 /// Label errors found from a detector's predictions.
 ///
@@ -220,4 +283,66 @@ pub struct LabelErrors {
     pub annotation_metrics: Vec<(i64, i64, Metrics)>,
     /// The label issues found.
     pub issues: Vec<IssueRow>,
+}
+
+#[cfg(test)]
+mod tests {
+    use assay_core::model::{Annotation, Dataset};
+    use assay_store::ClassPrediction;
+
+    use super::classification_label_scores;
+
+    fn prediction(sample_id: i64, category_id: i64, scores: &[f64]) -> ClassPrediction {
+        ClassPrediction {
+            sample_id,
+            category_id,
+            scores: scores.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_classifier_gets_hardness_and_mistakenness_per_image() {
+        let data = Dataset {
+            annotations: vec![
+                Annotation::new(1, 1, 1),
+                Annotation::new(2, 2, 1),
+                Annotation::new(3, 3, 1),
+                Annotation::new(4, 3, 2),
+            ],
+            ..Dataset::default()
+        };
+        let predictions = [
+            prediction(1, 1, &[0.8, 0.2]),
+            prediction(2, 2, &[0.2, 0.8]),
+            prediction(3, 1, &[0.5, 0.5]),
+            prediction(4, 2, &[]),
+            prediction(5, 2, &[0.0, 1.0]),
+        ];
+        let out = classification_label_scores(&data, &predictions);
+        let h = -(0.8f64 * 0.8f64.ln() + 0.2 * 0.2f64.ln());
+        let c = (-h).exp();
+        let got: Vec<(i64, f64, f64)> = out
+            .metrics
+            .iter()
+            .map(|(id, m)| {
+                assert_eq!(
+                    (m[0].0.as_str(), m[1].0.as_str()),
+                    ("hardness", "mistakenness")
+                );
+                (*id, m[0].1, m[1].1)
+            })
+            .collect();
+        // Images 1 and 2: the same hardness; the right class lowers
+        // mistakenness, the wrong one raises it.
+        assert_eq!(got[0].0, 1);
+        assert!((got[0].1 - h).abs() < 1e-15 && (got[0].2 - (1.0 - c) / 2.0).abs() < 1e-15);
+        assert!((got[1].1 - h).abs() < 1e-15 && (got[1].2 - (1.0 + c) / 2.0).abs() < 1e-15);
+        // Image 3 has two labels: hardness only. Image 4 has no scores.
+        assert_eq!(got[2].0, 3);
+        assert!((got[2].1 - 2f64.ln()).abs() < 1e-15 && got[2].2.is_nan());
+        // Image 5 has no label: hardness 0 (certain), no mistakenness.
+        assert_eq!(got[3].0, 5);
+        assert!(got[3].1 == 0.0 && got[3].2.is_nan());
+        assert_eq!(got.len(), 4);
+    }
 }

@@ -18,7 +18,10 @@ use assay_store::{IssueRow, Metrics, QualityRecord, Selection, Store};
 
 use images::image_quality;
 pub use images::{some_names, ImageQuality, SPLIT_LEAK};
-use labels::{detection_label_errors, LabelErrors};
+use labels::{
+    classification_label_scores, detection_label_errors, model_predictions, LabelErrors,
+    ModelPredictions,
+};
 
 use crate::progress::Progress;
 use crate::project::choose_dataset;
@@ -77,14 +80,19 @@ pub fn compute(
     let name = choose_dataset(store, options.dataset.as_deref())?;
     let data = store.load_dataset(&name, &Selection::default())?;
     let predictions = match &options.model {
-        Some(model) => Some((model, store.load_predictions(&name, model)?.predictions)),
+        Some(model) => Some((model, model_predictions(store, &name, model)?)),
         None => None,
     };
     let paths = store.sample_paths(&name)?;
     let mut images = image_quality(&data, &paths, &config, progress);
     let (annotation_metrics, annotation_issues) = annotation_rows(&data);
     let labels = match &predictions {
-        Some((model, predictions)) => detection_label_errors(&data, predictions, model)?,
+        Some((model, ModelPredictions::Boxes(boxes))) => {
+            detection_label_errors(&data, boxes, model)?
+        }
+        Some((_, ModelPredictions::Classes(classes))) => {
+            classification_label_scores(&data, classes)
+        }
         None => LabelErrors::default(),
     };
     let annotations = annotation_metrics.len();

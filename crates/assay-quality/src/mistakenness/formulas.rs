@@ -51,6 +51,26 @@ pub fn hardness(logits: &[f64]) -> Option<f64> {
     )
 }
 
+/// Hardness and classification mistakenness of one image from a
+/// classifier's class probabilities (or any non-negative scores, normalised
+/// by their sum as `scipy.stats.entropy` does) and whether its predicted
+/// class agrees with the label. The probabilities stand for
+/// `softmax(logits)`: FiftyOne Brain's logits variants with
+/// `logits = ln(p)`, whose softmax is `p` itself. `None` when a score is
+/// negative or not finite, or when they sum to 0.
+pub fn class_scores_mistakenness(probabilities: &[f64], agrees: bool) -> Option<(f64, f64)> {
+    let total: f64 = probabilities.iter().sum();
+    if probabilities.iter().any(|v| !v.is_finite() || *v < 0.0) || total <= 0.0 {
+        return None;
+    }
+    let h: f64 = probabilities
+        .iter()
+        .map(|&v| v / total)
+        .map(|v| if v > 0.0 { -v * v.ln() } else { 0.0 })
+        .sum();
+    Some((h, class_mistakenness((-h).exp(), agrees)))
+}
+
 /// `scipy.special.softmax`: `exp(x - max(x)) / sum(exp(x - max(x)))`.
 pub fn softmax(logits: &[f64]) -> Option<Vec<f64>> {
     if logits.is_empty() || logits.iter().any(|v| !v.is_finite()) {

@@ -30,8 +30,8 @@ mod scores;
 
 pub use flags::{find_mistakes, Mistake, MistakeKind, MistakeParams, MistakeReport};
 pub use formulas::{
-    class_mistakenness, class_mistakenness_logits, hardness, loc_mistakenness,
-    loc_mistakenness_logits, softmax,
+    class_mistakenness, class_mistakenness_logits, class_scores_mistakenness, hardness,
+    loc_mistakenness, loc_mistakenness_logits, softmax,
 };
 pub use matching::{fiftyone_iou, match_image, ImageMatches};
 pub use scores::{

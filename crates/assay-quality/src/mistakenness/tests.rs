@@ -36,6 +36,24 @@ fn formulas_follow_fiftyone() {
 }
 
 #[test]
+fn class_scores_stand_for_the_softmax_of_their_logarithms() {
+    let p = [0.7, 0.2, 0.1];
+    let logits: Vec<f64> = p.iter().map(|v: &f64| v.ln()).collect();
+    for agrees in [true, false] {
+        let (h, m) = class_scores_mistakenness(&p, agrees).unwrap();
+        assert!((h - hardness(&logits).unwrap()).abs() < 1e-15);
+        let expected = class_mistakenness_logits(&logits, agrees).unwrap();
+        assert!((m - expected).abs() < 1e-15);
+    }
+    // Scores are normalised by their sum; a zero score adds nothing.
+    let (h, _) = class_scores_mistakenness(&[2.0, 2.0, 0.0], true).unwrap();
+    assert!((h - 2f64.ln()).abs() < 1e-15);
+    assert!(class_scores_mistakenness(&[0.0, 0.0], true).is_none());
+    assert!(class_scores_mistakenness(&[-0.1, 1.1], true).is_none());
+    assert!(class_scores_mistakenness(&[f64::NAN, 1.0], true).is_none());
+}
+
+#[test]
 fn matching_is_greedy_by_confidence_and_class_agnostic() {
     let image = ImageBoxes {
         labels: vec![label(0.0, 0), label(4.0, 1)],

@@ -18,9 +18,12 @@ pub struct QualityArgs {
     /// Dataset (default: the only one).
     #[arg(long)]
     pub dataset: Option<String>,
-    /// Also find label errors from this model's predictions (cleanlab's
-    /// object-detection scores: overlooked objects, swapped classes,
-    /// badly located boxes).
+    /// Also find label errors from this model's predictions: for a
+    /// detector, cleanlab's object-detection scores (overlooked objects,
+    /// swapped classes, badly located boxes), FiftyOne Brain's
+    /// mistakenness and assay's mistaken_class, mistaken_box and
+    /// missing_label; for a classifier with scores, FiftyOne Brain's
+    /// hardness and mistakenness per image.
     #[arg(long)]
     pub model: Option<String>,
     /// Per-image metrics the `outlier` issue checks, comma-separated
