@@ -30,24 +30,54 @@ fn is_size(column: &str) -> bool {
     column.ends_with("area")
 }
 
+/// Whether an image metric measures exposure or sharpness: what the
+/// simulated detector's visibility depends on (dark, light and blurred
+/// images).
+fn is_exposure_or_blur(column: &str) -> bool {
+    [
+        "bright", "dark", "light", "exposed", "blur", "detail", "soft",
+    ]
+    .iter()
+    .any(|k| column.contains(k))
+}
+
 #[test]
-fn importance_ranks_object_size_first() {
+fn importance_ranks_object_size_and_image_exposure_first() {
     let result = json(&["analyze", "importance", "--run", "1", "--json"]);
     let overall = &result["groups"][0];
     assert!(overall["class"].is_null());
-    let top: Vec<&str> = overall["metrics"].as_array().unwrap()[..3]
-        .iter()
-        .map(|m| m["metric"].as_str().unwrap())
-        .collect();
-    assert!(top.iter().any(|m| is_size(m)), "top metrics: {top:?}");
-    for m in overall["metrics"].as_array().unwrap() {
-        let (mi, null, excess) = (
-            m["mutual_info"].as_f64().unwrap(),
-            m["null_mean"].as_f64().unwrap(),
-            m["excess"].as_f64().unwrap(),
-        );
-        assert!((mi - null - excess).abs() < 1e-12, "{m}");
-        assert!(m["level"] != "model", "a model-derived metric ranked: {m}");
+    let top = |key: &str, n: usize| -> Vec<String> {
+        overall[key].as_array().unwrap()[..n]
+            .iter()
+            .map(|m| m["metric"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let objects = top("metrics", 3);
+    assert!(
+        objects.iter().any(|m| is_size(m)),
+        "top object metrics: {objects:?}"
+    );
+    let images = top("image_metrics", 3);
+    assert!(
+        images.iter().filter(|m| is_exposure_or_blur(m)).count() >= 2,
+        "top image metrics: {images:?}"
+    );
+    let n_images = overall["images"].as_u64().unwrap();
+    for (key, level_n) in [
+        ("metrics", overall["objects"].as_u64()),
+        ("image_metrics", Some(n_images)),
+    ] {
+        for m in overall[key].as_array().unwrap() {
+            let (mi, null, excess) = (
+                m["mutual_info"].as_f64().unwrap(),
+                m["null_mean"].as_f64().unwrap(),
+                m["excess"].as_f64().unwrap(),
+            );
+            assert!((mi - null - excess).abs() < 1e-12, "{m}");
+            assert!(m["level"] != "model", "a model-derived metric ranked: {m}");
+            assert_eq!(key == "image_metrics", m["level"] == "image", "{m}");
+            assert!(m["n"].as_u64() <= level_n, "{m}");
+        }
     }
 }
 

@@ -62,17 +62,21 @@ fn analysis(data: &ReportData) -> String {
     }
     let mut out = String::from("\n## Failure analysis\n\n");
     for r in &a.runs {
-        let top: Vec<String> = r.importance.groups[0]
-            .metrics
-            .iter()
-            .take(3)
-            .map(|m| format!("{} ({:.3})", m.metric, m.mutual_info))
-            .collect();
+        let top = |metrics: &[assay_app::analysis::importance::MetricImportance]| {
+            metrics
+                .iter()
+                .take(3)
+                .map(|m| format!("{} ({:.3})", m.metric, m.mutual_info))
+                .collect::<Vec<String>>()
+                .join(", ")
+        };
+        let overall = &r.importance.groups[0];
         out += &format!(
-            "- Run {} ({}): metrics that predict misses: {}.\n",
+            "- Run {} ({}): metrics that predict misses: of the objects {}; of the images {}.\n",
             r.importance.run,
             cell(&r.importance.model),
-            top.join(", ")
+            top(&overall.metrics),
+            top(&overall.image_metrics)
         );
         for s in r.slices.slices.iter().take(3) {
             out += &format!(

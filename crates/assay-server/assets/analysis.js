@@ -62,21 +62,31 @@ function signed(v) {
   return v === null || v === undefined ? "–" : (v >= 0 ? "+" : "") + v.toFixed(3);
 }
 
-function importanceCard(result) {
-  const overall = result.groups[0];
-  const rows = overall.metrics.slice(0, 12).map((m) => h("tr", { "data-testid": "importance-row", "data-metric": m.metric },
+function importanceRows(result, metrics) {
+  return metrics.slice(0, 12).map((m) => h("tr", { "data-testid": "importance-row", "data-metric": m.metric },
     h("td", {}, m.metric, m.same_as ? h("span", { class: "muted small", title: `same values: ${m.same_as.join(", ")}` }, " ≡") : null),
     h("td", {}, m.level), h("td", { class: "num" }, fmt(m.n)),
     h("td", { class: "num" }, m.mutual_info.toFixed(3)),
     h("td", { class: "num", title: `p = ${m.p_value.toFixed(2)} over ${result.permutations} shuffles` }, m.excess.toFixed(3)),
     h("td", { class: "num" }, signed(m.pearson)), h("td", { class: "num" }, signed(m.spearman))));
-  const perClass = result.groups.slice(1).filter((g) => g.metrics.length).map((g) =>
-    h("li", {}, h("b", {}, g.class), ": ", g.metrics.slice(0, 3).map((m) => `${m.metric} (${m.mutual_info.toFixed(3)})`).join(", ")));
+}
+
+function importanceTable(result, caption, metrics, testid) {
+  return h("table", { "data-testid": testid },
+    h("caption", { class: "muted" }, caption),
+    h("thead", {}, h("tr", {}, ["metric", "level", "n", "mutual info", "above null", "Pearson", "Spearman"].map((x) => h("th", {}, x)))),
+    h("tbody", {}, importanceRows(result, metrics)));
+}
+
+function importanceCard(result) {
+  const overall = result.groups[0];
+  const top = (g) => g.metrics.slice(0, 2).concat(g.image_metrics.slice(0, 2));
+  const perClass = result.groups.slice(1).filter((g) => top(g).length).map((g) =>
+    h("li", {}, h("b", {}, g.class), ": ", top(g).map((m) => `${m.metric} (${m.mutual_info.toFixed(3)})`).join(", ")));
   return section("Metric importance",
-    h("p", { class: "muted" }, `Mutual information (scikit-learn's k-NN estimator, k = ${result.neighbours}) and correlation of each metric with the ${result.target}; ranked by mutual information above its null (the metric shuffled ${result.permutations} times, across images for image metrics).`),
-    h("table", { "data-testid": "importance" },
-      h("thead", {}, h("tr", {}, ["metric", "level", "n", "mutual info", "above null", "Pearson", "Spearman"].map((x) => h("th", {}, x)))),
-      h("tbody", {}, rows)),
+    h("p", { class: "muted" }, `Mutual information (scikit-learn's k-NN estimator, k = ${result.neighbours}) and correlation of each metric with the ${result.target}; ranked by mutual information above its null (the metric shuffled ${result.permutations} times). Image metrics count each image once.`),
+    importanceTable(result, `Object metrics (${fmt(overall.objects)} ground truths)`, overall.metrics, "importance"),
+    importanceTable(result, `Image metrics (${fmt(overall.images)} images)`, overall.image_metrics, "importance-images"),
     perClass.length ? h("details", {}, h("summary", {}, "Top metrics per class"), h("ul", {}, perClass)) : null);
 }
 

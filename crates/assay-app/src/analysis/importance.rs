@@ -2,7 +2,11 @@
 //! model finds an object. Encord Active's definition: scikit-learn's
 //! `mutual_info_regression` (k = 3) of the metric against the IoU of the
 //! matched prediction (0 for misses), over the ground truths, beside
-//! Pearson's and Spearman's correlation; per class and overall.
+//! Pearson's and Spearman's correlation; per class and overall. A metric
+//! of the image (brightness, blur) varies only from image to image: it is
+//! measured once per image against the mean outcome of the image's ground
+//! truths and ranked apart, so that the many objects of a crowded image do
+//! not stand for many independent observations.
 
 use std::collections::HashMap;
 
@@ -15,7 +19,8 @@ use serde::Serialize;
 use super::table::{Level, NumericColumn, RunTable};
 
 /// What the importance is measured against.
-pub const TARGET: &str = "IoU of the matched prediction per ground truth (0 for misses)";
+pub const TARGET: &str = "IoU of the matched prediction per ground truth (0 for misses); \
+     for image metrics, its mean over the image's ground truths";
 
 /// Fewest ground truths a metric needs in a group to be ranked.
 pub const MIN_ROWS: usize = 10;
@@ -27,14 +32,13 @@ pub struct MetricImportance {
     pub metric: String,
     /// Where it comes from.
     pub level: Level,
-    /// Ground truths with a value.
+    /// Values measured: ground truths for object metrics, images for
+    /// image metrics.
     pub n: usize,
     /// Mutual information with the outcome, in nats.
     pub mutual_info: f64,
-    /// Mean mutual information with the metric's values shuffled (across
-    /// images for image metrics, so objects of one image still share a
-    /// value): what the estimator gives a metric unrelated to the outcome
-    /// on these objects.
+    /// Mean mutual information with the metric's values shuffled: what the
+    /// estimator gives a metric unrelated to the outcome on these values.
     pub null_mean: f64,
     /// `mutual_info - null_mean`, the ranking key.
     pub excess: f64,
@@ -58,8 +62,16 @@ pub struct GroupImportance {
     pub class: Option<String>,
     /// Ground truths in the group.
     pub objects: usize,
-    /// Ranked by excess mutual information, then by |Spearman|.
+    /// Images with a ground truth in the group.
+    pub images: usize,
+    /// Metrics of the objects and their boxes, one value per ground truth
+    /// against its outcome; ranked by excess mutual information, then by
+    /// |Spearman|.
     pub metrics: Vec<MetricImportance>,
+    /// Metrics of the images, one value per image against the mean outcome
+    /// of its ground truths in the group (an image metric varies only from
+    /// image to image, so each image counts once); ranked the same way.
+    pub image_metrics: Vec<MetricImportance>,
 }
 
 /// Metric importance of a run.
@@ -118,84 +130,114 @@ struct Null {
 }
 
 fn group(table: &RunTable, class: Option<String>, rows: &[usize], null: &Null) -> GroupImportance {
-    let columns = distinct_columns(table, rows);
-    let mut metrics: Vec<MetricImportance> = columns
-        .par_iter()
-        .filter_map(|(column, same_as)| {
-            let kept: Vec<usize> = rows
-                .iter()
-                .copied()
-                .filter(|&i| column.values[i].is_finite())
-                .collect();
-            if kept.len() < MIN_ROWS {
-                return None;
-            }
-            let x: Vec<f64> = kept.iter().map(|&i| column.values[i]).collect();
-            let y: Vec<f64> = kept.iter().map(|&i| table.rows[i].iou).collect();
-            let mi = |x: &[f64]| mutual_info_regression(x, &y, DEFAULT_NEIGHBORS, null.seed).ok();
-            let mutual_info = mi(&x)?;
-            let shuffled: Vec<f64> = (0..null.permutations)
-                .filter_map(|p| {
-                    mi(&shuffle(
-                        table,
-                        column,
-                        &kept,
-                        null.seed.wrapping_add(p as u32 + 1),
-                    ))
-                })
-                .collect();
-            let null_mean = shuffled.iter().sum::<f64>() / shuffled.len().max(1) as f64;
-            let above = shuffled.iter().filter(|&&v| v >= mutual_info).count();
-            Some(MetricImportance {
-                metric: column.name.clone(),
-                level: column.level,
-                n: x.len(),
-                mutual_info,
-                null_mean,
-                excess: mutual_info - null_mean,
-                p_value: (1 + above) as f64 / (1 + shuffled.len()) as f64,
-                pearson: pearson(&x, &y),
-                spearman: spearman(&x, &y),
-                same_as: same_as.clone(),
+    let (image_columns, object_columns): (Vec<_>, Vec<_>) = distinct_columns(table, rows)
+        .into_iter()
+        .partition(|(column, _)| column.level == Level::Image);
+    let metrics = ranked(
+        object_columns
+            .par_iter()
+            .filter_map(|(column, same_as)| {
+                let kept: Vec<usize> = rows
+                    .iter()
+                    .copied()
+                    .filter(|&i| column.values[i].is_finite())
+                    .collect();
+                let x: Vec<f64> = kept.iter().map(|&i| column.values[i]).collect();
+                let y: Vec<f64> = kept.iter().map(|&i| table.rows[i].iou).collect();
+                measure(column, same_as, &x, &y, null)
             })
+            .collect(),
+    );
+    let image_metrics = ranked(
+        image_columns
+            .par_iter()
+            .filter_map(|(column, same_as)| {
+                let (x, y) = per_image(table, column, rows);
+                measure(column, same_as, &x, &y, null)
+            })
+            .collect(),
+    );
+    let mut images: Vec<i64> = rows.iter().map(|&i| table.rows[i].sample).collect();
+    images.sort_unstable();
+    images.dedup();
+    GroupImportance {
+        class,
+        objects: rows.len(),
+        images: images.len(),
+        metrics,
+        image_metrics,
+    }
+}
+
+/// An image metric against the mean outcome of each image's ground truths
+/// among `rows` (images without a value left out), in order of first row.
+fn per_image(table: &RunTable, column: &NumericColumn, rows: &[usize]) -> (Vec<f64>, Vec<f64>) {
+    let mut at: HashMap<i64, usize> = HashMap::new();
+    let (mut x, mut sums, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+    for &i in rows.iter().filter(|&&i| column.values[i].is_finite()) {
+        let k = *at.entry(table.rows[i].sample).or_insert_with(|| {
+            x.push(column.values[i]);
+            sums.push(0.0);
+            counts.push(0usize);
+            x.len() - 1
+        });
+        sums[k] += table.rows[i].iou;
+        counts[k] += 1;
+    }
+    let y = sums
+        .iter()
+        .zip(&counts)
+        .map(|(s, &n)| s / n as f64)
+        .collect();
+    (x, y)
+}
+
+/// The importance of one metric with values `x` against outcomes `y`;
+/// `None` with fewer than [`MIN_ROWS`] values.
+fn measure(
+    column: &NumericColumn,
+    same_as: &[String],
+    x: &[f64],
+    y: &[f64],
+    null: &Null,
+) -> Option<MetricImportance> {
+    if x.len() < MIN_ROWS {
+        return None;
+    }
+    let mi = |x: &[f64]| mutual_info_regression(x, y, DEFAULT_NEIGHBORS, null.seed).ok();
+    let mutual_info = mi(x)?;
+    let shuffled: Vec<f64> = (0..null.permutations)
+        .filter_map(|p| {
+            let mut rng = RandomState::new(null.seed.wrapping_add(p as u32 + 1));
+            let order = rng.permutation(x.len());
+            mi(&order.iter().map(|&j| x[j]).collect::<Vec<f64>>())
         })
         .collect();
+    let null_mean = shuffled.iter().sum::<f64>() / shuffled.len().max(1) as f64;
+    let above = shuffled.iter().filter(|&&v| v >= mutual_info).count();
+    Some(MetricImportance {
+        metric: column.name.clone(),
+        level: column.level,
+        n: x.len(),
+        mutual_info,
+        null_mean,
+        excess: mutual_info - null_mean,
+        p_value: (1 + above) as f64 / (1 + shuffled.len()) as f64,
+        pearson: pearson(x, y),
+        spearman: spearman(x, y),
+        same_as: same_as.to_vec(),
+    })
+}
+
+/// Most important first: by excess mutual information, then by |Spearman|.
+fn ranked(mut metrics: Vec<MetricImportance>) -> Vec<MetricImportance> {
     metrics.sort_by(|a, b| {
         b.excess.total_cmp(&a.excess).then_with(|| {
             let s = |m: &MetricImportance| m.spearman.map_or(0.0, f64::abs);
             s(b).total_cmp(&s(a))
         })
     });
-    GroupImportance {
-        class,
-        objects: rows.len(),
-        metrics,
-    }
-}
-
-/// The column's values on `rows` shuffled: an image metric by image (each
-/// image takes another's value, shared by all its objects), any other
-/// metric by row.
-fn shuffle(table: &RunTable, column: &NumericColumn, rows: &[usize], seed: u32) -> Vec<f64> {
-    let mut rng = RandomState::new(seed);
-    if column.level != Level::Image {
-        let order = rng.permutation(rows.len());
-        return order.iter().map(|&j| column.values[rows[j]]).collect();
-    }
-    let mut images: Vec<i64> = rows.iter().map(|&i| table.rows[i].sample).collect();
-    images.sort_unstable();
-    images.dedup();
-    let value: HashMap<i64, f64> = rows
-        .iter()
-        .map(|&i| (table.rows[i].sample, column.values[i]))
-        .collect();
-    let order = rng.permutation(images.len());
-    let moved: HashMap<i64, f64> = images
-        .iter()
-        .zip(&order)
-        .map(|(&image, &j)| (image, value[&images[j]]))
-        .collect();
-    rows.iter().map(|&i| moved[&table.rows[i].sample]).collect()
+    metrics
 }
 
 /// The data's columns (not the model's) with distinct values on `rows`,

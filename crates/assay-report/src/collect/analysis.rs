@@ -45,7 +45,8 @@ pub fn analysis(
         .map_err(failed(format!("slices of run {}", run.id)))?;
         let mut ranked = importance(&table, 0, DEFAULT_PERMUTATIONS);
         ranked.groups.truncate(1);
-        ranked.groups[0].metrics.truncate(8);
+        ranked.groups[0].metrics.truncate(6);
+        ranked.groups[0].image_metrics.truncate(6);
         report.runs.push(RunAnalysis {
             importance: ranked,
             slices: found,

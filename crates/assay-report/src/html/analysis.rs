@@ -26,19 +26,24 @@ pub fn section(data: &ReportData) -> String {
             html(&i.model),
             html(i.target)
         );
-        let rows: Vec<Vec<String>> = i.groups[0]
-            .metrics
-            .iter()
-            .map(|m| {
-                vec![
-                    td(&m.metric),
-                    td_num(&format::score(m.mutual_info), &[]),
-                    td_num(&format::score(m.excess), &[]),
-                    td_num(&m.spearman.map_or("-".into(), signed), &[]),
-                ]
-            })
-            .collect();
-        out += &table(&["metric", "mutual info", "above null", "Spearman"], &rows);
+        for (what, metrics) in [
+            ("Object metrics, per ground truth", &i.groups[0].metrics),
+            ("Image metrics, per image", &i.groups[0].image_metrics),
+        ] {
+            let rows: Vec<Vec<String>> = metrics
+                .iter()
+                .map(|m| {
+                    vec![
+                        td(&m.metric),
+                        td_num(&format::score(m.mutual_info), &[]),
+                        td_num(&format::score(m.excess), &[]),
+                        td_num(&m.spearman.map_or("-".into(), signed), &[]),
+                    ]
+                })
+                .collect();
+            out += &format!("<p>{what}:</p>");
+            out += &table(&["metric", "mutual info", "above null", "Spearman"], &rows);
+        }
         let s = &r.slices;
         out += &format!(
             "<p>Weak slices ({} rows, error = {}, overall rate {:.3}):</p>",

@@ -1,7 +1,9 @@
 //! `assay analyze importance`.
 
 use anyhow::{bail, Result};
-use assay_app::analysis::importance::{importance, GroupImportance, DEFAULT_PERMUTATIONS};
+use assay_app::analysis::importance::{
+    importance, GroupImportance, MetricImportance, DEFAULT_PERMUTATIONS,
+};
 use assay_app::analysis::table::RunTable;
 use assay_report::format;
 use assay_store::Store;
@@ -42,7 +44,7 @@ pub fn run(store: &Store, args: &ImportanceArgs) -> Result<()> {
         return Ok(());
     }
     println!(
-        "Metric importance for run {} ({}): mutual information (k = {}, seed {}) and correlation with the {};\nranked by mutual information above its null (the mean over {} shuffles of the metric, across images for image metrics).",
+        "Metric importance for run {} ({}): mutual information (k = {}, seed {}) and correlation with the {};\nranked by mutual information above its null (the mean over {} shuffles of the metric); image metrics once per image.",
         result.run, result.model, result.neighbours, result.seed, result.target, result.permutations
     );
     let groups: Vec<&GroupImportance> = match &args.class {
@@ -67,11 +69,26 @@ pub fn run(store: &Store, args: &ImportanceArgs) -> Result<()> {
 
 fn print_group(g: &GroupImportance, top: usize) {
     let name = g.class.as_deref().unwrap_or("all classes");
-    println!("\n{name} ({} ground truths)", g.objects);
-    if g.metrics.is_empty() {
+    println!(
+        "\n{name} ({} ground truths in {} images)",
+        g.objects, g.images
+    );
+    if g.metrics.is_empty() && g.image_metrics.is_empty() {
         println!("  too few ground truths with measured metrics to rank");
         return;
     }
+    for (what, metrics) in [
+        ("object metrics, per ground truth", &g.metrics),
+        ("image metrics, per image", &g.image_metrics),
+    ] {
+        if !metrics.is_empty() {
+            println!("{what}");
+            println!("{}", metric_table(metrics, top));
+        }
+    }
+}
+
+fn metric_table(metrics: &[MetricImportance], top: usize) -> comfy_table::Table {
     let mut t = table(&[
         "metric",
         "level",
@@ -83,7 +100,7 @@ fn print_group(g: &GroupImportance, top: usize) {
         "spearman",
     ]);
     let r = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:+.3}"));
-    for m in g.metrics.iter().take(top) {
+    for m in metrics.iter().take(top) {
         t.add_row(vec![
             m.metric.clone(),
             format!("{:?}", m.level).to_lowercase(),
@@ -95,5 +112,5 @@ fn print_group(g: &GroupImportance, top: usize) {
             r(m.spearman),
         ]);
     }
-    println!("{t}");
+    t
 }
