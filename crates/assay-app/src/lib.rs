@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod captions;
+pub mod check;
 pub mod classification;
 #[cfg(feature = "embed")]
 pub mod embed;

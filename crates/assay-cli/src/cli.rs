@@ -181,6 +181,13 @@ pub enum Command {
     /// near-duplicate generations, memorization; leaderboards.
     #[command(subcommand)]
     Gen(GenCommand),
+    /// A CI gate: evaluate conditions (an assay.toml, built-in suites) over
+    /// what the project stores; PASS/WARN/FAIL per condition, exit 0 when
+    /// none failed, 1 when one did, 2 when the configuration is wrong.
+    #[command(
+        after_help = "Examples:\n  assay check                                   # the default suites\n  assay check --config assay.toml --baseline sim-detector --junit check.xml --markdown check.md\n  assay check --suite generative --explain"
+    )]
+    Check(crate::commands::check::CheckArgs),
     /// Caption metrics from files, without a project.
     #[command(subcommand)]
     Captions(CaptionsCommand),

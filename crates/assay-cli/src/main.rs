@@ -15,6 +15,11 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // The reader went away (`| head`): not an error of ours.
         Err(err) if is_broken_pipe(&err) => std::process::ExitCode::SUCCESS,
+        Err(err) if err.is::<commands::check::CheckExit>() => {
+            let exit = err.downcast_ref::<commands::check::CheckExit>();
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::from(exit.map_or(1, |e| e.code()))
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE

@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod captions;
+pub mod check;
 pub mod embed;
 pub mod embeddings;
 pub mod eval;
@@ -67,6 +68,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gen(cmd) => gen::run(cmd, &project),
         Command::Captions(cmd) => captions::run(cmd),
         Command::Analyze(cmd) => analyze::run(&open(&project)?, cmd),
+        Command::Check(args) => check::run(&open(&project)?, &args),
     }
 }
 

@@ -99,6 +99,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let copied = clean_training_image(&built);
     generative::run(&mut store, &dir, args.seed, &images_dir.join(copied))?;
     let report = write_report(&store, &dir)?;
+    let gate = write_check_config(&dir)?;
     println!();
     println!(
         "Built in {:.1} s. Explore it with:",
@@ -122,6 +123,15 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         dir.display()
     );
     println!(
+        "  assay check --project {}               # the default suites, as a CI gate",
+        dir.display()
+    );
+    println!(
+        "  assay check --project {} --config {}   # {RETRAINED} against {MODEL}",
+        dir.display(),
+        gate.display()
+    );
+    println!(
         "\nThe report (one self-contained HTML file; `assay report --format md` writes Markdown for CI):"
     );
     println!("  {report}");
@@ -129,6 +139,41 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     println!("  cd {} && assay serve", dir.display());
     println!("  then open http://127.0.0.1:8000/");
     Ok(())
+}
+
+/// Writes `<dir>/assay.toml`: a gate for the retrained detector against
+/// the first, whose triangle AP it loses; returns its path.
+fn write_check_config(dir: &Path) -> Result<PathBuf> {
+    let path = dir.join("assay.toml");
+    let text = format!(
+        "# assay check --config assay.toml: the retrained detector against the first.\n\
+         [check]\n\
+         dataset = \"{DATASET}\"\n\
+         run = \"{RETRAINED}\"\n\
+         baseline = \"{MODEL}\"\n\n\
+         [[condition]]\n\
+         kind = \"metric\"\n\
+         metric = \"ap50\"\n\
+         min = 0.4\n\n\
+         [[condition]]\n\
+         name = \"mAP does not drop\"\n\
+         kind = \"regression\"\n\
+         metric = \"ap\"\n\
+         max_drop = 0.02\n\n\
+         [[condition]]\n\
+         name = \"triangle AP does not drop\"\n\
+         kind = \"regression\"\n\
+         metric = \"ap\"\n\
+         class = \"triangle\"\n\
+         max_drop = 0.02\n\n\
+         [[condition]]\n\
+         kind = \"issues\"\n\
+         issue = \"split_leak\"\n\
+         max_count = 8\n\
+         level = \"warn\"\n"
+    );
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
 }
 
 /// The classification task: imports the labels and the classifier's

@@ -1,0 +1,307 @@
+//! The `assay.toml` file of `assay check`: the settings and the conditions,
+//! read with the line and key of every mistake.
+//!
+//! ```toml
+//! [check]
+//! dataset = "shapes"          # default: the only one
+//! run = "sim-detector-v2"     # a run id or a model (its newest run)
+//! baseline = "sim-detector"   # for regression conditions
+//! suites = ["data_integrity"] # built-in suites to add
+//!
+//! [[condition]]
+//! kind = "metric"             # metric, regression, issues, images_per_class
+//! metric = "ap50"
+//! class = "triangle"          # optional: the class's metric
+//! min = 0.3
+//! level = "fail"              # or "warn" (default: fail)
+//! ```
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{CheckError, Level};
+
+/// A condition as written, before it meets the project.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConditionSpec {
+    /// A run metric (overall, or of one class) within bounds.
+    Metric {
+        /// Shown name (default: made from the condition).
+        name: Option<String>,
+        /// Metric of the run (`ap`, `ap50`, `accuracy`, `fid`, ...).
+        metric: String,
+        /// The class whose metric is meant.
+        class: Option<String>,
+        /// Lowest value that passes.
+        min: Option<f64>,
+        /// Highest value that passes.
+        max: Option<f64>,
+        /// Another run than the checked one (id or model).
+        run: Option<String>,
+        /// WARN or FAIL when it does not hold.
+        #[serde(default)]
+        level: Level,
+    },
+    /// A metric of the checked run against the baseline run.
+    Regression {
+        /// Shown name.
+        name: Option<String>,
+        /// The metric compared.
+        metric: String,
+        /// The class whose metric is meant.
+        class: Option<String>,
+        /// Largest drop allowed, in the metric's units.
+        max_drop: Option<f64>,
+        /// Largest drop allowed, as a share of the baseline's value.
+        max_relative_drop: Option<f64>,
+        /// Whether the metric is better when lower (FID, ECE): then a rise
+        /// is the drop. Default: higher is better.
+        #[serde(default)]
+        lower_is_better: bool,
+        /// WARN or FAIL.
+        #[serde(default)]
+        level: Level,
+    },
+    /// How many images have an issue of one type.
+    Issues {
+        /// Shown name.
+        name: Option<String>,
+        /// The issue type (`split_leak`, `unreadable`, `label_issue`, ...).
+        issue: String,
+        /// Most images allowed.
+        max_count: Option<u64>,
+        /// Largest share of the dataset's images allowed.
+        max_share: Option<f64>,
+        /// WARN or FAIL.
+        #[serde(default)]
+        level: Level,
+    },
+    /// Images per class (of the dataset, or of one split).
+    ImagesPerClass {
+        /// Shown name.
+        name: Option<String>,
+        /// Fewest images a class needs.
+        min: u64,
+        /// Only this split.
+        split: Option<String>,
+        /// WARN or FAIL.
+        #[serde(default)]
+        level: Level,
+    },
+}
+
+/// Where a condition was written: the file and the line of its table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The configuration file.
+    pub file: String,
+    /// The line of its `[[condition]]` (1-based).
+    pub line: usize,
+    /// The source lines of its table (from its header to the next), to
+    /// find a key's line.
+    text: String,
+}
+
+impl Origin {
+    /// The line of `key` in this condition's table (its first line when
+    /// the key is not written there).
+    pub fn line_of(&self, key: &str) -> usize {
+        self.text
+            .lines()
+            .position(|l| {
+                l.trim_start()
+                    .strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+            .map_or(self.line, |i| self.line + i)
+    }
+
+    /// An error about `key` of this condition.
+    pub fn error(&self, key: &str, message: impl Into<String>) -> CheckError {
+        CheckError::Config {
+            file: self.file.clone(),
+            line: self.line_of(key),
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The `[check]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Dataset (default: the only one).
+    pub dataset: Option<String>,
+    /// The checked run: an id or a model.
+    pub run: Option<String>,
+    /// The baseline run: an id or a model.
+    pub baseline: Option<String>,
+    /// Built-in suites to run besides the conditions.
+    #[serde(default)]
+    pub suites: Vec<String>,
+}
+
+/// A configuration file, read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    /// The `[check]` settings.
+    pub settings: Settings,
+    /// The conditions with where each was written.
+    pub conditions: Vec<(ConditionSpec, Origin)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    check: Settings,
+    #[serde(default)]
+    condition: Vec<Spanned<toml::Table>>,
+}
+
+/// Reads a configuration file.
+pub fn read(path: &Path) -> Result<Config, CheckError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CheckError::Input(format!(
+            "cannot read the configuration {}: {e}",
+            path.display()
+        ))
+    })?;
+    parse(&text, &path.display().to_string())
+}
+
+/// Parses a configuration's text; `file` names it in errors.
+pub fn parse(text: &str, file: &str) -> Result<Config, CheckError> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| line_at(text, s.start));
+        CheckError::Config {
+            file: file.to_string(),
+            line,
+            key: key_at(text, line),
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    let mut conditions = Vec::new();
+    for table in raw.condition {
+        let start = table.span().start;
+        let origin = Origin {
+            file: file.to_string(),
+            line: line_at(text, start),
+            text: table_text(&text[start..]),
+        };
+        let table = table.into_inner();
+        let spec = ConditionSpec::deserialize(toml::Value::Table(table.clone()))
+            .map_err(|e| condition_error(&origin, &table, e.message()))?;
+        conditions.push((spec, origin));
+    }
+    Ok(Config {
+        settings: raw.check,
+        conditions,
+    })
+}
+
+/// The error of a condition table that does not read, at the key it is
+/// about: the field serde names in backquotes (`unknown field `mni``), or
+/// the key holding the value it names (`unknown variant `loud``), or a key
+/// the message mentions; else `kind`.
+fn condition_error(origin: &Origin, table: &toml::Table, message: &str) -> CheckError {
+    let named = message.split('`').nth(1).unwrap_or_default();
+    let holds = |v: &toml::Value| v.as_str() == Some(named);
+    let key = if table.contains_key(named)
+        || message.starts_with("unknown field")
+        || message.starts_with("missing field")
+    {
+        named
+    } else if let Some((k, _)) = table.iter().find(|(_, v)| holds(v)) {
+        k.as_str()
+    } else {
+        table
+            .keys()
+            .find(|k| message.contains(&format!("`{k}`")))
+            .map_or("kind", String::as_str)
+    };
+    origin.error(key, message.trim())
+}
+
+/// The lines of the table whose header starts `rest`: up to the next
+/// table header.
+fn table_text(rest: &str) -> String {
+    let mut lines = rest.lines();
+    let mut out: Vec<&str> = lines.next().into_iter().collect();
+    out.extend(lines.take_while(|l| !l.trim_start().starts_with('[')));
+    out.join("\n")
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The key assigned on `line`, if the line assigns one.
+fn key_at(text: &str, line: usize) -> String {
+    text.lines()
+        .nth(line.saturating_sub(1))
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim().to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_error(text: &str) -> (usize, String, String) {
+        match parse(text, "assay.toml") {
+            Err(CheckError::Config {
+                file,
+                line,
+                key,
+                message,
+            }) => {
+                assert_eq!(file, "assay.toml");
+                (line, key, message)
+            }
+            other => panic!("expected a configuration error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn conditions_read_with_their_lines() {
+        let text = "[check]\nrun = \"b\"\nbaseline = \"a\"\n\n[[condition]]\nkind = \"metric\"\nmetric = \"ap\"\nmin = 0.3\n\n[[condition]]\nkind = \"regression\"\nmetric = \"ap\"\nclass = \"cat\"\nmax_drop = 0.01\nlevel = \"warn\"\n";
+        let config = parse(text, "assay.toml").unwrap();
+        assert_eq!(config.settings.run.as_deref(), Some("b"));
+        assert_eq!(config.conditions.len(), 2);
+        let (spec, origin) = &config.conditions[1];
+        assert_eq!(origin.line, 10);
+        assert_eq!(origin.line_of("class"), 13);
+        assert!(matches!(
+            spec,
+            ConditionSpec::Regression {
+                level: Level::Warn,
+                max_drop: Some(_),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn mistakes_name_their_line_and_key() {
+        let (line, key, message) =
+            config_error("[[condition]]\nkind = \"metric\"\nmetric = \"ap\"\nmni = 0.3\n");
+        assert_eq!((line, key.as_str()), (4, "mni"), "{message}");
+        assert!(message.contains("unknown field"), "{message}");
+        let (line, key, _) = config_error("[[condition]]\nkind = \"metrc\"\n");
+        assert_eq!((line, key.as_str()), (2, "kind"));
+        let (line, key, _) = config_error("[check]\nrun = 3\n");
+        assert_eq!((line, key.as_str()), (2, "run"));
+        let (line, _, message) = config_error("[check\n");
+        assert_eq!(line, 1, "{message}");
+        let (line, key, _) =
+            config_error("[[condition]]\nkind = \"metric\"\nmetric = \"ap\"\nlevel = \"loud\"\n");
+        assert_eq!((line, key.as_str()), (4, "level"));
+    }
+}
