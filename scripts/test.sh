@@ -8,13 +8,17 @@ cd "$(dirname "$0")/.."
 # The build needs only what a fresh machine of this kind has (the Rust
 # toolchain, gcc, pkg-config, Debian's libjpeg62-turbo-dev). The web UI's
 # browser tests (crates/assay-cli/tests/browser.rs) drive Debian's
-# chromium, headless: the one package installed here.
-if [ ! -x /usr/bin/chromium ]; then
+# chromium, headless; the tracking test (crates/assay-cli/tests/tracking.rs)
+# compares a run's recorded resource usage with GNU time's.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ "${#missing[@]}" -gt 0 ]; then
   as_root=()
   if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
-  echo "installing chromium (it runs the browser tests)" >&2
+  echo "installing ${missing[*]} (browser and resource-usage tests)" >&2
   "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" apt-get install -y -qq chromium
+  "${as_root[@]}" apt-get install -y -qq "${missing[@]}"
 fi
 
 venv=.venv

@@ -18,3 +18,4 @@ pub mod project;
 pub mod quality;
 pub mod semseg;
 pub mod summary;
+pub mod tracking;

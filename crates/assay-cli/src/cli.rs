@@ -83,16 +83,40 @@ pub enum Command {
         after_help = "Examples:\n  assay evaluate --model yolov8n\n  assay evaluate --model yolov8n --split val --iou 0.75 --json\n  assay evaluate --model resnet          # after `assay predictions classes`: a classification run\n  assay evaluate --model segformer --masks pred/ --gt-masks labels/ --num-classes 19"
     )]
     Evaluate(EvaluateArgs),
-    /// List evaluation runs with their headline metrics.
-    #[command(after_help = "Examples:\n  assay runs\n  assay runs --json")]
+    /// List evaluation runs with their headline metrics, or (--commands)
+    /// every tracked command run with its resource usage.
+    #[command(
+        after_help = "Examples:\n  assay runs\n  assay runs --json\n  assay runs --commands\n  assay runs --command quality --json"
+    )]
     Runs {
         /// Only runs on this dataset.
         #[arg(long)]
         dataset: Option<String>,
+        /// List the tracked command runs (evaluate, quality, embed, gen
+        /// eval, analyze, check): arguments, input hashes, version, git
+        /// commit, wall and CPU time, peak memory, runs recorded.
+        #[arg(long)]
+        commands: bool,
+        /// Only tracked runs of this command (implies --commands).
+        #[arg(long, value_name = "NAME")]
+        command: Option<String>,
+        /// Print the series logged with `assay log` (all, or of one run
+        /// name with --name).
+        #[arg(long)]
+        series: bool,
+        /// The run name of --series.
+        #[arg(long, value_name = "RUN")]
+        name: Option<String>,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
+    /// Log values of a training run or experiment (a loss, an external
+    /// metric) at a step, stored as series (see `assay runs --series`).
+    #[command(
+        after_help = "Examples:\n  assay log --run yolo-ft-3 --step 10 loss=0.42 map50=0.61\n  assay runs --series --name yolo-ft-3"
+    )]
+    Log(crate::commands::runs::LogArgs),
     /// Compute data-quality metrics and issues for a dataset and store them:
     /// image issues of the samples' files (dark, light, blurry, duplicates,
     /// split leaks, unreadable files, outliers, ...), annotation issues and,

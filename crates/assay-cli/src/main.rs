@@ -5,26 +5,29 @@ mod output;
 mod cli;
 mod commands;
 mod demo;
+mod tracking;
 
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    let started = std::time::Instant::now();
     end_quietly_on_closed_output();
     let cli = cli::Cli::parse();
-    match commands::run(cli) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    let tracker = tracking::Tracker::start(&cli, started);
+    let code: u8 = match commands::run(cli) {
+        Ok(()) => 0,
         // The reader went away (`| head`): not an error of ours.
-        Err(err) if is_broken_pipe(&err) => std::process::ExitCode::SUCCESS,
-        Err(err) if err.is::<commands::check::CheckExit>() => {
-            let exit = err.downcast_ref::<commands::check::CheckExit>();
-            eprintln!("error: {err:#}");
-            std::process::ExitCode::from(exit.map_or(1, |e| e.code()))
-        }
+        Err(err) if is_broken_pipe(&err) => 0,
         Err(err) => {
             eprintln!("error: {err:#}");
-            std::process::ExitCode::FAILURE
+            err.downcast_ref::<commands::check::CheckExit>()
+                .map_or(1, |e| e.code())
         }
+    };
+    if let Some(tracker) = tracker {
+        tracker.finish(i32::from(code));
     }
+    std::process::ExitCode::from(code)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -17,6 +17,7 @@ mod read;
 mod runs;
 mod schema;
 mod summary;
+mod tracking;
 
 use std::path::{Path, PathBuf};
 
@@ -34,6 +35,7 @@ pub use quality::{IssueInfo, IssueRow, Metrics, Properties, QualityRecord, CLASS
 pub use read::{DatasetIndex, Selection};
 pub use runs::{Curve, NewRun, ObjectOutcome, RunInfo};
 pub use summary::{ClassCount, DatasetSummary, ModelSummary, ProjectSummary, SplitCount};
+pub use tracking::{CommandRun, SeriesPoint};
 
 /// Name of the folder that marks a project.
 pub const PROJECT_DIR: &str = ".assay";

@@ -249,6 +249,35 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (model_id, sample_id)
     ) WITHOUT ROWID;
     "#,
+    // Version 8: every command that computes, tracked (what ran, on what,
+    // with which version and commit, how long and how much memory it took,
+    // what it recorded), and series a user logs under a run name.
+    r#"
+    CREATE TABLE command_runs (
+        id INTEGER PRIMARY KEY,
+        command TEXT NOT NULL,
+        args TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        wall_s REAL NOT NULL,
+        user_s REAL NOT NULL,
+        system_s REAL NOT NULL,
+        peak_rss_kib INTEGER NOT NULL,
+        assay_version TEXT NOT NULL,
+        git_commit TEXT,
+        git_dirty INTEGER,
+        exit_code INTEGER NOT NULL,
+        inputs TEXT NOT NULL,
+        outputs TEXT NOT NULL
+    );
+    CREATE TABLE run_series (
+        run_name TEXT NOT NULL,
+        key TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        value REAL NOT NULL,
+        logged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        PRIMARY KEY (run_name, key, step)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

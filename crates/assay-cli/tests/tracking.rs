@@ -1,0 +1,123 @@
+//! Tracked command runs: a computing command records its resource usage,
+//! which must agree with GNU time's measurement of the same process (wall
+//! time and peak memory within 10%), and the evaluation runs it recorded.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use common::{assay, build_demo};
+
+/// `/usr/bin/time -v assay --project DIR ARGS`: (wall seconds, peak KiB).
+fn gnu_time(project: &Path, args: &[&str]) -> (f64, f64) {
+    let out = Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(env!("CARGO_BIN_EXE_assay"))
+        .arg("--project")
+        .arg(project)
+        .args(args)
+        .output()
+        .expect("GNU time runs (scripts/test.sh installs Debian's `time`)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8_lossy(&out.stderr);
+    let field = |name: &str| -> &str {
+        report
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name:?} in {report}"))
+            .trim()
+    };
+    let peak: f64 = field("Maximum resident set size (kbytes):")
+        .parse()
+        .unwrap();
+    // h:mm:ss or m:ss.ss
+    let wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss):")
+        .split(':')
+        .fold(0.0, |acc, part| acc * 60.0 + part.parse::<f64>().unwrap());
+    (wall, peak)
+}
+
+fn newest(project: &Path, command: &str) -> Value {
+    let runs: Value =
+        serde_json::from_str(&assay(project, &["runs", "--command", command, "--json"])).unwrap();
+    runs[0].clone()
+}
+
+#[test]
+fn recorded_resource_usage_agrees_with_gnu_time() {
+    let dir = tempfile::tempdir().unwrap();
+    build_demo(dir.path());
+    let args = ["quality", "--dataset", "shapes", "--model", "sim-detector"];
+    let (wall, peak) = gnu_time(dir.path(), &args);
+    let run = newest(dir.path(), "quality");
+    assert_eq!(
+        run["args"].as_array().unwrap().len(),
+        args.len() + 2,
+        "{run}"
+    );
+    assert_eq!(run["exit_code"], 0);
+    let recorded_wall = run["wall_s"].as_f64().unwrap();
+    let recorded_peak = run["peak_rss_kib"].as_f64().unwrap();
+    // GNU time prints the wall time to 1/100 s: allow that besides 10%.
+    assert!(
+        (recorded_wall - wall).abs() <= 0.1 * wall + 0.01,
+        "wall: recorded {recorded_wall} s, GNU time {wall} s"
+    );
+    assert!(
+        (recorded_peak - peak).abs() <= 0.1 * peak,
+        "peak: recorded {recorded_peak} KiB, GNU time {peak} KiB"
+    );
+    assert!(run["user_s"].as_f64().unwrap() > 0.0, "{run}");
+    assert!(!run["assay_version"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn an_evaluation_names_the_run_it_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    build_demo(dir.path());
+    // An export computes nothing: it is not tracked (checked below).
+    let gt = dir.path().join("predictions.json");
+    assay(
+        dir.path(),
+        &[
+            "export",
+            "coco",
+            "--dataset",
+            "shapes",
+            "--model",
+            "sim-detector",
+            "--out",
+            gt.to_str().unwrap(),
+        ],
+    );
+    let out: Value = serde_json::from_str(&assay(
+        dir.path(),
+        &[
+            "evaluate",
+            "--dataset",
+            "shapes",
+            "--model",
+            "sim-detector",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let run = newest(dir.path(), "evaluate");
+    let ids: Vec<i64> = run["recorded_runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "{run}");
+    assert_eq!(Some(ids[0]), out["run_id"].as_i64(), "{out}");
+    // The export left no tracked run.
+    assert!(newest(dir.path(), "export")["id"].is_null());
+}
