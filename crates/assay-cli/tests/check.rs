@@ -86,6 +86,18 @@ fn the_demo_gate_fails_on_the_class_the_retrained_detector_worsens() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(failed, ["triangle AP does not drop"], "{out}");
+    // ... and the paired bootstrap finds the drop significant.
+    let triangle = results
+        .iter()
+        .find(|r| r["name"] == "triangle AP does not drop")
+        .unwrap();
+    assert!(
+        triangle["detail"]
+            .as_str()
+            .unwrap()
+            .contains("paired bootstrap"),
+        "{triangle}"
+    );
     // The overall AP drop stays within its bound.
     let overall = results
         .iter()

@@ -9,7 +9,7 @@
 //! suites = ["data_integrity"] # built-in suites to add
 //!
 //! [[condition]]
-//! kind = "metric"             # metric, regression, issues, images_per_class
+//! kind = "metric"             # metric, regression, issues, drift, images_per_class
 //! metric = "ap50"
 //! class = "triangle"          # optional: the class's metric
 //! min = 0.3
@@ -61,6 +61,11 @@ pub enum ConditionSpec {
         /// is the drop. Default: higher is better.
         #[serde(default)]
         lower_is_better: bool,
+        /// Fail only when the drop is also significant at this level by
+        /// the paired bootstrap over images (`assay analyze compare`;
+        /// detection runs on the same ground truth). Without max_drop or
+        /// max_relative_drop, any significant drop fails.
+        significant: Option<f64>,
         /// WARN or FAIL.
         #[serde(default)]
         level: Level,
@@ -75,6 +80,24 @@ pub enum ConditionSpec {
         max_count: Option<u64>,
         /// Largest share of the dataset's images allowed.
         max_share: Option<f64>,
+        /// WARN or FAIL.
+        #[serde(default)]
+        level: Level,
+    },
+    /// Drift between two groups of samples (`[DATASET:]SPLIT`), by the
+    /// tests of `assay analyze drift` on the image metrics.
+    Drift {
+        /// Shown name.
+        name: Option<String>,
+        /// The reference group (`train`, `shapes:train`).
+        reference: String,
+        /// The current group.
+        current: String,
+        /// Largest share of drifted image columns allowed (default: the
+        /// dataset-level verdict, Evidently's share of one half).
+        max_share: Option<f64>,
+        /// Only this column must not drift.
+        column: Option<String>,
         /// WARN or FAIL.
         #[serde(default)]
         level: Level,

@@ -8,7 +8,10 @@ use assay_store::{RunInfo, Store, CLASS_LABEL_ISSUE};
 
 use super::config::{ConditionSpec, Origin};
 use super::{CheckError, ConditionResult, Level, Status};
+use crate::analysis::compare::compare;
+use crate::analysis::drift::{drift, DriftOptions, Group};
 use crate::quality::SPLIT_LEAK;
+use assay_eval::coco::{BootstrapOptions, MetricDifference};
 
 /// Issue types assay stores besides [`IssueType::ALL`] (label checks,
 /// leaks, unreadable files); `embedding_*` types are known too.
@@ -128,6 +131,11 @@ impl<'a> Context<'a> {
                 self.dataset
             )),
             ConditionSpec::Issues { .. } => Ok(()),
+            ConditionSpec::Drift { .. } if !self.measured => Err(format!(
+                "no quality results for {} (run `assay quality`)",
+                self.dataset
+            )),
+            ConditionSpec::Drift { .. } => Ok(()),
             ConditionSpec::ImagesPerClass { split, .. } => match self.class_images.get(split) {
                 Some(c) if !c.is_empty() => Ok(()),
                 _ => Err("no labelled images".to_string()),
@@ -196,12 +204,20 @@ impl<'a> Context<'a> {
                 max_drop,
                 max_relative_drop,
                 lower_is_better,
+                significant,
                 ..
             } => {
-                if max_drop.is_none() && max_relative_drop.is_none() {
+                if max_drop.is_none() && max_relative_drop.is_none() && significant.is_none() {
                     return Err(fail(
                         "kind",
-                        "a regression condition needs max_drop or max_relative_drop".into(),
+                        "a regression condition needs max_drop, max_relative_drop or significant"
+                            .into(),
+                    ));
+                }
+                if significant.is_some_and(|a| !(a > 0.0 && a < 1.0)) {
+                    return Err(fail(
+                        "significant",
+                        "must be a level in (0, 1), e.g. 0.05".into(),
                     ));
                 }
                 let run = self.checked_run().map_err(|m| fail("kind", m))?;
@@ -219,9 +235,9 @@ impl<'a> Context<'a> {
                 let (v, b) = (of(run)?, of(base)?);
                 let drop = if *lower_is_better { v - b } else { b - v };
                 let relative = drop / b.abs();
-                let holds = max_drop.is_none_or(|m| drop <= m)
+                let within = max_drop.is_none_or(|m| drop <= m)
                     && max_relative_drop.is_none_or(|m| drop <= 0.0 || relative <= m);
-                let detail = format!(
+                let mut detail = format!(
                     "{metric}: {b:.4} (run {} {}) -> {v:.4} (run {} {}), drop {drop:+.4} ({:+.1}%)",
                     base.id,
                     base.model,
@@ -229,6 +245,24 @@ impl<'a> Context<'a> {
                     run.model,
                     100.0 * relative
                 );
+                let holds = match significant {
+                    None => within,
+                    Some(alpha) => {
+                        let bounded = max_drop.is_some() || max_relative_drop.is_some();
+                        let d = self
+                            .paired(base, run, metric, class.as_deref())
+                            .map_err(|(key, m)| fail(key, m))?;
+                        let p = d.p_value.unwrap_or(1.0);
+                        detail += &format!(
+                            "; paired bootstrap: difference {:+.4} [{}, {}], p {p:.3}",
+                            d.difference,
+                            d.low.map_or("-".into(), |v| format!("{v:+.4}")),
+                            d.high.map_or("-".into(), |v| format!("{v:+.4}"))
+                        );
+                        let worse = drop > 0.0 && p < *alpha;
+                        !(worse && (!bounded || !within))
+                    }
+                };
                 (holds, Some(drop), detail)
             }
             ConditionSpec::Issues {
@@ -263,6 +297,57 @@ impl<'a> Context<'a> {
                     100.0 * share
                 );
                 (holds, Some(n as f64), detail)
+            }
+            ConditionSpec::Drift {
+                reference,
+                current,
+                max_share,
+                column,
+                ..
+            } => {
+                let group = |spec: &str| Group::parse(spec, &self.dataset);
+                let report = drift(
+                    self.store,
+                    &group(reference),
+                    &group(current),
+                    &DriftOptions::default(),
+                )
+                .map_err(|e| fail("reference", format!("{e:#}")))?;
+                let images = &report.images;
+                match column {
+                    Some(name) => {
+                        let c = images
+                            .columns
+                            .iter()
+                            .find(|c| &c.column == name)
+                            .ok_or_else(|| {
+                                fail("column", format!("no image column {name:?} to compare"))
+                            })?;
+                        let detail = format!(
+                            "{name}: {} score {:.4} (threshold {}), {}",
+                            c.method.name(),
+                            c.score,
+                            c.threshold,
+                            if c.drifted { "drifted" } else { "no drift" }
+                        );
+                        (!c.drifted, Some(c.score), detail)
+                    }
+                    None => {
+                        let holds = match max_share {
+                            Some(m) => images.share_drifted <= *m,
+                            None => !images.drifted,
+                        };
+                        let detail = format!(
+                            "{} of {} image columns drifted ({:.0}%) from {} to {}",
+                            images.n_drifted,
+                            images.columns.len(),
+                            100.0 * images.share_drifted,
+                            report.reference.group,
+                            report.current.group
+                        );
+                        (holds, Some(images.share_drifted), detail)
+                    }
+                }
             }
             ConditionSpec::ImagesPerClass { min, split, .. } => {
                 let counts = self.class_images.get(split).ok_or_else(|| {
@@ -299,6 +384,46 @@ impl<'a> Context<'a> {
             value,
             expected,
             detail,
+        })
+    }
+
+    /// The paired bootstrap's difference of `metric` (of `class`) from
+    /// `base` to `run`; an error names the key at fault.
+    fn paired(
+        &self,
+        base: &RunInfo,
+        run: &RunInfo,
+        metric: &str,
+        class: Option<&str>,
+    ) -> Result<MetricDifference, (&'static str, String)> {
+        let result = compare(self.store, base.id, run.id, &BootstrapOptions::default())
+            .map_err(|e| ("significant", format!("{e:#}")))?;
+        let category = match class {
+            None => None,
+            Some(name) => Some(
+                result
+                    .classes
+                    .iter()
+                    .find(|(_, n)| n == name)
+                    .map(|c| c.0)
+                    .ok_or(("class", format!("the runs have no class {name:?}")))?,
+            ),
+        };
+        let found = result
+            .bootstrap
+            .metrics
+            .into_iter()
+            .find(|m| m.class == category && m.name.eq_ignore_ascii_case(metric));
+        found.ok_or_else(|| {
+            let what = if class.is_some() {
+                "per class only AP"
+            } else {
+                "AP, AP50, AP75, AP_small, ..., AR@100"
+            };
+            (
+                "metric",
+                format!("the paired bootstrap has no {metric:?} here ({what})"),
+            )
         })
     }
 
@@ -513,6 +638,7 @@ fn describe(spec: &ConditionSpec) -> (String, &'static str, Level, String) {
             class,
             max_drop,
             max_relative_drop,
+            significant,
             level,
             ..
         } => {
@@ -522,6 +648,9 @@ fn describe(spec: &ConditionSpec) -> (String, &'static str, Level, String) {
             }
             if let Some(r) = max_relative_drop {
                 limits.push(format!("drop <= {}%", num(100.0 * r)));
+            }
+            if let Some(alpha) = significant {
+                limits.push(format!("or not significant at {}", num(*alpha)));
             }
             (
                 name,
@@ -553,6 +682,29 @@ fn describe(spec: &ConditionSpec) -> (String, &'static str, Level, String) {
                 limits.join(", "),
             )
         }
+        ConditionSpec::Drift {
+            name,
+            reference,
+            current,
+            max_share,
+            column,
+            level,
+        } => (
+            name,
+            format!(
+                "drift{} from {reference} to {current}",
+                column
+                    .as_ref()
+                    .map_or(String::new(), |c| format!(" of {c}"))
+            ),
+            "drift",
+            *level,
+            match (column, max_share) {
+                (Some(_), _) => "no drift".to_string(),
+                (None, Some(m)) => format!("<= {}% of image columns drift", num(100.0 * m)),
+                (None, None) => "no dataset drift (Evidently's verdict)".to_string(),
+            },
+        ),
         ConditionSpec::ImagesPerClass {
             name,
             min,

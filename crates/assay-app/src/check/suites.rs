@@ -38,11 +38,12 @@ pub const SUITES: &[Suite] = &[
     },
     Suite {
         name: "train_test_validation",
-        about: "no image shared across splits, every class in every split",
+        about: "no image shared across splits, every class in every split, no drift between splits",
         explain: &[
             "FAIL when an image (or a near copy) is in two splits (split_leak)",
             "WARN when the embeddings find one (embedding_split_leak)",
             "WARN when a class has no image in a split",
+            "WARN when a split's image metrics drift from the training split's (Evidently's dataset verdict: half the columns drift)",
         ],
         conditions: train_test_validation,
     },
@@ -122,13 +123,31 @@ fn train_test_validation(ctx: &Context) -> Vec<Planned> {
         issues("split_leak", Some(0), None, Level::Fail),
         issues("embedding_split_leak", Some(0), None, Level::Warn),
     ];
-    for split in ctx.splits() {
+    let splits = ctx.splits();
+    for split in &splits {
         out.push(ConditionSpec::ImagesPerClass {
             name: None,
             min: 1,
-            split: Some(split),
+            split: Some(split.clone()),
             level: Level::Warn,
         });
+    }
+    // Every other split against the training split (else the first).
+    let reference = splits
+        .iter()
+        .find(|s| s.as_str() == "train")
+        .or(splits.first());
+    if let Some(reference) = reference {
+        for split in splits.iter().filter(|s| *s != reference) {
+            out.push(ConditionSpec::Drift {
+                name: None,
+                reference: reference.clone(),
+                current: split.clone(),
+                max_share: None,
+                column: None,
+                level: Level::Warn,
+            });
+        }
     }
     checked(out)
 }
@@ -168,6 +187,7 @@ fn model_evaluation(ctx: &Context) -> Vec<Planned> {
             max_drop: Some(0.01),
             max_relative_drop: None,
             lower_is_better: false,
+            significant: None,
             level: Level::Fail,
         });
     }

@@ -165,7 +165,8 @@ fn write_check_config(dir: &Path) -> Result<PathBuf> {
          kind = \"regression\"\n\
          metric = \"ap\"\n\
          class = \"triangle\"\n\
-         max_drop = 0.02\n\n\
+         max_drop = 0.02\n\
+         significant = 0.05\n\n\
          [[condition]]\n\
          kind = \"issues\"\n\
          issue = \"split_leak\"\n\
