@@ -467,3 +467,40 @@ fn the_report_renders_in_chromium_without_network() {
         assert_eq!(shown.map(|e| e.text.as_str()), Some(three(&ap[1]).as_str()));
     }
 }
+
+#[test]
+fn the_checks_section_is_assay_check() {
+    let html = html_report(demo(), "checks.html");
+    let data = embedded_data(&html);
+    let out = common::binary().output(Some(demo()), &["check", "--json"]);
+    let check: Value = serde_json::from_slice(&out.stdout).expect("assay check --json");
+    let checks = &data["checks"];
+    for key in ["passed", "warned", "failed", "skipped"] {
+        assert_eq!(checks[key], check[key], "{key}");
+    }
+    let statuses = |v: &Value| -> Vec<(String, String)> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap().to_string(),
+                    r["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(statuses(checks), statuses(&check));
+    let all = elements(&html);
+    let shown = all
+        .iter()
+        .filter(|e| {
+            e.tag == "td"
+                && e.attrs
+                    .get("class")
+                    .is_some_and(|c| c.starts_with("status-"))
+        })
+        .count();
+    assert_eq!(shown, check["results"].as_array().unwrap().len());
+}

@@ -28,6 +28,10 @@ pub struct ReportData {
     pub embeddings: Vec<EmbeddingReport>,
     /// Failure analysis: importance, slices, drift, run comparisons.
     pub analysis: AnalysisReport,
+    /// The default suites of `assay check` on the reported datasets.
+    pub checks: Option<assay_app::check::CheckReport>,
+    /// Why the checks could not be made, when they could not.
+    pub checks_error: Option<String>,
     /// Thumbnails by image path.
     #[serde(skip)]
     pub thumbnails: HashMap<String, Thumbnail>,

@@ -46,6 +46,14 @@ pub fn render(data: &ReportData) -> String {
             .collect();
         out += &table(&header, &rows);
     }
+    if let Some(checks) = &data.checks {
+        out += "\n";
+        out += &assay_app::check::render::markdown(checks).replacen(
+            "## assay check",
+            "## Checks: assay check",
+            1,
+        );
+    }
     out += &analysis(data);
     for board in &data.leaderboards {
         out += &leaderboard(board);

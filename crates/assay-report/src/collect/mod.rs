@@ -67,6 +67,14 @@ pub fn collect(store: &Store, options: &ReportOptions) -> Result<ReportData> {
     data.runs = runs::evaluation_runs(store, &runs)?;
     data.leaderboards = generative::leaderboards(store, &runs)?;
     data.analysis = analysis::analysis(store, &runs, &data.datasets)?;
+    let request = assay_app::check::CheckRequest {
+        dataset: options.dataset.clone(),
+        ..Default::default()
+    };
+    match assay_app::check::check(store, &request) {
+        Ok(report) => data.checks = Some(report),
+        Err(e) => data.checks_error = Some(e.to_string()),
+    }
     for set in store.embedding_sets(options.dataset.as_deref())? {
         data.embeddings.push(embedding_report(store, set)?);
     }

@@ -5,6 +5,7 @@
 //! [`crate::format`] and carries its raw value in `data-*` attributes.
 
 mod analysis;
+mod checks;
 mod datasets;
 mod generative;
 mod parts;
@@ -25,6 +26,7 @@ pub fn render(data: &ReportData) -> Result<String> {
     let mut body = String::new();
     body += &datasets::section(data);
     body += &runs::section(data);
+    body += &checks::section(data);
     body += &analysis::section(data);
     body += &generative::section(data);
     body += &datasets::embeddings(data);
@@ -51,6 +53,9 @@ fn nav(data: &ReportData) -> String {
     let mut links = vec![("datasets", "Datasets")];
     if !data.runs.is_empty() {
         links.push(("runs", "Model performance"));
+    }
+    if data.checks.is_some() || data.checks_error.is_some() {
+        links.push(("checks", "Checks"));
     }
     if !data.analysis.runs.is_empty() || !data.analysis.drift.is_empty() {
         links.push(("analysis", "Failure analysis"));
