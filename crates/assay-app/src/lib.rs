@@ -13,6 +13,7 @@ pub mod evaluate;
 pub mod export;
 pub mod generative;
 pub mod import;
+pub mod metrics;
 pub mod progress;
 pub mod project;
 pub mod quality;

@@ -111,6 +111,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Custom image metrics without recompiling: from a CSV file, an
+    /// expression over stored metrics, or a program that scores images.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  assay metrics import --csv scores.csv\n  assay metrics define exposure --expr \"brightness * contrast\"\n  assay metrics run --command \"python3 score.py\" --timeout 120\n  assay metrics list"
+    )]
+    Metrics(crate::commands::metrics::MetricsCommand),
     /// Log values of a training run or experiment (a loss, an external
     /// metric) at a step, stored as series (see `assay runs --series`).
     #[command(

@@ -98,7 +98,8 @@ impl Store {
 
     /// Replaces the quality results of `record.dataset`, except those
     /// derived from embeddings (metrics and issue types named
-    /// `embedding_*`), which [`Store::replace_embedding_quality`] owns.
+    /// `embedding_*`), which [`Store::replace_embedding_quality`] owns, and
+    /// the user's own metrics ([`Store::replace_custom_metric`]).
     pub fn replace_quality(&mut self, record: &QualityRecord) -> Result<()> {
         let dataset_id = self.dataset_id(&record.dataset)?;
         let tx = self.write()?;
@@ -106,7 +107,8 @@ impl Store {
             tx.execute(
                 &format!(
                     "DELETE FROM {table} WHERE sample_id IN (SELECT id FROM samples WHERE dataset_id = ?1)
-                     AND name NOT LIKE 'embedding\\_%' ESCAPE '\\'"
+                     AND name NOT LIKE 'embedding\\_%' ESCAPE '\\'
+                     AND name NOT IN (SELECT name FROM custom_metrics WHERE dataset_id = ?1)"
                 ),
                 [dataset_id],
             )?;

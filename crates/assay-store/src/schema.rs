@@ -251,7 +251,8 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // Version 8: every command that computes, tracked (what ran, on what,
     // with which version and commit, how long and how much memory it took,
-    // what it recorded), and series a user logs under a run name.
+    // what it recorded), series a user logs under a run name, and the
+    // user's own image metrics (their values live in sample_metrics).
     r#"
     CREATE TABLE command_runs (
         id INTEGER PRIMARY KEY,
@@ -276,6 +277,14 @@ const MIGRATIONS: &[&str] = &[
         value REAL NOT NULL,
         logged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
         PRIMARY KEY (run_name, key, step)
+    ) WITHOUT ROWID;
+    CREATE TABLE custom_metrics (
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        PRIMARY KEY (dataset_id, name)
     ) WITHOUT ROWID;
     "#,
 ];

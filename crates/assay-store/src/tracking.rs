@@ -223,3 +223,94 @@ mod tests {
         assert_eq!(points.len(), 3);
     }
 }
+
+/// A metric the user defined: imported from a CSV file, computed from an
+/// expression over stored metrics, or returned by a program.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomMetric {
+    /// Its name (a sample metric name of the dataset).
+    pub name: String,
+    /// Where it comes from: `csv`, `expression` or `command`.
+    pub source: String,
+    /// The file, the expression or the command.
+    pub definition: String,
+    /// Images with a value.
+    pub images: usize,
+}
+
+impl Store {
+    /// Stores a custom image metric of `dataset`: its definition and one
+    /// value per image (by the dataset's own image id), replacing its
+    /// earlier values, in one transaction. A name that a built-in metric of
+    /// the dataset already uses is refused.
+    pub fn replace_custom_metric(
+        &mut self,
+        dataset: &str,
+        metric: &CustomMetric,
+        values: &[(i64, f64)],
+    ) -> Result<()> {
+        let dataset_id = self.dataset_id(dataset)?;
+        let tx = self.write()?;
+        let built_in: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sample_metrics m JOIN samples s ON s.id = m.sample_id
+             WHERE s.dataset_id = ?1 AND m.name = ?2)
+             AND NOT EXISTS (SELECT 1 FROM custom_metrics WHERE dataset_id = ?1 AND name = ?2)",
+            params![dataset_id, metric.name],
+            |r| r.get(0),
+        )?;
+        if built_in {
+            return Err(crate::StoreError::Conflict(format!(
+                "{:?} is a built-in metric of dataset {dataset:?}; give the custom metric another name",
+                metric.name
+            )));
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO custom_metrics (dataset_id, name, source, definition)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![dataset_id, metric.name, metric.source, metric.definition],
+        )?;
+        tx.execute(
+            "DELETE FROM sample_metrics WHERE name = ?2
+             AND sample_id IN (SELECT id FROM samples WHERE dataset_id = ?1)",
+            params![dataset_id, metric.name],
+        )?;
+        {
+            let mut row =
+                tx.prepare("SELECT id FROM samples WHERE dataset_id = ?1 AND source_id = ?2")?;
+            let mut insert = tx.prepare(
+                "INSERT INTO sample_metrics (sample_id, name, value) VALUES (?1, ?2, ?3)",
+            )?;
+            for (image, value) in values {
+                let sample: i64 = row.query_row(params![dataset_id, image], |r| r.get(0))?;
+                insert.execute(params![
+                    sample,
+                    metric.name,
+                    value.is_finite().then_some(*value)
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The custom metrics of `dataset`, by name, with how many images have
+    /// a value.
+    pub fn custom_metrics(&self, dataset: &str) -> Result<Vec<CustomMetric>> {
+        let dataset_id = self.dataset_id(dataset)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT c.name, c.source, c.definition,
+                    (SELECT COUNT(*) FROM sample_metrics m JOIN samples s ON s.id = m.sample_id
+                     WHERE s.dataset_id = c.dataset_id AND m.name = c.name AND m.value IS NOT NULL)
+             FROM custom_metrics c WHERE c.dataset_id = ?1 ORDER BY c.name",
+        )?;
+        let rows = stmt.query_map([dataset_id], |r| {
+            Ok(CustomMetric {
+                name: r.get(0)?,
+                source: r.get(1)?,
+                definition: r.get(2)?,
+                images: r.get::<_, i64>(3)? as usize,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

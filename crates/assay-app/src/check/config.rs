@@ -9,7 +9,7 @@
 //! suites = ["data_integrity"] # built-in suites to add
 //!
 //! [[condition]]
-//! kind = "metric"             # metric, regression, issues, drift, images_per_class
+//! kind = "metric"             # metric, regression, issues, drift, image_metric, images_per_class
 //! metric = "ap50"
 //! class = "triangle"          # optional: the class's metric
 //! min = 0.3
@@ -102,6 +102,26 @@ pub enum ConditionSpec {
         #[serde(default)]
         level: Level,
     },
+    /// A statistic of an image metric (built-in or custom) over the
+    /// dataset's images, or one split's, within bounds.
+    ImageMetric {
+        /// Shown name.
+        name: Option<String>,
+        /// The image metric (`brightness`, a custom metric, ...).
+        metric: String,
+        /// `mean` (default), `median`, `min` or `max`.
+        #[serde(default)]
+        statistic: Statistic,
+        /// Only this split.
+        split: Option<String>,
+        /// Lowest value that passes.
+        min: Option<f64>,
+        /// Highest value that passes.
+        max: Option<f64>,
+        /// WARN or FAIL.
+        #[serde(default)]
+        level: Level,
+    },
     /// Images per class (of the dataset, or of one split).
     ImagesPerClass {
         /// Shown name.
@@ -114,6 +134,49 @@ pub enum ConditionSpec {
         #[serde(default)]
         level: Level,
     },
+}
+
+/// A statistic of an image metric over images.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Statistic {
+    /// The mean.
+    #[default]
+    Mean,
+    /// The median (the mean of the middle two for an even count).
+    Median,
+    /// The smallest value.
+    Min,
+    /// The largest value.
+    Max,
+}
+
+impl Statistic {
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Statistic::Mean => "mean",
+            Statistic::Median => "median",
+            Statistic::Min => "min",
+            Statistic::Max => "max",
+        }
+    }
+
+    /// The statistic of `values` (none when empty).
+    pub fn of(self, values: &mut [f64]) -> Option<f64> {
+        if values.is_empty() {
+            return None;
+        }
+        values.sort_by(f64::total_cmp);
+        let n = values.len();
+        Some(match self {
+            Statistic::Mean => values.iter().sum::<f64>() / n as f64,
+            Statistic::Median if n % 2 == 1 => values[n / 2],
+            Statistic::Median => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+            Statistic::Min => values[0],
+            Statistic::Max => values[n - 1],
+        })
+    }
 }
 
 /// Where a condition was written: the file and the line of its table.

@@ -136,6 +136,7 @@ impl<'a> Context<'a> {
                 self.dataset
             )),
             ConditionSpec::Drift { .. } => Ok(()),
+            ConditionSpec::ImageMetric { .. } => Ok(()),
             ConditionSpec::ImagesPerClass { split, .. } => match self.class_images.get(split) {
                 Some(c) if !c.is_empty() => Ok(()),
                 _ => Err("no labelled images".to_string()),
@@ -349,6 +350,37 @@ impl<'a> Context<'a> {
                     }
                 }
             }
+            ConditionSpec::ImageMetric {
+                metric,
+                statistic,
+                split,
+                min,
+                max,
+                ..
+            } => {
+                if min.is_none() && max.is_none() {
+                    return Err(fail(
+                        "kind",
+                        "an image_metric condition needs min or max".into(),
+                    ));
+                }
+                let mut values = self
+                    .image_metric(metric, split.as_deref())
+                    .map_err(|(key, m)| fail(key, m))?;
+                let n = values.len();
+                let v = statistic.of(&mut values).ok_or_else(|| {
+                    fail(
+                        "metric",
+                        format!(
+                            "no image of dataset {:?} has a value of {metric:?}",
+                            self.dataset
+                        ),
+                    )
+                })?;
+                let holds = min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m);
+                let detail = format!("{} {metric} = {v:.4} over {n} images", statistic.name());
+                (holds, Some(v), detail)
+            }
             ConditionSpec::ImagesPerClass { min, split, .. } => {
                 let counts = self.class_images.get(split).ok_or_else(|| {
                     fail(
@@ -425,6 +457,46 @@ impl<'a> Context<'a> {
                 format!("the paired bootstrap has no {metric:?} here ({what})"),
             )
         })
+    }
+
+    /// The values of an image metric over the dataset (or one split); an
+    /// error names the key at fault.
+    fn image_metric(
+        &self,
+        metric: &str,
+        split: Option<&str>,
+    ) -> Result<Vec<f64>, (&'static str, String)> {
+        let store_error = |e: assay_store::StoreError| ("metric", e.to_string());
+        let rows = self.store.sample_rows(&self.dataset).map_err(store_error)?;
+        let in_split: HashSet<i64> = rows
+            .iter()
+            .filter(|r| split.is_none_or(|s| r.split.as_deref() == Some(s)))
+            .map(|r| r.id)
+            .collect();
+        if in_split.is_empty() {
+            return Err((
+                "split",
+                format!("dataset {:?} has no split {split:?}", self.dataset),
+            ));
+        }
+        let all = self
+            .store
+            .sample_metric_values(&self.dataset)
+            .map_err(store_error)?;
+        if !all.iter().any(|(_, n, _)| n == metric) {
+            return Err((
+                "metric",
+                format!(
+                    "{metric:?} is no image metric of dataset {:?} (assay quality, assay metrics)",
+                    self.dataset
+                ),
+            ));
+        }
+        Ok(all
+            .into_iter()
+            .filter(|(s, n, v)| n == metric && in_split.contains(s) && v.is_finite())
+            .map(|(_, _, v)| v)
+            .collect())
     }
 
     /// The splits of the dataset that have labelled images.
@@ -704,6 +776,25 @@ fn describe(spec: &ConditionSpec) -> (String, &'static str, Level, String) {
                 (None, Some(m)) => format!("<= {}% of image columns drift", num(100.0 * m)),
                 (None, None) => "no dataset drift (Evidently's verdict)".to_string(),
             },
+        ),
+        ConditionSpec::ImageMetric {
+            name,
+            metric,
+            statistic,
+            split,
+            min,
+            max,
+            level,
+        } => (
+            name,
+            format!(
+                "{} {metric}{}",
+                statistic.name(),
+                split.as_ref().map_or(String::new(), |s| format!(" in {s}"))
+            ),
+            "image_metric",
+            *level,
+            bounds(min, max),
         ),
         ConditionSpec::ImagesPerClass {
             name,

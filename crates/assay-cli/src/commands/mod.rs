@@ -13,6 +13,7 @@ pub mod import;
 pub mod info;
 mod issues;
 pub mod label_issues;
+pub mod metrics;
 pub mod predictions;
 pub mod quality;
 pub mod report;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 runs::list_runs(&open(&project)?, dataset.as_deref(), json)
             }
         }
+        Command::Metrics(cmd) => metrics::run(&mut open(&project)?, cmd),
         Command::Log(args) => runs::log(&mut open(&project)?, &args),
         Command::Quality(args) => quality::compute(&mut open(&project)?, &args),
         Command::Issues {

@@ -1,0 +1,185 @@
+//! Custom image metrics without recompiling: imported from a CSV file,
+//! defined by an expression, returned by a program; stored like the
+//! built-in ones (kept by `assay quality`, ranked by importance, checked by
+//! `assay check`), with errors that say what is wrong.
+
+mod common;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use common::{assay, assay_fails, build_demo, path};
+
+fn metric_values(project: &Path, name: &str) -> Vec<f64> {
+    let store = assay_store::Store::open(project).unwrap();
+    store
+        .sample_metric_values("shapes")
+        .unwrap()
+        .into_iter()
+        .filter(|(_, n, _)| n == name)
+        .map(|v| v.2)
+        .collect()
+}
+
+#[test]
+fn csv_expression_and_program_metrics_behave_like_built_in_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    build_demo(p);
+    let dataset = ["--dataset", "shapes"];
+    // A CSV keyed by file name (a path ending in it counts too).
+    let csv = p.join("scores.csv");
+    std::fs::write(
+        &csv,
+        "file_name,reviewer_score\nimg_00000.jpg,0.5\nelsewhere/img_00001.jpg,0.75\nnot_there.jpg,1\n",
+    )
+    .unwrap();
+    let out = assay(
+        p,
+        &[&["metrics", "import", "--csv", path(&csv)][..], &dataset].concat(),
+    );
+    assert!(out.contains("reviewer_score for 2 images"), "{out}");
+    assert!(out.contains("1 rows named no image"), "{out}");
+    let mut got = metric_values(p, "reviewer_score");
+    got.sort_by(f64::total_cmp);
+    assert_eq!(got, [0.5, 0.75]);
+
+    // An expression over stored metrics, equal to computing it by hand.
+    assay(
+        p,
+        &[
+            &[
+                "metrics",
+                "define",
+                "exposure",
+                "--expr",
+                "brightness * contrast",
+            ][..],
+            &dataset,
+        ]
+        .concat(),
+    );
+    let (b, c, e) = (
+        metric_values(p, "brightness"),
+        metric_values(p, "contrast"),
+        metric_values(p, "exposure"),
+    );
+    assert_eq!(e.len(), b.len());
+    let mut expected: Vec<f64> = b.iter().zip(&c).map(|(b, c)| b * c).collect();
+    let mut e_sorted = e.clone();
+    expected.sort_by(f64::total_cmp);
+    e_sorted.sort_by(f64::total_cmp);
+    for (x, y) in e_sorted.iter().zip(&expected) {
+        assert!((x - y).abs() < 1e-12, "{x} vs {y}");
+    }
+
+    // A program reading JSON lines and answering scores.
+    let script = p.join("score.py");
+    std::fs::write(
+        &script,
+        "import json, sys\nfor line in sys.stdin:\n    r = json.loads(line)\n    print(json.dumps({\"id\": r[\"id\"], \"twice_id\": 2 * r[\"id\"]}), flush=True)\n",
+    )
+    .unwrap();
+    let out = assay(
+        p,
+        &[
+            &[
+                "metrics",
+                "run",
+                "--command",
+                &format!("python3 {}", path(&script)),
+            ][..],
+            &dataset,
+        ]
+        .concat(),
+    );
+    assert!(out.contains("Stored twice_id"), "{out}");
+    assert!(!metric_values(p, "twice_id").is_empty());
+
+    // assay quality keeps them; importance ranks them among image metrics.
+    assay(p, &[&["quality"][..], &dataset].concat());
+    assert_eq!(metric_values(p, "exposure").len(), e.len());
+    let importance: Value = serde_json::from_str(&assay(
+        p,
+        &["analyze", "importance", "--run", "1", "--json"],
+    ))
+    .unwrap();
+    let ranked = importance["groups"][0]["image_metrics"].as_array().unwrap();
+    assert!(
+        ranked.iter().any(|m| m["metric"] == "exposure"),
+        "{importance}"
+    );
+
+    // A check on a custom metric.
+    let config = p.join("gate.toml");
+    std::fs::write(
+        &config,
+        "[check]\ndataset = \"shapes\"\n\n[[condition]]\nkind = \"image_metric\"\nmetric = \"reviewer_score\"\nstatistic = \"max\"\nmax = 0.7\n",
+    )
+    .unwrap();
+    let out = common::binary().output(Some(p), &["check", "--config", path(&config), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["results"][0]["value"], 0.75, "{report}");
+}
+
+#[test]
+fn bad_custom_metrics_are_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    build_demo(p);
+    let dataset = ["--dataset", "shapes"];
+    let bad = p.join("bad.csv");
+    std::fs::write(&bad, "file_name,score\nimg_00000.jpg,high\n").unwrap();
+    let err = assay_fails(
+        p,
+        &[&["metrics", "import", "--csv", path(&bad)][..], &dataset].concat(),
+    );
+    assert!(
+        err.contains("line 2, column \"score\": expected a number"),
+        "{err}"
+    );
+    let err = assay_fails(
+        p,
+        &[
+            &["metrics", "define", "x", "--expr", "brightnes * 2"][..],
+            &dataset,
+        ]
+        .concat(),
+    );
+    assert!(
+        err.contains("\"brightnes\"") && err.contains("did you mean"),
+        "{err}"
+    );
+    let err = assay_fails(
+        p,
+        &[
+            &["metrics", "define", "brightness", "--expr", "2 * contrast"][..],
+            &dataset,
+        ]
+        .concat(),
+    );
+    assert!(err.contains("built-in metric"), "{err}");
+    let err = assay_fails(
+        p,
+        &[&["metrics", "run", "--command", "echo hello"][..], &dataset].concat(),
+    );
+    assert!(err.contains("line 1") && err.contains("JSON"), "{err}");
+    let err = assay_fails(
+        p,
+        &[
+            &["metrics", "run", "--command", "sleep 5", "--timeout", "1"][..],
+            &dataset,
+        ]
+        .concat(),
+    );
+    assert!(err.contains("did not finish within 1 s"), "{err}");
+    // Nothing was stored by the failures.
+    let list: Value = serde_json::from_str(&assay(
+        p,
+        &[&["metrics", "list", "--json"][..], &dataset].concat(),
+    ))
+    .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
+}
