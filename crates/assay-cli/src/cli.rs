@@ -86,31 +86,9 @@ pub enum Command {
     /// List evaluation runs with their headline metrics, or (--commands)
     /// every tracked command run with its resource usage.
     #[command(
-        after_help = "Examples:\n  assay runs\n  assay runs --json\n  assay runs --commands\n  assay runs --command quality --json"
+        after_help = "Examples:\n  assay runs\n  assay runs --task detection --model yolov8n --since 2026-12-01 --param iou_type=bbox\n  assay runs --compare 1,2,5 --metrics ap,ap50,ar@100\n  assay runs --commands\n  assay runs --command quality --json\n  assay runs --series --name yolo-ft-3"
     )]
-    Runs {
-        /// Only runs on this dataset.
-        #[arg(long)]
-        dataset: Option<String>,
-        /// List the tracked command runs (evaluate, quality, embed, gen
-        /// eval, analyze, check): arguments, input hashes, version, git
-        /// commit, wall and CPU time, peak memory, runs recorded.
-        #[arg(long)]
-        commands: bool,
-        /// Only tracked runs of this command (implies --commands).
-        #[arg(long, value_name = "NAME")]
-        command: Option<String>,
-        /// Print the series logged with `assay log` (all, or of one run
-        /// name with --name).
-        #[arg(long)]
-        series: bool,
-        /// The run name of --series.
-        #[arg(long, value_name = "RUN")]
-        name: Option<String>,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
+    Runs(crate::commands::runs::RunsArgs),
     /// Custom image metrics without recompiling: from a CSV file, an
     /// expression over stored metrics, or a program that scores images.
     #[command(

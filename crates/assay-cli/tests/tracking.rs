@@ -121,3 +121,44 @@ fn an_evaluation_names_the_run_it_recorded() {
     // The export left no tracked run.
     assert!(newest(dir.path(), "export")["id"].is_null());
 }
+
+#[test]
+fn runs_are_filtered_and_compared_with_the_best_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    build_demo(dir.path());
+    let p = dir.path();
+    let ids = |args: &[&str]| -> Vec<i64> {
+        let runs: Value =
+            serde_json::from_str(&assay(p, &[&["runs", "--json"][..], args].concat())).unwrap();
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let detection = ids(&["--task", "detection"]);
+    assert_eq!(detection.len(), 2, "{detection:?}");
+    assert_eq!(
+        ids(&["--task", "detection", "--model", "sim-detector"]).len(),
+        1
+    );
+    assert_eq!(ids(&["--param", "iou_type=bbox"]), detection);
+    assert!(ids(&["--since", "2999-01-01"]).is_empty());
+    let table: Value = serde_json::from_str(&assay(
+        p,
+        &[
+            "runs",
+            "--compare",
+            "1,2",
+            "--metrics",
+            "ap,tide_delta_missed",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let value = |run: usize, metric: usize| table["values"][run][metric].as_f64().unwrap();
+    let best_ap = if value(0, 0) >= value(1, 0) { 0 } else { 1 };
+    let best_missed = if value(0, 1) <= value(1, 1) { 0 } else { 1 };
+    assert_eq!(table["best"][0], best_ap);
+    assert_eq!(table["best"][1], best_missed, "lower is better: {table}");
+}

@@ -39,22 +39,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export(cmd) => export::run(&open(&project)?, cmd),
         Command::Info { json } => info::run(&open(&project)?, json),
         Command::Evaluate(args) => evaluate::run(&mut open(&project)?, &args),
-        Command::Runs {
-            dataset,
-            commands,
-            command,
-            series,
-            name,
-            json,
-        } => {
-            if series || name.is_some() {
-                runs::series(&open(&project)?, name.as_deref(), json)
-            } else if commands || command.is_some() {
-                runs::list_commands(&open(&project)?, command.as_deref(), json)
-            } else {
-                runs::list_runs(&open(&project)?, dataset.as_deref(), json)
-            }
-        }
+        Command::Runs(args) => runs::run(&open(&project)?, &args),
         Command::Metrics(cmd) => metrics::run(&mut open(&project)?, cmd),
         Command::Log(args) => runs::log(&mut open(&project)?, &args),
         Command::Quality(args) => quality::compute(&mut open(&project)?, &args),

@@ -1,14 +1,118 @@
 //! `assay runs`: the recorded runs with their headline metrics.
 
 use anyhow::Result;
+use assay_app::runs::{compare_runs, find_runs, RunFilter};
 use assay_report::format;
 use assay_store::Store;
 
 use crate::output::table;
 
+/// Options of `assay runs`.
+#[derive(Debug, clap::Args)]
+pub struct RunsArgs {
+    /// Only runs on this dataset.
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Only runs of this task (detection, classification, segmentation,
+    /// generation).
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Only runs of this model.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Only runs recorded at or after this time (e.g. 2026-12-01).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only runs whose parameters have KEY=VALUE (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Compare these runs (ids, comma-separated): one row per run, one
+    /// column per metric, the best of each column marked with *.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub compare: Vec<i64>,
+    /// The metrics of --compare (default: all of them).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub metrics: Vec<String>,
+    /// List the tracked command runs (evaluate, quality, embed, gen
+    /// eval, analyze, check): arguments, input hashes, version, git
+    /// commit, wall and CPU time, peak memory, runs recorded.
+    #[arg(long)]
+    pub commands: bool,
+    /// Only tracked runs of this command (implies --commands).
+    #[arg(long, value_name = "NAME")]
+    pub command: Option<String>,
+    /// Print the series logged with `assay log` (all, or of one run name
+    /// with --name).
+    #[arg(long)]
+    pub series: bool,
+    /// The run name of --series.
+    #[arg(long, value_name = "RUN")]
+    pub name: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `assay runs`.
+pub fn run(store: &Store, args: &RunsArgs) -> Result<()> {
+    if args.series || args.name.is_some() {
+        return series(store, args.name.as_deref(), args.json);
+    }
+    if args.commands || args.command.is_some() {
+        return list_commands(store, args.command.as_deref(), args.json);
+    }
+    if !args.compare.is_empty() {
+        return compare(store, &args.compare, &args.metrics, args.json);
+    }
+    let filter = RunFilter {
+        dataset: args.dataset.clone(),
+        task: args.task.clone(),
+        model: args.model.clone(),
+        since: args.since.clone(),
+        params: args.params.clone(),
+    };
+    let runs = find_runs(store, &filter)?;
+    let filtered = filter.dataset.is_some()
+        || filter.task.is_some()
+        || filter.model.is_some()
+        || filter.since.is_some()
+        || !filter.params.is_empty();
+    if runs.is_empty() && filtered && !args.json {
+        println!("No run matches these filters (see `assay runs`).");
+        return Ok(());
+    }
+    list_runs(runs, args.json)
+}
+
+/// Prints chosen metrics of chosen runs, the best of each marked.
+fn compare(store: &Store, ids: &[i64], metrics: &[String], json: bool) -> Result<()> {
+    let table_data = compare_runs(store, ids, metrics)?;
+    if json {
+        println!("{}", serde_json::to_string(&table_data)?);
+        return Ok(());
+    }
+    let mut header = vec!["run", "model", "dataset"];
+    header.extend(table_data.metrics.iter().map(String::as_str));
+    let mut t = table(&header);
+    for (i, r) in table_data.runs.iter().enumerate() {
+        let mut row = vec![r.id.to_string(), r.model.clone(), r.dataset.clone()];
+        for (j, v) in table_data.values[i].iter().enumerate() {
+            let mark = if table_data.best[j] == Some(i) {
+                " *"
+            } else {
+                ""
+            };
+            row.push(v.map_or("-".to_string(), |v| format!("{}{mark}", format::metric(v))));
+        }
+        t.add_row(row);
+    }
+    println!("{t}");
+    println!("* best of the column (lower is better for fid, kid, ece, brier, label_issues and TIDE's deltas)");
+    Ok(())
+}
+
 /// Lists runs with their headline metrics.
-pub fn list_runs(store: &Store, dataset: Option<&str>, json: bool) -> Result<()> {
-    let runs = store.runs(dataset)?;
+fn list_runs(runs: Vec<assay_store::RunInfo>, json: bool) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string(&runs)?);
         return Ok(());
@@ -50,7 +154,7 @@ pub fn list_runs(store: &Store, dataset: Option<&str>, json: bool) -> Result<()>
 }
 
 /// Lists tracked command runs, newest first.
-pub fn list_commands(store: &Store, command: Option<&str>, json: bool) -> Result<()> {
+fn list_commands(store: &Store, command: Option<&str>, json: bool) -> Result<()> {
     let runs = store.command_runs(command)?;
     if json {
         println!("{}", serde_json::to_string(&runs)?);
@@ -137,7 +241,7 @@ fn parse_value(kv: &str) -> Result<(String, f64)> {
 }
 
 /// Prints the series logged under a run name (or all).
-pub fn series(store: &Store, run: Option<&str>, json: bool) -> Result<()> {
+fn series(store: &Store, run: Option<&str>, json: bool) -> Result<()> {
     let points = store.series(run)?;
     if json {
         println!("{}", serde_json::to_string(&points)?);
