@@ -168,3 +168,27 @@ fn a_configuration_mistake_exits_2_with_file_line_and_key() {
     let (code, _, err) = check(&["--suite", "nonsense"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn the_generative_suite_flags_the_demos_planted_generator_problems() {
+    let (code, out, err) = check(&["--suite", "generative", "--dataset", "generated", "--json"]);
+    assert_eq!(code, 0, "warnings only: {err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let status = |name: &str| -> String {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {out}"))["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The poor generator collapsed; the good one copied a training image
+    // and repeated two seeds.
+    assert_eq!(status("recall of sim-gen-poor"), "WARN");
+    assert_eq!(status("recall of sim-gen-good"), "PASS");
+    assert_eq!(status("memorized of sim-gen-good"), "WARN");
+    assert_eq!(status("near_duplicate_generations of sim-gen-good"), "WARN");
+}

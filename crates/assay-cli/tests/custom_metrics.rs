@@ -111,17 +111,25 @@ fn csv_expression_and_program_metrics_behave_like_built_in_ones() {
         "{importance}"
     );
 
-    // A check on a custom metric.
+    // Checks on a custom metric, and on one the configuration defines.
     let config = p.join("gate.toml");
     std::fs::write(
         &config,
-        "[check]\ndataset = \"shapes\"\n\n[[condition]]\nkind = \"image_metric\"\nmetric = \"reviewer_score\"\nstatistic = \"max\"\nmax = 0.7\n",
+        "[check]\ndataset = \"shapes\"\n\n[[metric]]\nname = \"half_brightness\"\nexpr = \"brightness / 2\"\n\n[[condition]]\nkind = \"image_metric\"\nmetric = \"reviewer_score\"\nstatistic = \"max\"\nmax = 0.7\n\n[[condition]]\nkind = \"image_metric\"\nmetric = \"half_brightness\"\nmax = 0.5\n",
     )
     .unwrap();
     let out = common::binary().output(Some(p), &["check", "--config", path(&config), "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["results"][0]["value"], 0.75, "{report}");
+    assert_eq!(report["results"][0]["status"], "FAIL", "{report}");
+    assert_eq!(report["results"][1]["status"], "PASS", "{report}");
+    let mean_brightness = b.iter().sum::<f64>() / b.len() as f64;
+    let half = report["results"][1]["value"].as_f64().unwrap();
+    assert!(
+        (half - mean_brightness / 2.0).abs() < 1e-12,
+        "{half} vs {mean_brightness}"
+    );
 }
 
 #[test]
@@ -175,6 +183,21 @@ fn bad_custom_metrics_are_refused_with_the_reason() {
         .concat(),
     );
     assert!(err.contains("did not finish within 1 s"), "{err}");
+    // A metric defined in the check's configuration, with a misspelt
+    // column: exit 2 at the line of the expression, naming the column.
+    let config = p.join("gate.toml");
+    std::fs::write(
+        &config,
+        "[check]\ndataset = \"shapes\"\n\n[[metric]]\nname = \"exp2\"\nexpr = \"brightness * contrat\"\n",
+    )
+    .unwrap();
+    let out = common::binary().output(Some(p), &["check", "--config", path(&config)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("gate.toml:6: expr:") && err.contains("\"contrat\""),
+        "{err}"
+    );
     // Nothing was stored by the failures.
     let list: Value = serde_json::from_str(&assay(
         p,

@@ -8,6 +8,10 @@
 //! baseline = "sim-detector"   # for regression conditions
 //! suites = ["data_integrity"] # built-in suites to add
 //!
+//! [[metric]]                  # a metric of your own, computed first
+//! name = "exposure"
+//! expr = "brightness * contrast"
+//!
 //! [[condition]]
 //! kind = "metric"             # metric, regression, issues, drift, image_metric, images_per_class
 //! metric = "ap50"
@@ -231,11 +235,24 @@ pub struct Settings {
     pub suites: Vec<String>,
 }
 
+/// An image metric defined in the file (`[[metric]]`): an expression
+/// over stored image metrics, computed before the conditions.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricSpec {
+    /// Its name.
+    pub name: String,
+    /// The expression (as `assay metrics define --expr`).
+    pub expr: String,
+}
+
 /// A configuration file, read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
     /// The `[check]` settings.
     pub settings: Settings,
+    /// The metrics it defines, with where each was written.
+    pub metrics: Vec<(MetricSpec, Origin)>,
     /// The conditions with where each was written.
     pub conditions: Vec<(ConditionSpec, Origin)>,
 }
@@ -245,6 +262,8 @@ pub struct Config {
 struct RawFile {
     #[serde(default)]
     check: Settings,
+    #[serde(default)]
+    metric: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     condition: Vec<Spanned<toml::Table>>,
 }
@@ -271,8 +290,21 @@ pub fn parse(text: &str, file: &str) -> Result<Config, CheckError> {
             message: e.message().trim().to_string(),
         }
     })?;
-    let mut conditions = Vec::new();
-    for table in raw.condition {
+    Ok(Config {
+        settings: raw.check,
+        metrics: tables(raw.metric, text, file)?,
+        conditions: tables(raw.condition, text, file)?,
+    })
+}
+
+/// Each `[[...]]` table read as a `T`, with where it was written.
+fn tables<T: serde::de::DeserializeOwned>(
+    raw: Vec<Spanned<toml::Table>>,
+    text: &str,
+    file: &str,
+) -> Result<Vec<(T, Origin)>, CheckError> {
+    let mut out = Vec::new();
+    for table in raw {
         let start = table.span().start;
         let origin = Origin {
             file: file.to_string(),
@@ -280,14 +312,11 @@ pub fn parse(text: &str, file: &str) -> Result<Config, CheckError> {
             text: table_text(&text[start..]),
         };
         let table = table.into_inner();
-        let spec = ConditionSpec::deserialize(toml::Value::Table(table.clone()))
+        let spec = T::deserialize(toml::Value::Table(table.clone()))
             .map_err(|e| condition_error(&origin, &table, e.message()))?;
-        conditions.push((spec, origin));
+        out.push((spec, origin));
     }
-    Ok(Config {
-        settings: raw.check,
-        conditions,
-    })
+    Ok(out)
 }
 
 /// The error of a condition table that does not read, at the key it is

@@ -11,6 +11,7 @@ use super::{CheckError, ConditionResult, Level, Status};
 use crate::analysis::compare::compare;
 use crate::analysis::drift::{drift, DriftOptions, Group};
 use crate::quality::SPLIT_LEAK;
+use crate::summary::{RunSummary, GENERATION};
 use assay_eval::coco::{BootstrapOptions, MetricDifference};
 
 /// Issue types assay stores besides [`IssueType::ALL`] (label checks,
@@ -419,6 +420,36 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// What a generation run's diagnostics count, as metrics:
+    /// `memorized` (generations copying a training image),
+    /// `near_duplicate_generations` (images in sets of near-duplicates of
+    /// one prompt), `outliers` (generations far from every real image) and
+    /// `clip_score` (mean CLIPScore), where computed.
+    fn generation_quantities(&self, run: &RunInfo) -> Vec<(String, f64)> {
+        if run.task != GENERATION {
+            return Vec::new();
+        }
+        let Ok(tables) = self.store.run_tables(run.id) else {
+            return Vec::new();
+        };
+        let summary = RunSummary::parse(&run.task, &tables.summary);
+        let Some(report) = summary.generation() else {
+            return Vec::new();
+        };
+        let d = &report.diagnostics;
+        let mut out = Vec::new();
+        if d.computed {
+            out.push(("memorized".to_string(), d.memorized.len() as f64));
+            let dups: usize = d.near_duplicates.iter().map(Vec::len).sum();
+            out.push(("near_duplicate_generations".to_string(), dups as f64));
+            out.push(("outliers".to_string(), d.outliers.len() as f64));
+        }
+        if let Some(c) = &d.clip_score {
+            out.push(("clip_score".to_string(), c.mean));
+        }
+        out
+    }
+
     /// The paired bootstrap's difference of `metric` (of `class`) from
     /// `base` to `run`; an error names the key at fault.
     fn paired(
@@ -521,13 +552,29 @@ impl<'a> Context<'a> {
         classes
     }
 
-    /// The newest generation run on the dataset, else in the project.
-    pub fn newest_generation(&self) -> Option<&RunInfo> {
-        let generation = self.all_runs.iter().filter(|r| r.task == "generation");
-        generation
-            .clone()
-            .find(|r| r.dataset == self.dataset)
-            .or_else(|| generation.clone().next())
+    /// The generation runs on the dataset (else in the project), newest
+    /// first, one per model.
+    pub fn generation_runs(&self) -> Vec<&RunInfo> {
+        let generation: Vec<&RunInfo> = self
+            .all_runs
+            .iter()
+            .filter(|r| r.task == GENERATION)
+            .collect();
+        let on_dataset: Vec<&RunInfo> = generation
+            .iter()
+            .copied()
+            .filter(|r| r.dataset == self.dataset)
+            .collect();
+        let chosen = if on_dataset.is_empty() {
+            generation
+        } else {
+            on_dataset
+        };
+        let mut seen = HashSet::new();
+        chosen
+            .into_iter()
+            .filter(|r| seen.insert(r.model.clone()))
+            .collect()
     }
 
     fn checked_run(&self) -> Result<&RunInfo, String> {
@@ -548,13 +595,20 @@ impl<'a> Context<'a> {
         class: Option<&str>,
     ) -> Result<f64, (&'static str, String)> {
         let Some(class) = class else {
+            let derived = self.generation_quantities(run);
             return run
                 .metrics
                 .iter()
+                .chain(&derived)
                 .find(|(n, _)| n == metric)
                 .map(|m| m.1)
                 .ok_or_else(|| {
-                    let names: Vec<&str> = run.metrics.iter().map(|m| m.0.as_str()).collect();
+                    let names: Vec<&str> = run
+                        .metrics
+                        .iter()
+                        .chain(&derived)
+                        .map(|m| m.0.as_str())
+                        .collect();
                     let message = format!(
                         "run {} ({}) has no metric {metric:?}; it has {}",
                         run.id,

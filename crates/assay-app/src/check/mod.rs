@@ -142,6 +142,28 @@ pub struct CheckRequest {
     pub baseline: Option<String>,
 }
 
+/// Computes the metrics the configuration defines (`[[metric]]`) on its
+/// dataset (or the only one), before [`check`]; returns their names.
+pub fn prepare(store: &mut Store, request: &CheckRequest) -> Result<Vec<String>, CheckError> {
+    let Some(path) = &request.config else {
+        return Ok(Vec::new());
+    };
+    let config = config::read(path)?;
+    if config.metrics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dataset = request.dataset.clone().or(config.settings.dataset.clone());
+    let dataset = crate::project::choose_dataset(store, dataset.as_deref())
+        .map_err(|e| CheckError::Input(format!("{e:#}")))?;
+    let mut names = Vec::new();
+    for (spec, origin) in &config.metrics {
+        crate::metrics::define_expression(store, &dataset, &spec.name, &spec.expr)
+            .map_err(|e| origin.error("expr", format!("{e:#}")))?;
+        names.push(spec.name.clone());
+    }
+    Ok(names)
+}
+
 /// Evaluates the configuration's conditions and the suites' on `store`.
 pub fn check(store: &Store, request: &CheckRequest) -> Result<CheckReport, CheckError> {
     let config = match &request.config {

@@ -58,8 +58,11 @@ pub const SUITES: &[Suite] = &[
     },
     Suite {
         name: "generative",
-        about: "the newest generation run: no mode collapse (recall, coverage)",
-        explain: &["WARN when recall or coverage is below 0.05 (the generator covers almost none of the real images)"],
+        about: "every generation run: no mode collapse, no memorized or repeated generations",
+        explain: &[
+            "WARN when recall or coverage is below 0.05 (the generator covers almost none of the real images)",
+            "WARN when a generation copies a training image (memorized) or repeats another of its prompt (near-duplicate generations)",
+        ],
         conditions: generative,
     },
 ];
@@ -198,23 +201,36 @@ fn model_evaluation(ctx: &Context) -> Vec<Planned> {
 }
 
 fn generative(ctx: &Context) -> Vec<Planned> {
-    let Some(run) = ctx.newest_generation() else {
+    let runs = ctx.generation_runs();
+    if runs.is_empty() {
         let reason = "no generation run (assay gen eval)".to_string();
         return vec![(
             metric("recall", None, Some(0.05), Level::Warn),
             Some(reason),
         )];
-    };
-    let of = |name: &str| ConditionSpec::Metric {
-        name: None,
-        metric: name.to_string(),
-        class: None,
-        min: Some(0.05),
-        max: None,
-        run: Some(run.id.to_string()),
-        level: Level::Warn,
-    };
-    checked(vec![of("recall"), of("coverage")])
+    }
+    let mut out = Vec::new();
+    for run in runs {
+        let bound = |name: &str, min: Option<f64>, max: Option<f64>| ConditionSpec::Metric {
+            name: Some(format!("{name} of {}", run.model)),
+            metric: name.to_string(),
+            class: None,
+            min,
+            max,
+            run: Some(run.id.to_string()),
+            level: Level::Warn,
+        };
+        for spec in [
+            bound("recall", Some(0.05), None),
+            bound("coverage", Some(0.05), None),
+            bound("memorized", None, Some(0.0)),
+            bound("near_duplicate_generations", None, Some(0.0)),
+        ] {
+            let skip = ctx.applies(&spec).err();
+            out.push((spec, skip));
+        }
+    }
+    out
 }
 
 fn metric(name: &str, class: Option<String>, min: Option<f64>, level: Level) -> ConditionSpec {

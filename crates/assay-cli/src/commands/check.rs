@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use assay_app::check::{check, render, suites, CheckError, CheckReport, CheckRequest, Status};
+use assay_app::check::{
+    check, prepare, render, suites, CheckError, CheckReport, CheckRequest, Status,
+};
 use assay_store::Store;
 use clap::Args;
 
@@ -69,7 +71,7 @@ impl CheckExit {
 }
 
 /// Runs `assay check`.
-pub fn run(store: &Store, args: &CheckArgs) -> Result<()> {
+pub fn run(store: &mut Store, args: &CheckArgs) -> Result<()> {
     if args.explain {
         return explain(args);
     }
@@ -80,6 +82,7 @@ pub fn run(store: &Store, args: &CheckArgs) -> Result<()> {
         run: args.run.clone(),
         baseline: args.baseline.clone(),
     };
+    prepare(store, &request).map_err(CheckExit::Invalid)?;
     let report = check(store, &request).map_err(CheckExit::Invalid)?;
     if let Some(path) = &args.junit {
         write(path, &render::junit(&report))?;

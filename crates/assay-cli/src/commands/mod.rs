@@ -69,7 +69,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gen(cmd) => gen::run(cmd, &project),
         Command::Captions(cmd) => captions::run(cmd),
         Command::Analyze(cmd) => analyze::run(&open(&project)?, cmd),
-        Command::Check(args) => check::run(&open(&project)?, &args),
+        Command::Check(args) => check::run(&mut open(&project)?, &args),
     }
 }
 
