@@ -145,3 +145,26 @@ pub fn compare_runs(store: &Store, ids: &[i64], metrics: &[String]) -> Result<Ru
         best,
     })
 }
+
+/// Logs `values` under run name `run` at `step` (a training loop's loss,
+/// an external metric): the CLI's `assay log` and the server's
+/// `POST /api/log`. Names must be non-empty and values finite.
+pub fn log_values(store: &mut Store, run: &str, step: i64, values: &[(String, f64)]) -> Result<()> {
+    let run = run.trim();
+    if run.is_empty() {
+        bail!("the run name is empty");
+    }
+    if values.is_empty() {
+        bail!("nothing to log: give at least one KEY=VALUE");
+    }
+    for (key, value) in values {
+        if key.trim().is_empty() {
+            bail!("a logged value has an empty key");
+        }
+        if !value.is_finite() {
+            bail!("the value of {key:?} must be a finite number, got {value}");
+        }
+    }
+    store.log_series(run, step, values)?;
+    Ok(())
+}

@@ -59,6 +59,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/maps/{id}/colors", get(maps::colors))
         .route("/api/generative", get(generative::generative))
         .route("/api/tags", post(tags::tag))
+        .route("/api/log", post(series::log))
+        .route("/api/series", get(series::series))
         .route("/api/export", post(export::export))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),

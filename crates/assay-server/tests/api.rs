@@ -476,3 +476,49 @@ async fn every_page_has_its_data() {
         (Some(0), Some(0))
     );
 }
+
+#[tokio::test]
+async fn values_logged_through_the_api_read_back_as_series() {
+    let p = project(None);
+    for (step, loss) in [(1, 0.5), (2, 0.25)] {
+        let (status, body, _) = send(
+            &p.state,
+            post(
+                "/api/log",
+                &json!({"run": "ft-1", "step": step, "values": {"loss": loss, "map50": 0.1 * step as f64}}),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body:?}");
+    }
+    let series = json_of(&p.state, get("/api/series?run=ft-1")).await;
+    let loss: Vec<(i64, f64)> = series
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["key"] == "loss")
+        .map(|p| (p["step"].as_i64().unwrap(), p["value"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(loss, [(1, 0.5), (2, 0.25)]);
+    // A value that is not a number, an empty run name: 4xx, nothing stored.
+    let (status, _, _) = send(
+        &p.state,
+        post(
+            "/api/log",
+            &json!({"run": "ft-1", "step": 3, "values": {"loss": "high"}}),
+        ),
+    )
+    .await;
+    assert!(status.is_client_error(), "{status}");
+    let (status, _, _) = send(
+        &p.state,
+        post(
+            "/api/log",
+            &json!({"run": " ", "step": 3, "values": {"loss": 1.0}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let series = json_of(&p.state, get("/api/series")).await;
+    assert_eq!(series.as_array().unwrap().len(), 4);
+}

@@ -1,7 +1,7 @@
 //! `assay runs`: the recorded runs with their headline metrics.
 
 use anyhow::Result;
-use assay_app::runs::{compare_runs, find_runs, RunFilter};
+use assay_app::runs::{compare_runs, find_runs, log_values, RunFilter};
 use assay_report::format;
 use assay_store::Store;
 
@@ -211,7 +211,7 @@ pub fn log(store: &mut Store, args: &LogArgs) -> Result<()> {
         .iter()
         .map(|kv| parse_value(kv))
         .collect::<Result<Vec<_>>>()?;
-    store.log_series(&args.run, args.step, &values)?;
+    log_values(store, &args.run, args.step, &values)?;
     println!(
         "Logged {} value(s) for run {:?} at step {}",
         values.len(),

@@ -9,4 +9,5 @@ pub mod overview;
 pub mod quality;
 pub mod runs;
 pub mod samples;
+pub mod series;
 pub mod tags;
