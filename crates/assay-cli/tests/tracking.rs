@@ -162,3 +162,54 @@ fn runs_are_filtered_and_compared_with_the_best_marked() {
     assert_eq!(table["best"][0], best_ap);
     assert_eq!(table["best"][1], best_missed, "lower is better: {table}");
 }
+
+#[test]
+fn logged_values_and_artifacts_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    assay(p, &["init"]);
+    let file = p.join("weights.bin");
+    std::fs::write(&file, b"not really weights").unwrap();
+    assay(
+        p,
+        &[
+            "log",
+            "--run",
+            "ft",
+            "--step",
+            "1",
+            "loss=0.5",
+            "map50=0.25",
+        ],
+    );
+    assay(
+        p,
+        &[
+            "log",
+            "--run",
+            "ft",
+            "--step",
+            "2",
+            "loss=0.25",
+            "--artifact",
+            file.to_str().unwrap(),
+        ],
+    );
+    let out: Value =
+        serde_json::from_str(&assay(p, &["runs", "--series", "--name", "ft", "--json"])).unwrap();
+    let loss: Vec<f64> = out["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["key"] == "loss")
+        .map(|s| s["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(loss, [0.5, 0.25]);
+    let artifact = &out["artifacts"][0];
+    let hash = artifact["hash"].as_str().unwrap();
+    assert_eq!(hash, blake3::hash(b"not really weights").to_hex().as_str());
+    let kept = std::fs::read(p.join(".assay/artifacts").join(hash)).unwrap();
+    assert_eq!(kept, b"not really weights");
+    let err = common::assay_fails(p, &["log", "--run", "ft", "--step", "3", "loss=x"]);
+    assert!(err.contains("must be a number"), "{err}");
+}

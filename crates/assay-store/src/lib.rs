@@ -35,7 +35,7 @@ pub use quality::{IssueInfo, IssueRow, Metrics, Properties, QualityRecord, CLASS
 pub use read::{DatasetIndex, Selection};
 pub use runs::{Curve, NewRun, ObjectOutcome, RunInfo};
 pub use summary::{ClassCount, DatasetSummary, ModelSummary, ProjectSummary, SplitCount};
-pub use tracking::{CommandRun, CustomMetric, SeriesPoint};
+pub use tracking::{Artifact, CommandRun, CustomMetric, SeriesPoint};
 
 /// Name of the folder that marks a project.
 pub const PROJECT_DIR: &str = ".assay";

@@ -278,6 +278,15 @@ const MIGRATIONS: &[&str] = &[
         logged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
         PRIMARY KEY (run_name, key, step)
     ) WITHOUT ROWID;
+    CREATE TABLE run_artifacts (
+        run_name TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        logged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        PRIMARY KEY (run_name, step, name)
+    ) WITHOUT ROWID;
     CREATE TABLE custom_metrics (
         dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
         name TEXT NOT NULL,

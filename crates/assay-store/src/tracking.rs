@@ -221,6 +221,99 @@ mod tests {
             .collect();
         assert_eq!(loss, [(1, 0.4), (2, 0.3)]);
         assert_eq!(points.len(), 3);
+        // The same content twice is kept once.
+        let a = store
+            .log_artifact("train-1", 1, "weights.pt", b"abc")
+            .unwrap();
+        let b = store
+            .log_artifact("train-1", 2, "weights.pt", b"abc")
+            .unwrap();
+        assert_eq!(a.hash, b.hash);
+        assert_eq!(std::fs::read(store.artifact_path(&a.hash)).unwrap(), b"abc");
+        assert_eq!(store.artifacts(Some("train-1")).unwrap().len(), 2);
+    }
+}
+
+/// A file logged under a run name, stored once by content hash under
+/// `.assay/artifacts/`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Artifact {
+    /// The run name.
+    pub run: String,
+    /// The step.
+    pub step: i64,
+    /// Its name (the file's name when logged).
+    pub name: String,
+    /// BLAKE3 hash of its content (hex).
+    pub hash: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+impl Store {
+    /// Where an artifact with `hash` is kept.
+    pub fn artifact_path(&self, hash: &str) -> std::path::PathBuf {
+        self.root()
+            .join(crate::PROJECT_DIR)
+            .join("artifacts")
+            .join(hash)
+    }
+
+    /// Stores `content` as an artifact of run `run` at `step` under
+    /// `name`: the bytes once per content hash (written to a temporary
+    /// file, then renamed), the record in one transaction.
+    pub fn log_artifact(
+        &mut self,
+        run: &str,
+        step: i64,
+        name: &str,
+        content: &[u8],
+    ) -> Result<Artifact> {
+        let hash = blake3::hash(content).to_hex().to_string();
+        let path = self.artifact_path(&hash);
+        if !path.is_file() {
+            let io = |path: &std::path::Path| {
+                let path = path.to_path_buf();
+                move |source| crate::StoreError::Io { path, source }
+            };
+            let dir = path.parent().unwrap_or(&path).to_path_buf();
+            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+            let tmp = dir.join(format!(".{hash}.partial"));
+            std::fs::write(&tmp, content).map_err(io(&tmp))?;
+            std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        }
+        let artifact = Artifact {
+            run: run.to_string(),
+            step,
+            name: name.to_string(),
+            hash,
+            bytes: content.len() as u64,
+        };
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT OR REPLACE INTO run_artifacts (run_name, step, name, hash, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![artifact.run, artifact.step, artifact.name, artifact.hash, artifact.bytes as i64],
+        )?;
+        tx.commit()?;
+        Ok(artifact)
+    }
+
+    /// The artifacts logged under `run` (every run when `None`).
+    pub fn artifacts(&self, run: Option<&str>) -> Result<Vec<Artifact>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT run_name, step, name, hash, bytes FROM run_artifacts
+             WHERE ?1 IS NULL OR run_name = ?1 ORDER BY run_name, step, name",
+        )?;
+        let rows = stmt.query_map([run], |r| {
+            Ok(Artifact {
+                run: r.get(0)?,
+                step: r.get(1)?,
+                name: r.get(2)?,
+                hash: r.get(3)?,
+                bytes: r.get::<_, i64>(4)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 

@@ -200,8 +200,12 @@ pub struct LogArgs {
     #[arg(long)]
     pub step: i64,
     /// Values as KEY=VALUE (numbers).
-    #[arg(required = true, value_name = "KEY=VALUE")]
+    #[arg(value_name = "KEY=VALUE", required_unless_present = "artifacts")]
     pub values: Vec<String>,
+    /// Files to keep with the run (checkpoints, plots, configs): stored
+    /// once per content hash under .assay/artifacts/ (repeatable).
+    #[arg(long = "artifact", value_name = "FILE")]
+    pub artifacts: Vec<std::path::PathBuf>,
 }
 
 /// Stores logged values as series under a run name.
@@ -211,13 +215,32 @@ pub fn log(store: &mut Store, args: &LogArgs) -> Result<()> {
         .iter()
         .map(|kv| parse_value(kv))
         .collect::<Result<Vec<_>>>()?;
-    log_values(store, &args.run, args.step, &values)?;
-    println!(
-        "Logged {} value(s) for run {:?} at step {}",
-        values.len(),
-        args.run,
-        args.step
-    );
+    if !values.is_empty() {
+        log_values(store, &args.run, args.step, &values)?;
+        println!(
+            "Logged {} value(s) for run {:?} at step {}",
+            values.len(),
+            args.run,
+            args.step
+        );
+    }
+    for path in &args.artifacts {
+        let content = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("cannot read the artifact {}: {e}", path.display()))?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let a = store.log_artifact(&args.run, args.step, &name, &content)?;
+        println!(
+            "Kept {} ({} bytes) as artifact {} of run {:?} at step {}",
+            path.display(),
+            a.bytes,
+            &a.hash[..16],
+            args.run,
+            args.step
+        );
+    }
     Ok(())
 }
 
@@ -243,9 +266,24 @@ fn parse_value(kv: &str) -> Result<(String, f64)> {
 /// Prints the series logged under a run name (or all).
 fn series(store: &Store, run: Option<&str>, json: bool) -> Result<()> {
     let points = store.series(run)?;
+    let artifacts = store.artifacts(run)?;
     if json {
-        println!("{}", serde_json::to_string(&points)?);
+        let out = serde_json::json!({ "series": points, "artifacts": artifacts });
+        println!("{out}");
         return Ok(());
+    }
+    if !artifacts.is_empty() {
+        let mut t = table(&["run", "step", "artifact", "bytes", "hash"]);
+        for a in &artifacts {
+            t.add_row(vec![
+                a.run.clone(),
+                a.step.to_string(),
+                a.name.clone(),
+                a.bytes.to_string(),
+                a.hash.clone(),
+            ]);
+        }
+        println!("{t}");
     }
     if points.is_empty() {
         println!("No series logged yet; log with `assay log --run NAME --step N key=value`.");
