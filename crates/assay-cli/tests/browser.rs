@@ -51,7 +51,7 @@ fn web_ui_in_headless_chromium() {
     ui.check_analysis_page(&demo);
     ui.check_map_page();
     ui.check_generative_page(&demo);
-    ui.check_runs_page();
+    ui.check_runs_page(&demo);
     ui.check_only_own_origin();
 
     // A server that wants a token: the UI says how to get in, and the
@@ -1064,8 +1064,20 @@ impl Ui<'_> {
         assert!(self.count("[data-testid=leaderboard] details[data-testid=warnings]") > 0);
     }
 
-    /// Two runs compared: a metric table and the fixed/broken counts.
-    fn check_runs_page(&mut self) {
+    /// Two runs compared: a metric table and the fixed/broken counts;
+    /// then every run side by side with the best of each column marked,
+    /// and the series logged with `assay log` drawn.
+    fn check_runs_page(&mut self, demo: &Path) {
+        for (run, step, loss) in [
+            ("ft-a", "1", "0.5"),
+            ("ft-a", "2", "0.3"),
+            ("ft-b", "1", "0.6"),
+        ] {
+            assay(
+                demo,
+                &["log", "--run", run, "--step", step, &format!("loss={loss}")],
+            );
+        }
         self.open("#/runs", "runs");
         assert!(self.count("[data-testid=compare-metrics] tbody tr") >= 1);
         let a = self
@@ -1106,7 +1118,59 @@ impl Ui<'_> {
             let shown = self.count(&format!("[data-testid=changed-{change}] a.mini"));
             assert_eq!(shown, listed, "{change} samples shown");
         }
+        self.check_runs_side_by_side(demo);
         self.shot("runs");
+    }
+
+    /// Every run side by side: as many rows as `assay runs` lists, one
+    /// best value marked per column, as `assay runs --compare` finds it.
+    fn check_runs_side_by_side(&mut self, demo: &Path) {
+        self.wait_until(
+            "document.querySelectorAll('[data-testid=runs-table] tbody tr').length >= 2",
+            "runs of one task side by side",
+        );
+        let runs: Value = serde_json::from_str(&assay(demo, &["runs", "--json"])).unwrap();
+        let total = runs.as_array().unwrap().len();
+        assert!(total > 2, "the demo has {total} runs");
+        self.browser.click("[data-testid=runs-all]", 0);
+        self.wait_until(
+            &format!(
+                "document.querySelectorAll('[data-testid=runs-table] tbody tr').length === {total}"
+            ),
+            "every run side by side",
+        );
+        let ids: Vec<String> = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].to_string())
+            .collect();
+        let cli: Value = serde_json::from_str(&assay(
+            demo,
+            &[
+                "runs",
+                "--compare",
+                &ids.join(","),
+                "--metrics",
+                "ap,accuracy,fid",
+                "--json",
+            ],
+        ))
+        .unwrap();
+        for (j, metric) in ["ap", "accuracy", "fid"].iter().enumerate() {
+            let best = cli["best"][j].as_u64().expect("a best run") as usize;
+            let best_id = cli["runs"][best]["id"].as_i64().unwrap();
+            let marked = self.browser.eval(&format!(
+                "(() => {{ const t = document.querySelector('[data-testid=runs-table]');                  const col = [...t.querySelectorAll('thead th')].findIndex((th) => th.textContent === {m});                  const row = [...t.querySelectorAll('tbody tr')].find((tr) => tr.children[col].querySelector('.best'));                  return row ? row.children[0].textContent : null; }})()",
+                m = js_string(metric)
+            ));
+            assert_eq!(marked, json!(format!("#{best_id}")), "best {metric}");
+        }
+        assert_eq!(
+            self.count("[data-testid=series-chart] polyline"),
+            2,
+            "ft-a and ft-b"
+        );
     }
 
     /// Every request went to the server (or stayed inside the page).

@@ -50,6 +50,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/runs/{id}", get(runs::run))
         .route("/api/runs/{id}/breakdown", get(runs::breakdown))
         .route("/api/compare", get(runs::compare))
+        .route("/api/runs-table", get(runs_table::runs_table))
         .route("/api/quality", get(quality::quality))
         .route("/api/analysis/importance", get(analysis::importance))
         .route("/api/analysis/slices", get(analysis::slices))

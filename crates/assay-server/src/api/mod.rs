@@ -8,6 +8,7 @@ pub mod maps;
 pub mod overview;
 pub mod quality;
 pub mod runs;
+pub mod runs_table;
 pub mod samples;
 pub mod series;
 pub mod tags;
