@@ -1,11 +1,14 @@
 //! The special functions behind the analysis' p-values, to about 1e-14:
 //! the log-gamma function, the regularized upper incomplete gamma function
 //! (the chi-squared survival function and the two-sided normal tail of the
-//! drift tests), erfc (the normal survival function of the slice tests) and
+//! drift tests), the normal survival function of the slice tests (by
+//! `assay_eval::special::erfc`, the workspace's one erfc) and
 //! the regularized incomplete beta function (Student's t survival
 //! function). Far inside the 1e-9 the parity tests ask of p-values.
 
 use std::f64::consts::PI;
+
+use assay_eval::special::erfc;
 
 /// Lanczos coefficients (g = 7, nine terms).
 const LANCZOS: [f64; 9] = [
@@ -105,45 +108,6 @@ pub fn normal_two_sided(z: f64) -> f64 {
     gamma_q(0.5, z * z / 2.0).clamp(0.0, 1.0)
 }
 
-/// `erfc(x)` for `x >= 0`: the Maclaurin series of erf below 2 (absolute
-/// error near 1e-16, relative error below 1e-13 there since erfc(2) is
-/// 4.7e-3), Lentz's continued fraction above.
-fn erfc_nonneg(x: f64) -> f64 {
-    if x < 2.0 {
-        // erf(x) = 2/sqrt(pi) exp(-x^2) sum 2^n x^(2n+1) / (1*3*...*(2n+1)).
-        let x2 = x * x;
-        let mut term = x;
-        let mut sum = x;
-        let mut n = 0.0;
-        while term > sum * 1e-17 {
-            n += 1.0;
-            term *= 2.0 * x2 / (2.0 * n + 1.0);
-            sum += term;
-        }
-        1.0 - 2.0 / PI.sqrt() * (-x2).exp() * sum
-    } else {
-        // erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))).
-        let tiny = 1e-300;
-        let mut f = x;
-        let mut c = x;
-        let mut d = 0.0;
-        for i in 1..500 {
-            let a = i as f64 / 2.0;
-            d = x + a * d;
-            d = if d.abs() < tiny { tiny } else { d };
-            c = x + a / c;
-            c = if c.abs() < tiny { tiny } else { c };
-            d = 1.0 / d;
-            let delta = c * d;
-            f *= delta;
-            if (delta - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        (-x * x).exp() / PI.sqrt() / f
-    }
-}
-
 /// `P(Z > z)` for a standard normal `Z` (`scipy.stats.norm.sf`).
 pub fn normal_sf(z: f64) -> f64 {
     if z.is_nan() {
@@ -151,9 +115,9 @@ pub fn normal_sf(z: f64) -> f64 {
     }
     let t = z / std::f64::consts::SQRT_2;
     if t >= 0.0 {
-        0.5 * erfc_nonneg(t)
+        0.5 * erfc(t)
     } else {
-        1.0 - 0.5 * erfc_nonneg(-t)
+        1.0 - 0.5 * erfc(-t)
     }
 }
 

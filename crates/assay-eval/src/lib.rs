@@ -11,6 +11,6 @@ pub mod coco;
 mod error;
 pub mod numeric;
 pub mod semseg;
-mod special;
+pub mod special;
 
 pub use error::EvalError;

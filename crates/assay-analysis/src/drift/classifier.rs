@@ -338,13 +338,7 @@ fn lbfgs(n: usize, max_iter: usize, mut f: impl FnMut(&[f64], &mut [f64]) -> f64
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn gaussian(n: usize, dim: usize, shift: f32, seed: u32) -> Vec<f32> {
-        let mut rng = RandomState::new(seed);
-        (0..n * dim)
-            .map(|_| rng.standard_normal() as f32 + shift)
-            .collect()
-    }
+    use crate::drift::gaussian;
 
     #[test]
     fn chance_for_the_same_distribution_and_one_for_separated() {

@@ -321,13 +321,7 @@ pub fn mmd_drift(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn gaussian(n: usize, dim: usize, shift: f32, seed: u32) -> Vec<f32> {
-        let mut rng = RandomState::new(seed);
-        (0..n * dim)
-            .map(|_| rng.standard_normal() as f32 + shift)
-            .collect()
-    }
+    use crate::drift::gaussian;
 
     #[test]
     fn detects_a_shift_and_not_its_absence() {

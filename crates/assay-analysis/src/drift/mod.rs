@@ -86,3 +86,13 @@ pub enum DriftError {
     #[error("invalid option: {0}")]
     Option(String),
 }
+
+/// `n` rows of `dim` standard normal values plus `shift`, for the tests of
+/// the embedding drift detectors.
+#[cfg(test)]
+pub(crate) fn gaussian(n: usize, dim: usize, shift: f32, seed: u32) -> Vec<f32> {
+    let mut rng = assay_gen::numpy_random::RandomState::new(seed);
+    (0..n * dim)
+        .map(|_| rng.standard_normal() as f32 + shift)
+        .collect()
+}
