@@ -3,10 +3,12 @@
 Usage: cocoeval_oracle.py CASES.json
 
 CASES.json is a JSON list of cases {"gt": path, "dt": path, "iou_type":
-"bbox" | "segm" | "keypoints", "sigmas": [...] (optional), "out": path}.
-Each case is run through pycocotools' COCO, loadRes and COCOeval (evaluate,
-accumulate, summarize), the reference implementation; `sigmas`, when given,
-become `params.kpt_oks_sigmas`. pycocotools' own printing is discarded.
+"bbox" | "segm" | "keypoints", "sigmas": [...] (optional), "img_ids": [...]
+(optional), "cat_ids": [...] (optional), "out": path}. Each case is run
+through pycocotools' COCO, loadRes and COCOeval (evaluate, accumulate,
+summarize), the reference implementation; `sigmas`, when given, become
+`params.kpt_oks_sigmas`, and `img_ids` and `cat_ids` `params.imgIds` and
+`params.catIds`. pycocotools' own printing is discarded.
 
 For each case, in order, one JSON line is printed on stdout as soon as the
 case is done: {"stats": [...], "shapes": {"precision": [T, R, K, A, M],
@@ -54,6 +56,10 @@ def evaluate(case):
     ev = COCOeval(gt, dt, case["iou_type"])
     if case.get("sigmas") is not None:
         ev.params.kpt_oks_sigmas = np.array(case["sigmas"], dtype=np.float64)
+    if case.get("img_ids") is not None:
+        ev.params.imgIds = sorted(case["img_ids"])
+    if case.get("cat_ids") is not None:
+        ev.params.catIds = sorted(case["cat_ids"])
     ev.evaluate()
     ev.accumulate()
     ev.summarize()

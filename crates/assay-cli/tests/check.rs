@@ -192,3 +192,231 @@ fn the_generative_suite_flags_the_demos_planted_generator_problems() {
     assert_eq!(status("memorized of sim-gen-good"), "WARN");
     assert_eq!(status("near_duplicate_generations of sim-gen-good"), "WARN");
 }
+
+/// The demo's ground truth (its three splits in one COCO file, as the project
+/// holds them), its image ids by file name, and the detector's boxes.
+fn demo_coco(project: &Path, out: &Path) -> (PathBuf, Vec<(String, i64)>, PathBuf) {
+    let data = project.join("data");
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(data.join(name)).unwrap()).unwrap()
+    };
+    let splits = ["train", "val", "shifted"].map(|s| read(&format!("annotations_{s}.json")));
+    let join = |key: &str| -> Vec<Value> {
+        splits
+            .iter()
+            .flat_map(|s| s[key].as_array().unwrap().iter().cloned())
+            .collect()
+    };
+    let gt = out.join("gt.json");
+    let merged = json!({"images": join("images"), "annotations": join("annotations"), "categories": splits[0]["categories"]});
+    std::fs::write(&gt, merged.to_string()).unwrap();
+    let images = join("images")
+        .iter()
+        .map(|i| {
+            let name = i["file_name"].as_str().unwrap().to_string();
+            (name, i["id"].as_i64().unwrap())
+        })
+        .collect();
+    (gt, images, data.join("predictions.json"))
+}
+
+#[test]
+fn slice_conditions_match_pycocotools_on_the_slices_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    common::build_demo(p);
+    let (gt, images, dt) = demo_coco(p, p);
+    // A custom metric that picks every third image: slices use custom
+    // metrics as they use built-in ones.
+    let picked: Vec<i64> = images
+        .iter()
+        .filter(|i| i.1 % 3 == 0)
+        .map(|i| i.1)
+        .collect();
+    let csv: String = images
+        .iter()
+        .map(|(name, id)| format!("{name},{}\n", u8::from(id % 3 == 0)))
+        .collect();
+    let csv_path = p.join("picked.csv");
+    std::fs::write(&csv_path, format!("file_name,picked\n{csv}")).unwrap();
+    common::assay(
+        p,
+        &[
+            "metrics",
+            "import",
+            "--dataset",
+            "shapes",
+            "--csv",
+            csv_path.to_str().unwrap(),
+        ],
+    );
+    let config = p.join("slices.toml");
+    std::fs::write(
+        &config,
+        r#"[check]
+dataset = "shapes"
+run = "sim-detector"
+
+[[condition]]
+kind = "metric"
+metric = "ap"
+min = 0
+
+[[condition]]
+kind = "slice"
+where = ["picked > 0.5"]
+metric = "ap"
+min = 0
+
+[[condition]]
+kind = "slice"
+where = ["picked >= 1", "class = triangle"]
+metric = "ap50"
+min = 0
+
+[[condition]]
+kind = "slice"
+where = ["picked = 1"]
+metric = "ground_truths"
+min = 1
+
+[[condition]]
+kind = "slice"
+where = ["picked = 1"]
+metric = "recall"
+min = 1.01
+level = "warn"
+
+[[condition]]
+kind = "slice"
+where = ["picked > 5"]
+metric = "recall"
+min = 0.5
+"#,
+    )
+    .unwrap();
+    let out = binary().output(
+        Some(p),
+        &["check", "--config", config.to_str().unwrap(), "--json"],
+    );
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("JSON");
+    let results = report["results"].as_array().unwrap();
+    let value = |i: usize| {
+        results[i]["value"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{stdout}"))
+    };
+    let statuses: Vec<&str> = results
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["PASS", "PASS", "PASS", "PASS", "WARN", "SKIP"],
+        "{stdout}"
+    );
+
+    let categories: Value = serde_json::from_str(&std::fs::read_to_string(&gt).unwrap()).unwrap();
+    let triangle = categories["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "triangle")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let case = |img_ids: Option<&[i64]>, cat_ids: Option<&[i64]>| {
+        let known: std::collections::HashSet<i64> = images.iter().map(|i| i.1).collect();
+        let boxes: Vec<Value> =
+            serde_json::from_str::<Vec<Value>>(&std::fs::read_to_string(&dt).unwrap())
+                .unwrap()
+                .into_iter()
+                .filter(|d| known.contains(&d["image_id"].as_i64().unwrap()))
+                .collect();
+        let dt_path = p.join(format!("dt{}.json", boxes.len()));
+        std::fs::write(&dt_path, Value::from(boxes).to_string()).unwrap();
+        json!({"gt": gt, "dt": dt_path, "iou_type": "bbox", "img_ids": img_ids, "cat_ids": cat_ids, "out": p.join("arrays.bin")})
+    };
+    let stats = run_oracle(
+        "cocoeval_oracle.py",
+        &[
+            case(None, None),
+            case(Some(&picked), None),
+            case(Some(&picked), Some(&[triangle])),
+        ],
+    );
+    let stat = |i: usize, k: usize| {
+        stats[i]["stats"][k]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{:?}", stats[i]))
+    };
+    // The merged files are the project's ground truth: the run's AP agrees.
+    assert!(
+        (stat(0, 0) - value(0)).abs() < 1e-12,
+        "{} vs {}",
+        stat(0, 0),
+        value(0)
+    );
+    assert!(
+        (stat(1, 0) - value(1)).abs() < 1e-12,
+        "slice AP {} vs {}",
+        value(1),
+        stat(1, 0)
+    );
+    assert!(
+        (stat(2, 1) - value(2)).abs() < 1e-12,
+        "triangle AP50 {} vs {}",
+        value(2),
+        stat(2, 1)
+    );
+    assert!(value(1) != value(0), "the slice must differ from the whole");
+
+    // Ground truths on the picked images, and a recall within [0, 1].
+    let annotations = categories["annotations"].as_array().unwrap();
+    let on_picked = annotations
+        .iter()
+        .filter(|a| {
+            picked.contains(&a["image_id"].as_i64().unwrap())
+                && a["iscrowd"].as_i64().unwrap_or(0) == 0
+        })
+        .count();
+    assert_eq!(value(3), on_picked as f64, "{stdout}");
+    assert!((0.0..=1.0).contains(&value(4)), "{stdout}");
+}
+
+#[test]
+fn slice_predicates_that_do_not_fit_the_run_exit_2_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("slice.toml");
+    let write = |body: &str| {
+        std::fs::write(
+            &config,
+            format!("[check]\ndataset = \"shapes\"\nrun = \"sim-detector\"\n\n[[condition]]\nkind = \"slice\"\n{body}"),
+        )
+        .unwrap()
+    };
+    write("metric = \"recall\"\nmin = 0.5\nwhere = [\"brightnes < 0.3\"]\n");
+    let (code, _, err) = check(&["--config", config.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("slice.toml:9: where:"), "{err}");
+    assert!(
+        err.contains("no column \"brightnes\"") && err.contains("brightness"),
+        "{err}"
+    );
+    write("where = [\"object_area < 100\"]\nmetric = \"ap\"\nmin = 0.5\n");
+    let (code, _, err) = check(&["--config", config.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("slice.toml:7: where:") && err.contains("about objects"),
+        "{err}"
+    );
+    write("where = [\"class < 3\"]\nmetric = \"recall\"\nmin = 0.5\n");
+    let (code, _, err) = check(&["--config", config.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("categorical"), "{err}");
+}

@@ -48,7 +48,8 @@ pub fn run_oracle(script: &str, cases: &[Value]) -> Vec<Value> {
 }
 
 /// Runs `tests/oracles/<script> CASES.json <args>` on `cases` and returns
-/// one result per case. `ASSAY_ORACLE_CASES=<file>` keeps a copy of the
+/// one result per case (the oracle prints a JSON list, or a JSON line per
+/// case). `ASSAY_ORACLE_CASES=<file>` keeps a copy of the
 /// cases, for debugging.
 pub fn run_oracle_with_args(script: &str, args: &[&str], cases: &[Value]) -> Vec<Value> {
     let python = python();
@@ -70,7 +71,13 @@ pub fn run_oracle_with_args(script: &str, args: &[&str], cases: &[Value]) -> Vec
         "the oracle {script} failed ({SETUP_HINT}):\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let results: Vec<Value> = serde_json::from_slice(&output.stdout).expect("oracle prints JSON");
+    // A JSON list, or one JSON line per case (oracles that stream).
+    let results: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("oracle prints JSON"))
+            .collect()
+    });
     assert_eq!(results.len(), cases.len(), "one oracle result per case");
     results
 }

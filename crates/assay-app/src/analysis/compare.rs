@@ -8,11 +8,14 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::{bail, Context, Result};
+
 use assay_eval::classification::{mcnemar, McNemar, McNemarTest};
-use assay_eval::coco::{paired_bootstrap, IouType, Params};
+use assay_eval::coco::{paired_bootstrap, Params};
 pub use assay_eval::coco::{BootstrapOptions, MetricDifference, PairedBootstrap};
 use assay_store::{Selection, Store};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::evaluate::detection::stored_params;
 
 /// A run as the comparison names it.
 #[derive(Debug, Clone, Serialize)]
@@ -40,21 +43,6 @@ pub struct RunComparison {
     pub bootstrap: PairedBootstrap,
     /// Class names by category id, for the per-class rows.
     pub classes: Vec<(i64, String)>,
-}
-
-/// What a detection run stored of its parameters.
-#[derive(Deserialize)]
-struct StoredParams {
-    iou_type: IouType,
-    split: Option<String>,
-    #[serde(default)]
-    fix_zero_id: bool,
-}
-
-fn stored_params(store: &Store, run: i64) -> Result<StoredParams> {
-    let tables = store.run_tables(run)?;
-    serde_json::from_value(tables.params)
-        .with_context(|| format!("run {run} stored parameters assay cannot read back"))
 }
 
 /// Compares run `b` with run `a` (both detection or segmentation runs of

@@ -13,11 +13,17 @@
 //! expr = "brightness * contrast"
 //!
 //! [[condition]]
-//! kind = "metric"             # metric, regression, issues, drift, image_metric, images_per_class
+//! kind = "metric"             # metric, regression, issues, drift, image_metric, slice, images_per_class
 //! metric = "ap50"
 //! class = "triangle"          # optional: the class's metric
 //! min = 0.3
 //! level = "fail"              # or "warn" (default: fail)
+//!
+//! [[condition]]
+//! kind = "slice"              # a metric on part of the data
+//! where = ["brightness < 0.3", "class = triangle"]
+//! metric = "recall"
+//! min = 0.5
 //! ```
 
 use std::path::Path;
@@ -122,6 +128,33 @@ pub enum ConditionSpec {
         min: Option<f64>,
         /// Highest value that passes.
         max: Option<f64>,
+        /// WARN or FAIL.
+        #[serde(default)]
+        level: Level,
+    },
+    /// A metric of the checked run on a slice of its objects or images:
+    /// `recall` (share of the slice's ground truths found), `miss_rate`,
+    /// `error_rate` (misses and false positives among the slice's rows),
+    /// `ground_truths` (how many), or a COCO metric (`ap`, `ap50`, ...,
+    /// per class with a `class = NAME` predicate) evaluated on the slice's
+    /// images, which needs predicates on images only.
+    Slice {
+        /// Shown name.
+        name: Option<String>,
+        /// The slice: predicates that must all hold, each `COLUMN OP
+        /// VALUE` with OP one of `<`, `<=`, `>`, `>=`, `=` (a column of
+        /// `assay analyze slices`: an image metric, `object_*`, `box_*`,
+        /// `class`, `split` or `tag`).
+        #[serde(rename = "where")]
+        predicates: Vec<String>,
+        /// The metric on the slice.
+        metric: String,
+        /// Lowest value that passes.
+        min: Option<f64>,
+        /// Highest value that passes.
+        max: Option<f64>,
+        /// Another run than the checked one (id or model).
+        run: Option<String>,
         /// WARN or FAIL.
         #[serde(default)]
         level: Level,

@@ -7,6 +7,7 @@ use assay_quality::IssueType;
 use assay_store::{RunInfo, Store, CLASS_LABEL_ISSUE};
 
 use super::config::{ConditionSpec, Origin};
+use super::slice::{slice_value, SliceValue};
 use super::{CheckError, ConditionResult, Level, Status};
 use crate::analysis::compare::compare;
 use crate::analysis::drift::{drift, DriftOptions, Group};
@@ -106,11 +107,7 @@ impl<'a> Context<'a> {
             ConditionSpec::Metric {
                 metric, class, run, ..
             } => {
-                let run = match run {
-                    Some(r) => find_run(&self.all_runs, r, Some(&self.dataset))
-                        .map_err(|e| e.to_string())?,
-                    None => self.run.clone().ok_or("no evaluated run")?,
-                };
+                let run = self.run_or_checked(run.as_deref())?;
                 self.metric_of(&run, metric, class.as_deref())
                     .map(|_| ())
                     .map_err(|e| e.1)
@@ -138,6 +135,7 @@ impl<'a> Context<'a> {
             )),
             ConditionSpec::Drift { .. } => Ok(()),
             ConditionSpec::ImageMetric { .. } => Ok(()),
+            ConditionSpec::Slice { run, .. } => self.run_or_checked(run.as_deref()).map(|_| ()),
             ConditionSpec::ImagesPerClass { split, .. } => match self.class_images.get(split) {
                 Some(c) if !c.is_empty() => Ok(()),
                 _ => Err("no labelled images".to_string()),
@@ -185,11 +183,9 @@ impl<'a> Context<'a> {
                 if min.is_none() && max.is_none() {
                     return Err(fail("kind", "a metric condition needs min or max".into()));
                 }
-                let run = match run {
-                    Some(r) => find_run(&self.all_runs, r, Some(&self.dataset))
-                        .map_err(|e| fail("run", e.to_string()))?,
-                    None => self.checked_run().map_err(|m| fail("kind", m))?.clone(),
-                };
+                let run = self
+                    .run_or_checked(run.as_deref())
+                    .map_err(|m| fail(if run.is_some() { "run" } else { "kind" }, m))?;
                 let v = self
                     .metric_of(&run, metric, class.as_deref())
                     .map_err(|(key, m)| fail(key, m))?;
@@ -381,6 +377,30 @@ impl<'a> Context<'a> {
                 let holds = min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m);
                 let detail = format!("{} {metric} = {v:.4} over {n} images", statistic.name());
                 (holds, Some(v), detail)
+            }
+            ConditionSpec::Slice {
+                predicates,
+                metric,
+                min,
+                max,
+                run,
+                ..
+            } => {
+                if min.is_none() && max.is_none() {
+                    return Err(fail("kind", "a slice condition needs min or max".into()));
+                }
+                let run = self
+                    .run_or_checked(run.as_deref())
+                    .map_err(|m| fail(if run.is_some() { "run" } else { "kind" }, m))?;
+                match slice_value(self.store, &run, predicates, metric)
+                    .map_err(|(key, m)| fail(key, m))?
+                {
+                    SliceValue::Value(v, detail) => {
+                        let holds = min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m);
+                        (holds, Some(v), detail)
+                    }
+                    SliceValue::Empty(reason) => return Ok(self.skipped(source, spec, reason)),
+                }
             }
             ConditionSpec::ImagesPerClass { min, split, .. } => {
                 let counts = self.class_images.get(split).ok_or_else(|| {
@@ -575,6 +595,14 @@ impl<'a> Context<'a> {
             .into_iter()
             .filter(|r| seen.insert(r.model.clone()))
             .collect()
+    }
+
+    /// The run named by id or model, else the checked run.
+    fn run_or_checked(&self, name: Option<&str>) -> Result<RunInfo, String> {
+        match name {
+            Some(r) => find_run(&self.all_runs, r, Some(&self.dataset)).map_err(|e| e.to_string()),
+            None => self.checked_run().cloned(),
+        }
     }
 
     fn checked_run(&self) -> Result<&RunInfo, String> {
@@ -847,6 +875,21 @@ fn describe(spec: &ConditionSpec) -> (String, &'static str, Level, String) {
                 split.as_ref().map_or(String::new(), |s| format!(" in {s}"))
             ),
             "image_metric",
+            *level,
+            bounds(min, max),
+        ),
+        ConditionSpec::Slice {
+            name,
+            predicates,
+            metric,
+            min,
+            max,
+            level,
+            ..
+        } => (
+            name,
+            format!("{metric} where {}", predicates.join(" and ")),
+            "slice",
             *level,
             bounds(min, max),
         ),

@@ -7,6 +7,7 @@
 pub mod config;
 mod evaluate;
 pub mod render;
+mod slice;
 pub mod suites;
 
 use std::path::PathBuf;

@@ -11,6 +11,7 @@ use assay_eval::coco::{
     Params,
 };
 use assay_store::{Curve, NewRun, ObjectOutcome, RunInfo, Selection, Store};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::{same_inputs, EvaluateOptions};
@@ -352,4 +353,97 @@ pub(crate) fn inputs_hash(
     hasher.update(format!("{predictions:?}").as_bytes());
     hasher.update(params.to_string().as_bytes());
     hasher.finalize().to_hex()[..16].to_string()
+}
+
+/// What a detection run stored of how it was evaluated.
+#[derive(Deserialize)]
+pub(crate) struct StoredParams {
+    /// Boxes, masks or keypoints.
+    pub iou_type: IouType,
+    /// The split evaluated (`None`: all).
+    pub split: Option<String>,
+    /// pycocotools' handling of category id 0.
+    #[serde(default)]
+    pub fix_zero_id: bool,
+}
+
+/// How run `run` was evaluated, as it stored it.
+pub(crate) fn stored_params(store: &Store, run: i64) -> Result<StoredParams> {
+    let tables = store.run_tables(run)?;
+    serde_json::from_value(tables.params)
+        .with_context(|| format!("run {run} stored parameters assay cannot read back"))
+}
+
+/// A detection run's COCO metrics on some of its images: the summary
+/// metrics by the run's names (`ap`, `ap50`, `ap_small`, `ar@100`, ...)
+/// and AP/AR per class.
+#[derive(Debug, Clone, Default)]
+pub struct SubsetMetrics {
+    /// Images evaluated.
+    pub images: usize,
+    /// Summary metrics by name.
+    pub metrics: Vec<(String, f64)>,
+    /// Per class name: `ap`, `ap50`, `ap75`, `ar` and `ap_<area>`.
+    pub class_metrics: Vec<(String, String, f64)>,
+}
+
+/// Evaluates run `run` again on the images in `images` only (row ids, as
+/// the explorer and the analysis tables name them),
+/// exactly as the run was evaluated (IoU type, split, category handling):
+/// pycocotools with `imgIds` set to those images.
+pub fn metrics_on_images(store: &Store, run: i64, images: &HashSet<i64>) -> Result<SubsetMetrics> {
+    let subject = store.run_subject(run)?;
+    let stored = stored_params(store, run)?;
+    let selection = Selection {
+        split: stored.split.clone(),
+        ..Selection::default()
+    };
+    let chosen: HashSet<i64> = store
+        .sample_rows(&subject.dataset)?
+        .into_iter()
+        .filter(|s| images.contains(&s.id))
+        .map(|s| s.source_id)
+        .collect();
+    let mut gt = store.load_dataset(&subject.dataset, &selection)?;
+    gt.samples.retain(|s| chosen.contains(&s.id));
+    let kept: HashSet<i64> = gt.samples.iter().map(|s| s.id).collect();
+    gt.annotations.retain(|a| kept.contains(&a.sample_id));
+    let mut predictions = store
+        .load_predictions(&subject.dataset, &subject.model)?
+        .predictions;
+    predictions.retain(|p| kept.contains(&p.sample_id));
+    let mut params = Params::new(stored.iou_type);
+    params.fix_zero_id = stored.fix_zero_id;
+    let e = CocoEvaluator::new(&gt, &predictions, &params)
+        .with_context(|| format!("cannot evaluate run {run} on the chosen images"))?
+        .evaluate();
+    let names: HashMap<i64, &str> = gt
+        .categories
+        .iter()
+        .map(|c| (c.id, c.name.as_str()))
+        .collect();
+    let mut class_metrics = Vec::new();
+    for c in e.per_category() {
+        let class = names
+            .get(&c.category_id)
+            .map_or_else(|| c.category_id.to_string(), |n| n.to_string());
+        let mut add = |name: &str, v: f64| class_metrics.push((class.clone(), name.to_string(), v));
+        add("ap", c.ap);
+        add("ap50", c.ap50);
+        add("ap75", c.ap75);
+        add("ar", c.ar);
+        for (area, v) in &c.ap_by_area {
+            add(&format!("ap_{area}"), *v);
+        }
+    }
+    Ok(SubsetMetrics {
+        images: kept.len(),
+        metrics: e
+            .summary()
+            .iter()
+            .chain(&e.extra_recall())
+            .map(|s| (stat_name(s.metric, s.iou, &s.area, s.max_dets), s.value))
+            .collect(),
+        class_metrics,
+    })
 }
