@@ -5,7 +5,7 @@
 //! explorer, importance, buckets, slices, drift, checks and the report use
 //! them as they use the built-in ones, and `assay quality` keeps them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -13,7 +13,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use assay_store::{CustomMetric, Selection, Store};
+use assay_store::{CustomMetric, MetricLevel, RunObject, Selection, Store};
+
+use crate::analysis::table::measurements;
 
 /// What was stored: per metric, the images with a value.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -152,7 +154,9 @@ pub fn import_csv(store: &mut Store, dataset: &str, path: &Path) -> Result<Store
             name: name.to_string(),
             source: "csv".into(),
             definition: path.display().to_string(),
-            images: values.len(),
+            level: MetricLevel::Image,
+            run: None,
+            count: values.len(),
         };
         store.replace_custom_metric(dataset, &metric, &values)?;
         stored.metrics.push((metric.name, values.len()));
@@ -173,31 +177,17 @@ pub fn define_expression(
     let expr = exmex::parse::<f64>(expression)
         .map_err(|e| anyhow::anyhow!("cannot read the expression {expression:?}: {e}"))?;
     let mut by_sample: HashMap<i64, HashMap<String, f64>> = HashMap::new();
-    let mut known: BTreeMap<String, ()> = BTreeMap::new();
+    let mut known: BTreeSet<String> = BTreeSet::new();
     let sources = source_ids(store, dataset)?;
     for (sample, metric, value) in store.sample_metric_values(dataset)? {
-        known.insert(metric.clone(), ());
+        known.insert(metric.clone());
         if let Some(id) = sources.get(&sample) {
             by_sample.entry(*id).or_default().insert(metric, value);
         }
     }
     let vars = exmex::prelude::Express::var_names(&expr).to_vec();
-    for v in &vars {
-        if v == name {
-            bail!("the expression of {name:?} uses {name:?} itself");
-        }
-        if !known.contains_key(v) {
-            let close: Vec<&String> = known.keys().filter(|k| similar(k, v)).take(5).collect();
-            bail!(
-                "the expression {expression:?} uses {v:?}, which is no image metric of dataset {dataset:?}{}",
-                if close.is_empty() {
-                    String::from(" (see `assay metrics list`)")
-                } else {
-                    format!("; did you mean {}?", close.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", "))
-                }
-            );
-        }
-    }
+    let what = format!("image metric of dataset {dataset:?}");
+    check_variables(&vars, &known, name, expression, &what)?;
     let mut values = Vec::new();
     for (image, metrics) in &by_sample {
         let args: Option<Vec<f64>> = vars.iter().map(|v| metrics.get(v).copied()).collect();
@@ -214,10 +204,145 @@ pub fn define_expression(
         name: name.to_string(),
         source: "expression".into(),
         definition: expression.to_string(),
-        images: values.len(),
+        level: MetricLevel::Image,
+        run: None,
+        count: values.len(),
     };
     store.replace_custom_metric(dataset, &metric, &values)?;
     Ok(values.len())
+}
+
+/// Refuses an expression that uses its own metric (`own`) or a variable
+/// that is not `known`, naming the closest known names.
+fn check_variables(
+    vars: &[String],
+    known: &BTreeSet<String>,
+    own: &str,
+    expression: &str,
+    what: &str,
+) -> Result<()> {
+    for v in vars {
+        if v == own {
+            bail!("the expression {expression:?} uses the metric it defines ({v:?})");
+        }
+        if !known.contains(v) {
+            let close: Vec<String> = known
+                .iter()
+                .filter(|k| similar(k, v))
+                .take(5)
+                .map(|c| format!("{c:?}"))
+                .collect();
+            bail!(
+                "the expression {expression:?} uses {v:?}, which is no {what}{}",
+                if close.is_empty() {
+                    String::from(" (see `assay metrics list`)")
+                } else {
+                    format!("; did you mean {}?", close.join(", "))
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Defines an object metric as an expression over the columns of the
+/// dataset's ground-truth objects, as `assay analyze` names them: the
+/// image metrics of the object's image (`brightness`, ...), object metrics
+/// (`object_area`, ...) and box geometry (`box_area`, `box_aspect_ratio`,
+/// `box_relative_area`). With `run` (a detection or segmentation run of
+/// the dataset), also its outcome: `found` (1 when the run found the
+/// object, else 0), `iou` (of the match, 0 when missed) and `score` (of
+/// the prediction that found it; no value when missed); then only the
+/// objects the run counted get a value. Stored as object metric `name`
+/// (`object_<name>` in analyses); objects missing a variable get no value.
+pub fn define_object_expression(
+    store: &mut Store,
+    dataset: &str,
+    name: &str,
+    expression: &str,
+    run: Option<i64>,
+) -> Result<usize> {
+    check_name(name, "the name")?;
+    let expr = exmex::parse::<f64>(expression)
+        .map_err(|e| anyhow::anyhow!("cannot read the expression {expression:?}: {e}"))?;
+    let objects = match run {
+        None => store.ground_truth_objects(dataset)?,
+        Some(r) => counted_ground_truths(store, dataset, r)?,
+    };
+    let mut columns: Vec<(String, Vec<f64>)> = measurements(store, dataset, &objects)?
+        .into_iter()
+        .map(|c| (c.name, c.values))
+        .collect();
+    if run.is_some() {
+        let found = |o: &RunObject| o.outcome == "tp";
+        let outcome = |f: &dyn Fn(&RunObject) -> f64| objects.iter().map(f).collect::<Vec<_>>();
+        columns.push(("found".into(), outcome(&|o| f64::from(u8::from(found(o))))));
+        columns.push((
+            "iou".into(),
+            outcome(&|o| if found(o) { o.iou } else { 0.0 }),
+        ));
+        columns.push((
+            "score".into(),
+            outcome(&|o| o.score.filter(|_| found(o)).unwrap_or(f64::NAN)),
+        ));
+    }
+    let known: BTreeSet<String> = columns.iter().map(|c| c.0.clone()).collect();
+    let vars = exmex::prelude::Express::var_names(&expr).to_vec();
+    let what = match run {
+        Some(r) => format!("column of dataset {dataset:?}'s objects or outcome of run {r}"),
+        None => {
+            format!("column of dataset {dataset:?}'s objects (found, iou and score need --run)")
+        }
+    };
+    check_variables(&vars, &known, &format!("object_{name}"), expression, &what)?;
+    let used: Vec<&Vec<f64>> = vars
+        .iter()
+        .map(|v| &columns.iter().find(|c| &c.0 == v).expect("checked").1)
+        .collect();
+    let mut values = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        let args: Vec<f64> = used.iter().map(|c| c[i]).collect();
+        if args.iter().any(|v| v.is_nan()) {
+            continue;
+        }
+        if let Ok(v) = exmex::prelude::Express::eval(&expr, &args) {
+            if v.is_finite() {
+                values.push((o.sample, o.object_id, v));
+            }
+        }
+    }
+    let metric = CustomMetric {
+        name: name.to_string(),
+        level: MetricLevel::Object,
+        source: "expression".into(),
+        definition: expression.to_string(),
+        run,
+        count: values.len(),
+    };
+    store.replace_custom_object_metric(dataset, &metric, &values)?;
+    Ok(values.len())
+}
+
+/// The ground truths run `run` (of `dataset`) counted: found or missed.
+fn counted_ground_truths(store: &Store, dataset: &str, run: i64) -> Result<Vec<RunObject>> {
+    let subject = store.run_subject(run)?;
+    if subject.dataset != dataset {
+        bail!(
+            "run {run} evaluated dataset {:?}, not {dataset:?}",
+            subject.dataset
+        );
+    }
+    if !matches!(subject.task.as_str(), "detection" | "segmentation") {
+        bail!(
+            "run {run} is a {} run; object outcomes come from detection or segmentation runs",
+            subject.task
+        );
+    }
+    Ok(store
+        .run_objects(run)?
+        .into_iter()
+        .filter(|o| !o.prediction && matches!(o.outcome.as_str(), "tp" | "fn"))
+        .collect())
 }
 
 /// Row id -> the dataset's own image id.
@@ -332,7 +457,9 @@ pub fn run_command(
             name: name.clone(),
             source: "command".into(),
             definition: command.to_string(),
-            images: v.len(),
+            level: MetricLevel::Image,
+            run: None,
+            count: v.len(),
         };
         store.replace_custom_metric(dataset, &metric, &v)?;
         stored.metrics.push((name, v.len()));

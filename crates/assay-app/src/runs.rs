@@ -24,6 +24,23 @@ pub struct RunFilter {
     pub params: Vec<String>,
 }
 
+/// A run named by id, or by model (its newest run, on `dataset` when
+/// given), among `runs` (newest first, as [`Store::runs`] lists them).
+pub fn find_run(runs: &[RunInfo], name: &str, dataset: Option<&str>) -> Result<RunInfo> {
+    let on = |r: &&RunInfo| dataset.is_none_or(|d| r.dataset == d);
+    let found = match name.parse::<i64>() {
+        Ok(id) => runs.iter().find(|r| r.id == id),
+        Err(_) => runs.iter().filter(on).find(|r| r.model == name),
+    };
+    match found {
+        Some(r) => Ok(r.clone()),
+        None => bail!(
+            "no run {name:?}{} (see `assay runs`)",
+            dataset.map_or(String::new(), |d| format!(" on dataset {d:?}"))
+        ),
+    }
+}
+
 /// The runs `filter` selects, newest first.
 pub fn find_runs(store: &Store, filter: &RunFilter) -> Result<Vec<RunInfo>> {
     let mut wanted = Vec::new();

@@ -168,7 +168,7 @@ fn bad_custom_metrics_are_refused_with_the_reason() {
         ]
         .concat(),
     );
-    assert!(err.contains("built-in metric"), "{err}");
+    assert!(err.contains("built-in image metric"), "{err}");
     let err = assay_fails(
         p,
         &[&["metrics", "run", "--command", "echo hello"][..], &dataset].concat(),
@@ -205,4 +205,177 @@ fn bad_custom_metrics_are_refused_with_the_reason() {
     ))
     .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 0, "{list}");
+}
+
+/// Every stored value of object metric `name`: (sample row, annotation id)
+/// -> value.
+fn object_values(project: &Path, name: &str) -> std::collections::HashMap<(i64, i64), f64> {
+    let store = assay_store::Store::open(project).unwrap();
+    store
+        .annotation_metric_values("shapes")
+        .unwrap()
+        .into_iter()
+        .filter(|(_, _, n, _)| n == name)
+        .map(|(s, o, _, v)| ((s, o), v))
+        .collect()
+}
+
+#[test]
+fn object_expressions_over_columns_and_outcomes_behave_like_built_in_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    build_demo(p);
+    let dataset = ["--dataset", "shapes"];
+    let define = |args: &[&str]| {
+        assay(
+            p,
+            &[&["metrics", "define"][..], args, &dataset[..]].concat(),
+        )
+    };
+    // Over an object metric and its image's brightness: as by hand.
+    define(&[
+        "small_dark",
+        "--objects",
+        "--expr",
+        "object_relative_area * brightness",
+    ]);
+    let brightness: std::collections::HashMap<i64, f64> = {
+        let store = assay_store::Store::open(p).unwrap();
+        store
+            .sample_metric_values("shapes")
+            .unwrap()
+            .into_iter()
+            .filter(|(_, n, _)| n == "brightness")
+            .map(|(s, _, v)| (s, v))
+            .collect()
+    };
+    let area = object_values(p, "relative_area");
+    let got = object_values(p, "small_dark");
+    let expected: Vec<((i64, i64), f64)> = area
+        .iter()
+        .filter_map(|(k, a)| Some((*k, a * brightness.get(&k.0)?)))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(got.len(), expected.len());
+    for (k, v) in &expected {
+        assert!((got[k] - v).abs() < 1e-12, "{k:?}: {} vs {v}", got[k]);
+    }
+
+    // With a run's outcome: found * iou is the match's IoU, 0 when missed.
+    define(&[
+        "hit_iou",
+        "--objects",
+        "--run",
+        "sim-detector",
+        "--expr",
+        "found * iou",
+    ]);
+    let hits = object_values(p, "hit_iou");
+    let store = assay_store::Store::open(p).unwrap();
+    let run = store
+        .runs(None)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.model == "sim-detector")
+        .unwrap();
+    let outcomes: Vec<_> = store
+        .run_objects(run.id)
+        .unwrap()
+        .into_iter()
+        .filter(|o| !o.prediction && (o.outcome == "tp" || o.outcome == "fn"))
+        .collect();
+    drop(store);
+    assert_eq!(hits.len(), outcomes.len());
+    for o in &outcomes {
+        let want = if o.outcome == "tp" { o.iou } else { 0.0 };
+        assert_eq!(hits[&(o.sample, o.object_id)], want, "{o:?}");
+    }
+    let listed: Value = serde_json::from_str(&assay(
+        p,
+        &[&["metrics", "list", "--json"][..], &dataset].concat(),
+    ))
+    .unwrap();
+    let hit = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "hit_iou")
+        .unwrap();
+    assert_eq!(
+        (hit["level"].as_str(), hit["run"].as_i64()),
+        (Some("object"), Some(run.id))
+    );
+
+    // assay quality keeps them; analyses use the one about the data and
+    // leave out the one that describes the model's outcome.
+    assay(p, &[&["quality"][..], &dataset].concat());
+    assert_eq!(object_values(p, "small_dark").len(), got.len());
+    let slices: Value = serde_json::from_str(&assay(
+        p,
+        &["analyze", "slices", "--run", &run.id.to_string(), "--json"],
+    ))
+    .unwrap();
+    let columns: Vec<&str> = slices["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(columns.contains(&"object_small_dark"), "{columns:?}");
+    assert!(!columns.contains(&"object_hit_iou"), "{columns:?}");
+    let importance: Value = serde_json::from_str(&assay(
+        p,
+        &[
+            "analyze",
+            "importance",
+            "--run",
+            &run.id.to_string(),
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let ranked = importance["groups"][0]["metrics"].as_array().unwrap();
+    assert!(
+        ranked.iter().any(|m| m["metric"] == "object_small_dark"),
+        "{importance}"
+    );
+
+    // A check defines one in its configuration and slices by it.
+    let config = p.join("gate.toml");
+    std::fs::write(
+        &config,
+        "[check]\ndataset = \"shapes\"\nrun = \"sim-detector\"\n\n[[metric]]\nname = \"hit\"\nexpr = \"found\"\nobjects = true\nrun = \"sim-detector\"\n\n[[condition]]\nkind = \"slice\"\nwhere = [\"object_hit >= 1\"]\nmetric = \"recall\"\nmin = 1\n\n[[condition]]\nkind = \"slice\"\nwhere = [\"object_hit < 1\"]\nmetric = \"recall\"\nmax = 0\n",
+    )
+    .unwrap();
+    let out = common::binary().output(Some(p), &["check", "--config", path(&config), "--json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(report["passed"], 2, "{report}");
+
+    // Outcomes need a run; a built-in object metric's name is taken.
+    let err = assay_fails(
+        p,
+        &[
+            &["metrics", "define", "x", "--objects", "--expr", "found * 2"][..],
+            &dataset,
+        ]
+        .concat(),
+    );
+    assert!(err.contains("\"found\"") && err.contains("--run"), "{err}");
+    let err = assay_fails(
+        p,
+        &[
+            &[
+                "metrics",
+                "define",
+                "area",
+                "--objects",
+                "--expr",
+                "box_area",
+            ][..],
+            &dataset,
+        ]
+        .concat(),
+    );
+    assert!(err.contains("built-in object metric"), "{err}");
 }

@@ -20,7 +20,8 @@ pub struct RunObject {
     pub object_id: i64,
     /// Class name.
     pub category: String,
-    /// `tp`, `fp`, `fn` or `ignored`.
+    /// `tp`, `fp`, `fn` or `ignored` (`gt` for a ground truth read
+    /// without a run, [`Store::ground_truth_objects`]).
     pub outcome: String,
     /// IoU with the match, or the best IoU within its class.
     pub iou: f64,
@@ -100,6 +101,39 @@ impl Store {
                 score: r.get(7)?,
                 error: r.get(8)?,
                 tp_sweep: r.get::<_, i64>(9)? as u64,
+                size: w.zip(h),
+                image_size: iw.zip(ih),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The ground-truth objects of `dataset` as run objects without a run:
+    /// outcome `gt`, no IoU or score, in image then annotation order.
+    pub fn ground_truth_objects(&self, dataset: &str) -> Result<Vec<RunObject>> {
+        let dataset_id = self.dataset_id(dataset)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT a.sample_id, s.split, a.source_id, c.name, a.w, a.h, s.width, s.height
+             FROM annotations a JOIN samples s ON s.id = a.sample_id
+             JOIN categories c ON c.id = a.category_id
+             WHERE s.dataset_id = ?1 ORDER BY a.sample_id, a.source_id",
+        )?;
+        let rows = stmt.query_map(params![dataset_id], |r| {
+            let w: Option<f64> = r.get(4)?;
+            let h: Option<f64> = r.get(5)?;
+            let iw: Option<u32> = r.get(6)?;
+            let ih: Option<u32> = r.get(7)?;
+            Ok(RunObject {
+                sample: r.get(0)?,
+                split: r.get(1)?,
+                prediction: false,
+                object_id: r.get(2)?,
+                category: r.get(3)?,
+                outcome: "gt".into(),
+                iou: 0.0,
+                score: None,
+                error: None,
+                tp_sweep: 0,
                 size: w.zip(h),
                 image_size: iw.zip(ih),
             })

@@ -8,6 +8,7 @@
 mod analysis;
 mod browse;
 mod classes;
+mod custom;
 mod details;
 mod embeddings;
 mod import;
@@ -26,6 +27,7 @@ use rusqlite::Connection;
 pub use analysis::{RunObject, RunSubject, SampleFacts};
 pub use browse::{DrawnObject, ObjectArea, RunDetail, SampleObject, SampleOutcome, SampleRow};
 pub use classes::ClassPrediction;
+pub use custom::{CustomMetric, MetricLevel};
 pub use details::{ClassMetric, NamedCurve, RunTables};
 pub use embeddings::{
     EmbeddingKey, EmbeddingLevel, EmbeddingSet, MapPoint, NewEmbeddingSet, IMAGE_LEVEL,
@@ -35,7 +37,7 @@ pub use quality::{IssueInfo, IssueRow, Metrics, Properties, QualityRecord, CLASS
 pub use read::{DatasetIndex, Selection};
 pub use runs::{Curve, NewRun, ObjectOutcome, RunInfo};
 pub use summary::{ClassCount, DatasetSummary, ModelSummary, ProjectSummary, SplitCount};
-pub use tracking::{Artifact, CommandRun, CustomMetric, SeriesPoint};
+pub use tracking::{Artifact, CommandRun, SeriesPoint};
 
 /// Name of the folder that marks a project.
 pub const PROJECT_DIR: &str = ".assay";

@@ -296,6 +296,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (dataset_id, name)
     ) WITHOUT ROWID;
     "#,
+    // Version 9: custom metrics of objects as well as images (their values
+    // live in annotation_metrics), and the run whose outcomes an object
+    // expression read.
+    r#"
+    ALTER TABLE custom_metrics ADD COLUMN level TEXT NOT NULL DEFAULT 'image';
+    ALTER TABLE custom_metrics ADD COLUMN run_id INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.

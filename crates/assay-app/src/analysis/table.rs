@@ -44,8 +44,9 @@ pub enum Level {
     Object,
     /// The object's box (area, aspect ratio, share of the image).
     Box,
-    /// Computed from a model's predictions (label quality, mistakenness):
-    /// it describes the model, so importance and slices leave it out.
+    /// Computed from a model's predictions (label quality, mistakenness,
+    /// a custom object metric that read a run's outcomes): it describes
+    /// the model, so importance and slices leave it out.
     Model,
 }
 
@@ -127,9 +128,7 @@ impl RunTable {
                     .or_else(|| (o.outcome == "fn").then(|| "missed".to_string())),
             })
             .collect();
-        let mut numeric = image_columns(store, &subject.dataset, &objects)?;
-        numeric.extend(object_columns(store, &subject.dataset, &objects)?);
-        numeric.extend(box_columns(&objects));
+        let numeric = measurements(store, &subject.dataset, &objects)?;
         let categorical = vec![
             CategoricalColumn {
                 name: "class".into(),
@@ -164,6 +163,20 @@ impl RunTable {
             ),
         }
     }
+}
+
+/// The data's measurements of `objects` (of `dataset`), one value per
+/// object: image metrics (by name), object metrics (`object_<name>`, on
+/// ground truths) and box geometry (`box_*`).
+pub fn measurements(
+    store: &Store,
+    dataset: &str,
+    objects: &[RunObject],
+) -> Result<Vec<NumericColumn>> {
+    let mut numeric = image_columns(store, dataset, objects)?;
+    numeric.extend(object_columns(store, dataset, objects)?);
+    numeric.extend(box_columns(objects));
+    Ok(numeric)
 }
 
 /// Ground truths and unmatched predictions; a matched prediction is the
@@ -240,6 +253,13 @@ fn object_columns(
     dataset: &str,
     objects: &[RunObject],
 ) -> Result<Vec<NumericColumn>> {
+    // Custom object metrics that read a run's outcomes describe the model.
+    let of_runs: Vec<String> = store
+        .custom_metrics(dataset)?
+        .into_iter()
+        .filter(|m| m.run.is_some())
+        .map(|m| m.name)
+        .collect();
     let mut by_name: BTreeMap<String, HashMap<(i64, i64), f64>> = BTreeMap::new();
     for (sample, object, name, value) in store.annotation_metric_values(dataset)? {
         by_name
@@ -250,7 +270,7 @@ fn object_columns(
     Ok(by_name
         .into_iter()
         .map(|(name, values)| NumericColumn {
-            level: match MODEL_METRICS.contains(&name.as_str()) {
+            level: match MODEL_METRICS.contains(&name.as_str()) || of_runs.contains(&name) {
                 true => Level::Model,
                 false => Level::Object,
             },

@@ -12,6 +12,12 @@
 //! name = "exposure"
 //! expr = "brightness * contrast"
 //!
+//! [[metric]]                  # ... of objects, with a run's outcomes
+//! name = "hit_iou"
+//! expr = "found * iou"
+//! objects = true
+//! run = "sim-detector"
+//!
 //! [[condition]]
 //! kind = "metric"             # metric, regression, issues, drift, image_metric, slice, images_per_class
 //! metric = "ap50"
@@ -268,8 +274,9 @@ pub struct Settings {
     pub suites: Vec<String>,
 }
 
-/// An image metric defined in the file (`[[metric]]`): an expression
-/// over stored image metrics, computed before the conditions.
+/// A metric defined in the file (`[[metric]]`): an expression over stored
+/// image metrics, or with `objects = true` over the objects' columns (and
+/// with `run`, its outcomes), computed before the conditions.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricSpec {
@@ -277,6 +284,12 @@ pub struct MetricSpec {
     pub name: String,
     /// The expression (as `assay metrics define --expr`).
     pub expr: String,
+    /// A metric of ground-truth objects (as `--objects`).
+    #[serde(default)]
+    pub objects: bool,
+    /// With `objects`: the run (id or model) whose outcomes (`found`,
+    /// `iou`, `score`) the expression may use.
+    pub run: Option<String>,
 }
 
 /// A configuration file, read.

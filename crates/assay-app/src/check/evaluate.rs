@@ -703,19 +703,9 @@ impl<'a> Context<'a> {
     }
 }
 
-/// A run named by id, or by model (its newest run, on `dataset` when given).
+/// [`crate::runs::find_run`], its error an input error.
 fn find_run(runs: &[RunInfo], name: &str, dataset: Option<&str>) -> Result<RunInfo, CheckError> {
-    let on = |r: &&RunInfo| dataset.is_none_or(|d| r.dataset == d);
-    let found = match name.parse::<i64>() {
-        Ok(id) => runs.iter().find(|r| r.id == id),
-        Err(_) => runs.iter().filter(on).find(|r| r.model == name),
-    };
-    found.cloned().ok_or_else(|| {
-        CheckError::Input(format!(
-            "no run {name:?}{} (see `assay runs`)",
-            dataset.map_or(String::new(), |d| format!(" on dataset {d:?}"))
-        ))
-    })
+    crate::runs::find_run(runs, name, dataset).map_err(|e| CheckError::Input(e.to_string()))
 }
 
 /// The newest detection or classification run on `dataset`.

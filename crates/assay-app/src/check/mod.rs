@@ -158,11 +158,42 @@ pub fn prepare(store: &mut Store, request: &CheckRequest) -> Result<Vec<String>,
         .map_err(|e| CheckError::Input(format!("{e:#}")))?;
     let mut names = Vec::new();
     for (spec, origin) in &config.metrics {
-        crate::metrics::define_expression(store, &dataset, &spec.name, &spec.expr)
-            .map_err(|e| origin.error("expr", format!("{e:#}")))?;
+        define(store, &dataset, spec, origin)?;
         names.push(spec.name.clone());
     }
     Ok(names)
+}
+
+/// Computes one `[[metric]]` of the configuration; errors name its line.
+fn define(
+    store: &mut Store,
+    dataset: &str,
+    spec: &config::MetricSpec,
+    origin: &config::Origin,
+) -> Result<(), CheckError> {
+    let expr_error = |e: anyhow::Error| origin.error("expr", format!("{e:#}"));
+    if !spec.objects {
+        if spec.run.is_some() {
+            return Err(origin.error("run", "a run's outcomes need objects = true"));
+        }
+        crate::metrics::define_expression(store, dataset, &spec.name, &spec.expr)
+            .map_err(expr_error)?;
+        return Ok(());
+    }
+    let run = match &spec.run {
+        Some(name) => {
+            let runs = store
+                .runs(None)
+                .map_err(|e| CheckError::Input(e.to_string()))?;
+            let run = crate::runs::find_run(&runs, name, Some(dataset))
+                .map_err(|e| origin.error("run", e.to_string()))?;
+            Some(run.id)
+        }
+        None => None,
+    };
+    crate::metrics::define_object_expression(store, dataset, &spec.name, &spec.expr, run)
+        .map_err(expr_error)?;
+    Ok(())
 }
 
 /// Evaluates the configuration's conditions and the suites' on `store`.

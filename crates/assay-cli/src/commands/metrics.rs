@@ -1,11 +1,15 @@
-//! `assay metrics`: the user's own image metrics, without recompiling.
+//! `assay metrics`: the user's own image and object metrics, without
+//! recompiling.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use assay_app::metrics::{define_expression, import_csv, run_command, Stored};
+use assay_app::metrics::{
+    define_expression, define_object_expression, import_csv, run_command, Stored,
+};
 use assay_app::project::choose_dataset;
+use assay_app::runs::find_run;
 use assay_store::Store;
 use clap::Subcommand;
 
@@ -25,13 +29,23 @@ pub enum MetricsCommand {
         dataset: Option<String>,
     },
     /// Define an image metric as an expression over stored image metrics
-    /// (e.g. "brightness * contrast", "sqrt(noise) + 2 * blurriness").
+    /// (e.g. "brightness * contrast", "sqrt(noise) + 2 * blurriness"), or
+    /// with --objects an object metric over the objects' columns
+    /// ("object_area / brightness"; with --run also found, iou, score).
     Define {
         /// The metric's name.
         name: String,
         /// The expression.
         #[arg(long)]
         expr: String,
+        /// A metric of ground-truth objects: over image metrics, object_*
+        /// metrics and box_area, box_aspect_ratio, box_relative_area.
+        #[arg(long)]
+        objects: bool,
+        /// With --objects: also the outcome of this detection run (id or
+        /// model): found (1 or 0), iou, score.
+        #[arg(long, requires = "objects")]
+        run: Option<String>,
         /// Dataset (default: the only one).
         #[arg(long)]
         dataset: Option<String>,
@@ -71,11 +85,22 @@ pub fn run(store: &mut Store, cmd: MetricsCommand) -> Result<()> {
         MetricsCommand::Define {
             name,
             expr,
+            objects,
+            run,
             dataset,
         } => {
             let dataset = choose_dataset(store, dataset.as_deref())?;
-            let n = define_expression(store, &dataset, &name, &expr)?;
-            println!("Stored {name} = {expr} for {n} images of {dataset}");
+            if !objects {
+                let n = define_expression(store, &dataset, &name, &expr)?;
+                println!("Stored {name} = {expr} for {n} images of {dataset}");
+                return Ok(());
+            }
+            let run = match run {
+                Some(r) => Some(find_run(&store.runs(None)?, &r, Some(&dataset))?.id),
+                None => None,
+            };
+            let n = define_object_expression(store, &dataset, &name, &expr, run)?;
+            println!("Stored {name} = {expr} for {n} objects of {dataset} (object_{name} in assay analyze)");
         }
         MetricsCommand::Run {
             command,
@@ -100,9 +125,19 @@ pub fn run(store: &mut Store, cmd: MetricsCommand) -> Result<()> {
                 println!("No custom metrics on {dataset}; add some with `assay metrics import|define|run`.");
                 return Ok(());
             }
-            let mut t = table(&["metric", "source", "definition", "images"]);
+            let mut t = table(&["metric", "of", "source", "definition", "values"]);
             for m in metrics {
-                t.add_row(vec![m.name, m.source, m.definition, m.images.to_string()]);
+                let of = match m.run {
+                    Some(r) => format!("{} (run {r})", m.level.as_str()),
+                    None => m.level.as_str().to_string(),
+                };
+                t.add_row(vec![
+                    m.name,
+                    of,
+                    m.source,
+                    m.definition,
+                    m.count.to_string(),
+                ]);
             }
             println!("{t}");
         }
