@@ -5,7 +5,7 @@
 //! explorer, importance, buckets, slices, drift, checks and the report use
 //! them as they use the built-in ones, and `assay quality` keeps them.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -376,16 +376,20 @@ pub fn run_command(
     timeout: Duration,
 ) -> Result<Stored> {
     let requests = requests(store, dataset)?;
-    let ids: Vec<i64> = requests
+    let ids: HashSet<i64> = requests
         .iter()
         .map(|r| r["id"].as_i64().unwrap_or(-1))
         .collect();
-    let mut child = Command::new("sh")
-        .arg("-c")
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
         .arg(command)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::inherit());
+    // Its own process group, so stopping it stops what it started too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut sh, 0);
+    let mut child = sh
         .spawn()
         .with_context(|| format!("cannot start {command:?}"))?;
     let mut stdin = child.stdin.take().context("no standard input")?;
@@ -405,41 +409,14 @@ pub fn run_command(
             }
         }
     });
-    let deadline = Instant::now() + timeout;
-    let mut values: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
-    let mut unmatched = 0;
-    let mut line_no = 0;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) => {
-                line_no += 1;
-                let line = line.with_context(|| {
-                    format!("cannot read line {line_no} of {command:?}'s output")
-                })?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match answer(&line, line_no, command)? {
-                    (id, _) if !ids.contains(&id) => unmatched += 1,
-                    (id, scores) => {
-                        for (name, v) in scores {
-                            values.entry(name).or_default().push((id, v));
-                        }
-                    }
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                bail!(
-                    "{command:?} did not finish within {} s; it was stopped and nothing was stored",
-                    timeout.as_secs_f64()
-                );
-            }
+    let answers = read_answers(&rx, &ids, command, timeout);
+    let (values, unmatched) = match answers {
+        Ok(read) => read,
+        Err(e) => {
+            stop(&mut child);
+            return Err(e);
         }
-    }
+    };
     let _ = writer.join();
     let status = child.wait()?;
     if !status.success() {
@@ -465,6 +442,64 @@ pub fn run_command(
         stored.metrics.push((name, v.len()));
     }
     Ok(stored)
+}
+
+/// Scores by metric name, and how many answers named no image.
+type Answers = (BTreeMap<String, Vec<(i64, f64)>>, usize);
+
+/// Reads the program's answers until its output ends; an error for a bad
+/// line or when `timeout` passes first.
+fn read_answers(
+    rx: &mpsc::Receiver<std::io::Result<String>>,
+    ids: &HashSet<i64>,
+    command: &str,
+    timeout: Duration,
+) -> Result<Answers> {
+    let deadline = Instant::now() + timeout;
+    let mut values: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    let mut unmatched = 0;
+    let mut line_no = 0;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                line_no += 1;
+                let line = line.with_context(|| {
+                    format!("cannot read line {line_no} of {command:?}'s output")
+                })?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match answer(&line, line_no, command)? {
+                    (id, _) if !ids.contains(&id) => unmatched += 1,
+                    (id, scores) => {
+                        for (name, v) in scores {
+                            values.entry(name).or_default().push((id, v));
+                        }
+                    }
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Ok((values, unmatched)),
+            Err(mpsc::RecvTimeoutError::Timeout) => bail!(
+                "{command:?} did not finish within {} s; it was stopped and nothing was stored",
+                timeout.as_secs_f64()
+            ),
+        }
+    }
+}
+
+/// Stops the program and every process it started (its process group).
+fn stop(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) has no memory-safety requirements; -pid names the
+        // child's own process group (process_group(0) at spawn).
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// The JSON line sent for each image.

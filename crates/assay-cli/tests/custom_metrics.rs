@@ -97,6 +97,26 @@ fn csv_expression_and_program_metrics_behave_like_built_in_ones() {
     assert!(out.contains("Stored twice_id"), "{out}");
     assert!(!metric_values(p, "twice_id").is_empty());
 
+    // The explorer offers them as filters and filters by them.
+    {
+        let server = common::server::Server::start(p, &[]);
+        let facets = server.get("/api/datasets/shapes/facets");
+        let offered: Vec<&str> = facets["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap())
+            .collect();
+        for name in ["reviewer_score", "exposure", "twice_id"] {
+            assert!(offered.contains(&name), "{name} not in {offered:?}");
+        }
+        let page = server.post(
+            "/api/query",
+            &serde_json::json!({"dataset": "shapes", "ranges": [{"metric": "reviewer_score", "min": 0.6}]}),
+        );
+        assert_eq!(page["total"], 1, "{page}");
+    }
+
     // assay quality keeps them; importance ranks them among image metrics.
     assay(p, &[&["quality"][..], &dataset].concat());
     assert_eq!(metric_values(p, "exposure").len(), e.len());
@@ -183,6 +203,32 @@ fn bad_custom_metrics_are_refused_with_the_reason() {
         .concat(),
     );
     assert!(err.contains("did not finish within 1 s"), "{err}");
+    // One that answers, then hangs: stopped, and nothing it answered kept.
+    let before = assay(p, &[&["metrics", "list", "--json"][..], &dataset].concat());
+    let hangs = p.join("hangs.py");
+    std::fs::write(
+        &hangs,
+        "import json, sys, time
+print(json.dumps({\"id\": 1, \"partial\": 1.0}), flush=True)
+time.sleep(30)
+",
+    )
+    .unwrap();
+    let command = format!("python3 {}", path(&hangs));
+    let err = assay_fails(
+        p,
+        &[
+            &["metrics", "run", "--command", &command, "--timeout", "1"][..],
+            &dataset,
+        ]
+        .concat(),
+    );
+    assert!(err.contains("did not finish within 1 s"), "{err}");
+    assert!(metric_values(p, "partial").is_empty());
+    assert_eq!(
+        assay(p, &[&["metrics", "list", "--json"][..], &dataset].concat()),
+        before
+    );
     // A metric defined in the check's configuration, with a misspelt
     // column: exit 2 at the line of the expression, naming the column.
     let config = p.join("gate.toml");
