@@ -96,6 +96,7 @@ fn tracked(command: &Command, args: &[String]) -> Option<String> {
         Command::Embed(_) => Some("embed".into()),
         Command::Check(_) => Some("check".into()),
         Command::Analyze(_) => after("analyze"),
+        Command::Metrics(_) => after("metrics").filter(|name| name != "metrics list"),
         Command::Gen(GenCommand::Eval(_)) => Some("gen eval".into()),
         _ => None,
     }

@@ -424,4 +424,17 @@ fn object_expressions_over_columns_and_outcomes_behave_like_built_in_metrics() {
         .concat(),
     );
     assert!(err.contains("built-in object metric"), "{err}");
+    // Defining a metric computes: it is a tracked command run.
+    let tracked: Value = serde_json::from_str(&assay(
+        p,
+        &["runs", "--command", "metrics define", "--json"],
+    ))
+    .unwrap();
+    let codes: Vec<i64> = tracked
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["exit_code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, [1, 1, 0, 0], "newest first: {tracked}");
 }
