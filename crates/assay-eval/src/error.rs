@@ -55,6 +55,9 @@ pub enum EvalError {
         /// The mask problem.
         source: assay_core::mask::MaskError,
     },
+    /// A statistic that the input leaves undefined (no items, one label).
+    #[error("{0}")]
+    Undefined(String),
     /// Parameters that make no sense.
     #[error("invalid evaluation parameters: {0}")]
     Params(String),
