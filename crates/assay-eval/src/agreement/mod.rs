@@ -3,10 +3,17 @@
 //! for many (statsmodels' `fleiss_kappa`), and Krippendorff's alpha for any
 //! number of raters with missing values at every level of measurement (the
 //! `krippendorff` package's `alpha`), which also takes a distance of the
-//! caller's (1 - IoU between matched boxes).
+//! caller's (1 - IoU between matched boxes); and consensus labels with
+//! each annotator's quality from several annotators and a model (cleanlab's
+//! CROWDLAB, `get_label_quality_multiannotator`).
 
 mod kappa;
 mod krippendorff;
+mod multiannotator;
 
 pub use kappa::{cohen_kappa, fleiss_kappa, FleissMethod, Weights};
 pub use krippendorff::{alpha, alpha_from_coincidences, coincidences, MeasurementLevel};
+pub use multiannotator::{
+    label_quality_multiannotator, Annotations, AnnotatorStats, Consensus, MultiannotatorReport,
+    QualityMethod,
+};
