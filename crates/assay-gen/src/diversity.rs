@@ -23,6 +23,7 @@
 //! changes (crop, colour, compression, a few details), while distinct
 //! generations of one prompt typically score well below it.
 
+use assay_core::union_find::UnionFind;
 use assay_index::{ExactIndex, Metric, SearchOptions};
 use rayon::prelude::*;
 
@@ -166,29 +167,18 @@ fn near_duplicate_pairs(
 /// The connected components (two or more members) of `pairs` over the
 /// positions of `group`, as sorted image indices, ordered by first index.
 fn components(group: &[usize], pairs: &[(usize, usize)]) -> Vec<Vec<usize>> {
-    let mut parent: Vec<usize> = (0..group.len()).collect();
+    let mut sets = UnionFind::new(group.len());
     for &(a, b) in pairs {
-        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-        parent[ra.max(rb)] = ra.min(rb);
+        sets.union(a, b);
     }
-    let mut sets: Vec<Vec<usize>> = vec![Vec::new(); group.len()];
-    for (a, &image) in group.iter().enumerate() {
-        let r = root(&mut parent, a);
-        sets[r].push(image);
-    }
-    let mut sets: Vec<Vec<usize>> = sets.into_iter().filter(|s| s.len() > 1).collect();
-    sets.iter_mut().for_each(|s| s.sort_unstable());
+    let mut sets: Vec<Vec<usize>> = sets
+        .groups(2)
+        .into_iter()
+        .map(|s| s.into_iter().map(|a| group[a]).collect())
+        .collect();
+    sets.iter_mut().for_each(|s: &mut Vec<usize>| s.sort_unstable());
     sets.sort_unstable();
     sets
-}
-
-/// The root of `a` in a union-find forest, halving paths on the way.
-fn root(parent: &mut [usize], mut a: usize) -> usize {
-    while parent[a] != a {
-        parent[a] = parent[parent[a]];
-        a = parent[a];
-    }
-    a
 }
 
 #[cfg(test)]

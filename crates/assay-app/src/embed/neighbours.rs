@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
+use assay_core::union_find::UnionFind;
 use assay_index::{IndexConfig, Metric, SearchIndex, SearchOptions};
 use assay_quality::neighbours::label_consistency;
 use assay_store::{
@@ -181,24 +182,11 @@ fn duplicates(
     record: &mut QualityRecord,
     findings: &mut Findings,
 ) {
-    let mut parent: Vec<usize> = (0..items.len()).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
+    let mut sets = UnionFind::new(items.len());
     for (i, near) in neighbours.iter().enumerate() {
         for &(j, _) in near.iter().filter(|(_, s)| *s >= threshold) {
-            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
-            parent[a.max(b)] = a.min(b);
+            sets.union(i, j);
         }
-    }
-    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in 0..items.len() {
-        let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(i);
     }
     let is_train = |i: usize| {
         items[i]
@@ -206,7 +194,7 @@ fn duplicates(
             .as_deref()
             .is_some_and(|s| s.starts_with("train"))
     };
-    for members in groups.values().filter(|m| m.len() > 1) {
+    for members in &sets.groups(2) {
         findings.near_duplicate_groups += 1;
         let key = format!(
             "embedding-{}-{}",

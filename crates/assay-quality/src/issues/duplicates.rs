@@ -23,6 +23,7 @@
 
 use std::collections::HashMap;
 
+use assay_core::union_find::UnionFind;
 use assay_image::hash::ImageHash;
 
 use super::{IssueConfig, IssueResult, IssueType, Measured, ModeView};
@@ -200,41 +201,6 @@ fn grouped_result(t: IssueType, n: usize, groups: Vec<Vec<usize>>) -> IssueResul
     let mut result = IssueResult::from_scores(t, 1.0, scores);
     result.groups = groups;
     result
-}
-
-/// Disjoint sets with path halving and union by size.
-struct UnionFind {
-    parent: Vec<usize>,
-    size: Vec<usize>,
-}
-
-impl UnionFind {
-    fn new(n: usize) -> Self {
-        UnionFind {
-            parent: (0..n).collect(),
-            size: vec![1; n],
-        }
-    }
-
-    fn find(&mut self, mut x: usize) -> usize {
-        while self.parent[x] != x {
-            self.parent[x] = self.parent[self.parent[x]];
-            x = self.parent[x];
-        }
-        x
-    }
-
-    fn union(&mut self, a: usize, b: usize) {
-        let (mut ra, mut rb) = (self.find(a), self.find(b));
-        if ra == rb {
-            return;
-        }
-        if self.size[ra] < self.size[rb] {
-            std::mem::swap(&mut ra, &mut rb);
-        }
-        self.parent[rb] = ra;
-        self.size[ra] += self.size[rb];
-    }
 }
 
 #[cfg(test)]
