@@ -10,6 +10,9 @@ Each case is one of
   {"kind": "alpha", "data": [[value or null]], "level": "nominal" | ...}
       krippendorff.alpha(reliability_data=data, level_of_measurement=level),
       null read as NaN (missing)
+  {"kind": "alpha_distance", "data": [[value id or null]], "distance": [[...]]}
+      krippendorff.alpha with a callable level of measurement that looks
+      the distance of two value ids up in the matrix
 and is answered {"value": x}, {"value": null} where the reference returns
 NaN, or {"error": "..."} where it raises. Prints one JSON list.
 
@@ -54,6 +57,16 @@ def run(case):
             [[np.nan if v is None else v for v in row] for row in case["data"]], dtype=float
         )
         return krippendorff.alpha(reliability_data=data, level_of_measurement=case["level"])
+    if kind == "alpha_distance":
+        table = np.asarray(case["distance"], dtype=float)
+
+        def lookup(v1, v2, i1, i2, n_v, dtype=np.float64):
+            return table[v1.astype(int), v2.astype(int)].astype(dtype)
+
+        data = np.array(
+            [[np.nan if v is None else v for v in row] for row in case["data"]], dtype=float
+        )
+        return krippendorff.alpha(reliability_data=data, level_of_measurement=lookup)
     raise ValueError(f"unknown case kind {kind}")
 
 

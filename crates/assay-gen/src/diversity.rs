@@ -176,7 +176,8 @@ fn components(group: &[usize], pairs: &[(usize, usize)]) -> Vec<Vec<usize>> {
         .into_iter()
         .map(|s| s.into_iter().map(|a| group[a]).collect())
         .collect();
-    sets.iter_mut().for_each(|s: &mut Vec<usize>| s.sort_unstable());
+    sets.iter_mut()
+        .for_each(|s: &mut Vec<usize>| s.sort_unstable());
     sets.sort_unstable();
     sets
 }

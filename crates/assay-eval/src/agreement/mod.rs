@@ -7,10 +7,12 @@
 //! each annotator's quality from several annotators and a model (cleanlab's
 //! CROWDLAB, `get_label_quality_multiannotator`).
 
+mod boxes;
 mod kappa;
 mod krippendorff;
 mod multiannotator;
 
+pub use boxes::{box_alpha, units, AnnotatedBox, ImageAnnotations, Unit};
 pub use kappa::{cohen_kappa, fleiss_kappa, FleissMethod, Weights};
 pub use krippendorff::{alpha, alpha_from_coincidences, coincidences, MeasurementLevel};
 pub use multiannotator::{
