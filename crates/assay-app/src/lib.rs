@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod progress;
 pub mod project;
 pub mod quality;
+pub mod review;
 pub mod runs;
 pub mod semseg;
 pub mod summary;

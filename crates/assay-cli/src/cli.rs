@@ -96,6 +96,20 @@ pub enum Command {
         after_help = "Examples:\n  assay metrics import --csv scores.csv\n  assay metrics define exposure --expr \"brightness * contrast\"\n  assay metrics run --command \"python3 score.py\" --timeout 120\n  assay metrics list"
     )]
     Metrics(crate::commands::metrics::MetricsCommand),
+    /// Users of the project's server: a name, a role (admin, reviewer,
+    /// viewer) and a token shown once.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  assay users add ana --role reviewer\n  assay users list"
+    )]
+    Users(crate::commands::review::UsersCommand),
+    /// Review queues: made from issues or chosen images, reviewed in the
+    /// UI by assigned reviewers, with their agreement.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  assay review create --name labels --from label_issues --limit 20 --overlap 2 --assign ana,ben\n  assay review list\n  assay review show 1"
+    )]
+    Review(crate::commands::review::ReviewCommand),
     /// Log values of a training run or experiment (a loss, an external
     /// metric) at a step, stored as series (see `assay runs --series`).
     #[command(

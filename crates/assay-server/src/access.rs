@@ -1,13 +1,15 @@
-//! Who may use the server. On loopback without a token, only requests
-//! addressed to a loopback host name are answered (a web page elsewhere
-//! cannot rebind its name to this server); with a token, every request must
-//! carry it, as a bearer header or the cookie the page sets (only the page
-//! and its scripts, which hold no data, are served without it).
+//! Who may use the server. On loopback without a token or users, only
+//! requests addressed to a loopback host name are answered (a web page
+//! elsewhere cannot rebind its name to this server); with a token or users,
+//! every request must carry one, as a bearer header or the cookie the page
+//! sets (only the page and its scripts, which hold no data, are served
+//! without it), and a user's role decides what they may write.
 
 use std::sync::Arc;
 
+use assay_store::{Role, User};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -23,23 +25,56 @@ pub fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Who is asking, once access is checked (in the request's extensions).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Caller {
+    /// No users in the project: the local user on loopback, or whoever
+    /// holds the server's `--token`; may do everything.
+    Owner,
+    /// A named user with their role.
+    User(User),
+}
+
+impl Caller {
+    /// The caller's role.
+    pub fn role(&self) -> Role {
+        match self {
+            Caller::Owner => Role::Admin,
+            Caller::User(u) => u.role,
+        }
+    }
+}
+
 /// Checks every request; `/?token=<token>` sets the cookie and redirects
-/// to `/` so the token leaves the address bar.
-pub async fn check(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let Some(token) = state.token.as_deref() else {
+/// to `/` so the token leaves the address bar. When the project has users,
+/// every request but the page's shell needs a user's token (or the
+/// server's), and writes are allowed by role: viewers none, reviewers
+/// only verdicts (on the queues assigned to them, checked where they are
+/// recorded), admins all.
+pub async fn check(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let has_users = state.store(|s| s.has_users()).unwrap_or(false);
+    if state.token.is_none() && !has_users {
         if !loopback_host(request.headers()) {
             let msg = "this server answers only requests to localhost; start it with --token to serve other names";
-            return ApiError {
-                status: StatusCode::FORBIDDEN,
-                message: msg.into(),
-            }
-            .into_response();
+            return refuse(StatusCode::FORBIDDEN, msg);
         }
+        request.extensions_mut().insert(Caller::Owner);
         return next.run(request).await;
+    }
+    let who = |token: &str| -> Option<Caller> {
+        if state.token.as_deref().is_some_and(|t| same(token, t)) {
+            return Some(Caller::Owner);
+        }
+        let user = state.store(|s| s.user_by_token_hash(&assay_app::review::token_hash(token)));
+        user.ok().flatten().map(Caller::User)
     };
     if let Some(given) = query_token(request.uri().query()) {
-        if request.uri().path() == "/" && same(&given, token) {
-            let cookie = format!("{TOKEN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
+        if request.uri().path() == "/" && who(&given).is_some() {
+            let cookie = format!("{TOKEN_COOKIE}={given}; HttpOnly; SameSite=Strict; Path=/");
             let mut response = Redirect::to("/").into_response();
             if let Ok(value) = cookie.parse() {
                 response.headers_mut().insert(header::SET_COOKIE, value);
@@ -49,14 +84,48 @@ pub async fn check(State(state): State<Arc<AppState>>, request: Request, next: N
     }
     // The page and its scripts hold no data; served to anyone, they can
     // tell a visitor without the token how to get in.
-    let path = request.uri().path();
+    let path = request.uri().path().to_string();
     let shell = path == "/" || path.starts_with("/assets/");
-    if shell || presented(request.headers()).is_some_and(|t| same(&t, token)) {
-        return next.run(request).await;
+    let caller = presented(request.headers()).and_then(|t| who(&t));
+    let Some(caller) = caller else {
+        if shell {
+            return next.run(request).await;
+        }
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "this server needs an access token: open the address `assay serve` printed (or your user's), or send `Authorization: Bearer <token>`",
+        );
+    };
+    if let Err(message) = allowed(&caller, request.method(), &path) {
+        return refuse(StatusCode::FORBIDDEN, &message);
     }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+/// Whether `caller` may make a request: reads are open to every role;
+/// reviewers may write verdicts; viewers may not write.
+fn allowed(caller: &Caller, method: &Method, path: &str) -> Result<(), String> {
+    let reads = method == Method::GET
+        || method == Method::HEAD
+        || (method == Method::POST && matches!(path, "/api/query" | "/api/export"));
+    if reads {
+        return Ok(());
+    }
+    let verdict = method == Method::POST
+        && path.starts_with("/api/review/items/")
+        && path.ends_with("/verdicts");
+    match (caller.role(), verdict) {
+        (Role::Admin, _) | (Role::Reviewer, true) => Ok(()),
+        (Role::Reviewer, false) => Err("reviewers may only record verdicts".into()),
+        (Role::Viewer, _) => Err("viewers may only read".into()),
+    }
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
     ApiError {
-        status: StatusCode::UNAUTHORIZED,
-        message: "this server needs its access token: open the address `assay serve` printed, or send `Authorization: Bearer <token>`".into(),
+        status,
+        message: message.into(),
     }
     .into_response()
 }

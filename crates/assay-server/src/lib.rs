@@ -63,6 +63,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/log", post(series::log))
         .route("/api/series", get(series::series))
         .route("/api/export", post(export::export))
+        .route("/api/me", get(review::me))
+        .route(
+            "/api/review/queues",
+            get(review::queues).post(review::create),
+        )
+        .route("/api/review/queues/{id}", get(review::queue))
+        .route("/api/review/queues/{id}/next", get(review::next))
+        .route("/api/review/items/{id}/verdicts", post(review::verdict))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             limits::refresh,

@@ -15,6 +15,7 @@ mod import;
 mod paths;
 mod quality;
 mod read;
+mod review;
 mod runs;
 mod schema;
 mod summary;
@@ -35,6 +36,9 @@ pub use embeddings::{
 pub use import::{DatasetImport, ImportSummary, Injection, SampleFile};
 pub use quality::{IssueInfo, IssueRow, Metrics, Properties, QualityRecord, CLASS_LABEL_ISSUE};
 pub use read::{DatasetIndex, Selection};
+pub use review::{
+    IssueItem, ItemRow, NewItem, NewQueue, NewVerdict, QueueInfo, Role, User, VerdictRow,
+};
 pub use runs::{Curve, NewRun, ObjectOutcome, RunInfo};
 pub use summary::{ClassCount, DatasetSummary, ModelSummary, ProjectSummary, SplitCount};
 pub use tracking::{Artifact, CommandRun, SeriesPoint};

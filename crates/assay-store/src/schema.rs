@@ -303,6 +303,54 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE custom_metrics ADD COLUMN level TEXT NOT NULL DEFAULT 'image';
     ALTER TABLE custom_metrics ADD COLUMN run_id INTEGER;
     "#,
+    // Version 10: named users with a role and a token (its hash only),
+    // review queues of images or objects assigned to reviewers, and their
+    // verdicts, kept in full (who, when, the labels before and after).
+    r#"
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE TABLE review_queues (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        overlap INTEGER NOT NULL,
+        created_by TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        UNIQUE (dataset_id, name)
+    );
+    CREATE TABLE review_assignments (
+        queue_id INTEGER NOT NULL REFERENCES review_queues(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        PRIMARY KEY (queue_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE review_items (
+        id INTEGER PRIMARY KEY,
+        queue_id INTEGER NOT NULL REFERENCES review_queues(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        annotation_source_id INTEGER,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX review_items_by_queue ON review_items (queue_id, position);
+    CREATE TABLE review_verdicts (
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES review_items(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        decision TEXT NOT NULL,
+        edits TEXT NOT NULL,
+        before TEXT NOT NULL,
+        after TEXT NOT NULL,
+        note TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX review_verdicts_by_item ON review_verdicts (item_id);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -42,6 +42,14 @@ pub enum ExportCommand {
         /// Export this model's predictions instead of the ground truth.
         #[arg(long)]
         model: Option<String>,
+        /// The ground truth with the fixes reviewers agreed on applied (a
+        /// new version; the stored labels stay), and a changelog written
+        /// to <out>.changelog.json.
+        #[arg(long, conflicts_with = "model")]
+        reviewed: bool,
+        /// With --reviewed: only this queue's fixes (repeatable).
+        #[arg(long = "queue", value_name = "NAME", requires = "reviewed")]
+        queues: Vec<String>,
         #[command(flatten)]
         selection: SelectionArgs,
     },
@@ -93,8 +101,16 @@ pub fn run(store: &Store, cmd: ExportCommand) -> Result<()> {
     match cmd {
         ExportCommand::Coco {
             out,
+            reviewed: true,
+            queues,
+            selection: args,
+            ..
+        } => export_reviewed(store, &out, &queues, &selection(&args)?),
+        ExportCommand::Coco {
+            out,
             model,
             selection: args,
+            ..
         } => export_coco(store, &out, model.as_deref(), &selection(&args)?),
         ExportCommand::Yolo {
             out,
@@ -145,6 +161,39 @@ fn export_coco(
         data.annotations.len(),
         data.categories.len(),
         out.display()
+    );
+    Ok(())
+}
+
+/// The reviewed version of the selected images as COCO, and its changelog.
+fn export_reviewed(
+    store: &Store,
+    out: &Path,
+    queues: &[String],
+    selection: &ExportSelection,
+) -> Result<()> {
+    let (dataset, chosen) = selection.resolve(store)?;
+    let (mut data, changelog) = assay_app::review::corrected_dataset(store, &dataset, queues)?;
+    let selected: std::collections::HashSet<i64> = store
+        .load_dataset(&dataset, &chosen)?
+        .samples
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    data.samples.retain(|s| selected.contains(&s.id));
+    data.annotations.retain(|a| selected.contains(&a.sample_id));
+    coco::write_coco(&data, out)?;
+    let log_path = PathBuf::from(format!("{}.changelog.json", out.display()));
+    std::fs::write(&log_path, serde_json::to_string_pretty(&changelog)?)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", log_path.display()))?;
+    println!(
+        "Wrote {} images, {} annotations to {} with {} reviewed fixes applied ({} ties left as they were); changelog in {}",
+        data.samples.len(),
+        data.annotations.len(),
+        out.display(),
+        changelog.applied,
+        changelog.ties,
+        log_path.display()
     );
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod predictions;
 pub mod quality;
 pub mod report;
+pub mod review;
 pub mod runs;
 pub mod scan;
 pub mod search;
@@ -41,6 +42,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Evaluate(args) => evaluate::run(&mut open(&project)?, &args),
         Command::Runs(args) => runs::run(&open(&project)?, &args),
         Command::Metrics(cmd) => metrics::run(&mut open(&project)?, cmd),
+        Command::Users(cmd) => review::users(&mut open(&project)?, cmd),
+        Command::Review(cmd) => review::review(&mut open(&project)?, cmd),
         Command::Log(args) => runs::log(&mut open(&project)?, &args),
         Command::Quality(args) => quality::compute(&mut open(&project)?, &args),
         Command::Issues {

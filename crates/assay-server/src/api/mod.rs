@@ -7,6 +7,7 @@ pub mod generative;
 pub mod maps;
 pub mod overview;
 pub mod quality;
+pub mod review;
 pub mod runs;
 pub mod runs_table;
 pub mod samples;

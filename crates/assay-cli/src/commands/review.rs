@@ -1,0 +1,210 @@
+//! `assay users` and `assay review`: people, review queues, their progress
+//! and agreement.
+
+use anyhow::{bail, Result};
+use assay_app::project::choose_dataset;
+use assay_app::review::{add_user, create_queue, queue_agreement, QueueRequest, Source};
+use assay_store::{Role, Store};
+use clap::Subcommand;
+
+use crate::output::table;
+
+/// `assay users ...`.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user; prints their token once (only its hash is stored).
+    Add {
+        /// The user's name.
+        name: String,
+        /// admin, reviewer or viewer.
+        #[arg(long, default_value = "reviewer")]
+        role: String,
+    },
+    /// List the users.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a user (their token stops working; their verdicts stay).
+    Remove {
+        /// The user's name.
+        name: String,
+    },
+}
+
+/// `assay review ...`.
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Make a review queue from issue:TYPE, label_issues,
+    /// samples:ID,ID,... or cell:RUN:ROW:COLUMN.
+    Create {
+        /// The queue's name.
+        #[arg(long)]
+        name: String,
+        /// What it is made from.
+        #[arg(long, value_name = "SELECTION")]
+        from: String,
+        /// Reviewers per item.
+        #[arg(long, default_value_t = 1)]
+        overlap: u32,
+        /// At most this many items (the worst first).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Reviewers (user names, comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        assign: Vec<String>,
+        /// Dataset (default: the only one).
+        #[arg(long)]
+        dataset: Option<String>,
+    },
+    /// List the queues with their progress.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A queue's progress and how far its reviewers agree.
+    Show {
+        /// The queue's id.
+        queue: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `assay users ...`.
+pub fn users(store: &mut Store, cmd: UsersCommand) -> Result<()> {
+    match cmd {
+        UsersCommand::Add { name, role } => {
+            let Some(role) = Role::parse(&role) else {
+                bail!("--role {role:?}: expected admin, reviewer or viewer");
+            };
+            let (user, token) = add_user(store, &name, role)?;
+            println!(
+                "Added {} ({}). Their token, shown only now:",
+                user.name,
+                user.role.as_str()
+            );
+            println!("{token}");
+        }
+        UsersCommand::List { json } => {
+            let users = store.users()?;
+            if json {
+                println!("{}", serde_json::to_string(&users)?);
+                return Ok(());
+            }
+            let mut t = table(&["user", "role", "added"]);
+            for u in users {
+                t.add_row(vec![u.name, u.role.as_str().to_string(), u.created_at]);
+            }
+            println!("{t}");
+        }
+        UsersCommand::Remove { name } => {
+            store.remove_user(&name)?;
+            println!("Removed {name}");
+        }
+    }
+    Ok(())
+}
+
+/// Runs `assay review ...`.
+pub fn review(store: &mut Store, cmd: ReviewCommand) -> Result<()> {
+    match cmd {
+        ReviewCommand::Create {
+            name,
+            from,
+            overlap,
+            limit,
+            assign,
+            dataset,
+        } => {
+            let dataset = choose_dataset(store, dataset.as_deref())?;
+            let queue = create_queue(
+                store,
+                &QueueRequest {
+                    dataset,
+                    name,
+                    source: Source::parse(&from)?,
+                    overlap,
+                    limit,
+                    assignees: assign,
+                    created_by: None,
+                },
+            )?;
+            println!(
+                "Created queue {} {:?}: {} items from {}, {} reviewer(s) per item, assigned to {}",
+                queue.id,
+                queue.name,
+                queue.items,
+                queue.source,
+                queue.overlap,
+                if queue.assignees.is_empty() {
+                    "admins only".to_string()
+                } else {
+                    queue.assignees.join(", ")
+                }
+            );
+        }
+        ReviewCommand::List { json } => {
+            let queues = store.queues(None)?;
+            if json {
+                println!("{}", serde_json::to_string(&queues)?);
+                return Ok(());
+            }
+            let mut t = table(&[
+                "queue",
+                "name",
+                "dataset",
+                "from",
+                "done",
+                "verdicts",
+                "reviewers",
+            ]);
+            for q in queues {
+                t.add_row(vec![
+                    q.id.to_string(),
+                    q.name,
+                    q.dataset,
+                    q.source,
+                    format!("{} of {}", q.done, q.items),
+                    q.verdicts.to_string(),
+                    q.assignees.join(", "),
+                ]);
+            }
+            println!("{t}");
+        }
+        ReviewCommand::Show { queue, json } => {
+            let info = store.queue(queue)?;
+            let agreement = queue_agreement(store, queue)?;
+            if json {
+                let out = serde_json::json!({"queue": info, "agreement": agreement});
+                println!("{out}");
+                return Ok(());
+            }
+            let num = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+            println!(
+                "Queue {} {:?} on {}: {} of {} items done, {} verdicts",
+                info.id, info.name, info.dataset, info.done, info.items, info.verdicts
+            );
+            println!(
+                "Agreement over {} items: decisions alpha {}, boxes alpha {}",
+                agreement.items,
+                num(agreement.decision_alpha),
+                num(agreement.box_alpha)
+            );
+            let mut t = table(&["reviewers", "items", "kappa", "boxes alpha"]);
+            for p in &agreement.pairs {
+                t.add_row(vec![
+                    format!("{} / {}", p.a, p.b),
+                    p.items.to_string(),
+                    num(p.kappa),
+                    num(p.box_alpha),
+                ]);
+            }
+            println!("{t}");
+        }
+    }
+    Ok(())
+}
