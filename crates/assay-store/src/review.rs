@@ -396,12 +396,9 @@ impl Store {
 
     /// The items of a queue, in order.
     pub fn queue_items(&self, queue: i64) -> Result<Vec<ItemRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT i.id, i.queue_id, i.position, i.sample_id, i.annotation_source_id, i.reason,
-                    (SELECT COUNT(DISTINCT v.user_id) FROM review_verdicts v
-                     WHERE v.item_id = i.id AND v.decision != 'skip')
-             FROM review_items i WHERE i.queue_id = ?1 ORDER BY i.position",
-        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ITEM_COLUMNS} FROM review_items i WHERE i.queue_id = ?1 ORDER BY i.position"
+        ))?;
         let rows = stmt.query_map([queue], item_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -410,10 +407,7 @@ impl Store {
     pub fn review_item(&self, item: i64) -> Result<ItemRow> {
         self.conn
             .query_row(
-                "SELECT i.id, i.queue_id, i.position, i.sample_id, i.annotation_source_id, i.reason,
-                        (SELECT COUNT(DISTINCT v.user_id) FROM review_verdicts v
-                         WHERE v.item_id = i.id AND v.decision != 'skip')
-                 FROM review_items i WHERE i.id = ?1",
+                &format!("SELECT {ITEM_COLUMNS} FROM review_items i WHERE i.id = ?1"),
                 [item],
                 item_row,
             )
@@ -425,17 +419,14 @@ impl Store {
     /// user has not given a verdict on (skips included) and that still
     /// need reviewers; at most `limit`.
     pub fn next_items(&self, queue: i64, user: i64, limit: usize) -> Result<Vec<ItemRow>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT i.id, i.queue_id, i.position, i.sample_id, i.annotation_source_id, i.reason,
-                    (SELECT COUNT(DISTINCT v.user_id) FROM review_verdicts v
-                     WHERE v.item_id = i.id AND v.decision != 'skip') AS reviewers
-             FROM review_items i JOIN review_queues q ON q.id = i.queue_id
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ITEM_COLUMNS} FROM review_items i JOIN review_queues q ON q.id = i.queue_id
              WHERE i.queue_id = ?1
                AND NOT EXISTS (SELECT 1 FROM review_verdicts v WHERE v.item_id = i.id AND v.user_id = ?2)
                AND (SELECT COUNT(DISTINCT v.user_id) FROM review_verdicts v
                     WHERE v.item_id = i.id AND v.decision != 'skip') < q.overlap
-             ORDER BY i.position LIMIT ?3",
-        )?;
+             ORDER BY i.position LIMIT ?3"
+        ))?;
         let rows = stmt.query_map(params![queue, user, limit as i64], item_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -495,6 +486,12 @@ fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
         created_at: r.get(3)?,
     })
 }
+
+/// The columns [`item_row`] reads, of `review_items i`.
+const ITEM_COLUMNS: &str =
+    "i.id, i.queue_id, i.position, i.sample_id, i.annotation_source_id, i.reason,
+    (SELECT COUNT(DISTINCT v.user_id) FROM review_verdicts v
+     WHERE v.item_id = i.id AND v.decision != 'skip')";
 
 fn item_row(r: &rusqlite::Row) -> rusqlite::Result<ItemRow> {
     Ok(ItemRow {
