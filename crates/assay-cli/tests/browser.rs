@@ -272,6 +272,46 @@ impl Browser {
         }
     }
 
+    /// The centre of an element in the viewport (scrolled into view).
+    fn center_of(&mut self, selector: &str) -> (f64, f64) {
+        let rect = self.eval(&format!(
+            "(() => {{ const el = document.querySelector({sel}); if (!el) return null; \
+             el.scrollIntoView({{block: 'center', inline: 'center'}}); \
+             const r = el.getBoundingClientRect(); \
+             return [r.left + r.width / 2, r.top + r.height / 2]; }})()",
+            sel = js_string(selector)
+        ));
+        match rect.as_array() {
+            Some(xy) => (xy[0].as_f64().unwrap(), xy[1].as_f64().unwrap()),
+            None => panic!("no element {selector}"),
+        }
+    }
+
+    /// A real mouse drag: pressed at `from`, moved in steps, released at `to`.
+    fn drag(&mut self, from: (f64, f64), to: (f64, f64)) {
+        let event = |kind: &str, (x, y): (f64, f64), buttons: u32| json!({"type": kind, "x": x, "y": y, "button": "left", "buttons": buttons, "clickCount": 1});
+        self.call("Input.dispatchMouseEvent", event("mousePressed", from, 1));
+        for step in 1..=5 {
+            let t = f64::from(step) / 5.0;
+            let at = (from.0 + t * (to.0 - from.0), from.1 + t * (to.1 - from.1));
+            self.call("Input.dispatchMouseEvent", event("mouseMoved", at, 1));
+        }
+        self.call("Input.dispatchMouseEvent", event("mouseReleased", to, 0));
+    }
+
+    /// Presses and releases a letter key.
+    fn press_key(&mut self, key: char) {
+        let code = format!("Key{}", key.to_ascii_uppercase());
+        for kind in ["keyDown", "keyUp"] {
+            let mut event = json!({"type": kind, "key": key.to_string(), "code": code,
+                "windowsVirtualKeyCode": key.to_ascii_uppercase() as u32});
+            if kind == "keyDown" {
+                event["text"] = json!(key.to_string());
+            }
+            self.call("Input.dispatchKeyEvent", event);
+        }
+    }
+
     /// Types text into the focused element, as a keyboard would.
     fn type_text(&mut self, text: &str) {
         self.call("Input.insertText", json!({"text": text}));
@@ -1253,4 +1293,226 @@ fn round_sig(x: f64, n: i32) -> f64 {
     }
     let scale = 10f64.powi(n - 1 - x.abs().log10().floor() as i32);
     (x * scale).round() / scale
+}
+
+/// The Review page with real users: an admin makes a queue of 20 label
+/// issues with overlap 2 in the UI; two reviewers, each with their own
+/// token, review it with the keyboard and the mouse (accepting, dragging a
+/// box, drawing a missing one); agreement appears; the reviewed export
+/// applies the fixes both made and its changelog lists them; a viewer's
+/// writes are refused.
+#[test]
+fn review_in_headless_chromium() {
+    let chromium = chromium_path();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    common::build_demo(&demo);
+    assay(
+        &demo,
+        &["quality", "--dataset", "shapes", "--model", "sim-detector"],
+    );
+    let token = |name: &str, role: &str| {
+        let out = assay(&demo, &["users", "add", name, "--role", role]);
+        out.lines().last().unwrap().trim().to_string()
+    };
+    let (ada, ana, ben, vic) = (
+        token("ada", "admin"),
+        token("ana", "reviewer"),
+        token("ben", "reviewer"),
+        token("vic", "viewer"),
+    );
+    let server = Server::start(&demo, &[]);
+    let mut browser = Browser::launch(&chromium, dir.path());
+    let mut ui = Ui {
+        browser: &mut browser,
+        server: &server,
+        shots: screenshot_dir(),
+    };
+    ui.sign_in(&ada);
+    let queue = ui.create_queue();
+    for who in [&ana, &ben] {
+        ui.sign_in(who);
+        ui.review_three_items(queue);
+    }
+    ui.sign_in(&ada);
+    ui.open("#/review", "review");
+    let agreement = ui.text(&format!("[data-testid=agreement-{queue}]"));
+    assert!(agreement.contains("over 3 items"), "{agreement}");
+    assert!(!agreement.contains("boxes α –"), "{agreement}");
+    ui.wait_until(
+        &format!("document.querySelector('[data-testid=pairs-{queue}]') !== null"),
+        "the pairs table shows",
+    );
+    assert!(ui
+        .text(&format!("[data-testid=pairs-{queue}]"))
+        .contains("ana / ben"));
+    ui.shot("review-agreement");
+
+    // A viewer reads but writes nothing, from the page itself.
+    ui.sign_in(&vic);
+    ui.open("#/review", "review");
+    let status = ui.browser.eval(&format!(
+        "fetch('/api/review/items/1/verdicts', {{method: 'POST', headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{decision: 'accept'}})}}).then(r => r.status)"
+    ));
+    assert_eq!(status, json!(403));
+    drop(ui);
+
+    let out = dir.path().join("reviewed.json");
+    let printed = assay(
+        &demo,
+        &[
+            "export",
+            "coco",
+            "--dataset",
+            "shapes",
+            "--reviewed",
+            "--out",
+            path(&out),
+        ],
+    );
+    let log: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("reviewed.json.changelog.json")).unwrap(),
+    )
+    .unwrap();
+    let applied: Vec<&Value> = log["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["applied"] == true)
+        .collect();
+    let ops: Vec<&str> = applied
+        .iter()
+        .flat_map(|c| {
+            c["edits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["op"].as_str().unwrap())
+        })
+        .collect();
+    assert!(
+        ops.contains(&"move") && ops.contains(&"add"),
+        "{printed}\n{log}"
+    );
+    assert!(
+        applied.iter().all(|c| c["agreed"] == json!(["ana", "ben"])),
+        "{log}"
+    );
+    let coco: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let stored = export_coco(&demo, "shapes");
+    let count = |c: &Value| c["annotations"].as_array().unwrap().len();
+    let added = ops.iter().filter(|o| **o == "add").count();
+    assert_eq!(
+        count(&coco),
+        count(&stored) + added,
+        "the drawn boxes are in the export"
+    );
+    let _ = http;
+}
+
+impl Ui<'_> {
+    /// Opens the UI with a user's token (the cookie carries it after).
+    fn sign_in(&mut self, token: &str) {
+        self.browser
+            .navigate(&self.server.url(&format!("?token={token}")));
+        self.wait_until(
+            "document.querySelector('#view[data-ready]') !== null",
+            "the UI opens with the token",
+        );
+    }
+
+    /// Fills the admin's New queue form; returns the queue's id.
+    fn create_queue(&mut self) -> i64 {
+        self.open("#/review", "review");
+        assert!(self.text("[data-testid=review-me]").contains("ada (admin)"));
+        self.browser
+            .eval("document.querySelector('[data-testid=queue-assign]').focus()");
+        self.browser.type_text("ana,ben");
+        self.browser.click("[data-testid=queue-create]", 0);
+        self.wait_until(
+            "(document.querySelector('[data-testid=queues]')?.innerText ?? '').includes('0 of 20')",
+            "the new queue is listed with 20 items",
+        );
+        let id = self.browser.eval(
+            "Number(document.querySelector('a[data-testid^=\"queue-\"]').dataset.testid.slice(6))",
+        );
+        id.as_i64().unwrap_or_else(|| panic!("no queue link: {id}"))
+    }
+
+    /// The item on the canvas.
+    fn current_item(&mut self) -> i64 {
+        self.wait_until(
+            "document.querySelector('[data-testid=review-canvas]') !== null",
+            "an item shows",
+        );
+        self.browser
+            .eval("Number(document.querySelector('[data-testid=review-canvas]').dataset.item)")
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Waits until the page moved on from `item`.
+    fn wait_past(&mut self, item: i64) {
+        self.wait_until(
+            &format!("(() => {{ const c = document.querySelector('[data-testid=review-canvas]'); return c !== null && Number(c.dataset.item) !== {item}; }})()"),
+            "the next item shows",
+        );
+    }
+
+    /// Accepts the first item with the keyboard, drags a box of the next
+    /// (or draws one where it has none), draws a missing box on the third,
+    /// saving each fix with F.
+    fn review_three_items(&mut self, queue: i64) {
+        self.open(&format!("#/review/{queue}"), "review");
+        let first = self.current_item();
+        self.browser.press_key('a');
+        self.wait_past(first);
+        let second = self.current_item();
+        let has_box = self
+            .browser
+            .eval("document.querySelector('[data-testid=box-0] rect') !== null")
+            == json!(true);
+        if has_box {
+            let from = self.browser.center_of("[data-testid=box-0] rect");
+            self.browser.drag(from, (from.0 + 6.0, from.1 + 4.0));
+            self.wait_until(
+                "document.querySelector('[data-testid=review-edits]').textContent.startsWith('1 ')",
+                "the move is an edit",
+            );
+        } else {
+            self.draw_box();
+        }
+        self.shot("review-fix");
+        self.browser.press_key('f');
+        self.wait_past(second);
+        let third = self.current_item();
+        self.draw_box();
+        self.browser.press_key('f');
+        self.wait_past(third);
+    }
+
+    /// Presses D and drags a box near the canvas's top-left corner.
+    fn draw_box(&mut self) {
+        let before = self
+            .browser
+            .eval("document.querySelectorAll('[data-testid^=box-]').length");
+        self.browser.press_key('d');
+        let corner = self.browser.eval(
+            "(() => { const r = document.querySelector('[data-testid=review-background]').getBoundingClientRect(); return [r.left + r.width * 0.05, r.top + r.height * 0.05, r.width * 0.2]; })()",
+        );
+        let c: Vec<f64> = corner
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        self.browser.drag((c[0], c[1]), (c[0] + c[2], c[1] + c[2]));
+        self.wait_until(
+            &format!(
+                "document.querySelectorAll('[data-testid^=box-]').length === {} + 1",
+                before
+            ),
+            "the drawn box shows",
+        );
+    }
 }

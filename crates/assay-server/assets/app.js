@@ -13,6 +13,7 @@ import * as analysis from "./analysis.js";
 import * as map from "./map.js";
 import * as generative from "./generative.js";
 import * as runs from "./runs.js";
+import * as review from "./review.js";
 
 const PAGES = {
   "": overview,
@@ -24,6 +25,7 @@ const PAGES = {
   map,
   generative,
   runs,
+  review,
 };
 
 let cleanup = null;
