@@ -348,4 +348,18 @@ fn reviewers_review_a_queue_and_the_export_applies_the_fixes_they_agree_on() {
         .any(|a| a["id"].as_i64() == Some(id) && a["bbox"][0].as_f64() == Some(b[0])));
     let shown = assay(p, &["review", "show", &queue.to_string()]);
     assert!(shown.contains("ana / ben"), "{shown}");
+    // Of the three settled items the reviewers confirmed the fixed one
+    // and the one accepted by both was a false alarm; the tie is unsettled.
+    let detail: Value =
+        serde_json::from_str(&assay(p, &["review", "show", &queue.to_string(), "--json"])).unwrap();
+    let precision = detail["precision"].as_array().unwrap();
+    let settled: u64 = precision
+        .iter()
+        .map(|p| p["resolved"].as_u64().unwrap())
+        .sum();
+    let confirmed: u64 = precision
+        .iter()
+        .map(|p| p["confirmed"].as_u64().unwrap())
+        .sum();
+    assert_eq!((settled, confirmed), (2, 1), "{detail}");
 }

@@ -44,6 +44,8 @@ async function listQueues(view, me) {
       detail.agreement.pairs.map((p) => [`${p.a} / ${p.b}`, String(p.items), fmt(p.kappa), fmt(p.box_alpha)]),
       { "data-testid": `pairs-${q.id}` }),
       table(["class", "boxes α"], detail.agreement.per_class.map(([c, v]) => [c, fmt(v)])),
+      table(["issue", "settled", "confirmed", "precision"], detail.precision.map((p) =>
+        [p.issue, String(p.resolved), String(p.confirmed), fmt(p.precision)]), { "data-testid": `precision-${q.id}` }),
       h("p", { class: "note" }, detail.agreement.method)));
   }
 }

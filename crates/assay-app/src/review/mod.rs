@@ -13,7 +13,7 @@ mod users;
 pub use agreement::{queue_agreement, QueueAgreement};
 pub use labels::{apply_edits, image_labels, Edit, Label};
 pub use queues::{create_queue, QueueRequest, Source};
-pub use resolve::{corrected_dataset, Change, Changelog};
+pub use resolve::{corrected_dataset, issue_precision, Change, Changelog, IssuePrecision};
 pub use users::{add_user, authenticate, token_hash};
 
 use anyhow::{bail, Context, Result};

@@ -114,6 +114,48 @@ pub fn corrected_dataset(
     ))
 }
 
+/// How many items flagged by one issue type reviewers confirmed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IssuePrecision {
+    /// The issue type (the start of the item's reason).
+    pub issue: String,
+    /// Items with a majority verdict.
+    pub resolved: usize,
+    /// Of those, items the reviewers rejected or fixed (the issue was real).
+    pub confirmed: usize,
+    /// `confirmed / resolved`.
+    pub precision: Option<f64>,
+}
+
+/// Per issue type of queue `queue`: of the items its reviewers settled,
+/// the share they confirmed (rejected or fixed rather than accepted):
+/// the precision of assay's label checks as people judge it.
+pub fn issue_precision(store: &Store, queue: i64) -> Result<Vec<IssuePrecision>> {
+    let verdicts = store.verdicts(queue)?;
+    let mut by_issue: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for item in store.queue_items(queue)? {
+        let Some((issue, _)) = item.reason.split_once(": ") else {
+            continue;
+        };
+        let mine: Vec<&VerdictRow> = verdicts.iter().filter(|v| v.item == item.id).collect();
+        let Some(decision) = resolve(&mine)?.and_then(|c| c.decision) else {
+            continue;
+        };
+        let entry = by_issue.entry(issue.to_string()).or_default();
+        entry.0 += 1;
+        entry.1 += usize::from(matches!(decision, Decision::Reject | Decision::Fix));
+    }
+    Ok(by_issue
+        .into_iter()
+        .map(|(issue, (resolved, confirmed))| IssuePrecision {
+            issue,
+            resolved,
+            confirmed,
+            precision: (resolved > 0).then(|| confirmed as f64 / resolved as f64),
+        })
+        .collect())
+}
+
 /// The majority outcome of an item's verdicts (none when nobody gave one
 /// other than skip).
 fn resolve(verdicts: &[&VerdictRow]) -> Result<Option<Change>> {

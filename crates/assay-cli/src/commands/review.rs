@@ -3,7 +3,9 @@
 
 use anyhow::{bail, Result};
 use assay_app::project::choose_dataset;
-use assay_app::review::{add_user, create_queue, queue_agreement, QueueRequest, Source};
+use assay_app::review::{
+    add_user, create_queue, issue_precision, queue_agreement, QueueRequest, Source,
+};
 use assay_store::{Role, Store};
 use clap::Subcommand;
 
@@ -178,8 +180,9 @@ pub fn review(store: &mut Store, cmd: ReviewCommand) -> Result<()> {
         ReviewCommand::Show { queue, json } => {
             let info = store.queue(queue)?;
             let agreement = queue_agreement(store, queue)?;
+            let precision = issue_precision(store, queue)?;
             if json {
-                let out = serde_json::json!({"queue": info, "agreement": agreement});
+                let out = serde_json::json!({"queue": info, "agreement": agreement, "precision": precision});
                 println!("{out}");
                 return Ok(());
             }
@@ -204,6 +207,18 @@ pub fn review(store: &mut Store, cmd: ReviewCommand) -> Result<()> {
                 ]);
             }
             println!("{t}");
+            if !precision.is_empty() {
+                let mut t = table(&["issue", "settled", "confirmed", "precision"]);
+                for p in &precision {
+                    t.add_row(vec![
+                        p.issue.clone(),
+                        p.resolved.to_string(),
+                        p.confirmed.to_string(),
+                        num(p.precision),
+                    ]);
+                }
+                println!("How many flagged issues the reviewers confirmed:\n{t}");
+            }
         }
     }
     Ok(())

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use assay_app::review::{
-    create_queue, image_labels, queue_agreement, submit, Forbidden, Label, QueueAgreement,
-    QueueRequest, Recorded, Source, VerdictInput,
+    create_queue, image_labels, issue_precision, queue_agreement, submit, Forbidden,
+    IssuePrecision, Label, QueueAgreement, QueueRequest, Recorded, Source, VerdictInput,
 };
 use assay_store::{ItemRow, QueueInfo, Role, User, VerdictRow};
 use axum::extract::{Path, Query, State};
@@ -129,6 +129,7 @@ pub struct QueueDetail {
     queue: QueueInfo,
     items: Vec<ItemRow>,
     agreement: QueueAgreement,
+    precision: Vec<IssuePrecision>,
     verdicts: Vec<VerdictRow>,
 }
 
@@ -148,10 +149,14 @@ pub async fn queue(
             let agreement = state
                 .store(|s| queue_agreement(s, id))
                 .map_err(|e| ApiError::internal(format!("{e:#}")))?;
+            let precision = state
+                .store(|s| issue_precision(s, id))
+                .map_err(|e| ApiError::internal(format!("{e:#}")))?;
             Ok(Json(QueueDetail {
                 queue,
                 items,
                 agreement,
+                precision,
                 verdicts,
             }))
         })
