@@ -274,6 +274,53 @@ pub fn read_voc(
     })
 }
 
+/// Reads a CVAT for images 1.1 XML file.
+pub fn read_cvat(
+    annotations: &Path,
+    images: Option<&Path>,
+    target: ImportTarget,
+    progress: &dyn Progress,
+) -> Result<ImportJob> {
+    let mut data = assay_io::cvat::read_cvat(annotations)?.dataset;
+    labelled_files(annotations, "cvat", &mut data, images, target, progress)
+}
+
+/// Reads a folder of LabelMe JSON files.
+pub fn read_labelme(
+    annotations: &Path,
+    images: Option<&Path>,
+    target: ImportTarget,
+    progress: &dyn Progress,
+) -> Result<ImportJob> {
+    let mut data = assay_io::labelme::read_labelme(annotations)?;
+    labelled_files(annotations, "labelme", &mut data, images, target, progress)
+}
+
+/// The import of a dataset read from `annotations` whose images lie in
+/// `images`, the source's own ids kept.
+fn labelled_files(
+    annotations: &Path,
+    format: &'static str,
+    data: &mut Dataset,
+    images: Option<&Path>,
+    target: ImportTarget,
+    progress: &dyn Progress,
+) -> Result<ImportJob> {
+    let located = images
+        .map(|dir| locate(data, &image_root(dir, &target), progress))
+        .unwrap_or_default();
+    Ok(ImportJob {
+        format,
+        source: annotations.to_path_buf(),
+        dataset: name_of(&target, annotations),
+        split: target.split,
+        data: std::mem::take(data),
+        images: located,
+        keep_ids: false,
+        warnings: Warnings::default(),
+    })
+}
+
 /// Reads a folder of images, labelled by their class folders or by a
 /// labels CSV.
 pub fn read_folder(

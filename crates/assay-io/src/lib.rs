@@ -7,11 +7,13 @@
 //! is a [`Warning`], counted in the import summary.
 
 pub mod coco;
+pub mod cvat;
 pub mod error;
 pub mod folder;
 pub mod generated;
 pub mod images;
 pub mod json;
+pub mod labelme;
 pub mod names;
 pub mod npy;
 pub mod npz;

@@ -53,6 +53,24 @@ pub enum ExportCommand {
         #[command(flatten)]
         selection: SelectionArgs,
     },
+    /// Ground truth as CVAT for images 1.1 XML (boxes and polygons).
+    #[command(after_help = "Example:\n  assay export cvat --out annotations.xml --split val")]
+    Cvat {
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        selection: SelectionArgs,
+    },
+    /// Ground truth as LabelMe JSON, one file per image.
+    #[command(after_help = "Example:\n  assay export labelme --out ./labelme")]
+    Labelme {
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        selection: SelectionArgs,
+    },
     /// Ground truth as YOLO labels with a data.yaml (for relabelling or training).
     #[command(
         after_help = "Example:\n  assay export yolo --out ./relabel --class person --copy-images"
@@ -117,6 +135,29 @@ pub fn run(store: &Store, cmd: ExportCommand) -> Result<()> {
             copy_images,
             selection: args,
         } => export_yolo(store, &out, copy_images, &selection(&args)?),
+        ExportCommand::Cvat {
+            out,
+            selection: args,
+        } => {
+            let data = unique_ids(store, &selection(&args)?)?;
+            assay_io::cvat::write_cvat(&data, None, &out)?;
+            println!(
+                "Wrote {} images, {} annotations as CVAT XML to {}",
+                data.samples.len(),
+                data.annotations.len(),
+                out.display()
+            );
+            Ok(())
+        }
+        ExportCommand::Labelme {
+            out,
+            selection: args,
+        } => {
+            let data = unique_ids(store, &selection(&args)?)?;
+            let written = assay_io::labelme::write_labelme(&data, &out)?;
+            println!("Wrote {written} LabelMe files to {}", out.display());
+            Ok(())
+        }
         ExportCommand::Table {
             table,
             out,
@@ -163,6 +204,16 @@ fn export_coco(
         out.display()
     );
     Ok(())
+}
+
+/// The selected images with ids unique (renumbered when imports repeat them).
+fn unique_ids(store: &Store, selection: &ExportSelection) -> Result<assay_core::model::Dataset> {
+    let (dataset, chosen) = selection.resolve(store)?;
+    let export = export::coco_export(store, &dataset, &chosen)?;
+    if export.renumbered {
+        eprintln!("warning: ids repeat across the imports of this dataset; images and annotations were renumbered from 1");
+    }
+    Ok(export.data)
 }
 
 /// The reviewed version of the selected images as COCO, and its changelog.

@@ -90,6 +90,34 @@ pub enum ImportCommand {
         #[command(flatten)]
         target: Target,
     },
+    /// CVAT for images 1.1 XML (boxes and polygons).
+    #[command(
+        after_help = "Example:\n  assay import cvat --annotations annotations.xml --images ./images"
+    )]
+    Cvat {
+        /// The XML file.
+        #[arg(long, value_name = "FILE")]
+        annotations: PathBuf,
+        /// Folder of images.
+        #[arg(long, value_name = "DIR")]
+        images: Option<PathBuf>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// LabelMe JSON files, one per image (rectangles and polygons).
+    #[command(
+        after_help = "Example:\n  assay import labelme --annotations ./labelled --images ./labelled"
+    )]
+    Labelme {
+        /// Folder of .json files.
+        #[arg(long, value_name = "DIR")]
+        annotations: PathBuf,
+        /// Folder of images (default: the annotations' folder).
+        #[arg(long, value_name = "DIR")]
+        images: Option<PathBuf>,
+        #[command(flatten)]
+        target: Target,
+    },
     /// A plain folder of images, or a class-folder tree (root/<class>/*.jpg).
     #[command(
         after_help = "Examples:\n  assay import folder --images ./photos\n  assay import folder --images ./cifar/test --class-folders --split test\n  assay import folder --images ./photos --labels labels.csv"
@@ -157,6 +185,19 @@ pub fn run(store: &mut Store, cmd: ImportCommand) -> Result<()> {
             target.into(),
             &bars,
         )?,
+        ImportCommand::Cvat {
+            annotations,
+            images,
+            target,
+        } => import::read_cvat(&annotations, images.as_deref(), target.into(), &bars)?,
+        ImportCommand::Labelme {
+            annotations,
+            images,
+            target,
+        } => {
+            let images = images.unwrap_or_else(|| annotations.clone());
+            import::read_labelme(&annotations, Some(&images), target.into(), &bars)?
+        }
         ImportCommand::Folder {
             images,
             class_folders,
