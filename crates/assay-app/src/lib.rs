@@ -19,6 +19,7 @@ pub mod project;
 pub mod quality;
 pub mod review;
 pub mod runs;
+pub mod select;
 pub mod semseg;
 pub mod summary;
 pub mod tracking;

@@ -110,6 +110,13 @@ pub enum Command {
         after_help = "Examples:\n  assay review create --name labels --from label_issues --limit 20 --overlap 2 --assign ana,ben\n  assay review list\n  assay review show 1"
     )]
     Review(crate::commands::review::ReviewCommand),
+    /// What to label next: uncertainty, core-set diversity, a hybrid or
+    /// random over a dataset's embeddings; --simulate measures each
+    /// against random on a labelled set.
+    #[command(
+        after_help = "Examples:\n  assay select --budget 100 --strategy coreset --queue next-batch --assign ana\n  assay select --budget 100 --strategy margin --model resnet\n  assay select --simulate --initial 100 --budget 100 --rounds 10 --seeds 5"
+    )]
+    Select(crate::commands::select::SelectArgs),
     /// Log values of a training run or experiment (a loss, an external
     /// metric) at a step, stored as series (see `assay runs --series`).
     #[command(

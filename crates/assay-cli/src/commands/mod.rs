@@ -21,6 +21,7 @@ pub mod review;
 pub mod runs;
 pub mod scan;
 pub mod search;
+pub mod select;
 pub mod serve;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Metrics(cmd) => metrics::run(&mut open(&project)?, cmd),
         Command::Users(cmd) => review::users(&mut open(&project)?, cmd),
         Command::Review(cmd) => review::review(&mut open(&project)?, cmd),
+        Command::Select(args) => select::run(&mut open(&project)?, &args),
         Command::Log(args) => runs::log(&mut open(&project)?, &args),
         Command::Quality(args) => quality::compute(&mut open(&project)?, &args),
         Command::Issues {
