@@ -346,6 +346,78 @@ fn reviewers_review_a_queue_and_the_export_applies_the_fixes_they_agree_on() {
         .unwrap()
         .iter()
         .any(|a| a["id"].as_i64() == Some(id) && a["bbox"][0].as_f64() == Some(b[0])));
+    // YOLO too: the moved box's label line changes, nothing else.
+    let yolo = p.join("yolo");
+    let printed = assay(
+        p,
+        &[
+            "export",
+            "yolo",
+            "--dataset",
+            "shapes",
+            "--reviewed",
+            "--out",
+            yolo.to_str().unwrap(),
+        ],
+    );
+    assert!(printed.contains("1 reviewed fixes applied"), "{printed}");
+    assert!(yolo.join("changelog.json").is_file());
+    // Queues from a slice of a run and from two runs' disagreements.
+    let runs: Value = serde_json::from_str(&assay(p, &["runs", "--json"])).unwrap();
+    let run = |model: &str| {
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["model"] == model)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (v1, v2) = (run("sim-detector"), run("sim-detector-v2"));
+    let dark = assay(
+        p,
+        &[
+            "review",
+            "create",
+            "--dataset",
+            "shapes",
+            "--name",
+            "dark",
+            "--from",
+            &format!("slice:{v1}:brightness < 0.3;class = triangle"),
+        ],
+    );
+    assert!(dark.contains("items from slice:"), "{dark}");
+    let differ = assay(
+        p,
+        &[
+            "review",
+            "create",
+            "--dataset",
+            "shapes",
+            "--name",
+            "differ",
+            "--from",
+            &format!("disagree:{v1}:{v2}"),
+            "--limit",
+            "5",
+        ],
+    );
+    assert!(differ.contains("5 items"), "{differ}");
+    let err = common::assay_fails(
+        p,
+        &[
+            "review",
+            "create",
+            "--dataset",
+            "shapes",
+            "--name",
+            "bad",
+            "--from",
+            &format!("slice:{v1}:brightnes < 0.3"),
+        ],
+    );
+    assert!(err.contains("no column \"brightnes\""), "{err}");
     let shown = assay(p, &["review", "show", &queue.to_string()]);
     assert!(shown.contains("ana / ben"), "{shown}");
     // Of the three settled items the reviewers confirmed the fixed one

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use crate::analysis::slices::{matches, Condition};
+use crate::analysis::slices::{matches, parse_condition, Condition};
 use crate::analysis::table::{Level, RunTable};
 use crate::evaluate::detection::metrics_on_images;
 use assay_store::{RunInfo, Store};
@@ -35,7 +35,7 @@ pub(super) fn slice_value(
     let table = RunTable::load(store, run.id).map_err(|e| ("run", format!("{e:#}")))?;
     let conditions = predicates
         .iter()
-        .map(|p| condition(&table, p))
+        .map(|p| parse_condition(&table, p))
         .collect::<Result<Vec<_>, String>>()
         .map_err(|m| ("where", m))?;
     let described = format!(
@@ -163,100 +163,4 @@ fn of_images(table: &RunTable, column: &str) -> bool {
             .numeric
             .iter()
             .any(|c| c.name == column && c.level == Level::Image)
-}
-
-/// A predicate `COLUMN OP VALUE` as a slice condition of `table`.
-fn condition(table: &RunTable, text: &str) -> Result<Condition, String> {
-    let (column, op, value) = split_predicate(text)?;
-    let mut c = Condition {
-        column: column.to_string(),
-        label: value.to_string(),
-        low: None,
-        low_exclusive: false,
-        high: None,
-        high_inclusive: false,
-        missing: false,
-    };
-    if let Some(k) = table.categorical.iter().find(|k| k.name == column) {
-        if op != "=" {
-            return Err(format!(
-                "{text:?}: {column} is categorical; compare it with ="
-            ));
-        }
-        if !k.labels.iter().any(|l| l == value) {
-            return Err(format!(
-                "{text:?}: run {} has no {column} {value:?}; it has {}",
-                table.run,
-                k.labels.join(", ")
-            ));
-        }
-        return Ok(c);
-    }
-    if !table.numeric.iter().any(|k| k.name == column) {
-        let mut names: Vec<&str> = table.categorical.iter().map(|k| k.name.as_str()).collect();
-        names.extend(table.numeric.iter().map(|k| k.name.as_str()));
-        return Err(format!(
-            "{text:?}: run {} has no column {column:?}; it has {}",
-            table.run,
-            names.join(", ")
-        ));
-    }
-    let v: f64 = value
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite())
-        .ok_or_else(|| format!("{text:?}: {column} is a number; {value:?} is not"))?;
-    match op {
-        "<" => c.high = Some(v),
-        "<=" => (c.high, c.high_inclusive) = (Some(v), true),
-        ">" => (c.low, c.low_exclusive) = (Some(v), true),
-        ">=" => c.low = Some(v),
-        _ => (c.low, c.high, c.high_inclusive) = (Some(v), Some(v), true),
-    }
-    Ok(c)
-}
-
-/// `COLUMN OP VALUE` split at its operator (`<=`, `>=`, `<`, `>`, `=`,
-/// `==`), each part trimmed; quotes around the value are dropped.
-fn split_predicate(text: &str) -> Result<(&str, &str, &str), String> {
-    let at = text
-        .find(['<', '>', '='])
-        .ok_or_else(|| format!("{text:?}: expected COLUMN OP VALUE, with OP one of < <= > >= ="))?;
-    let rest = &text[at..];
-    let op = ["<=", ">=", "==", "<", ">", "="]
-        .into_iter()
-        .find(|op| rest.starts_with(op))
-        .unwrap_or("=");
-    let column = text[..at].trim();
-    let value = rest[op.len()..].trim().trim_matches(['"', '\'']);
-    if column.is_empty() || value.is_empty() {
-        return Err(format!(
-            "{text:?}: expected COLUMN OP VALUE, with OP one of < <= > >= ="
-        ));
-    }
-    Ok((column, if op == "==" { "=" } else { op }, value))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_predicate;
-
-    #[test]
-    fn predicates_split_at_their_operator() {
-        assert_eq!(
-            split_predicate("brightness <= 0.3").unwrap(),
-            ("brightness", "<=", "0.3")
-        );
-        assert_eq!(
-            split_predicate("class == 'cat'").unwrap(),
-            ("class", "=", "cat")
-        );
-        assert_eq!(
-            split_predicate("box_area>40").unwrap(),
-            ("box_area", ">", "40")
-        );
-        assert!(split_predicate("brightness").is_err());
-        assert!(split_predicate("< 3").is_err());
-        assert!(split_predicate("split =").is_err());
-    }
 }

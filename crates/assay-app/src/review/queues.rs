@@ -5,6 +5,9 @@ use std::collections::HashSet;
 use anyhow::{bail, Context, Result};
 use assay_store::{NewItem, NewQueue, QueueInfo, Store};
 
+use crate::analysis::slices::{matches, parse_condition};
+use crate::analysis::table::RunTable;
+
 /// The issue types that are about labels (label checks, confident
 /// learning, embedding consistency).
 pub const LABEL_ISSUES: &[&str] = &[
@@ -27,6 +30,22 @@ pub enum Source {
     LabelIssues,
     /// Chosen images (row ids, as the explorer names them).
     Samples(Vec<i64>),
+    /// Images with an object in a slice of a detection run: predicates
+    /// `COLUMN OP VALUE` as `assay check`'s slice conditions write them.
+    Slice {
+        /// The run.
+        run: i64,
+        /// The predicates, all of which hold.
+        predicates: Vec<String>,
+    },
+    /// Images two runs disagree on (different numbers of true positives,
+    /// false positives or misses; for classifiers, right against wrong).
+    Disagree {
+        /// One run.
+        a: i64,
+        /// The other.
+        b: i64,
+    },
     /// Images of a confusion-matrix cell of a run (row, column indices).
     Cell {
         /// The run.
@@ -39,7 +58,8 @@ pub enum Source {
 }
 
 impl Source {
-    /// Reads `issue:TYPE`, `label_issues`, `samples:ID,ID,...` or
+    /// Reads `issue:TYPE`, `label_issues`, `samples:ID,ID,...`,
+    /// `slice:RUN:PREDICATE;PREDICATE`, `disagree:RUN:RUN` or
     /// `cell:RUN:ROW:COLUMN`.
     pub fn parse(text: &str) -> Result<Source> {
         let (kind, rest) = text.split_once(':').unwrap_or((text, ""));
@@ -57,6 +77,28 @@ impl Source {
                     .map(number)
                     .collect::<Result<_>>()?,
             ),
+            "slice" => {
+                let Some((run, predicates)) = rest.split_once(':') else {
+                    bail!("{text:?}: expected slice:RUN:PREDICATE;PREDICATE (e.g. slice:1:brightness < 0.3)");
+                };
+                Source::Slice {
+                    run: number(run)?,
+                    predicates: predicates
+                        .split(';')
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty())
+                        .collect(),
+                }
+            }
+            "disagree" => {
+                let Some((a, b)) = rest.split_once(':') else {
+                    bail!("{text:?}: expected disagree:RUN:RUN");
+                };
+                Source::Disagree {
+                    a: number(a)?,
+                    b: number(b)?,
+                }
+            }
             "cell" => {
                 let parts: Vec<&str> = rest.split(':').collect();
                 let [run, row, column] = parts[..] else {
@@ -69,7 +111,7 @@ impl Source {
                 }
             }
             _ => bail!(
-                "{text:?}: expected issue:TYPE, label_issues, samples:ID,ID,... or cell:RUN:ROW:COLUMN"
+                "{text:?}: expected issue:TYPE, label_issues, samples:ID,ID,..., slice:RUN:PREDICATE;..., disagree:RUN:RUN or cell:RUN:ROW:COLUMN"
             ),
         })
     }
@@ -80,6 +122,8 @@ impl Source {
             Source::Issue(t) => format!("issue:{t}"),
             Source::LabelIssues => "label_issues".into(),
             Source::Samples(ids) => format!("samples ({} chosen)", ids.len()),
+            Source::Slice { run, predicates } => format!("slice:{run}:{}", predicates.join(";")),
+            Source::Disagree { a, b } => format!("disagree:{a}:{b}"),
             Source::Cell { run, row, column } => format!("cell:{run}:{row}:{column}"),
         }
     }
@@ -174,6 +218,48 @@ fn items(store: &Store, dataset: &str, source: &Source) -> Result<Vec<NewItem>> 
                     sample,
                     annotation: None,
                     reason: "chosen".into(),
+                })
+                .collect()
+        }
+        Source::Slice { run, predicates } => {
+            let table = RunTable::load(store, *run)?;
+            let conditions = predicates
+                .iter()
+                .map(|p| parse_condition(&table, p))
+                .collect::<std::result::Result<Vec<_>, String>>()
+                .map_err(anyhow::Error::msg)?;
+            let mut samples: Vec<i64> = (0..table.rows.len())
+                .filter(|&i| matches(&table, i, &conditions))
+                .map(|i| table.rows[i].sample)
+                .collect();
+            samples.sort_unstable();
+            samples.dedup();
+            samples
+                .into_iter()
+                .map(|sample| NewItem {
+                    sample,
+                    annotation: None,
+                    reason: format!("slice of run {run}: {}", predicates.join(" and ")),
+                })
+                .collect()
+        }
+        Source::Disagree { a, b } => {
+            let counts = |run: i64| -> Result<std::collections::HashMap<i64, [u32; 3]>> {
+                Ok(store.run_sample_counts(run)?.into_iter().collect())
+            };
+            let (ca, cb) = (counts(*a)?, counts(*b)?);
+            let mut samples: Vec<i64> = ca.keys().chain(cb.keys()).copied().collect();
+            samples.sort_unstable();
+            samples.dedup();
+            samples
+                .into_iter()
+                .filter(|s| {
+                    ca.get(s).copied().unwrap_or_default() != cb.get(s).copied().unwrap_or_default()
+                })
+                .map(|sample| NewItem {
+                    sample,
+                    annotation: None,
+                    reason: format!("runs {a} and {b} disagree"),
                 })
                 .collect()
         }

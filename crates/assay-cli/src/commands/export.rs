@@ -82,6 +82,13 @@ pub enum ExportCommand {
         /// Also copy the image files into <out>/images/<split>/.
         #[arg(long)]
         copy_images: bool,
+        /// The labels with the fixes reviewers agreed on applied, and a
+        /// changelog in <out>/changelog.json.
+        #[arg(long)]
+        reviewed: bool,
+        /// With --reviewed: only this queue's fixes (repeatable).
+        #[arg(long = "queue", value_name = "NAME", requires = "reviewed")]
+        queues: Vec<String>,
         #[command(flatten)]
         selection: SelectionArgs,
     },
@@ -133,8 +140,13 @@ pub fn run(store: &Store, cmd: ExportCommand) -> Result<()> {
         ExportCommand::Yolo {
             out,
             copy_images,
+            reviewed,
+            queues,
             selection: args,
-        } => export_yolo(store, &out, copy_images, &selection(&args)?),
+        } => {
+            let reviewed = reviewed.then_some(queues.as_slice());
+            export_yolo(store, &out, copy_images, reviewed, &selection(&args)?)
+        }
         ExportCommand::Cvat {
             out,
             selection: args,
@@ -253,9 +265,31 @@ fn export_yolo(
     store: &Store,
     out: &Path,
     copy_images: bool,
+    reviewed: Option<&[String]>,
     selection: &ExportSelection,
 ) -> Result<()> {
-    let (dataset, data) = export::load(store, selection)?;
+    let (dataset, mut data) = export::load(store, selection)?;
+    if let Some(queues) = reviewed {
+        let (corrected, changelog) = assay_app::review::corrected_dataset(store, &dataset, queues)?;
+        let chosen: std::collections::HashSet<i64> = data.samples.iter().map(|s| s.id).collect();
+        data.annotations = corrected
+            .annotations
+            .into_iter()
+            .filter(|a| chosen.contains(&a.sample_id))
+            .collect();
+        std::fs::create_dir_all(out)?;
+        assay_io::output::write_inside(
+            out,
+            &out.join("changelog.json"),
+            serde_json::to_string_pretty(&changelog)?.as_bytes(),
+        )?;
+        println!(
+            "{} reviewed fixes applied ({} ties left as they were); changelog in {}",
+            changelog.applied,
+            changelog.ties,
+            out.join("changelog.json").display()
+        );
+    }
     let written = yolo::write_yolo(&data, out)?;
     crate::output::print_warnings(&written.warnings);
     let skipped = data
