@@ -37,7 +37,8 @@ pub use import::{DatasetImport, ImportSummary, Injection, SampleFile};
 pub use quality::{IssueInfo, IssueRow, Metrics, Properties, QualityRecord, CLASS_LABEL_ISSUE};
 pub use read::{DatasetIndex, Selection};
 pub use review::{
-    IssueItem, ItemRow, NewItem, NewQueue, NewVerdict, QueueInfo, Role, User, VerdictRow,
+    AnnotatorLabel, IssueItem, ItemRow, MultiAnnotations, NewItem, NewQueue, NewVerdict, QueueInfo,
+    Role, User, VerdictRow,
 };
 pub use runs::{Curve, NewRun, ObjectOutcome, RunInfo};
 pub use summary::{ClassCount, DatasetSummary, ModelSummary, ProjectSummary, SplitCount};

@@ -504,3 +504,114 @@ fn item_row(r: &rusqlite::Row) -> rusqlite::Result<ItemRow> {
         reviewers: r.get::<_, i64>(6)? as usize,
     })
 }
+
+/// One annotator's label of an image: a class, with a box for objects
+/// (none for a whole-image class).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnotatorLabel {
+    /// The annotator.
+    pub annotator: String,
+    /// The image's row id.
+    pub sample: i64,
+    /// The class name.
+    pub class: String,
+    /// `[x, y, w, h]`, for an object.
+    pub bbox: Option<[f64; 4]>,
+}
+
+/// Several annotators' labels of a dataset.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MultiAnnotations {
+    /// Every label.
+    pub labels: Vec<AnnotatorLabel>,
+    /// (annotator, image row id) for every image an annotator saw.
+    pub seen: Vec<(String, i64)>,
+}
+
+impl Store {
+    /// Replaces `annotator`'s labels of `dataset` with `labels` (which name
+    /// classes the dataset has), recording `images` (row ids) as the images
+    /// they annotated, in one transaction.
+    pub fn replace_annotator_labels(
+        &mut self,
+        dataset: &str,
+        annotator: &str,
+        images: &[i64],
+        labels: &[AnnotatorLabel],
+    ) -> Result<()> {
+        let dataset_id = self.dataset_id(dataset)?;
+        let classes: std::collections::HashMap<String, i64> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT name, id FROM categories WHERE dataset_id = ?1")?;
+            let rows = stmt.query_map([dataset_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let tx = self.write()?;
+        tx.execute(
+            "DELETE FROM annotator_labels WHERE dataset_id = ?1 AND annotator = ?2",
+            params![dataset_id, annotator],
+        )?;
+        tx.execute(
+            "DELETE FROM annotator_images WHERE dataset_id = ?1 AND annotator = ?2",
+            params![dataset_id, annotator],
+        )?;
+        {
+            let mut seen = tx.prepare(
+                "INSERT OR IGNORE INTO annotator_images (dataset_id, annotator, sample_id) VALUES (?1, ?2, ?3)",
+            )?;
+            for image in images {
+                seen.execute(params![dataset_id, annotator, image])?;
+            }
+            let mut insert = tx.prepare(
+                "INSERT INTO annotator_labels (dataset_id, annotator, sample_id, category_id, x, y, w, h)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for l in labels {
+                let Some(&class) = classes.get(&l.class) else {
+                    return Err(StoreError::NotFound(format!(
+                        "dataset {dataset:?} has no class {:?}",
+                        l.class
+                    )));
+                };
+                let b = l.bbox.map_or([None; 4], |b| b.map(Some));
+                insert.execute(params![
+                    dataset_id, annotator, l.sample, class, b[0], b[1], b[2], b[3]
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every annotator's labels of `dataset`, and the images each saw.
+    pub fn annotator_labels(&self, dataset: &str) -> Result<MultiAnnotations> {
+        let dataset_id = self.dataset_id(dataset)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT l.annotator, l.sample_id, c.name, l.x, l.y, l.w, l.h
+             FROM annotator_labels l JOIN categories c ON c.id = l.category_id
+             WHERE l.dataset_id = ?1 ORDER BY l.annotator, l.sample_id, l.id",
+        )?;
+        let labels = stmt
+            .query_map([dataset_id], |r| {
+                let b: [Option<f64>; 4] = [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
+                Ok(AnnotatorLabel {
+                    annotator: r.get(0)?,
+                    sample: r.get(1)?,
+                    class: r.get(2)?,
+                    bbox: match b {
+                        [Some(x), Some(y), Some(w), Some(h)] => Some([x, y, w, h]),
+                        _ => None,
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT annotator, sample_id FROM annotator_images WHERE dataset_id = ?1 ORDER BY annotator, sample_id",
+        )?;
+        let seen = stmt
+            .query_map([dataset_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(MultiAnnotations { labels, seen })
+    }
+}

@@ -351,6 +351,26 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX review_verdicts_by_item ON review_verdicts (item_id);
     "#,
+    // Version 11: labels of the same images from several annotators, kept
+    // beside the ground truth (for agreement and consensus), and which
+    // images each annotator saw (also those they left unlabelled).
+    r#"
+    CREATE TABLE annotator_images (
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        annotator TEXT NOT NULL,
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        PRIMARY KEY (dataset_id, annotator, sample_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE annotator_labels (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        annotator TEXT NOT NULL,
+        sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
+        category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+        x REAL, y REAL, w REAL, h REAL
+    );
+    CREATE INDEX annotator_labels_by_sample ON annotator_labels (dataset_id, sample_id);
+    "#,
 ];
 
 /// The schema version this build writes.

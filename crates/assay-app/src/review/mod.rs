@@ -5,12 +5,17 @@
 //! changelog (the stored labels are never changed in place).
 
 mod agreement;
+mod annotators;
 mod labels;
 mod queues;
 mod resolve;
 mod users;
 
 pub use agreement::{queue_agreement, QueueAgreement};
+pub use annotators::{
+    annotator_agreement, import_annotators, AnnotatorAgreement, AnnotatorFile, AnnotatorPair,
+    Imported,
+};
 pub use labels::{apply_edits, image_labels, Edit, Label};
 pub use queues::{create_queue, QueueRequest, Source};
 pub use resolve::{corrected_dataset, issue_precision, Change, Changelog, IssuePrecision};

@@ -4,7 +4,8 @@
 use anyhow::{bail, Result};
 use assay_app::project::choose_dataset;
 use assay_app::review::{
-    add_user, create_queue, issue_precision, queue_agreement, QueueRequest, Source,
+    add_user, annotator_agreement, create_queue, import_annotators, issue_precision,
+    queue_agreement, AnnotatorFile, QueueRequest, Source,
 };
 use assay_store::{Role, Store};
 use clap::Subcommand;
@@ -62,6 +63,38 @@ pub enum ReviewCommand {
     },
     /// List the queues with their progress.
     List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import labels of a dataset's images from several annotators: a
+    /// COCO file (one annotator, or an `annotator` field per annotation),
+    /// CVAT XML or a LabelMe folder.
+    ImportAnnotators {
+        /// A COCO file.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["cvat", "labelme"])]
+        coco: Option<std::path::PathBuf>,
+        /// A CVAT for images 1.1 XML file.
+        #[arg(long, value_name = "FILE", conflicts_with = "labelme")]
+        cvat: Option<std::path::PathBuf>,
+        /// A folder of LabelMe files.
+        #[arg(long, value_name = "DIR")]
+        labelme: Option<std::path::PathBuf>,
+        /// The file's annotator (default: the COCO annotations' own
+        /// `annotator` fields, or the CVAT task's owner).
+        #[arg(long)]
+        annotator: Option<String>,
+        /// Dataset (default: the only one).
+        #[arg(long)]
+        dataset: Option<String>,
+    },
+    /// How far a dataset's imported annotators agree: boxes (alpha with
+    /// 1 - IoU, per class, per pair) and image classes (alpha; kappa per
+    /// pair).
+    Agreement {
+        /// Dataset (default: the only one).
+        #[arg(long)]
+        dataset: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -148,6 +181,62 @@ pub fn review(store: &mut Store, cmd: ReviewCommand) -> Result<()> {
                     queue.assignees.join(", ")
                 }
             );
+        }
+        ReviewCommand::ImportAnnotators {
+            coco,
+            cvat,
+            labelme,
+            annotator,
+            dataset,
+        } => {
+            let dataset = choose_dataset(store, dataset.as_deref())?;
+            let file = match (coco, cvat, labelme) {
+                (Some(f), _, _) => AnnotatorFile::Coco(f, annotator),
+                (_, Some(f), _) => AnnotatorFile::Cvat(f, annotator),
+                (_, _, Some(dir)) => {
+                    let Some(who) = annotator else {
+                        bail!(
+                            "--labelme needs --annotator: LabelMe files do not name who made them"
+                        );
+                    };
+                    AnnotatorFile::Labelme(dir, who)
+                }
+                _ => bail!("name the labels: --coco FILE, --cvat FILE or --labelme DIR"),
+            };
+            for (who, images, labels) in import_annotators(store, &dataset, &file)? {
+                println!("Stored {labels} labels of {who} on {images} images of {dataset}");
+            }
+        }
+        ReviewCommand::Agreement { dataset, json } => {
+            let dataset = choose_dataset(store, dataset.as_deref())?;
+            let a = annotator_agreement(store, &dataset)?;
+            if json {
+                println!("{}", serde_json::to_string(&a)?);
+                return Ok(());
+            }
+            let num = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+            println!(
+                "{} annotators on {} shared images of {dataset}: boxes alpha {}, image classes alpha {}",
+                a.annotators.len(),
+                a.images,
+                num(a.box_alpha),
+                num(a.class_alpha)
+            );
+            let mut t = table(&["annotators", "images", "boxes alpha", "kappa"]);
+            for p in &a.pairs {
+                t.add_row(vec![
+                    format!("{} / {}", p.a, p.b),
+                    p.images.to_string(),
+                    num(p.box_alpha),
+                    num(p.kappa),
+                ]);
+            }
+            println!("{t}");
+            let mut t = table(&["class", "boxes alpha"]);
+            for (c, v) in &a.per_class {
+                t.add_row(vec![c.clone(), num(*v)]);
+            }
+            println!("{t}");
         }
         ReviewCommand::List { json } => {
             let queues = store.queues(None)?;

@@ -1,0 +1,345 @@
+//! Labels of one dataset from several annotators: imported from COCO (an
+//! annotator per file, or an `annotator` field per annotation), CVAT XML
+//! (the task owner, or a name given) or LabelMe JSON, matched to the
+//! dataset's images by file name and to its classes by name; and how far
+//! the annotators agree, on boxes (alpha with `1 - IoU`) and on image
+//! classes (alpha, nominal; Cohen's kappa per pair).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use assay_core::geometry::BBox;
+use assay_core::model::Dataset;
+use assay_eval::agreement::{
+    alpha, box_alpha, cohen_kappa, units, AnnotatedBox, ImageAnnotations, MeasurementLevel, Weights,
+};
+use assay_io::names::SampleNames;
+use assay_store::{AnnotatorLabel, Selection, Store};
+use serde::{Deserialize, Serialize};
+
+/// Where annotators' labels come from.
+#[derive(Debug, Clone)]
+pub enum AnnotatorFile {
+    /// A COCO file: one annotator (named), or the `annotator` field of
+    /// each annotation.
+    Coco(PathBuf, Option<String>),
+    /// A CVAT for images XML file: the named annotator, else the task's
+    /// owner.
+    Cvat(PathBuf, Option<String>),
+    /// A folder of LabelMe files of one annotator.
+    Labelme(PathBuf, String),
+}
+
+/// What an import stored per annotator: images seen, labels.
+pub type Imported = Vec<(String, usize, usize)>;
+
+#[derive(Deserialize)]
+struct CocoFile {
+    images: Vec<CocoImage>,
+    #[serde(default)]
+    annotations: Vec<CocoAnnotation>,
+    categories: Vec<CocoCategory>,
+}
+
+#[derive(Deserialize)]
+struct CocoImage {
+    id: i64,
+    file_name: String,
+}
+
+#[derive(Deserialize)]
+struct CocoAnnotation {
+    image_id: i64,
+    category_id: i64,
+    #[serde(default)]
+    bbox: Option<[f64; 4]>,
+    #[serde(default)]
+    annotator: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CocoCategory {
+    id: i64,
+    name: String,
+}
+
+/// Imports annotators' labels of `dataset`, replacing earlier labels of
+/// the same annotators. Images the dataset lacks are an error naming them.
+pub fn import_annotators(
+    store: &mut Store,
+    dataset: &str,
+    file: &AnnotatorFile,
+) -> Result<Imported> {
+    let target = store.load_dataset(dataset, &Selection::default())?;
+    let names = SampleNames::new(&target);
+    let row_of: HashMap<i64, i64> = store
+        .sample_rows(dataset)?
+        .into_iter()
+        .map(|r| (r.source_id, r.id))
+        .collect();
+    let find = |name: &str, path: &Path| -> Result<i64> {
+        let source = names.find(name).with_context(|| {
+            format!(
+                "{}: image {name:?} is not in dataset {dataset:?}",
+                path.display()
+            )
+        })?;
+        Ok(row_of[&source])
+    };
+    // annotator -> (images seen, labels)
+    let mut by: BTreeMap<String, (BTreeSet<i64>, Vec<AnnotatorLabel>)> = BTreeMap::new();
+    match file {
+        AnnotatorFile::Coco(path, name) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let coco: CocoFile = assay_io::json::parse_json(path, &bytes)?;
+            let images: HashMap<i64, i64> = coco
+                .images
+                .iter()
+                .map(|i| Ok((i.id, find(&i.file_name, path)?)))
+                .collect::<Result<_>>()?;
+            let classes: HashMap<i64, &str> = coco
+                .categories
+                .iter()
+                .map(|c| (c.id, c.name.as_str()))
+                .collect();
+            for (k, a) in coco.annotations.iter().enumerate() {
+                let who = match (name, &a.annotator) {
+                    (Some(n), _) => n.clone(),
+                    (None, Some(n)) => n.clone(),
+                    (None, None) => bail!(
+                        "{}: $.annotations[{k}] has no annotator field; name the file's annotator with --annotator",
+                        path.display()
+                    ),
+                };
+                let sample = *images.get(&a.image_id).with_context(|| {
+                    format!(
+                        "{}: $.annotations[{k}].image_id {} is no image of the file",
+                        path.display(),
+                        a.image_id
+                    )
+                })?;
+                let class = classes.get(&a.category_id).with_context(|| {
+                    format!(
+                        "{}: $.annotations[{k}].category_id {} is no category of the file",
+                        path.display(),
+                        a.category_id
+                    )
+                })?;
+                let entry = by.entry(who.clone()).or_default();
+                entry.1.push(AnnotatorLabel {
+                    annotator: who,
+                    sample,
+                    class: class.to_string(),
+                    bbox: a.bbox,
+                });
+            }
+            // Every annotator of the file saw every image of the file.
+            let all: BTreeSet<i64> = images.values().copied().collect();
+            if let Some(n) = name {
+                by.entry(n.clone()).or_default();
+            }
+            for entry in by.values_mut() {
+                entry.0.extend(&all);
+            }
+        }
+        AnnotatorFile::Cvat(path, name) => {
+            let read = assay_io::cvat::read_cvat(path)?;
+            let who = name.clone().or(read.owner).with_context(|| {
+                format!(
+                    "{}: the file names no task owner; name its annotator with --annotator",
+                    path.display()
+                )
+            })?;
+            add_dataset(&mut by, &who, &read.dataset, path, &find)?;
+        }
+        AnnotatorFile::Labelme(dir, who) => {
+            let data = assay_io::labelme::read_labelme(dir)?;
+            add_dataset(&mut by, who, &data, dir, &find)?;
+        }
+    }
+    let mut out = Vec::new();
+    for (who, (images, labels)) in by {
+        let images: Vec<i64> = images.into_iter().collect();
+        store.replace_annotator_labels(dataset, &who, &images, &labels)?;
+        out.push((who, images.len(), labels.len()));
+    }
+    Ok(out)
+}
+
+/// One annotator's dataset (from CVAT or LabelMe) as their labels.
+fn add_dataset(
+    by: &mut BTreeMap<String, (BTreeSet<i64>, Vec<AnnotatorLabel>)>,
+    who: &str,
+    data: &Dataset,
+    path: &Path,
+    find: &dyn Fn(&str, &Path) -> Result<i64>,
+) -> Result<()> {
+    let classes: HashMap<i64, &str> = data
+        .categories
+        .iter()
+        .map(|c| (c.id, c.name.as_str()))
+        .collect();
+    let mut images = HashMap::new();
+    for s in &data.samples {
+        images.insert(s.id, find(&s.file_name, path)?);
+    }
+    let entry = by.entry(who.to_string()).or_default();
+    entry.0.extend(images.values());
+    for a in &data.annotations {
+        entry.1.push(AnnotatorLabel {
+            annotator: who.to_string(),
+            sample: images[&a.sample_id],
+            class: classes[&a.category_id].to_string(),
+            bbox: a.bbox.map(|b| [b.x, b.y, b.w, b.h]),
+        });
+    }
+    Ok(())
+}
+
+/// Two annotators' agreement.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnotatorPair {
+    /// One annotator.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// Images both saw.
+    pub images: usize,
+    /// Alpha of their boxes.
+    pub box_alpha: Option<f64>,
+    /// Cohen's kappa of their image classes.
+    pub kappa: Option<f64>,
+}
+
+/// How far a dataset's annotators agree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnotatorAgreement {
+    /// The annotators.
+    pub annotators: Vec<String>,
+    /// Images two or more of them saw.
+    pub images: usize,
+    /// Alpha of their boxes (`1 - IoU`, boxes matched by IoU >= 0.5).
+    pub box_alpha: Option<f64>,
+    /// Per class.
+    pub per_class: Vec<(String, Option<f64>)>,
+    /// Alpha (nominal) of their image classes (labels without a box).
+    pub class_alpha: Option<f64>,
+    /// Per pair.
+    pub pairs: Vec<AnnotatorPair>,
+}
+
+/// The agreement of `dataset`'s annotators.
+pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgreement> {
+    let all = store.annotator_labels(dataset)?;
+    let annotators: Vec<String> = all
+        .seen
+        .iter()
+        .map(|s| s.0.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if annotators.len() < 2 {
+        bail!("dataset {dataset:?} has labels from {} annotator(s); agreement needs two (assay import annotators)", annotators.len());
+    }
+    let index = |who: &str| annotators.iter().position(|a| a == who).expect("listed");
+    let mut seen_by: BTreeMap<i64, BTreeSet<usize>> = BTreeMap::new();
+    for (who, image) in &all.seen {
+        seen_by.entry(*image).or_default().insert(index(who));
+    }
+    let shared: Vec<i64> = seen_by
+        .iter()
+        .filter(|(_, a)| a.len() >= 2)
+        .map(|(i, _)| *i)
+        .collect();
+    let classes: Vec<String> = all
+        .labels
+        .iter()
+        .map(|l| l.class.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let boxes = |chosen: &[usize], class: Option<&str>| -> Option<f64> {
+        let images: Vec<ImageAnnotations> = shared
+            .iter()
+            .map(|image| ImageAnnotations {
+                annotators: seen_by[image]
+                    .iter()
+                    .copied()
+                    .filter(|a| chosen.contains(a))
+                    .collect(),
+                boxes: all
+                    .labels
+                    .iter()
+                    .filter(|l| l.sample == *image && chosen.contains(&index(&l.annotator)))
+                    .filter(|l| class.is_none_or(|c| l.class == c))
+                    .filter_map(|l| {
+                        let b = l.bbox?;
+                        Some(AnnotatedBox {
+                            annotator: index(&l.annotator),
+                            class: classes.iter().position(|c| *c == l.class).unwrap_or(0) as i64,
+                            bbox: BBox::new(b[0], b[1], b[2], b[3]),
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
+        if images.iter().all(|i| i.boxes.is_empty()) {
+            return None;
+        }
+        box_alpha(&images, &units(&images, 0.5)).ok()
+    };
+    // Image classes: each annotator's first box-less label of an image.
+    let class_of = |who: usize, image: i64| -> Option<usize> {
+        all.labels
+            .iter()
+            .find(|l| l.sample == image && l.bbox.is_none() && index(&l.annotator) == who)
+            .and_then(|l| classes.iter().position(|c| *c == l.class))
+    };
+    let everyone: Vec<usize> = (0..annotators.len()).collect();
+    let data: Vec<Vec<Option<f64>>> = everyone
+        .iter()
+        .map(|&a| {
+            shared
+                .iter()
+                .map(|&i| class_of(a, i).map(|c| c as f64))
+                .collect()
+        })
+        .collect();
+    let mut pairs = Vec::new();
+    for a in 0..annotators.len() {
+        for b in a + 1..annotators.len() {
+            let both: Vec<i64> = shared
+                .iter()
+                .copied()
+                .filter(|i| seen_by[i].contains(&a) && seen_by[i].contains(&b))
+                .collect();
+            let coded: Vec<(i64, i64)> = both
+                .iter()
+                .filter_map(|&i| Some((class_of(a, i)? as i64, class_of(b, i)? as i64)))
+                .collect();
+            let (x, y): (Vec<i64>, Vec<i64>) = coded.into_iter().unzip();
+            pairs.push(AnnotatorPair {
+                a: annotators[a].clone(),
+                b: annotators[b].clone(),
+                images: both.len(),
+                box_alpha: boxes(&[a, b], None),
+                kappa: (!x.is_empty())
+                    .then(|| cohen_kappa(&x, &y, Weights::Unweighted).ok())
+                    .flatten(),
+            });
+        }
+    }
+    Ok(AnnotatorAgreement {
+        images: shared.len(),
+        box_alpha: boxes(&everyone, None),
+        per_class: classes
+            .iter()
+            .map(|c| (c.clone(), boxes(&everyone, Some(c))))
+            .collect(),
+        class_alpha: alpha(&data, MeasurementLevel::Nominal).ok(),
+        pairs,
+        annotators,
+    })
+}
