@@ -134,16 +134,13 @@ fn probabilities(
     categories: &[assay_core::model::Category],
 ) -> Result<Vec<f64>> {
     let classes = categories.len();
-    let rows = store.sample_rows(dataset)?;
-    let source: HashMap<i64, i64> = rows.iter().map(|r| (r.id, r.source_id)).collect();
-    let mut by_image: HashMap<i64, Vec<f64>> = HashMap::new();
-    for p in store.class_predictions(dataset, model)? {
-        if p.scores.len() == classes {
-            if let Some(&image) = source.get(&p.sample_id) {
-                by_image.insert(image, p.scores);
-            }
-        }
-    }
+    // Class predictions and embeddings both name images by their dataset id.
+    let by_image: HashMap<i64, Vec<f64>> = store
+        .class_predictions(dataset, model)?
+        .into_iter()
+        .filter(|p| p.scores.len() == classes)
+        .map(|p| (p.sample_id, p.scores))
+        .collect();
     if by_image.is_empty() {
         bail!("model {model:?} stored no class probabilities on dataset {dataset:?}");
     }

@@ -167,3 +167,122 @@ fn annotators_import_and_their_agreement_is_measured() {
     );
     assert!(err.contains("\"nowhere.jpg\" is not in dataset"), "{err}");
 }
+
+#[test]
+fn crowdlab_consensus_ranks_the_annotators_of_image_classes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    build_demo(p);
+    let dataset = ["--dataset", "shapes-main"];
+    let gt_path = p.join("main.json");
+    assay(
+        p,
+        &[&["export", "coco", "--out", path(&gt_path)][..], &dataset].concat(),
+    );
+    let gt: Value = serde_json::from_str(&std::fs::read_to_string(&gt_path).unwrap()).unwrap();
+    let classes: Vec<i64> = gt["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    // ana labels as the stored labels; ben changes every fourth label to
+    // the next class; cal labels every other image only.
+    let mut annotations = Vec::new();
+    for (k, a) in gt["annotations"].as_array().unwrap().iter().enumerate() {
+        for who in ["ana", "ben", "cal"] {
+            let mut l = a.clone();
+            l["annotator"] = json!(who);
+            if who == "ben" && k % 4 == 0 {
+                let c = classes
+                    .iter()
+                    .position(|&c| Some(c) == a["category_id"].as_i64())
+                    .unwrap();
+                l["category_id"] = json!(classes[(c + 1) % classes.len()]);
+            }
+            if who != "cal" || k % 2 == 0 {
+                annotations.push(l);
+            }
+        }
+    }
+    let mut file = gt.clone();
+    file["annotations"] = Value::from(annotations);
+    let file_path = p.join("three.json");
+    std::fs::write(&file_path, file.to_string()).unwrap();
+    assay(
+        p,
+        &[
+            &["review", "import-annotators", "--coco", path(&file_path)][..],
+            &dataset,
+        ]
+        .concat(),
+    );
+    let c: Value = serde_json::from_str(&assay(
+        p,
+        &[
+            &["review", "consensus", "--model", "sim-classifier", "--json"][..],
+            &dataset,
+        ]
+        .concat(),
+    ))
+    .unwrap();
+    let order: Vec<&str> = c["annotators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["annotator"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order.last(),
+        Some(&"ben"),
+        "the annotator who changed labels is last: {c}"
+    );
+    let ana = c["annotators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["annotator"] == "ana")
+        .unwrap();
+    assert!(
+        ana["agreement_with_consensus"].as_f64().unwrap() > 0.9,
+        "{c}"
+    );
+    assert!(c["images"].as_u64().unwrap() > 50, "{c}");
+    // Two annotators of three keep the stored label, so the consensus
+    // rarely departs from it.
+    let differs = c["differs_from_label"].as_array().unwrap().len() as u64;
+    assert!(differs * 10 < c["images"].as_u64().unwrap(), "{c}");
+    let shown = assay(
+        p,
+        &[
+            &["review", "consensus", "--model", "sim-classifier"][..],
+            &dataset,
+        ]
+        .concat(),
+    );
+    assert!(shown.contains("CROWDLAB"), "{shown}");
+
+    // Uncertainty needs the classifier's probabilities; with them, margin
+    // picks images.
+    assay(p, &[&["embed"][..], &dataset].concat());
+    let chosen: Value = serde_json::from_str(&assay(
+        p,
+        &[
+            &[
+                "select",
+                "--budget",
+                "5",
+                "--strategy",
+                "margin",
+                "--model",
+                "sim-classifier",
+                "--all",
+                "--json",
+            ][..],
+            &dataset,
+        ]
+        .concat(),
+    ))
+    .unwrap();
+    assert_eq!(chosen["images"].as_array().unwrap().len(), 5, "{chosen}");
+}

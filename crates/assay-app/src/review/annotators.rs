@@ -343,3 +343,136 @@ pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgre
         annotators,
     })
 }
+
+/// One annotator's quality, by CROWDLAB.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnotatorQuality {
+    /// The annotator.
+    pub annotator: String,
+    /// CROWDLAB's quality score.
+    pub quality: f64,
+    /// Share of their labels equal to the consensus.
+    pub agreement_with_consensus: f64,
+    /// The class they label worst.
+    pub worst_class: String,
+    /// Images they labelled.
+    pub labelled: usize,
+}
+
+/// Consensus image classes and annotator quality.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Consensus {
+    /// Images with an annotator's class and the model's probabilities.
+    pub images: usize,
+    /// Images left out: no model probabilities for them.
+    pub without_probabilities: usize,
+    /// Per annotator, best first.
+    pub annotators: Vec<AnnotatorQuality>,
+    /// Images whose consensus differs from the stored label: (file name,
+    /// stored class, consensus class, consensus quality).
+    pub differs_from_label: Vec<(String, String, String, f64)>,
+    /// The method, for people.
+    pub method: String,
+}
+
+/// CROWDLAB over `dataset`'s annotators' image classes and `model`'s
+/// stored class probabilities (cleanlab's `get_label_quality_multiannotator`,
+/// best-quality consensus).
+pub fn annotator_consensus(store: &Store, dataset: &str, model: &str) -> Result<Consensus> {
+    use assay_eval::agreement::{
+        label_quality_multiannotator, Annotations, Consensus as Method, QualityMethod,
+    };
+    let all = store.annotator_labels(dataset)?;
+    let annotators: Vec<String> = all
+        .seen
+        .iter()
+        .map(|s| s.0.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let data = store.load_dataset(dataset, &Selection::default())?;
+    let classes: Vec<String> = data.categories.iter().map(|c| c.name.clone()).collect();
+    let rows = store.sample_rows(dataset)?;
+    // Class predictions name images by their dataset id; labels by row id.
+    let row_of: HashMap<i64, i64> = rows.iter().map(|r| (r.source_id, r.id)).collect();
+    let probs: HashMap<i64, Vec<f64>> = store
+        .class_predictions(dataset, model)?
+        .into_iter()
+        .filter(|p| p.scores.len() == classes.len())
+        .filter_map(|p| Some((*row_of.get(&p.sample_id)?, p.scores)))
+        .collect();
+    if probs.is_empty() {
+        bail!("model {model:?} stored no class probabilities on dataset {dataset:?} (assay predictions classes)");
+    }
+    let mut images: BTreeMap<i64, Vec<Option<usize>>> = BTreeMap::new();
+    for l in all.labels.iter().filter(|l| l.bbox.is_none()) {
+        let who = annotators
+            .iter()
+            .position(|a| *a == l.annotator)
+            .expect("listed");
+        let class = classes
+            .iter()
+            .position(|c| *c == l.class)
+            .expect("a class of the dataset");
+        images
+            .entry(l.sample)
+            .or_insert_with(|| vec![None; annotators.len()])[who] = Some(class);
+    }
+    let without = images.keys().filter(|i| !probs.contains_key(i)).count();
+    images.retain(|i, _| probs.contains_key(i));
+    let labels: Vec<Vec<Option<usize>>> = images.values().cloned().collect();
+    let flat: Vec<f64> = images
+        .keys()
+        .flat_map(|i| probs[i].iter().copied())
+        .collect();
+    let input = Annotations::new(&labels, &flat, classes.len()).map_err(anyhow::Error::msg)?;
+    let report = label_quality_multiannotator(&input, Method::BestQuality, QualityMethod::Crowdlab);
+    let mut quality: Vec<AnnotatorQuality> = annotators
+        .iter()
+        .zip(&report.annotators)
+        .map(|(who, s)| AnnotatorQuality {
+            annotator: who.clone(),
+            quality: s.annotator_quality,
+            agreement_with_consensus: s.agreement_with_consensus,
+            worst_class: classes[s.worst_class].clone(),
+            labelled: s.num_examples_labeled,
+        })
+        .collect();
+    quality.sort_by(|a, b| b.quality.total_cmp(&a.quality));
+    let stored: HashMap<i64, &str> = {
+        let source = &row_of;
+        let names: HashMap<i64, &str> = data
+            .categories
+            .iter()
+            .map(|c| (c.id, c.name.as_str()))
+            .collect();
+        data.annotations
+            .iter()
+            .filter(|a| a.bbox.is_none())
+            .filter_map(|a| Some((*source.get(&a.sample_id)?, names[&a.category_id])))
+            .collect()
+    };
+    let file: HashMap<i64, &str> = rows.iter().map(|r| (r.id, r.file_name.as_str())).collect();
+    let mut differs = Vec::new();
+    for (k, image) in images.keys().enumerate() {
+        let consensus = &classes[report.consensus_label[k]];
+        if let Some(label) = stored.get(image) {
+            if label != consensus {
+                differs.push((
+                    file[image].to_string(),
+                    label.to_string(),
+                    consensus.clone(),
+                    report.consensus_quality_score[k],
+                ));
+            }
+        }
+    }
+    differs.sort_by(|a, b| a.3.total_cmp(&b.3).reverse());
+    Ok(Consensus {
+        images: images.len(),
+        without_probabilities: without,
+        annotators: quality,
+        differs_from_label: differs,
+        method: format!("CROWDLAB (cleanlab's get_label_quality_multiannotator, best-quality consensus) over {} annotators and {model}'s class probabilities", annotators.len()),
+    })
+}

@@ -13,8 +13,8 @@ mod users;
 
 pub use agreement::{queue_agreement, QueueAgreement};
 pub use annotators::{
-    annotator_agreement, import_annotators, AnnotatorAgreement, AnnotatorFile, AnnotatorPair,
-    Imported,
+    annotator_agreement, annotator_consensus, import_annotators, AnnotatorAgreement, AnnotatorFile,
+    AnnotatorPair, AnnotatorQuality, Consensus, Imported,
 };
 pub use labels::{apply_edits, image_labels, Edit, Label};
 pub use queues::{create_queue, QueueRequest, Source};

@@ -99,6 +99,19 @@ pub enum ReviewCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Consensus image classes and each annotator's quality (CROWDLAB)
+    /// from the imported annotators and a classifier's probabilities.
+    Consensus {
+        /// The classifier (its stored class probabilities).
+        #[arg(long)]
+        model: String,
+        /// Dataset (default: the only one).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// A queue's progress and how far its reviewers agree.
     Show {
         /// The queue's id.
@@ -237,6 +250,46 @@ pub fn review(store: &mut Store, cmd: ReviewCommand) -> Result<()> {
                 t.add_row(vec![c.clone(), num(*v)]);
             }
             println!("{t}");
+        }
+        ReviewCommand::Consensus {
+            model,
+            dataset,
+            json,
+        } => {
+            let dataset = choose_dataset(store, dataset.as_deref())?;
+            let c = assay_app::review::annotator_consensus(store, &dataset, &model)?;
+            if json {
+                println!("{}", serde_json::to_string(&c)?);
+                return Ok(());
+            }
+            println!(
+                "{} on {} images ({} without the model's probabilities left out)",
+                c.method, c.images, c.without_probabilities
+            );
+            let mut t = table(&[
+                "annotator",
+                "quality",
+                "agrees with consensus",
+                "worst class",
+                "labelled",
+            ]);
+            for a in &c.annotators {
+                t.add_row(vec![
+                    a.annotator.clone(),
+                    format!("{:.3}", a.quality),
+                    format!("{:.3}", a.agreement_with_consensus),
+                    a.worst_class.clone(),
+                    a.labelled.to_string(),
+                ]);
+            }
+            println!("{t}");
+            println!(
+                "{} images whose consensus differs from the stored label",
+                c.differs_from_label.len()
+            );
+            for (file, label, consensus, q) in c.differs_from_label.iter().take(10) {
+                println!("  {file}: labelled {label}, consensus {consensus} (quality {q:.3})");
+            }
         }
         ReviewCommand::List { json } => {
             let queues = store.queues(None)?;
