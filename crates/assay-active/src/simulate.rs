@@ -155,6 +155,7 @@ pub fn simulate(
                     dim,
                     probs: Some(&all_probs),
                     classes,
+                    uncertainty: None,
                     labelled: &labelled,
                     candidates: &candidates,
                 };

@@ -43,6 +43,45 @@ impl Uncertainty {
     }
 }
 
+/// How a detector's per-box uncertainties make one for the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    /// The most uncertain box (images without boxes: 0).
+    Max,
+    /// The mean over boxes (images without boxes: 0).
+    Mean,
+    /// The sum over boxes: more uncertain boxes, more uncertain image.
+    Sum,
+}
+
+impl Aggregation {
+    /// The aggregation named `name`.
+    pub fn parse(name: &str) -> Option<Aggregation> {
+        match name {
+            "max" => Some(Aggregation::Max),
+            "mean" => Some(Aggregation::Mean),
+            "sum" => Some(Aggregation::Sum),
+            _ => None,
+        }
+    }
+
+    /// An image's uncertainty from its boxes' scores, each box a binary
+    /// prediction (object or not) with probability `score`.
+    pub fn of(self, measure: Uncertainty, scores: &[f64]) -> f64 {
+        let each = scores.iter().map(|&s| {
+            let s = s.clamp(0.0, 1.0);
+            measure.of(&[s, 1.0 - s])
+        });
+        match self {
+            Aggregation::Max => each.fold(0.0, f64::max),
+            Aggregation::Sum => each.sum(),
+            Aggregation::Mean if scores.is_empty() => 0.0,
+            Aggregation::Mean => each.sum::<f64>() / scores.len() as f64,
+        }
+    }
+}
+
 /// How to choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "by")]
@@ -114,6 +153,10 @@ pub struct Pool<'a> {
     pub probs: Option<&'a [f64]>,
     /// Their number of classes.
     pub classes: usize,
+    /// Uncertainties given per sample instead of probabilities (a
+    /// detector's, aggregated over its boxes by the caller); used by every
+    /// uncertainty measure and the hybrid.
+    pub uncertainty: Option<&'a [f64]>,
     /// Samples already labelled (indices).
     pub labelled: &'a [usize],
     /// Samples that may be chosen (indices).
@@ -129,6 +172,9 @@ pub fn select(
 ) -> Result<Vec<usize>, String> {
     let budget = budget.min(pool.candidates.len());
     let uncertainty = |u: Uncertainty, i: usize| -> Result<f64, String> {
+        if let Some(given) = pool.uncertainty {
+            return Ok(given[i]);
+        }
         let probs = pool
             .probs
             .ok_or("this strategy needs a model's class probabilities")?;
@@ -152,7 +198,7 @@ pub fn select(
         }
         Strategy::CoreSet => Ok(k_center_greedy(pool, budget)),
         Strategy::Hybrid => {
-            if pool.probs.is_none() {
+            if pool.probs.is_none() && pool.uncertainty.is_none() {
                 return Err("the hybrid strategy needs a model's class probabilities".into());
             }
             hybrid(pool, budget, seed, |i| {
@@ -259,6 +305,16 @@ mod tests {
     }
 
     #[test]
+    fn box_uncertainty_aggregates() {
+        let scores = [0.9, 0.5, 0.1];
+        let lc = Uncertainty::LeastConfidence;
+        assert!((Aggregation::Max.of(lc, &scores) - 0.5).abs() < 1e-12);
+        assert!((Aggregation::Sum.of(lc, &scores) - 0.7).abs() < 1e-12);
+        assert!((Aggregation::Mean.of(lc, &scores) - 0.7 / 3.0).abs() < 1e-12);
+        assert_eq!(Aggregation::Mean.of(lc, &[]), 0.0);
+    }
+
+    #[test]
     fn core_set_picks_the_far_points_first() {
         // Points on a line at 0, 1, 2, 10, 11; 0 is labelled.
         let vectors = [0.0f32, 1.0, 2.0, 10.0, 11.0];
@@ -267,6 +323,7 @@ mod tests {
             dim: 1,
             probs: None,
             classes: 0,
+            uncertainty: None,
             labelled: &[0],
             candidates: &[1, 2, 3, 4],
         };

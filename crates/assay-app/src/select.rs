@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use anyhow::{bail, Context, Result};
-use assay_active::{select, simulate, Pool, Simulation, SimulationOptions, Strategy};
+use assay_active::{
+    select, simulate, Aggregation, Pool, Simulation, SimulationOptions, Strategy, Uncertainty,
+};
 use assay_store::{EmbeddingLevel, EmbeddingSet, Selection, Store};
 
 /// A dataset's images with their embeddings, in a fixed order.
@@ -69,6 +71,8 @@ pub struct ChooseRequest {
     pub all: bool,
     /// Seed of the random choices.
     pub seed: u64,
+    /// For a detector: how its boxes' uncertainties make the image's.
+    pub aggregation: Aggregation,
 }
 
 /// Chooses the images to label next: among the images without labels (or
@@ -84,6 +88,7 @@ pub fn choose(store: &Store, request: &ChooseRequest) -> Result<Vec<i64>> {
         set,
         all,
         seed,
+        aggregation,
     } = request;
     let (dataset, strategy, budget, all, seed) =
         (dataset.as_str(), *strategy, *budget, *all, *seed);
@@ -104,24 +109,62 @@ pub fn choose(store: &Store, request: &ChooseRequest) -> Result<Vec<i64>> {
         bail!("dataset {dataset:?} has no unlabelled images with embeddings (use --all to rank every image)");
     }
     let classes = data.categories.len();
-    let probs = match model {
-        Some(model) => Some(probabilities(store, dataset, model, &e.images, &data.categories)?),
+    let measure = match strategy {
+        Strategy::Uncertainty(u) => u,
+        _ => Uncertainty::Margin,
+    };
+    let (mut probs, mut uncertainty) = (None, None);
+    match model {
+        Some(model) if store.has_class_predictions(dataset, model)? => {
+            probs = Some(probabilities(store, dataset, model, &e.images, &data.categories)?);
+        }
+        Some(model) => {
+            uncertainty = Some(box_uncertainty(store, dataset, model, &e.images, measure, *aggregation)?);
+        }
         None if strategy.needs_probabilities() => bail!(
-            "{} needs a classifier's probabilities: name the model with --model (see `assay predictions classes`)",
+            "{} needs a model's predictions: name the classifier (assay predictions classes) or detector (assay predictions add) with --model",
             strategy.name()
         ),
-        None => None,
-    };
+        None => {}
+    }
     let pool = Pool {
         vectors: &e.vectors,
         dim: e.dim,
         probs: probs.as_deref(),
         classes,
+        uncertainty: uncertainty.as_deref(),
         labelled: &labelled,
         candidates: &candidates,
     };
     let chosen = select(&pool, strategy, budget, seed).map_err(anyhow::Error::msg)?;
     Ok(chosen.into_iter().map(|i| e.images[i]).collect())
+}
+
+/// A detector's uncertainty per image (in `images` order): each stored
+/// box a binary prediction with its score, aggregated over the image.
+fn box_uncertainty(
+    store: &Store,
+    dataset: &str,
+    model: &str,
+    images: &[i64],
+    measure: Uncertainty,
+    aggregation: Aggregation,
+) -> Result<Vec<f64>> {
+    let predictions = store.load_predictions(dataset, model)?.predictions;
+    if predictions.is_empty() {
+        bail!("model {model:?} stored no predictions on dataset {dataset:?}");
+    }
+    let mut scores: HashMap<i64, Vec<f64>> = HashMap::new();
+    for p in predictions {
+        scores
+            .entry(p.sample_id)
+            .or_default()
+            .push(p.score.unwrap_or(1.0));
+    }
+    Ok(images
+        .iter()
+        .map(|i| aggregation.of(measure, scores.get(i).map_or(&[][..], Vec::as_slice)))
+        .collect())
 }
 
 /// `model`'s class probabilities per image (in `images` order, one row of

@@ -172,3 +172,75 @@ fn strategies_choose_and_the_simulation_compares_them_with_random() {
     );
     assert!(table.contains("coreset:"), "{table}");
 }
+
+#[test]
+fn a_detectors_box_uncertainty_is_aggregated_per_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    common::build_demo(p);
+    assay(p, &["embed", "--dataset", "shapes"]);
+    let predictions: Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("data/predictions.json")).unwrap())
+            .unwrap();
+    // Per image: the sum of each box's binary entropy.
+    let mut sums: std::collections::HashMap<i64, f64> = Default::default();
+    for d in predictions.as_array().unwrap() {
+        let s = d["score"].as_f64().unwrap().clamp(0.0, 1.0);
+        let h: f64 = [s, 1.0 - s]
+            .iter()
+            .filter(|&&q| q > 0.0)
+            .map(|q| -q * q.ln())
+            .sum();
+        *sums.entry(d["image_id"].as_i64().unwrap()).or_default() += h;
+    }
+    let chosen: Value = serde_json::from_str(&assay(
+        p,
+        &[
+            "select",
+            "--dataset",
+            "shapes",
+            "--budget",
+            "3",
+            "--strategy",
+            "entropy",
+            "--model",
+            "sim-detector",
+            "--aggregate",
+            "sum",
+            "--all",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let ids: Vec<i64> = chosen["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    let mut ranked: Vec<(f64, i64)> = sums.iter().map(|(i, s)| (*s, *i)).collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    assert!(
+        (sums[&ids[0]] - ranked[0].0).abs() < 1e-9,
+        "chosen {ids:?}, most uncertain {:?}",
+        &ranked[..3]
+    );
+    let err = assay_fails(
+        p,
+        &[
+            "select",
+            "--dataset",
+            "shapes",
+            "--budget",
+            "3",
+            "--strategy",
+            "entropy",
+            "--model",
+            "sim-detector",
+            "--aggregate",
+            "median",
+            "--all",
+        ],
+    );
+    assert!(err.contains("max, mean or sum"), "{err}");
+}

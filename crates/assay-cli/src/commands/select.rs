@@ -2,7 +2,7 @@
 //! strategy beats random on a labelled set.
 
 use anyhow::{bail, Result};
-use assay_active::{SimulationOptions, Strategy};
+use assay_active::{Aggregation, SimulationOptions, Strategy};
 use assay_app::project::choose_dataset;
 use assay_app::review::{create_queue, QueueRequest, Source};
 use assay_app::select::{choose, simulate_dataset, ChooseRequest};
@@ -42,6 +42,10 @@ pub struct SelectArgs {
     /// Seed of the random choices.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// For a detector: the image's uncertainty from its boxes' (max, mean
+    /// or sum).
+    #[arg(long, default_value = "max")]
+    aggregate: String,
     /// Simulate the labelling loop on the labelled dataset instead.
     #[arg(long)]
     simulate: bool,
@@ -81,6 +85,13 @@ pub fn run(store: &mut Store, args: &SelectArgs) -> Result<()> {
         set: args.set,
         all: args.all,
         seed: args.seed,
+        aggregation: match Aggregation::parse(&args.aggregate) {
+            Some(a) => a,
+            None => bail!(
+                "--aggregate {:?}: expected max, mean or sum",
+                args.aggregate
+            ),
+        },
     };
     let chosen = choose(store, &request)?;
     if let Some(name) = &args.queue {
