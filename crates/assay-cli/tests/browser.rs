@@ -1329,6 +1329,7 @@ fn review_in_headless_chromium() {
         shots: screenshot_dir(),
     };
     ui.sign_in(&ada);
+    ui.queue_from_explorer();
     let queue = ui.create_queue();
     for who in [&ana, &ben] {
         ui.sign_in(who);
@@ -1420,6 +1421,40 @@ impl Ui<'_> {
         );
     }
 
+    /// Selects three images in the explorer and makes a review queue of
+    /// them, as an admin.
+    fn queue_from_explorer(&mut self) {
+        self.open("#/explore?dataset=shapes&split=val", "explore");
+        self.explorer_total();
+        self.wait_until(
+            "document.querySelectorAll('[data-testid=tile]').length >= 3",
+            "three tiles are drawn",
+        );
+        self.browser.click(
+            "[data-testid=tile][data-index='0'] [data-testid=tile-check]",
+            0,
+        );
+        self.browser.click(
+            "[data-testid=tile][data-index='2'] [data-testid=tile-check]",
+            8,
+        );
+        assert_eq!(self.text("[data-testid=selected-count]"), "3 selected");
+        self.browser
+            .eval("document.querySelector('[data-testid=queue-input]').focus()");
+        self.browser.type_text("picked");
+        self.browser.click("[data-testid=review-button]", 0);
+        self.wait_until(
+            "document.querySelector('[data-testid=review-queue-link]') !== null",
+            "the queue is made",
+        );
+        assert!(self
+            .browser
+            .eval("document.body.innerText")
+            .as_str()
+            .unwrap()
+            .contains("Made review queue picked with 3 samples"));
+    }
+
     /// Fills the admin's New queue form; returns the queue's id.
     fn create_queue(&mut self) -> i64 {
         self.open("#/review", "review");
@@ -1433,7 +1468,7 @@ impl Ui<'_> {
             "the new queue is listed with 20 items",
         );
         let id = self.browser.eval(
-            "Number(document.querySelector('a[data-testid^=\"queue-\"]').dataset.testid.slice(6))",
+            "Number([...document.querySelectorAll('a[data-testid^=\"queue-\"]')].find(a => a.textContent === 'labels').dataset.testid.slice(6))",
         );
         id.as_i64().unwrap_or_else(|| panic!("no queue link: {id}"))
     }

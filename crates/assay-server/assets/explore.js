@@ -1,6 +1,7 @@
 // The explorer: filters kept in the URL hash, a virtualised thumbnail grid
 // that fetches pages of POST /api/query by offset as it scrolls (only the
-// rows in view exist in the DOM), multi-select, tagging and export. Each
+// rows in view exist in the DOM), multi-select, tagging, export and
+// review queues of the selection. Each
 // tile draws its sample's ground truth (solid) and predictions (dashed) over
 // the thumbnail, coloured by outcome in the selected run or by class.
 
@@ -260,6 +261,8 @@ class ExplorerPage {
     desc.addEventListener("change", () => this.update({ desc: desc.checked }));
     this.tagInput = this.tagInput || h("input", { type: "text", placeholder: "tag",
       maxlength: 64, "data-testid": "tag-input" });
+    this.queueInput = this.queueInput || h("input", { type: "text", placeholder: "review queue",
+      maxlength: 64, "data-testid": "queue-input" });
     this.exportFormat = this.exportFormat || select(
       [["coco", "COCO"], ["yolo", "YOLO"], ["csv", "CSV"]], "coco", () => {},
       { "data-testid": "export-format" });
@@ -288,6 +291,9 @@ class ExplorerPage {
       h("button", { onclick: () => this.tag(true), "data-testid": "untag-button" }, "Untag"),
       this.exportFormat,
       h("button", { onclick: () => this.exportSelection(), "data-testid": "export-button" }, "Export"),
+      this.queueInput,
+      h("button", { onclick: () => this.reviewSelection(), "data-testid": "review-button",
+        title: "make a review queue of the selected samples" }, "Review"),
       this.status,
     ]);
     this.showTotal();
@@ -360,6 +366,23 @@ class ExplorerPage {
       this.facets = await facets(this.state.dataset);
       this.renderFilters();
       this.grid.reset();
+    } catch (error) {
+      this.say(error.message, true);
+    }
+    return null;
+  }
+
+  /** Makes a review queue of the selection (admins; see the Review page). */
+  async reviewSelection() {
+    const name = this.queueInput.value.trim();
+    if (!name) return this.say("Name the review queue first.", true);
+    if (this.selected.size === 0) return this.say("Select samples first.", true);
+    try {
+      const queue = await postJson("/api/review/queues",
+        { dataset: this.state.dataset, name, from: `samples:${[...this.selected].join(",")}` });
+      this.status.replaceChildren(`Made review queue ${queue.name} with ${fmt(queue.items)} samples: `,
+        h("a", { href: `#/review/${queue.id}`, "data-testid": "review-queue-link" }, "review it"));
+      this.status.classList.remove("error-text");
     } catch (error) {
       this.say(error.message, true);
     }
