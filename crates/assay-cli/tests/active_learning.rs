@@ -95,6 +95,35 @@ fn strategies_choose_and_the_simulation_compares_them_with_random() {
         ],
     );
     assert!(out.contains("of 8 images"), "{out}");
+    // Or a list of file names that `assay export --samples` takes.
+    let list = dir.path().join("chosen.txt");
+    assay(
+        &p,
+        &[
+            "select",
+            "--budget",
+            "6",
+            "--strategy",
+            "coreset",
+            "--all",
+            "--out",
+            path(&list),
+        ],
+    );
+    let coco = dir.path().join("chosen.json");
+    assay(
+        &p,
+        &[
+            "export",
+            "coco",
+            "--samples",
+            path(&list),
+            "--out",
+            path(&coco),
+        ],
+    );
+    let exported: Value = serde_json::from_str(&std::fs::read_to_string(&coco).unwrap()).unwrap();
+    assert_eq!(exported["images"].as_array().unwrap().len(), 6);
 
     let sim: Value = serde_json::from_str(&assay(
         &p,

@@ -36,6 +36,10 @@ pub struct SelectArgs {
     /// Make a review queue of the chosen images with this name.
     #[arg(long)]
     queue: Option<String>,
+    /// Write the chosen images' file names to FILE, one a line (what
+    /// `assay export ... --samples FILE` takes).
+    #[arg(long, value_name = "FILE", conflicts_with = "queue")]
+    out: Option<std::path::PathBuf>,
     /// With --queue: its reviewers (comma-separated).
     #[arg(long, value_delimiter = ',', requires = "queue")]
     assign: Vec<String>,
@@ -118,6 +122,27 @@ pub fn run(store: &mut Store, args: &SelectArgs) -> Result<()> {
             queue.name,
             queue.items,
             strategy.name()
+        );
+        return Ok(());
+    }
+    if let Some(out) = &args.out {
+        let rows = store.sample_rows(&dataset)?;
+        let names: Vec<&str> = chosen
+            .iter()
+            .filter_map(|image| {
+                rows.iter()
+                    .find(|r| r.source_id == *image)
+                    .map(|r| r.file_name.as_str())
+            })
+            .collect();
+        std::fs::write(out, names.join("\n") + "\n")
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+        println!(
+            "Wrote the {} images chosen by {} to {} (export them with `assay export coco --samples {}`)",
+            names.len(),
+            strategy.name(),
+            out.display(),
+            out.display()
         );
         return Ok(());
     }
