@@ -130,8 +130,64 @@ fn annotators_import_and_their_agreement_is_measured() {
             .all(|c| c[1].as_f64().is_some()),
         "{a}"
     );
+    // Boxes only (some objects have no polygon): no mask alpha overall.
+    assert!(a["mask_alpha"].is_null(), "{a}");
     let table = assay(p, &["review", "agreement", "--dataset", "shapes"]);
     assert!(table.contains("ana / ben"), "{table}");
+
+    // Two annotators who drew only polygons: fay as the stored polygons,
+    // gus with every polygon moved 3 px right. Their boxes agree more than
+    // their masks (the objects are smaller than their boxes).
+    let polygons: Vec<Value> = gt["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["segmentation"].as_array().is_some_and(|s| !s.is_empty()))
+        .cloned()
+        .collect();
+    let shifted: Vec<Value> = polygons
+        .iter()
+        .map(|a| {
+            let mut m = a.clone();
+            let poly: Vec<f64> = a["segmentation"][0]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            let moved: Vec<f64> = poly
+                .iter()
+                .enumerate()
+                .map(|(i, v)| if i % 2 == 0 { v + 3.0 } else { *v })
+                .collect();
+            m["segmentation"] = json!([moved]);
+            m["bbox"][0] = json!(a["bbox"][0].as_f64().unwrap() + 3.0);
+            m
+        })
+        .collect();
+    for (who, annotations) in [("fay", polygons), ("gus", shifted)] {
+        let mut f = gt.clone();
+        f["annotations"] = Value::from(annotations);
+        let fp = p.join(format!("{who}.json"));
+        std::fs::write(&fp, f.to_string()).unwrap();
+        import(&["--coco", path(&fp), "--annotator", who]);
+    }
+    let a: Value = serde_json::from_str(&assay(
+        p,
+        &["review", "agreement", "--dataset", "shapes", "--json"],
+    ))
+    .unwrap();
+    let fg = a["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["a"] == "fay" && p["b"] == "gus")
+        .unwrap();
+    let (boxes, masks) = (
+        fg["box_alpha"].as_f64().unwrap(),
+        fg["mask_alpha"].as_f64().unwrap(),
+    );
+    assert!(masks < boxes && masks > 0.0, "{fg}");
 
     // Errors name what is wrong.
     let err = assay_fails(

@@ -517,6 +517,9 @@ pub struct AnnotatorLabel {
     pub class: String,
     /// `[x, y, w, h]`, for an object.
     pub bbox: Option<[f64; 4]>,
+    /// The object's polygons (`[x1, y1, x2, y2, ...]` each), when drawn as
+    /// polygons.
+    pub polygons: Option<Vec<Vec<f64>>>,
 }
 
 /// Several annotators' labels of a dataset.
@@ -564,8 +567,8 @@ impl Store {
                 seen.execute(params![dataset_id, annotator, image])?;
             }
             let mut insert = tx.prepare(
-                "INSERT INTO annotator_labels (dataset_id, annotator, sample_id, category_id, x, y, w, h)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO annotator_labels (dataset_id, annotator, sample_id, category_id, x, y, w, h, polygons)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
             for l in labels {
                 let Some(&class) = classes.get(&l.class) else {
@@ -575,8 +578,12 @@ impl Store {
                     )));
                 };
                 let b = l.bbox.map_or([None; 4], |b| b.map(Some));
+                let polygons = l
+                    .polygons
+                    .as_ref()
+                    .map(|p| serde_json::to_string(p).unwrap_or_default());
                 insert.execute(params![
-                    dataset_id, annotator, l.sample, class, b[0], b[1], b[2], b[3]
+                    dataset_id, annotator, l.sample, class, b[0], b[1], b[2], b[3], polygons
                 ])?;
             }
         }
@@ -588,7 +595,7 @@ impl Store {
     pub fn annotator_labels(&self, dataset: &str) -> Result<MultiAnnotations> {
         let dataset_id = self.dataset_id(dataset)?;
         let mut stmt = self.conn.prepare(
-            "SELECT l.annotator, l.sample_id, c.name, l.x, l.y, l.w, l.h
+            "SELECT l.annotator, l.sample_id, c.name, l.x, l.y, l.w, l.h, l.polygons
              FROM annotator_labels l JOIN categories c ON c.id = l.category_id
              WHERE l.dataset_id = ?1 ORDER BY l.annotator, l.sample_id, l.id",
         )?;
@@ -603,6 +610,9 @@ impl Store {
                         [Some(x), Some(y), Some(w), Some(h)] => Some([x, y, w, h]),
                         _ => None,
                     },
+                    polygons: r
+                        .get::<_, Option<String>>(7)?
+                        .and_then(|t| serde_json::from_str(&t).ok()),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

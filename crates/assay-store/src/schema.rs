@@ -367,7 +367,8 @@ const MIGRATIONS: &[&str] = &[
         annotator TEXT NOT NULL,
         sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
         category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
-        x REAL, y REAL, w REAL, h REAL
+        x REAL, y REAL, w REAL, h REAL,
+        polygons TEXT
     );
     CREATE INDEX annotator_labels_by_sample ON annotator_labels (dataset_id, sample_id);
     "#,

@@ -204,6 +204,7 @@ fn boxes_alpha(given: &[Given], reviewers: &[usize], class: Option<&String>) -> 
                                 class: classes.iter().position(|c| *c == l.class).unwrap_or(0)
                                     as i64,
                                 bbox: BBox::new(l.bbox[0], l.bbox[1], l.bbox[2], l.bbox[3]),
+                                mask: None,
                             })
                     })
                     .collect(),

@@ -54,8 +54,17 @@ struct CocoAnnotation {
     category_id: i64,
     #[serde(default)]
     bbox: Option<[f64; 4]>,
+    /// Polygons are kept; RLE masks are read as their boxes only.
+    #[serde(default)]
+    segmentation: Option<serde_json::Value>,
     #[serde(default)]
     annotator: Option<String>,
+}
+
+/// A COCO segmentation's polygons (none for RLE or nothing).
+fn coco_polygons(segmentation: &Option<serde_json::Value>) -> Option<Vec<Vec<f64>>> {
+    let parts: Vec<Vec<f64>> = serde_json::from_value(segmentation.clone()?).ok()?;
+    (!parts.is_empty()).then_some(parts)
 }
 
 #[derive(Deserialize)]
@@ -133,6 +142,7 @@ pub fn import_annotators(
                     sample,
                     class: class.to_string(),
                     bbox: a.bbox,
+                    polygons: coco_polygons(&a.segmentation),
                 });
             }
             // Every annotator of the file saw every image of the file.
@@ -193,6 +203,10 @@ fn add_dataset(
             sample: images[&a.sample_id],
             class: classes[&a.category_id].to_string(),
             bbox: a.bbox.map(|b| [b.x, b.y, b.w, b.h]),
+            polygons: match &a.segmentation {
+                Some(assay_core::model::Segmentation::Polygons(p)) => Some(p.clone()),
+                _ => None,
+            },
         });
     }
     Ok(())
@@ -209,6 +223,8 @@ pub struct AnnotatorPair {
     pub images: usize,
     /// Alpha of their boxes.
     pub box_alpha: Option<f64>,
+    /// Alpha of their masks (when every object has one).
+    pub mask_alpha: Option<f64>,
     /// Cohen's kappa of their image classes.
     pub kappa: Option<f64>,
 }
@@ -222,6 +238,9 @@ pub struct AnnotatorAgreement {
     pub images: usize,
     /// Alpha of their boxes (`1 - IoU`, boxes matched by IoU >= 0.5).
     pub box_alpha: Option<f64>,
+    /// The same with the masks' IoU, when every object was drawn as a
+    /// polygon (rasterised as pycocotools does).
+    pub mask_alpha: Option<f64>,
     /// Per class.
     pub per_class: Vec<(String, Option<f64>)>,
     /// Alpha (nominal) of their image classes (labels without a box).
@@ -260,7 +279,24 @@ pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgre
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let boxes = |chosen: &[usize], class: Option<&str>| -> Option<f64> {
+    let size: HashMap<i64, (u32, u32)> = store
+        .sample_rows(dataset)?
+        .into_iter()
+        .filter_map(|r| Some((r.id, (r.height?, r.width?))))
+        .collect();
+    let boxes = |chosen: &[usize], class: Option<&str>, masks: bool| -> Option<f64> {
+        // Masks only when every object of these annotators has polygons.
+        let mut objects = all
+            .labels
+            .iter()
+            .filter(|l| l.bbox.is_some() && chosen.contains(&index(&l.annotator)))
+            .filter(|l| shared.contains(&l.sample))
+            .peekable();
+        let has_objects = objects.peek().is_some();
+        let masked = |l: &&AnnotatorLabel| l.polygons.is_some() && size.contains_key(&l.sample);
+        if masks && !(has_objects && objects.all(|l| masked(&l))) {
+            return None;
+        }
         let images: Vec<ImageAnnotations> = shared
             .iter()
             .map(|image| ImageAnnotations {
@@ -276,10 +312,18 @@ pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgre
                     .filter(|l| class.is_none_or(|c| l.class == c))
                     .filter_map(|l| {
                         let b = l.bbox?;
+                        let mask = match (masks, &l.polygons) {
+                            (true, Some(p)) => {
+                                let (h, w) = size[&l.sample];
+                                Some(assay_core::mask::Rle::from_polygons(p, h, w))
+                            }
+                            _ => None,
+                        };
                         Some(AnnotatedBox {
                             annotator: index(&l.annotator),
                             class: classes.iter().position(|c| *c == l.class).unwrap_or(0) as i64,
                             bbox: BBox::new(b[0], b[1], b[2], b[3]),
+                            mask,
                         })
                     })
                     .collect(),
@@ -324,7 +368,8 @@ pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgre
                 a: annotators[a].clone(),
                 b: annotators[b].clone(),
                 images: both.len(),
-                box_alpha: boxes(&[a, b], None),
+                box_alpha: boxes(&[a, b], None, false),
+                mask_alpha: boxes(&[a, b], None, true),
                 kappa: (!x.is_empty())
                     .then(|| cohen_kappa(&x, &y, Weights::Unweighted).ok())
                     .flatten(),
@@ -333,10 +378,11 @@ pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgre
     }
     Ok(AnnotatorAgreement {
         images: shared.len(),
-        box_alpha: boxes(&everyone, None),
+        box_alpha: boxes(&everyone, None, false),
+        mask_alpha: boxes(&everyone, None, true),
         per_class: classes
             .iter()
-            .map(|c| (c.clone(), boxes(&everyone, Some(c))))
+            .map(|c| (c.clone(), boxes(&everyone, Some(c), false)))
             .collect(),
         class_alpha: alpha(&data, MeasurementLevel::Nominal).ok(),
         pairs,

@@ -229,18 +229,26 @@ pub fn review(store: &mut Store, cmd: ReviewCommand) -> Result<()> {
             }
             let num = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
             println!(
-                "{} annotators on {} shared images of {dataset}: boxes alpha {}, image classes alpha {}",
+                "{} annotators on {} shared images of {dataset}: boxes alpha {}, masks alpha {}, image classes alpha {}",
                 a.annotators.len(),
                 a.images,
                 num(a.box_alpha),
+                num(a.mask_alpha),
                 num(a.class_alpha)
             );
-            let mut t = table(&["annotators", "images", "boxes alpha", "kappa"]);
+            let mut t = table(&[
+                "annotators",
+                "images",
+                "boxes alpha",
+                "masks alpha",
+                "kappa",
+            ]);
             for p in &a.pairs {
                 t.add_row(vec![
                     format!("{} / {}", p.a, p.b),
                     p.images.to_string(),
                     num(p.box_alpha),
+                    num(p.mask_alpha),
                     num(p.kappa),
                 ]);
             }

@@ -1,7 +1,8 @@
-//! Agreement on boxes: the objects several annotators drew on an image are
-//! matched into units (greedily by IoU, one box per annotator per unit, the
-//! same class), and Krippendorff's alpha is computed over the units with
-//! `1 - IoU` as the distance between two boxes of a class, 1 between boxes
+//! Agreement on boxes and masks: the objects several annotators drew on an
+//! image are matched into units (greedily by IoU, one object per annotator
+//! per unit, the same class), and Krippendorff's alpha is computed over the
+//! units with `1 - IoU` as the distance between two objects of a class
+//! (the masks' IoU when both objects have one, else the boxes'), 1 between boxes
 //! of different classes or images, 1 between a box and "no box" (an
 //! annotator who saw the image but drew nothing there) and 0 between two
 //! "no box" values. Alpha is 1 when everyone draws the same boxes, about 0
@@ -10,6 +11,7 @@
 use serde::Serialize;
 
 use assay_core::geometry::BBox;
+use assay_core::mask::{rle_pair_iou, Rle};
 use assay_core::union_find::UnionFind;
 
 use crate::EvalError;
@@ -23,6 +25,19 @@ pub struct AnnotatedBox {
     pub class: i64,
     /// The box.
     pub bbox: BBox,
+    /// The object's mask, for agreement on masks.
+    pub mask: Option<Rle>,
+}
+
+impl AnnotatedBox {
+    /// The overlap of two objects: their masks' IoU when both have one,
+    /// else their boxes'.
+    fn iou(&self, other: &AnnotatedBox) -> f64 {
+        match (&self.mask, &other.mask) {
+            (Some(a), Some(b)) => rle_pair_iou(a, b, false),
+            _ => self.bbox.iou(&other.bbox, false),
+        }
+    }
 }
 
 /// What the annotators did on one image.
@@ -60,7 +75,7 @@ pub fn units(images: &[ImageAnnotations], threshold: f64) -> Vec<Unit> {
                 if x.annotator == y.annotator || x.class != y.class {
                     continue;
                 }
-                let iou = x.bbox.iou(&y.bbox, false);
+                let iou = x.iou(y);
                 if iou >= threshold {
                     pairs.push((iou, a, b));
                 }
@@ -113,7 +128,7 @@ pub fn box_alpha(images: &[ImageAnnotations], units: &[Unit]) -> Result<f64, Eva
             let boxes = &images[image].boxes;
             let (x, y) = (&boxes[i], &boxes[j]);
             if x.class == y.class {
-                1.0 - x.bbox.iou(&y.bbox, false)
+                1.0 - x.iou(y)
             } else {
                 1.0
             }
@@ -186,6 +201,7 @@ mod tests {
                     annotator,
                     class,
                     bbox: BBox::new(x, y, w, h),
+                    mask: None,
                 })
                 .collect(),
         }
@@ -231,5 +247,34 @@ mod tests {
         assert!(u
             .iter()
             .all(|u| u.values.iter().filter(|v| v.1.is_some()).count() <= 2));
+    }
+
+    #[test]
+    fn masks_measure_overlap_when_both_objects_have_one() {
+        // Equal boxes, but the masks are the two halves of the box.
+        let half = |left: bool| {
+            let mut m = vec![0u8; 10 * 10];
+            for x in 0..10 {
+                for y in 0..10 {
+                    if (x < 5) == left {
+                        m[x * 10 + y] = 1;
+                    }
+                }
+            }
+            Rle::encode(&m, 10, 10).unwrap()
+        };
+        let mut img = image(
+            &[0, 1],
+            &[(0, 1, [0., 0., 10., 10.]), (1, 1, [0., 0., 10., 10.])],
+        );
+        assert_eq!(img.boxes[0].iou(&img.boxes[1]), 1.0);
+        img.boxes[0].mask = Some(half(true));
+        img.boxes[1].mask = Some(half(false));
+        assert_eq!(img.boxes[0].iou(&img.boxes[1]), 0.0);
+        assert_eq!(
+            units(std::slice::from_ref(&img), 0.5).len(),
+            2,
+            "no longer matched"
+        );
     }
 }
