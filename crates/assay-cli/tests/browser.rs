@@ -1321,6 +1321,27 @@ fn review_in_headless_chromium() {
         token("ben", "reviewer"),
         token("vic", "viewer"),
     );
+    // Two annotators who drew the same boxes.
+    let gt = dir.path().join("gt.json");
+    assay(
+        &demo,
+        &["export", "coco", "--dataset", "shapes", "--out", path(&gt)],
+    );
+    for who in ["xia", "yan"] {
+        assay(
+            &demo,
+            &[
+                "review",
+                "import-annotators",
+                "--dataset",
+                "shapes",
+                "--coco",
+                path(&gt),
+                "--annotator",
+                who,
+            ],
+        );
+    }
     let server = Server::start(&demo, &[]);
     let mut browser = Browser::launch(&chromium, dir.path());
     let mut ui = Ui {
@@ -1347,6 +1368,11 @@ fn review_in_headless_chromium() {
     assert!(ui
         .text(&format!("[data-testid=pairs-{queue}]"))
         .contains("ana / ben"));
+    let annotators = ui.text("[data-testid=annotators-shapes]");
+    assert!(
+        annotators.contains("2 annotators") && annotators.contains("boxes α 1,"),
+        "{annotators}"
+    );
     ui.shot("review-agreement");
 
     // A viewer reads but writes nothing, from the page itself.

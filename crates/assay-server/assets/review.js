@@ -19,6 +19,7 @@ async function listQueues(view, me) {
   const who = me.name ? `${me.name} (${me.role})` : `the project's owner (${me.role})`;
   view.append(h("h1", {}, "Review"), h("p", { "data-testid": "review-me" }, `Signed in as ${who}.`));
   if (me.role === "admin") view.append(await createForm());
+  await annotatorSections(view);
   if (!queues.length) {
     view.append(empty("No review queues yet: make one with assay review create."));
     return;
@@ -47,6 +48,26 @@ async function listQueues(view, me) {
       table(["issue", "settled", "confirmed", "precision"], detail.precision.map((p) =>
         [p.issue, String(p.resolved), String(p.confirmed), fmt(p.precision)]), { "data-testid": `precision-${q.id}` }),
       h("p", { class: "note" }, detail.agreement.method)));
+  }
+}
+
+/** Per dataset with imported annotators: how far they agree. */
+async function annotatorSections(view) {
+  const overview = await getJson("/api/overview");
+  for (const d of overview.datasets) {
+    let a;
+    try {
+      a = await getJson(`/api/review/annotators?dataset=${encodeURIComponent(d.name)}`);
+    } catch {
+      continue; // fewer than two annotators
+    }
+    view.append(section(`Annotators of ${d.name}`,
+      h("p", { "data-testid": `annotators-${d.name}` },
+        `${a.annotators.length} annotators on ${a.images} shared images: boxes α ${fmt(a.box_alpha)}, ` +
+        `masks α ${fmt(a.mask_alpha)}, image classes α ${fmt(a.class_alpha)}`),
+      table(["annotators", "images", "boxes α", "masks α", "κ"],
+        a.pairs.map((p) => [`${p.a} / ${p.b}`, String(p.images), fmt(p.box_alpha), fmt(p.mask_alpha), fmt(p.kappa)])),
+      table(["class", "boxes α"], a.per_class.map(([c, v]) => [c, fmt(v)]))));
   }
 }
 

@@ -71,6 +71,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/review/queues/{id}", get(review::queue))
         .route("/api/review/queues/{id}/next", get(review::next))
         .route("/api/review/items/{id}/verdicts", post(review::verdict))
+        .route("/api/review/annotators", get(review::annotators))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             limits::refresh,

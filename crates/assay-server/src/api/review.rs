@@ -253,3 +253,25 @@ pub async fn verdict(
         })
         .await
 }
+
+/// `?dataset=` of the annotators' agreement.
+#[derive(Deserialize)]
+pub struct DatasetQuery {
+    dataset: String,
+}
+
+/// Answers `GET /api/review/annotators?dataset=`: how far the dataset's
+/// imported annotators agree (404 when it has fewer than two).
+pub async fn annotators(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<DatasetQuery>,
+) -> ApiResult<Json<assay_app::review::AnnotatorAgreement>> {
+    state
+        .blocking(move |state| {
+            state
+                .store(|s| assay_app::review::annotator_agreement(s, &q.dataset))
+                .map(Json)
+                .map_err(|e| ApiError::not_found(format!("{e:#}")))
+        })
+        .await
+}
