@@ -1375,13 +1375,36 @@ fn review_in_headless_chromium() {
     );
     ui.shot("review-agreement");
 
-    // A viewer reads but writes nothing, from the page itself.
+    // Two reviewers post a verdict on one item at the same moment, from
+    // the page with their own tokens: both are kept.
+    let last = last_item(&server, &ada, queue);
+    let both = ui.browser.eval(&format!(
+        "(() => {{ const post = (t) => fetch('/api/review/items/{last}/verdicts', {{method: 'POST', \
+         headers: {{'Content-Type': 'application/json', 'Authorization': 'Bearer ' + t}}, \
+         body: JSON.stringify({{decision: 'reject'}})}}).then(r => r.status); \
+         return Promise.all([post({ana}), post({ben})]); }})()",
+        ana = js_string(&ana),
+        ben = js_string(&ben),
+    ));
+    assert_eq!(both, json!([200, 200]), "{both}");
+    let detail = http_json_as(&server, &ada, &format!("/api/review/queues/{queue}"));
+    let kept = detail["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["item"].as_i64() == Some(last))
+        .count();
+    assert_eq!(kept, 2, "both verdicts kept");
+
+    // A viewer reads but writes nothing: every write, from the page itself.
     ui.sign_in(&vic);
     ui.open("#/review", "review");
-    let status = ui.browser.eval(
-        "fetch('/api/review/items/1/verdicts', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({decision: 'accept'})}).then(r => r.status)",
+    let statuses = ui.browser.eval(
+        "Promise.all([['/api/review/items/1/verdicts', {decision: 'accept'}], ['/api/tags', {sample_ids: [1], tag: 'x'}], \
+         ['/api/log', {run: 'r', step: 1, values: {loss: 1}}], ['/api/review/queues', {dataset: 'shapes', name: 'v', from: 'label_issues'}]] \
+         .map(([path, body]) => fetch(path, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)}).then(r => r.status)))",
     );
-    assert_eq!(status, json!(403));
+    assert_eq!(statuses, json!([403, 403, 403, 403]));
     drop(ui);
 
     let out = dir.path().join("reviewed.json");
@@ -1434,6 +1457,31 @@ fn review_in_headless_chromium() {
         count(&stored) + added,
         "the drawn boxes are in the export"
     );
+}
+
+/// `GET path` with a user's token, answered with JSON.
+fn http_json_as(server: &Server, token: &str, path: &str) -> Value {
+    let bearer = format!("Bearer {token}");
+    let (status, text) = common::server::http(
+        server.host_port(),
+        "GET",
+        path,
+        &[("Authorization", bearer.as_str())],
+        None,
+    );
+    assert!(
+        status.starts_with("HTTP/1.1 200"),
+        "{path}: {status} {text}"
+    );
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The last item of a queue (none of the reviewers reached it).
+fn last_item(server: &Server, token: &str, queue: i64) -> i64 {
+    let detail = http_json_as(server, token, &format!("/api/review/queues/{queue}"));
+    detail["items"].as_array().unwrap().last().unwrap()["id"]
+        .as_i64()
+        .unwrap()
 }
 
 impl Ui<'_> {
