@@ -317,6 +317,16 @@ fn crowdlab_consensus_ranks_the_annotators_of_image_classes() {
         .concat(),
     );
     assert!(shown.contains("CROWDLAB"), "{shown}");
+    // Images the classifier's run flagged as label issues, against the
+    // consensus (two of three annotators keep the stored labels, so it
+    // seldom confirms them).
+    let confirmed = &c["flagged_confirmed"];
+    let (flagged, confirmed) = (
+        confirmed[0].as_u64().unwrap(),
+        confirmed[1].as_u64().unwrap(),
+    );
+    assert!(flagged > 0 && confirmed <= flagged, "{c}");
+    assert!(shown.contains("the consensus confirms"), "{shown}");
 
     // Uncertainty needs the classifier's probabilities; with them, margin
     // picks images.

@@ -417,6 +417,10 @@ pub struct Consensus {
     /// Images whose consensus differs from the stored label: (file name,
     /// stored class, consensus class, consensus quality).
     pub differs_from_label: Vec<(String, String, String, f64)>,
+    /// Of the images assay flagged with a label issue (and the annotators
+    /// labelled), how many the consensus confirms (it differs from the
+    /// stored label): (flagged, confirmed).
+    pub flagged_confirmed: (usize, usize),
     /// The method, for people.
     pub method: String,
 }
@@ -514,11 +518,28 @@ pub fn annotator_consensus(store: &Store, dataset: &str, model: &str) -> Result<
         }
     }
     differs.sort_by(|a, b| a.3.total_cmp(&b.3).reverse());
+    let flagged: BTreeSet<i64> = store
+        .issue_items(dataset, super::queues::LABEL_ISSUES)?
+        .into_iter()
+        .map(|i| i.sample)
+        .filter(|s| images.contains_key(s))
+        .collect();
+    let confirmed = images
+        .keys()
+        .enumerate()
+        .filter(|(k, image)| {
+            flagged.contains(image)
+                && stored
+                    .get(image)
+                    .is_some_and(|l| *l != classes[report.consensus_label[*k]])
+        })
+        .count();
     Ok(Consensus {
         images: images.len(),
         without_probabilities: without,
         annotators: quality,
         differs_from_label: differs,
+        flagged_confirmed: (flagged.len(), confirmed),
         method: format!("CROWDLAB (cleanlab's get_label_quality_multiannotator, best-quality consensus) over {} annotators and {model}'s class probabilities", annotators.len()),
     })
 }

@@ -295,6 +295,13 @@ pub fn review(store: &mut Store, cmd: ReviewCommand) -> Result<()> {
                 "{} images whose consensus differs from the stored label",
                 c.differs_from_label.len()
             );
+            let (flagged, confirmed) = c.flagged_confirmed;
+            if flagged > 0 {
+                println!(
+                    "Of the {flagged} images assay flagged with a label issue, the consensus confirms {confirmed} ({:.0}%)",
+                    100.0 * confirmed as f64 / flagged as f64
+                );
+            }
             for (file, label, consensus, q) in c.differs_from_label.iter().take(10) {
                 println!("  {file}: labelled {label}, consensus {consensus} (quality {q:.3})");
             }
