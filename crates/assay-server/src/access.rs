@@ -56,7 +56,7 @@ pub async fn check(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let has_users = state.store(|s| s.has_users()).unwrap_or(false);
+    let has_users = state.auth(|s| s.has_users()).unwrap_or(false);
     if state.token.is_none() && !has_users {
         if !loopback_host(request.headers()) {
             let msg = "this server answers only requests to localhost; start it with --token to serve other names";
@@ -69,7 +69,7 @@ pub async fn check(
         if state.token.as_deref().is_some_and(|t| same(token, t)) {
             return Some(Caller::Owner);
         }
-        let user = state.store(|s| s.user_by_token_hash(&assay_app::review::token_hash(token)));
+        let user = state.auth(|s| s.user_by_token_hash(&assay_app::review::token_hash(token)));
         user.ok().flatten().map(Caller::User)
     };
     if let Some(given) = query_token(request.uri().query()) {

@@ -60,6 +60,9 @@ pub struct AppState {
     /// The token requests must carry, when one is required.
     pub token: Option<String>,
     store: Mutex<Store>,
+    /// A second connection for the access check (users and tokens), so
+    /// checking a request never waits for a long request's store work.
+    auth: Mutex<Store>,
     /// The store's `data_version` the caches were built from.
     version: Mutex<Option<i64>>,
     tables: Mutex<HashMap<String, Arc<DatasetTable>>>,
@@ -76,6 +79,7 @@ impl AppState {
         Ok(Arc::new(AppState {
             root: store.root().to_path_buf(),
             token,
+            auth: Mutex::new(Store::open(project)?),
             store: Mutex::new(store),
             version: Mutex::default(),
             tables: Mutex::default(),
@@ -90,6 +94,12 @@ impl AppState {
     pub fn store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
         let mut store = lock(&self.store);
         f(&mut store)
+    }
+
+    /// Runs `f` with the access check's own connection (short reads of
+    /// users and tokens only).
+    pub fn auth<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        f(&lock(&self.auth))
     }
 
     /// Runs blocking work (SQLite, files, big loops) off the async workers.
