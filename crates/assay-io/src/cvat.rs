@@ -11,7 +11,7 @@ use assay_core::geometry::{polygon_area, polygon_bbox, BBox};
 use assay_core::model::{Annotation, Category, Dataset, Sample, Segmentation};
 use roxmltree::{Document, Node};
 
-use crate::error::{read_text, IoError, Result};
+use crate::error::{malformed_xml, read_text, IoError, Result};
 
 /// A CVAT file read into a dataset.
 #[derive(Debug)]
@@ -25,14 +25,7 @@ pub struct CvatRead {
 /// Reads a CVAT for images 1.1 XML file.
 pub fn read_cvat(path: &Path) -> Result<CvatRead> {
     let text = read_text(path)?;
-    let doc = Document::parse(&text).map_err(|e| {
-        let pos = e.pos();
-        IoError::at(
-            path,
-            format!("line {}, column {}", pos.row, pos.col),
-            format!("malformed XML: {e}"),
-        )
-    })?;
+    let doc = Document::parse(&text).map_err(|e| malformed_xml(path, e))?;
     let root = doc.root_element();
     if root.tag_name().name() != "annotations" {
         return Err(IoError::file(

@@ -196,6 +196,16 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| IoError::os(path, e))
 }
 
+/// The error of an XML file that does not parse, at its line and column.
+pub(crate) fn malformed_xml(path: &Path, e: roxmltree::Error) -> IoError {
+    let pos = e.pos();
+    IoError::at(
+        path,
+        format!("line {}, column {}", pos.row, pos.col),
+        format!("malformed XML: {e}"),
+    )
+}
+
 /// Reads a whole text file, naming it in the error.
 pub fn read_text(path: &Path) -> Result<String> {
     let bytes = read_file(path)?;

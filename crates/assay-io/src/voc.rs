@@ -11,7 +11,7 @@ use assay_core::geometry::BBox;
 use assay_core::model::{Annotation, Category, Dataset, Sample};
 use roxmltree::{Document, Node};
 
-use crate::error::{read_text, IoError, Result, Warnings};
+use crate::error::{malformed_xml, read_text, IoError, Result, Warnings};
 use crate::images::{list_files, to_file_name};
 
 /// A folder of VOC XML files read into a dataset.
@@ -105,14 +105,7 @@ pub fn read_voc(dir: &Path, classes: Option<Vec<String>>) -> Result<VocRead> {
 
 fn parse_voc_file(path: &Path, default_name: &Path, warnings: &mut Warnings) -> Result<VocImage> {
     let text = read_text(path)?;
-    let doc = Document::parse(&text).map_err(|e| {
-        let pos = e.pos();
-        IoError::at(
-            path,
-            format!("line {}, column {}", pos.row, pos.col),
-            format!("malformed XML: {e}"),
-        )
-    })?;
+    let doc = Document::parse(&text).map_err(|e| malformed_xml(path, e))?;
     let lines = Lines::new(&text);
     let root = doc.root_element();
     if root.tag_name().name() != "annotation" {

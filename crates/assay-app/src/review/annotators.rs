@@ -15,7 +15,7 @@ use assay_eval::agreement::{
     alpha, box_alpha, cohen_kappa, units, AnnotatedBox, ImageAnnotations, MeasurementLevel, Weights,
 };
 use assay_io::names::SampleNames;
-use assay_store::{AnnotatorLabel, Selection, Store};
+use assay_store::{AnnotatorLabel, MultiAnnotations, Selection, Store};
 use serde::{Deserialize, Serialize};
 
 /// Where annotators' labels come from.
@@ -249,16 +249,16 @@ pub struct AnnotatorAgreement {
     pub pairs: Vec<AnnotatorPair>,
 }
 
+/// The annotators of `all`, by name.
+fn annotator_names(all: &MultiAnnotations) -> Vec<String> {
+    let names: BTreeSet<&String> = all.seen.iter().map(|s| &s.0).collect();
+    names.into_iter().cloned().collect()
+}
+
 /// The agreement of `dataset`'s annotators.
 pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgreement> {
     let all = store.annotator_labels(dataset)?;
-    let annotators: Vec<String> = all
-        .seen
-        .iter()
-        .map(|s| s.0.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let annotators = annotator_names(&all);
     if annotators.len() < 2 {
         bail!("dataset {dataset:?} has labels from {} annotator(s); agreement needs two (assay import annotators)", annotators.len());
     }
@@ -272,6 +272,16 @@ pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgre
         .filter(|(_, a)| a.len() >= 2)
         .map(|(i, _)| *i)
         .collect();
+    // Each shared image's labels, with their annotator's index, read once.
+    let mut on: HashMap<i64, Vec<(usize, &AnnotatorLabel)>> = HashMap::new();
+    for l in &all.labels {
+        if seen_by.get(&l.sample).is_some_and(|a| a.len() >= 2) {
+            on.entry(l.sample)
+                .or_default()
+                .push((index(&l.annotator), l));
+        }
+    }
+    let labels_on = |image: &i64| on.get(image).map_or(&[][..], Vec::as_slice);
     let classes: Vec<String> = all
         .labels
         .iter()
@@ -286,15 +296,14 @@ pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgre
         .collect();
     let boxes = |chosen: &[usize], class: Option<&str>, masks: bool| -> Option<f64> {
         // Masks only when every object of these annotators has polygons.
-        let mut objects = all
-            .labels
-            .iter()
-            .filter(|l| l.bbox.is_some() && chosen.contains(&index(&l.annotator)))
-            .filter(|l| shared.contains(&l.sample))
+        let mut objects = on
+            .values()
+            .flatten()
+            .filter(|(a, l)| l.bbox.is_some() && chosen.contains(a))
             .peekable();
         let has_objects = objects.peek().is_some();
-        let masked = |l: &&AnnotatorLabel| l.polygons.is_some() && size.contains_key(&l.sample);
-        if masks && !(has_objects && objects.all(|l| masked(&l))) {
+        let masked = |l: &AnnotatorLabel| l.polygons.is_some() && size.contains_key(&l.sample);
+        if masks && !(has_objects && objects.all(|(_, l)| masked(l))) {
             return None;
         }
         let images: Vec<ImageAnnotations> = shared
@@ -305,12 +314,10 @@ pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgre
                     .copied()
                     .filter(|a| chosen.contains(a))
                     .collect(),
-                boxes: all
-                    .labels
+                boxes: labels_on(image)
                     .iter()
-                    .filter(|l| l.sample == *image && chosen.contains(&index(&l.annotator)))
-                    .filter(|l| class.is_none_or(|c| l.class == c))
-                    .filter_map(|l| {
+                    .filter(|(a, l)| chosen.contains(a) && class.is_none_or(|c| l.class == c))
+                    .filter_map(|&(a, l)| {
                         let b = l.bbox?;
                         let mask = match (masks, &l.polygons) {
                             (true, Some(p)) => {
@@ -320,7 +327,7 @@ pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgre
                             _ => None,
                         };
                         Some(AnnotatedBox {
-                            annotator: index(&l.annotator),
+                            annotator: a,
                             class: classes.iter().position(|c| *c == l.class).unwrap_or(0) as i64,
                             bbox: BBox::new(b[0], b[1], b[2], b[3]),
                             mask,
@@ -336,10 +343,10 @@ pub fn annotator_agreement(store: &Store, dataset: &str) -> Result<AnnotatorAgre
     };
     // Image classes: each annotator's first box-less label of an image.
     let class_of = |who: usize, image: i64| -> Option<usize> {
-        all.labels
+        labels_on(&image)
             .iter()
-            .find(|l| l.sample == image && l.bbox.is_none() && index(&l.annotator) == who)
-            .and_then(|l| classes.iter().position(|c| *c == l.class))
+            .find(|(a, l)| l.bbox.is_none() && *a == who)
+            .and_then(|(_, l)| classes.iter().position(|c| *c == l.class))
     };
     let everyone: Vec<usize> = (0..annotators.len()).collect();
     let data: Vec<Vec<Option<f64>>> = everyone
@@ -433,13 +440,7 @@ pub fn annotator_consensus(store: &Store, dataset: &str, model: &str) -> Result<
         label_quality_multiannotator, Annotations, Consensus as Method, QualityMethod,
     };
     let all = store.annotator_labels(dataset)?;
-    let annotators: Vec<String> = all
-        .seen
-        .iter()
-        .map(|s| s.0.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let annotators = annotator_names(&all);
     let data = store.load_dataset(dataset, &Selection::default())?;
     let classes: Vec<String> = data.categories.iter().map(|c| c.name.clone()).collect();
     let rows = store.sample_rows(dataset)?;
