@@ -414,6 +414,9 @@ pub fn run_command(
         Ok(read) => read,
         Err(e) => {
             stop(&mut child);
+            // The writer's next write fails now that the program is gone:
+            // let it end here, while the caller still ignores SIGPIPE.
+            let _ = writer.join();
             return Err(e);
         }
     };
