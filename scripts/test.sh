@@ -31,6 +31,14 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/oracles/requirements.txt
 export ASSAY_PYTHON="$PWD/$venv/bin/python"
+# NannyML (the CBPE oracle) in its own environment: its dependencies clash
+# with the pins above.
+nannyml_venv=.venv-nannyml
+if [ ! -x "$nannyml_venv/bin/python" ]; then
+  python3 -m venv "$nannyml_venv"
+fi
+"$nannyml_venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/oracles/requirements-nannyml.txt
+export ASSAY_NANNYML_PYTHON="$PWD/$nannyml_venv/bin/python"
 
 # The README's first command with cmake and nasm hidden (a debug build in
 # this checkout, which the tests below reuse; run the script without

@@ -17,9 +17,12 @@
 //! - [`special`]: log-gamma, incomplete gamma and beta, erfc: the
 //!   distribution tails behind every p-value here;
 //! - [`multiple_testing`]: Benjamini-Hochberg adjusted p-values as
-//!   statsmodels gives them.
+//!   statsmodels gives them;
+//! - [`cbpe`]: a classifier's accuracy on unlabelled data, estimated from
+//!   its calibrated confidence as NannyML's CBPE estimates it.
 
 pub mod binning;
+pub mod cbpe;
 pub mod correlation;
 pub mod drift;
 pub mod multiple_testing;

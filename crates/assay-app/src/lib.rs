@@ -14,6 +14,7 @@ pub mod export;
 pub mod generative;
 pub mod import;
 pub mod metrics;
+pub mod monitor;
 pub mod progress;
 pub mod project;
 pub mod quality;

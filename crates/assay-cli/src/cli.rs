@@ -218,6 +218,21 @@ pub enum Command {
         after_help = "Examples:\n  assay check                                   # the default suites\n  assay check --config assay.toml --baseline sim-detector --junit check.xml --markdown check.md\n  assay check --suite generative --explain"
     )]
     Check(crate::commands::check::CheckArgs),
+    /// Production records (what a deployed model saw and made) from a JSON
+    /// lines file into a stream, idempotent by record id; `--labels` adds
+    /// true labels that arrived later.
+    #[command(
+        after_help = "Examples:\n  assay ingest records.jsonl\n  assay ingest --labels labels.jsonl"
+    )]
+    Ingest(crate::commands::monitor::IngestArgs),
+    /// A stream's windows (volume, latency, errors, image metrics,
+    /// predictions, drift from the reference), the reference bands, and the
+    /// alerts the configuration's rules fire (stored once, sent to stdout, a
+    /// file or a webhook).
+    #[command(
+        after_help = "Examples:\n  assay monitor\n  assay monitor --config assay.toml --window 6h\n  assay monitor --stream production --json"
+    )]
+    Monitor(crate::commands::monitor::MonitorArgs),
     /// Caption metrics from files, without a project.
     #[command(subcommand)]
     Captions(CaptionsCommand),

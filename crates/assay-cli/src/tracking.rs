@@ -58,7 +58,9 @@ impl Tracker {
     }
 
     fn record(&self, exit_code: i32) -> anyhow::Result<()> {
-        let wall_s = self.started.elapsed().as_secs_f64();
+        // The process's whole life, as GNU time counts it (loading the
+        // binary included), where the system says when it began.
+        let wall_s = process_age().unwrap_or_else(|| self.started.elapsed().as_secs_f64());
         let usage = usage();
         let mut store = Store::open(&self.project)?;
         let cwd = std::env::current_dir()?;
@@ -95,11 +97,32 @@ fn tracked(command: &Command, args: &[String]) -> Option<String> {
         Command::Quality(_) => Some("quality".into()),
         Command::Embed(_) => Some("embed".into()),
         Command::Check(_) => Some("check".into()),
+        Command::Monitor(_) => Some("monitor".into()),
         Command::Analyze(_) => after("analyze"),
         Command::Metrics(_) => after("metrics").filter(|name| name != "metrics list"),
         Command::Gen(GenCommand::Eval(_)) => Some("gen eval".into()),
         _ => None,
     }
+}
+
+/// Seconds since the kernel started this process (`/proc/self/stat`'s
+/// start time, in clock ticks since boot, against the boot-time clock);
+/// `None` where that cannot be read.
+fn process_age() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Field 22; the command name (field 2) may hold spaces and ')'.
+    let after_name = stat.rsplit_once(')')?.1;
+    let start_ticks: f64 = after_name.split_whitespace().nth(19)?.parse().ok()?;
+    // SAFETY: sysconf reads a constant; clock_gettime writes into the
+    // zeroed struct we own.
+    let ticks_per_s = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let mut now: libc::timespec = unsafe { std::mem::zeroed() };
+    if ticks_per_s <= 0.0 || unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut now) } != 0 {
+        return None;
+    }
+    let now_s = now.tv_sec as f64 + now.tv_nsec as f64 / 1e9;
+    let age = now_s - start_ticks / ticks_per_s;
+    (age >= 0.0).then_some(age)
 }
 
 /// This process's resource usage so far.

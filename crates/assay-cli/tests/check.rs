@@ -2,7 +2,10 @@
 //! the demo's gate (sim-detector-v2 against sim-detector, which loses
 //! triangle AP) failing with exit 1 and naming the condition, exit 2 for a
 //! configuration mistake with its file, line and key, and a JUnit file that
-//! junitparser reads with the same conditions as the JSON.
+//! junitparser reads with the same conditions as the JSON; and the
+//! monitoring rules of the same `assay.toml` on the demo's production
+//! stream, which alert on both planted changes within two windows and
+//! never in the first 24 hours.
 
 mod common;
 
@@ -419,4 +422,42 @@ fn slice_predicates_that_do_not_fit_the_run_exit_2_with_their_line() {
     let (code, _, err) = check(&["--config", config.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("categorical"), "{err}");
+}
+
+#[test]
+fn the_demo_production_stream_alerts_on_both_planted_changes() {
+    let config = demo().join("assay.toml");
+    let out = binary().ok(
+        Some(demo()),
+        &["monitor", "--config", config.to_str().unwrap(), "--json"],
+    );
+    let watched: Value = serde_json::from_str(&out).unwrap();
+    let stream = &watched[0];
+    assert_eq!(stream["windows"]["stream"], "production");
+    assert_eq!(stream["windows"]["windows"].as_array().unwrap().len(), 72);
+    // The stream starts at 2026-11-02 00:00 UTC.
+    let hour = |a: &Value| (a["window_start_ms"].as_i64().unwrap() - 1_793_577_600_000) / 3_600_000;
+    let alerts = stream["alerts"].as_array().unwrap();
+    let first = |rule: &str| {
+        alerts
+            .iter()
+            .filter(|a| a["rule"] == rule)
+            .map(hour)
+            .min()
+            .unwrap_or_else(|| panic!("no {rule:?} alert: {alerts:?}"))
+    };
+    // Darker from hour 30, a new class from hour 50: each alerted in its
+    // first or second window.
+    let darker = first("images darker or brighter");
+    assert!(
+        (30..=31).contains(&darker),
+        "darkening alerted at hour {darker}"
+    );
+    let classes = first("predicted classes changed");
+    assert!(
+        (50..=51).contains(&classes),
+        "the new class alerted at hour {classes}"
+    );
+    let early: Vec<&Value> = alerts.iter().filter(|a| hour(a) < 24).collect();
+    assert!(early.is_empty(), "alerts in the first 24 hours: {early:?}");
 }

@@ -103,9 +103,18 @@ pub async fn check(
     next.run(request).await
 }
 
-/// Whether `caller` may make a request: reads are open to every role;
-/// reviewers may write verdicts; viewers may not write.
+/// Whether `caller` may make a request: reads are open to every role but
+/// ingest; reviewers may write verdicts; viewers may not write; an ingest
+/// token may only send records.
 fn allowed(caller: &Caller, method: &Method, path: &str) -> Result<(), String> {
+    let ingest = method == Method::POST && path == "/api/ingest";
+    match caller.role() {
+        Role::Ingest if ingest => return Ok(()),
+        Role::Ingest => return Err("an ingest token may only send records to /api/ingest".into()),
+        Role::Admin if ingest => return Ok(()),
+        _ if ingest => return Err("only admins and ingest tokens may send records".into()),
+        _ => {}
+    }
     let reads = method == Method::GET
         || method == Method::HEAD
         || (method == Method::POST && matches!(path, "/api/query" | "/api/export"));
@@ -118,7 +127,7 @@ fn allowed(caller: &Caller, method: &Method, path: &str) -> Result<(), String> {
     match (caller.role(), verdict) {
         (Role::Admin, _) | (Role::Reviewer, true) => Ok(()),
         (Role::Reviewer, false) => Err("reviewers may only record verdicts".into()),
-        (Role::Viewer, _) => Err("viewers may only read".into()),
+        (Role::Viewer | Role::Ingest, _) => Err("viewers may only read".into()),
     }
 }
 

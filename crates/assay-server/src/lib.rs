@@ -13,6 +13,7 @@ mod assets;
 mod error;
 mod explorer;
 mod images;
+mod ingest;
 mod limits;
 mod state;
 mod text_search;
@@ -76,8 +77,14 @@ pub fn router(state: Arc<AppState>) -> Router {
             Arc::clone(&state),
             limits::refresh,
         ));
+    // Ingestion skips the cache refresh: it never reads the caches.
+    let ingest = Router::new().route(
+        "/api/ingest",
+        post(ingest::ingest).layer(DefaultBodyLimit::max(ingest::MAX_INGEST_BODY)),
+    );
     Router::new()
         .route("/", get(assets::index))
+        .merge(ingest)
         .route("/assets/{name}", get(assets::serve_asset))
         .merge(api)
         .fallback(|| async { error::ApiError::not_found("no such page or endpoint") })

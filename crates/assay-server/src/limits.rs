@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::{BODY_TIMEOUT, MAX_BODY};
 
 /// Reads the request body whole before the handler runs: a declared
-/// `Content-Length` over [`MAX_BODY`] is refused at once (413, before the
+/// `Content-Length` over [`MAX_BODY`] (ingestion: its own larger limit) is refused at once (413, before the
 /// body arrives), a body that grows past it too, and one that takes longer
 /// than [`BODY_TIMEOUT`] to arrive gets 408.
 pub async fn read_body(request: Request, next: Next) -> Response {
@@ -23,14 +23,18 @@ pub async fn read_body(request: Request, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return too_large();
+    let limit = if request.uri().path() == "/api/ingest" {
+        crate::ingest::MAX_INGEST_BODY
+    } else {
+        MAX_BODY
+    };
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large(limit);
     }
     let (parts, body) = request.into_parts();
-    let bytes = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await
-    {
+    let bytes = match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, limit)).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => return too_large(),
+        Ok(Err(_)) => return too_large(limit),
         Err(_) => {
             let msg = format!(
                 "the request body did not arrive within {} s",
@@ -47,10 +51,10 @@ pub async fn read_body(request: Request, next: Next) -> Response {
         .await
 }
 
-fn too_large() -> Response {
+fn too_large(limit: usize) -> Response {
     ApiError {
         status: StatusCode::PAYLOAD_TOO_LARGE,
-        message: format!("request bodies are limited to {MAX_BODY} bytes"),
+        message: format!("request bodies are limited to {limit} bytes"),
     }
     .into_response()
 }

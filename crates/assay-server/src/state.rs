@@ -70,6 +70,10 @@ pub struct AppState {
     maps: Mutex<HashMap<i64, Arc<MapPoints>>>,
     vectors: Mutex<HashMap<i64, Arc<Vectors>>>,
     encoders: TextEncoders,
+    /// Which image paths ingested records may name.
+    ingest_policy: std::sync::OnceLock<assay_app::monitor::ingest::ImagePolicy>,
+    /// The ingestion writer, started by the first ingestion request.
+    ingest: std::sync::OnceLock<Result<crate::ingest::IngestQueue, String>>,
 }
 
 impl AppState {
@@ -87,6 +91,8 @@ impl AppState {
             maps: Mutex::default(),
             vectors: Mutex::default(),
             encoders: TextEncoders::default(),
+            ingest_policy: std::sync::OnceLock::new(),
+            ingest: std::sync::OnceLock::new(),
         }))
     }
 
@@ -112,6 +118,24 @@ impl AppState {
         tokio::task::spawn_blocking(move || f(&state))
             .await
             .map_err(|e| ApiError::internal(format!("the request failed: {e}")))?
+    }
+
+    /// Lets ingested records name image files under these folders (by
+    /// default they may only carry the bytes). Only the first call counts.
+    pub fn allow_ingest_paths(&self, policy: assay_app::monitor::ingest::ImagePolicy) {
+        let _ = self.ingest_policy.set(policy);
+    }
+
+    /// The ingestion writer, started on first use.
+    pub fn ingest_queue(&self) -> ApiResult<&crate::ingest::IngestQueue> {
+        let policy = self.ingest_policy.get().cloned().unwrap_or_default();
+        self.ingest
+            .get_or_init(|| {
+                crate::ingest::IngestQueue::start(&self.root, policy)
+                    .map_err(|e| format!("cannot start ingestion: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| ApiError::internal(e.clone()))
     }
 
     /// The explorer table of `dataset`, loaded on first use.

@@ -12,6 +12,7 @@ mod custom;
 mod details;
 mod embeddings;
 mod import;
+mod monitor;
 mod paths;
 mod quality;
 mod read;
@@ -34,6 +35,9 @@ pub use embeddings::{
     EmbeddingKey, EmbeddingLevel, EmbeddingSet, MapPoint, NewEmbeddingSet, IMAGE_LEVEL,
 };
 pub use import::{DatasetImport, ImportSummary, Injection, SampleFile};
+pub use monitor::{
+    AlertRow, IngestCounts, NewAlert, NewRecord, RecordBox, RecordImage, RecordRow, StreamInfo,
+};
 pub use quality::{IssueInfo, IssueRow, Metrics, Properties, QualityRecord, CLASS_LABEL_ISSUE};
 pub use read::{DatasetIndex, Selection};
 pub use review::{

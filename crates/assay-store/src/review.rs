@@ -18,6 +18,8 @@ pub enum Role {
     Reviewer,
     /// Reads only.
     Viewer,
+    /// Only sends production records (`POST /api/ingest`); reads nothing.
+    Ingest,
 }
 
 impl Role {
@@ -27,6 +29,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Reviewer => "reviewer",
             Role::Viewer => "viewer",
+            Role::Ingest => "ingest",
         }
     }
 
@@ -36,6 +39,7 @@ impl Role {
             "admin" => Some(Role::Admin),
             "reviewer" => Some(Role::Reviewer),
             "viewer" => Some(Role::Viewer),
+            "ingest" => Some(Role::Ingest),
             _ => None,
         }
     }

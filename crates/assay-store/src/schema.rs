@@ -372,6 +372,43 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX annotator_labels_by_sample ON annotator_labels (dataset_id, sample_id);
     "#,
+    // Version 12: production monitoring. Each ingested record is a sample
+    // of its stream's dataset (its image stored once by content hash) with
+    // what the model did, kept whole; ids from the client make ingestion
+    // idempotent. Alerts fired on the stream's windows, one per rule and
+    // window.
+    r#"
+    CREATE TABLE monitor_records (
+        id INTEGER PRIMARY KEY,
+        record_id TEXT NOT NULL UNIQUE,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        sample_id INTEGER REFERENCES samples(id) ON DELETE SET NULL,
+        model TEXT NOT NULL,
+        version TEXT,
+        time_ms INTEGER NOT NULL,
+        latency_ms REAL,
+        error TEXT,
+        output TEXT NOT NULL,
+        metadata TEXT,
+        labels TEXT,
+        received_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX monitor_records_by_time ON monitor_records (dataset_id, time_ms);
+    CREATE TABLE monitor_alerts (
+        id INTEGER PRIMARY KEY,
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        rule TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        window_start_ms INTEGER NOT NULL,
+        window_end_ms INTEGER NOT NULL,
+        value REAL,
+        lower REAL,
+        upper REAL,
+        message TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        UNIQUE (dataset_id, rule, window_start_ms)
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

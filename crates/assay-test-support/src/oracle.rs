@@ -52,7 +52,26 @@ pub fn run_oracle(script: &str, cases: &[Value]) -> Vec<Value> {
 /// case). `ASSAY_ORACLE_CASES=<file>` keeps a copy of the
 /// cases, for debugging.
 pub fn run_oracle_with_args(script: &str, args: &[&str], cases: &[Value]) -> Vec<Value> {
-    let python = python();
+    run_oracle_in(&python(), script, args, cases)
+}
+
+/// NannyML's interpreter (its own virtual environment: its dependencies
+/// clash with the other oracles' pins): `ASSAY_NANNYML_PYTHON`, or
+/// `<workspace>/.venv-nannyml/bin/python`. A missing one fails the test.
+pub fn nannyml_python() -> PathBuf {
+    let python = std::env::var_os("ASSAY_NANNYML_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv-nannyml/bin/python"));
+    assert!(
+        python.exists(),
+        "NannyML's Python interpreter {} not found (set ASSAY_NANNYML_PYTHON, or {SETUP_HINT})",
+        python.display()
+    );
+    python
+}
+
+/// [`run_oracle_with_args`] with another interpreter.
+pub fn run_oracle_in(python: &Path, script: &str, args: &[&str], cases: &[Value]) -> Vec<Value> {
     let dir = tempfile::tempdir().expect("create a temporary directory");
     let input = dir.path().join("cases.json");
     let json = serde_json::to_string(cases).expect("cases serialize");
@@ -60,7 +79,7 @@ pub fn run_oracle_with_args(script: &str, args: &[&str], cases: &[Value]) -> Vec
     if let Some(copy) = std::env::var_os("ASSAY_ORACLE_CASES") {
         std::fs::write(copy, &json).expect("copy the cases");
     }
-    let output = Command::new(&python)
+    let output = Command::new(python)
         .arg(workspace_root().join("tests/oracles").join(script))
         .arg(&input)
         .args(args)

@@ -255,10 +255,24 @@ pub fn chisquare(reference: &[f64], current: &[f64]) -> TestOutcome {
         };
     }
     let (_, r, c) = union_counts(reference, current);
-    let k_norm = current.len() as f64 / reference.len() as f64;
+    chisquare_counts(&r, &c)
+}
+
+/// [`chisquare`] from the counts of each value (aligned: the same value
+/// at the same position; a value either sample holds), so large samples
+/// need not be listed value by value.
+pub fn chisquare_counts(r: &[u64], c: &[u64]) -> TestOutcome {
+    let (n_r, n_c): (u64, u64) = (r.iter().sum(), c.iter().sum());
+    if n_r == 0 || n_c == 0 {
+        return TestOutcome {
+            statistic: f64::NAN,
+            p_value: f64::NAN,
+        };
+    }
+    let k_norm = n_c as f64 / n_r as f64;
     let terms: Vec<f64> = r
         .iter()
-        .zip(&c)
+        .zip(c)
         .map(|(&r, &c)| {
             let e = r as f64 * k_norm;
             let d = c as f64 - e;

@@ -301,6 +301,12 @@ pub struct Config {
     pub metrics: Vec<(MetricSpec, Origin)>,
     /// The conditions with where each was written.
     pub conditions: Vec<(ConditionSpec, Origin)>,
+    /// The `[monitor]` settings of `assay monitor` and the server.
+    pub monitor: crate::monitor::alerts::MonitorSettings,
+    /// The line of `[monitor]` (1 when absent).
+    pub monitor_line: usize,
+    /// Its alert rules, with where each was written.
+    pub alerts: Vec<(crate::monitor::alerts::AlertSpec, Origin)>,
 }
 
 #[derive(Deserialize)]
@@ -312,6 +318,10 @@ struct RawFile {
     metric: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     condition: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    monitor: Option<Spanned<crate::monitor::alerts::MonitorSettings>>,
+    #[serde(default)]
+    alert: Vec<Spanned<toml::Table>>,
 }
 
 /// Reads a configuration file.
@@ -336,10 +346,17 @@ pub fn parse(text: &str, file: &str) -> Result<Config, CheckError> {
             message: e.message().trim().to_string(),
         }
     })?;
+    let monitor_line = raw
+        .monitor
+        .as_ref()
+        .map_or(1, |m| line_at(text, m.span().start));
     Ok(Config {
         settings: raw.check,
         metrics: tables(raw.metric, text, file)?,
         conditions: tables(raw.condition, text, file)?,
+        monitor: raw.monitor.map(Spanned::into_inner).unwrap_or_default(),
+        monitor_line,
+        alerts: tables(raw.alert, text, file)?,
     })
 }
 

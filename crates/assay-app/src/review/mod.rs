@@ -104,7 +104,10 @@ pub fn submit(
             user.name, queue.name
         )));
     }
-    if user.role == assay_store::Role::Viewer {
+    if matches!(
+        user.role,
+        assay_store::Role::Viewer | assay_store::Role::Ingest
+    ) {
         bail!(Forbidden(format!("{} may only read", user.name)));
     }
     match (verdict.decision, verdict.edits.is_empty()) {

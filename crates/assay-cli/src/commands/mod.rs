@@ -14,6 +14,7 @@ pub mod info;
 mod issues;
 pub mod label_issues;
 pub mod metrics;
+pub mod monitor;
 pub mod predictions;
 pub mod quality;
 pub mod report;
@@ -75,6 +76,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Captions(cmd) => captions::run(cmd),
         Command::Analyze(cmd) => analyze::run(&open(&project)?, cmd),
         Command::Check(args) => check::run(&mut open(&project)?, &args),
+        Command::Ingest(args) => monitor::ingest(&mut open(&project)?, &args),
+        Command::Monitor(args) => monitor::monitor(&mut open(&project)?, &args),
     }
 }
 

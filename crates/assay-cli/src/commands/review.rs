@@ -19,7 +19,8 @@ pub enum UsersCommand {
     Add {
         /// The user's name.
         name: String,
-        /// admin, reviewer or viewer.
+        /// admin, reviewer, viewer, or ingest (may only send production
+        /// records to `POST /api/ingest`).
         #[arg(long, default_value = "reviewer")]
         role: String,
     },
@@ -127,7 +128,7 @@ pub fn users(store: &mut Store, cmd: UsersCommand) -> Result<()> {
     match cmd {
         UsersCommand::Add { name, role } => {
             let Some(role) = Role::parse(&role) else {
-                bail!("--role {role:?}: expected admin, reviewer or viewer");
+                bail!("--role {role:?}: expected admin, reviewer, viewer or ingest");
             };
             let (user, token) = add_user(store, &name, role)?;
             println!(

@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// elsewhere).
     #[arg(long)]
     pub token: Option<String>,
+    /// A folder whose image files ingested records may name by path
+    /// (repeatable; without it, records must carry their images' bytes).
+    #[arg(long = "ingest-images", value_name = "DIR")]
+    pub ingest_images: Vec<std::path::PathBuf>,
 }
 
 /// Opens the project, loads its datasets and serves until Ctrl-C.
@@ -33,6 +37,10 @@ pub fn run(project: &Path, args: &ServeArgs) -> Result<()> {
         (None, false) => Some(assay_server::new_token()),
     };
     let state = AppState::open(project, token.clone())?;
+    if !args.ingest_images.is_empty() {
+        let policy = assay_app::monitor::ingest::ImagePolicy::under(&args.ingest_images)?;
+        state.allow_ingest_paths(policy);
+    }
     eprintln!("Loading the project's datasets ...");
     state.preload().map_err(|e| anyhow::anyhow!(e.message))?;
     let runtime = tokio_runtime()?;

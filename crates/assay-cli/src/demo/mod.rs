@@ -8,6 +8,7 @@ mod detector;
 mod generative;
 mod label_checks;
 mod problems;
+mod production;
 mod quality;
 mod scene;
 
@@ -100,6 +101,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     generative::run(&mut store, &dir, args.seed, &images_dir.join(copied))?;
     let report = write_report(&store, &dir)?;
     let gate = write_check_config(&dir)?;
+    monitor_production(&mut store, &dir, args.seed, &gate)?;
     println!();
     println!(
         "Built in {:.1} s. Explore it with:",
@@ -138,6 +140,79 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     println!("Open the web UI:");
     println!("  cd {} && assay serve", dir.display());
     println!("  then open http://127.0.0.1:8000/");
+    Ok(())
+}
+
+/// The production stream: writes and ingests it, adds its monitoring
+/// rules to the demo's `assay.toml`, and shows the windows and alerts.
+fn monitor_production(store: &mut Store, dir: &Path, seed: u64, config: &Path) -> Result<()> {
+    use assay_app::monitor::{alerts, ingest};
+    println!(
+        "\nMonitoring a simulated production stream ({} records over {} hours; assay ingest, assay monitor):\n",
+        production::HOURS * production::PER_HOUR,
+        production::HOURS
+    );
+    let records = production::write(dir, seed)?;
+    let summary = ingest::ingest_file(store, &records, &[], &Bars::default())?;
+    println!(
+        "Ingested {} records into the stream {:?}.",
+        summary.counts.stored,
+        production::STREAM
+    );
+    let mut text = std::fs::read_to_string(config)?;
+    text.push_str(&format!(
+        "\n# assay monitor --config assay.toml: the production stream's alert rules.\n\
+         [monitor]\n\
+         stream = \"{}\"\n\
+         window = \"hour\"\n\
+         reference_hours = 24\n\
+         sinks = [\"file:alerts.jsonl\"]\n\n\
+         [[alert]]\n\
+         name = \"images darker or brighter\"\n\
+         metric = \"brightness_mean\"\n\
+         band = true\n\n\
+         [[alert]]\n\
+         name = \"predicted classes changed\"\n\
+         metric = \"class_drift_p\"\n\
+         min = 0.001\n\n\
+         [[alert]]\n\
+         name = \"slow answers\"\n\
+         metric = \"latency_p99\"\n\
+         max = 250\n",
+        production::STREAM
+    ));
+    std::fs::write(config, text).with_context(|| format!("cannot write {}", config.display()))?;
+    let file = config.display().to_string();
+    let monitor =
+        alerts::MonitorConfig::from_config(&assay_app::check::config::read(config)?, &file)?;
+    let watched = alerts::watch(store, &monitor, 0)?;
+    for w in &watched {
+        println!(
+            "{} hourly windows (the first 24 hours are the reference); {} alerts:",
+            w.windows.windows.len(),
+            w.new_alerts.len()
+        );
+        for rule in &monitor.rules {
+            let name = rule.spec.name();
+            let fired: Vec<_> = w.new_alerts.iter().filter(|a| a.rule == name).collect();
+            let Some(first) = fired.first() else {
+                println!("  {name}: none");
+                continue;
+            };
+            let hour = (first.window_start_ms - production::START_MS) / 3_600_000;
+            println!(
+                "  {name}: {} windows, the first at hour {hour}: {}",
+                fired.len(),
+                first.message
+            );
+        }
+    }
+    println!(
+        "(planted: darker images from hour {}, a new class ({}) from hour {})",
+        production::DARKER_FROM_HOUR,
+        production::NEW_CLASS,
+        production::NEW_CLASS_FROM_HOUR
+    );
     Ok(())
 }
 

@@ -1,0 +1,389 @@
+//! Ingesting records: checked, images stored once by content hash under
+//! `.assay/blobs/` and measured, then written to the store in one
+//! transaction per batch. The server and `assay ingest` both come here.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{bail, Context, Result};
+use assay_image::decode::FileFormat;
+use assay_store::{IngestCounts, NewRecord, RecordBox, RecordImage, Store};
+use base64::Engine;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::record::{from_json, IngestRecord, RecordLabels};
+use crate::progress::Progress;
+
+/// The stream of records that name none.
+pub const DEFAULT_STREAM: &str = "production";
+/// Largest image a record may carry.
+pub const MAX_IMAGE_BYTES: usize = 16 << 20;
+/// Most records in one request.
+pub const MAX_BATCH: usize = 10_000;
+/// The image metrics stored per record (the names `assay quality` uses).
+pub const IMAGE_METRICS: [&str; 7] = [
+    "brightness",
+    "contrast",
+    "blurriness",
+    "entropy",
+    "colourfulness",
+    "saturation",
+    "noise",
+];
+/// Records written per transaction by `assay ingest`.
+const FILE_CHUNK: usize = 2_000;
+
+/// Which image paths a receiver may read: only files under these folders.
+#[derive(Debug, Clone, Default)]
+pub struct ImagePolicy {
+    roots: Vec<PathBuf>,
+}
+
+impl ImagePolicy {
+    /// No paths at all: images must come as bytes.
+    pub fn bytes_only() -> Self {
+        ImagePolicy::default()
+    }
+
+    /// Paths under these folders (relative paths are resolved against the
+    /// first).
+    pub fn under(roots: &[PathBuf]) -> Result<Self> {
+        let roots = roots
+            .iter()
+            .map(|r| {
+                r.canonicalize()
+                    .with_context(|| format!("image root {}", r.display()))
+            })
+            .collect::<Result<_>>()?;
+        Ok(ImagePolicy { roots })
+    }
+
+    /// The file `path` names, when the policy allows reading it.
+    fn resolve(&self, path: &str) -> Result<PathBuf, String> {
+        let first = self.roots.first().ok_or_else(|| {
+            "$.image.path: this receiver reads no paths; send the image as base64".to_string()
+        })?;
+        let full = first
+            .join(path)
+            .canonicalize()
+            .map_err(|e| format!("$.image.path: cannot read {path:?}: {e}"))?;
+        if !self.roots.iter().any(|r| full.starts_with(r)) {
+            return Err(format!(
+                "$.image.path: {path:?} is outside the folders images may be read from"
+            ));
+        }
+        Ok(full)
+    }
+}
+
+/// Where a project keeps ingested images.
+pub fn blob_dir(store: &Store) -> PathBuf {
+    store.root().join(assay_store::PROJECT_DIR).join("blobs")
+}
+
+/// A request's records: `{"records": [...]}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    records: Vec<IngestRecord>,
+}
+
+/// Reads and checks a request body; the error names the JSON path.
+pub fn parse_batch(body: &[u8]) -> Result<Vec<IngestRecord>, String> {
+    let text = std::str::from_utf8(body).map_err(|_| "the body is not UTF-8".to_string())?;
+    let batch: Batch = from_json(text)?;
+    if batch.records.len() > MAX_BATCH {
+        return Err(format!(
+            "$.records: {} records; at most {MAX_BATCH} per request",
+            batch.records.len()
+        ));
+    }
+    for (i, r) in batch.records.iter().enumerate() {
+        r.validate()
+            .map_err(|e| e.replacen('$', &format!("$.records[{i}]"), 1))?;
+    }
+    Ok(batch.records)
+}
+
+/// Turns checked records into what the store writes, on all cores: each
+/// image is read (by the policy), measured and stored under `blobs`.
+pub fn prepare_all(
+    records: &[IngestRecord],
+    policy: &ImagePolicy,
+    blobs: &Path,
+) -> Result<Vec<NewRecord>, String> {
+    records
+        .par_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            prepare(r, policy, blobs).map_err(|e| format!("record {i} ({:?}): {e}", r.id))
+        })
+        .collect()
+}
+
+/// One record as the store writes it.
+pub fn prepare(r: &IngestRecord, policy: &ImagePolicy, blobs: &Path) -> Result<NewRecord, String> {
+    let time_ms = r.time_ms()?;
+    let output = r.output();
+    let mut metrics = vec![("timestamp".to_string(), time_ms as f64 / 1000.0)];
+    if let Some(ms) = r.latency_ms {
+        metrics.push(("latency_ms".to_string(), ms));
+    }
+    let image = match &r.image {
+        Some(input) => {
+            let bytes = image_bytes(input, policy)?;
+            let (image, measured) = store_image(&bytes, blobs)?;
+            metrics.extend(measured);
+            Some(image)
+        }
+        None => None,
+    };
+    Ok(NewRecord {
+        record_id: r.id.clone(),
+        stream: r
+            .stream
+            .clone()
+            .unwrap_or_else(|| DEFAULT_STREAM.to_string()),
+        model: r.model.clone(),
+        version: r.version.clone(),
+        time_ms,
+        latency_ms: r.latency_ms,
+        error: r.error.clone(),
+        output: serde_json::to_string(&output).map_err(|e| e.to_string())?,
+        metadata: r
+            .metadata
+            .as_ref()
+            .map(|m| serde_json::to_string(m).map_err(|e| e.to_string()))
+            .transpose()?,
+        image,
+        boxes: output
+            .boxes
+            .iter()
+            .map(|b| RecordBox {
+                class: b.class.clone(),
+                score: b.score,
+                bbox: b.bbox,
+            })
+            .collect(),
+        generation: output
+            .generation
+            .as_ref()
+            .map(|g| (g.prompt.clone(), g.seed)),
+        metrics,
+    })
+}
+
+fn image_bytes(input: &super::record::ImageInput, policy: &ImagePolicy) -> Result<Vec<u8>, String> {
+    let bytes = if let Some(b64) = &input.base64 {
+        if b64.len() > MAX_IMAGE_BYTES / 3 * 4 + 4 {
+            return Err(format!(
+                "$.image.base64: larger than {MAX_IMAGE_BYTES} bytes"
+            ));
+        }
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| format!("$.image.base64: {e}"))?
+    } else if let Some(path) = &input.path {
+        let full = policy.resolve(path)?;
+        let size = std::fs::metadata(&full).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_IMAGE_BYTES as u64 {
+            return Err(format!(
+                "$.image.path: {path:?} is larger than {MAX_IMAGE_BYTES} bytes"
+            ));
+        }
+        std::fs::read(&full).map_err(|e| format!("$.image.path: cannot read {path:?}: {e}"))?
+    } else {
+        return Err("$.image: expected base64 or path".into());
+    };
+    Ok(bytes)
+}
+
+/// Stores an image by its content hash and measures it; an image that
+/// does not decode is kept and counted (`unreadable` = 1).
+fn store_image(bytes: &[u8], blobs: &Path) -> Result<(RecordImage, Vec<(String, f64)>), String> {
+    let hash = blake3::hash(bytes).to_hex().to_string();
+    let ext = FileFormat::sniff(bytes).map_or("bin", FileFormat::name);
+    let path = write_blob(blobs, &hash, ext, bytes)
+        .map_err(|e| format!("cannot store the image under {}: {e}", blobs.display()))?;
+    let mut metrics = Vec::new();
+    let (width, height) = match assay_quality::image_metrics::measure_bytes(bytes) {
+        Ok(m) => {
+            metrics.push(("unreadable".to_string(), 0.0));
+            for name in IMAGE_METRICS {
+                let value = assay_quality::columns::METRIC_COLUMNS
+                    .iter()
+                    .find(|c| c.name == name)
+                    .map(|c| c.value(&m));
+                if let Some(assay_quality::columns::MetricValue::Number(v)) = value {
+                    metrics.push((name.to_string(), v));
+                }
+            }
+            (m.width, m.height)
+        }
+        Err(_) => {
+            metrics.push(("unreadable".to_string(), 1.0));
+            (0, 0)
+        }
+    };
+    let image = RecordImage {
+        path,
+        hash,
+        bytes: bytes.len() as u64,
+        width,
+        height,
+    };
+    Ok((image, metrics))
+}
+
+/// Writes `bytes` as `<blobs>/<hash[..2]>/<hash>.<ext>` unless it is there:
+/// to a temporary name first, then renamed, so a reader never sees half.
+fn write_blob(blobs: &Path, hash: &str, ext: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = blobs.join(&hash[..2]);
+    let path = dir.join(format!("{hash}.{ext}"));
+    if path.is_file() {
+        return Ok(path);
+    }
+    std::fs::create_dir_all(&dir)?;
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{hash}.{}.{n}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// What `assay ingest` did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IngestSummary {
+    /// The file read.
+    pub file: String,
+    /// Records read.
+    pub records: usize,
+    /// Stored and already-stored records.
+    #[serde(flatten)]
+    pub counts: IngestCounts,
+}
+
+/// `assay ingest FILE.jsonl`: every line is checked first (nothing is
+/// stored when one is wrong), then the records are stored in batches.
+/// Image paths are read under the file's folder and `roots`.
+pub fn ingest_file(
+    store: &mut Store,
+    file: &Path,
+    roots: &[PathBuf],
+    progress: &dyn Progress,
+) -> Result<IngestSummary> {
+    let folder = file.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        }
+    });
+    let mut all_roots: Vec<PathBuf> = folder.into_iter().map(Path::to_path_buf).collect();
+    all_roots.extend(roots.iter().cloned());
+    let policy = ImagePolicy::under(&all_roots)?;
+    let name = file.display().to_string();
+    let total = check_file(file, &policy)?;
+    let blobs = blob_dir(store);
+    progress.start("ingesting records", total as u64);
+    let mut summary = IngestSummary {
+        file: name.clone(),
+        records: total,
+        ..IngestSummary::default()
+    };
+    let mut chunk = Vec::with_capacity(FILE_CHUNK);
+    let mut first_line = 1;
+    let mut flush = |chunk: &mut Vec<IngestRecord>, first_line: usize| -> Result<()> {
+        let prepared = prepare_all(chunk, &policy, &blobs)
+            .map_err(|e| anyhow::anyhow!("{name}: the batch from line {first_line}: {e}"))?;
+        let counts = store.ingest_records(&prepared).with_context(|| {
+            format!("{name}: storing the records from line {first_line} (those before it are stored; ingesting the file again stores only the rest)")
+        })?;
+        summary.counts.stored += counts.stored;
+        summary.counts.duplicates += counts.duplicates;
+        progress.advance(chunk.len() as u64);
+        chunk.clear();
+        Ok(())
+    };
+    for (i, line) in lines(file)?.enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        if chunk.is_empty() {
+            first_line = i + 1;
+        }
+        chunk.push(from_json(&line).map_err(|e| anyhow::anyhow!("{e}"))?);
+        if chunk.len() == FILE_CHUNK {
+            flush(&mut chunk, first_line)?;
+        }
+    }
+    if !chunk.is_empty() {
+        flush(&mut chunk, first_line)?;
+    }
+    progress.finish();
+    Ok(summary)
+}
+
+/// Reads every line once, checking it; returns the number of records.
+fn check_file(file: &Path, policy: &ImagePolicy) -> Result<usize> {
+    let mut n = 0;
+    for (i, line) in lines(file)?.enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = |e: String| anyhow::anyhow!("{}:{}: {e}", file.display(), i + 1);
+        let record: IngestRecord = from_json(&line).map_err(at)?;
+        record.validate().map_err(at)?;
+        if let Some(path) = record.image.as_ref().and_then(|i| i.path.as_ref()) {
+            policy.resolve(path).map_err(at)?;
+        }
+        n += 1;
+    }
+    if n == 0 {
+        bail!(
+            "{}: no records (expected one JSON object per line)",
+            file.display()
+        );
+    }
+    Ok(n)
+}
+
+fn lines(file: &Path) -> Result<impl Iterator<Item = Result<String>> + '_> {
+    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    Ok(BufReader::new(f).lines().enumerate().map(move |(i, l)| {
+        l.with_context(|| format!("{}:{}: cannot read the line", file.display(), i + 1))
+    }))
+}
+
+/// `assay ingest --labels FILE.jsonl`: true labels of stored records, all
+/// or nothing. Returns the number of records labelled.
+pub fn ingest_labels(store: &mut Store, file: &Path) -> Result<usize> {
+    let mut labels = Vec::new();
+    for (i, line) in lines(file)?.enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = |e: String| anyhow::anyhow!("{}:{}: {e}", file.display(), i + 1);
+        let l: RecordLabels = from_json(&line).map_err(at)?;
+        l.validate().map_err(at)?;
+        labels.push((l.id.clone(), serde_json::to_string(&l)?));
+    }
+    let unknown = store.set_record_labels(&labels)?;
+    if !unknown.is_empty() {
+        let shown: Vec<&str> = unknown.iter().take(5).map(String::as_str).collect();
+        bail!(
+            "{}: {} labels name records that are not stored ({}{}); nothing was changed",
+            file.display(),
+            unknown.len(),
+            shown.join(", "),
+            if unknown.len() > 5 { ", ..." } else { "" }
+        );
+    }
+    Ok(labels.len())
+}
