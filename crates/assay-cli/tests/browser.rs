@@ -52,6 +52,7 @@ fn web_ui_in_headless_chromium() {
     ui.check_map_page();
     ui.check_generative_page(&demo);
     ui.check_runs_page(&demo);
+    ui.check_monitoring_page();
     ui.check_only_own_origin();
 
     // A server that wants a token: the UI says how to get in, and the
@@ -1064,6 +1065,64 @@ impl Ui<'_> {
     }
 
     /// The leaderboard lists the CLI's generation runs, best first.
+    /// The Monitoring page shows the demo stream's planted changes (darker
+    /// from hour 30, a new class from hour 50) with their bands and alerts,
+    /// none in the first 24 hours, and a click on an alerted window opens
+    /// the explorer on that window's records.
+    fn check_monitoring_page(&mut self) {
+        let api = self.server.get("/api/monitor");
+        let windows = api["windows"]["windows"].as_array().unwrap().clone();
+        self.open("#/monitor", "monitor");
+        let alerted = |ui: &mut Self, metric: &str| -> Vec<u64> {
+            let found = ui.browser.eval(&format!(
+                "[...document.querySelectorAll('[data-testid=monitor-chart][data-metric={metric}] a[data-testid=alert-window]')]\
+                 .map(a => Number(a.dataset.window))"
+            ));
+            found
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap())
+                .collect()
+        };
+        let darker = alerted(self, "brightness_mean");
+        let classes = alerted(self, "class_drift_p");
+        assert!(
+            matches!(darker.first(), Some(30 | 31)),
+            "darkening alerted in windows {darker:?}"
+        );
+        assert!(
+            matches!(classes.first(), Some(50 | 51)),
+            "the new class alerted in windows {classes:?}"
+        );
+        assert!(
+            darker.iter().chain(&classes).all(|&w| w >= 24),
+            "alerts in the first 24 hours"
+        );
+        assert_eq!(
+            self.count(
+                "[data-testid=monitor-chart][data-metric=brightness_mean] [data-testid=band]"
+            ),
+            1
+        );
+        let stored = api["alerts"].as_array().unwrap().len() as u64;
+        assert_eq!(self.count("[data-testid=alerts] tbody tr"), stored);
+        self.shot("monitor");
+        let first = darker[0] as usize;
+        let selector =
+            "[data-testid=monitor-chart][data-metric=brightness_mean] a[data-testid=alert-window]";
+        self.browser
+            .eval("document.getElementById('view')?.removeAttribute('data-ready')");
+        self.browser.click(selector, 0);
+        self.wait_until(
+            "document.querySelector('#view[data-ready][data-page=explore]') !== null",
+            "the explorer opens from a window",
+        );
+        let records = windows[first]["records"].as_u64().unwrap();
+        self.wait_for_total(records, "of the alerted window");
+        self.shot("monitor-window-explorer");
+    }
+
     fn check_generative_page(&mut self, demo: &Path) {
         let runs: Value =
             serde_json::from_str(&assay(demo, &["runs", "--dataset", "generated", "--json"]))

@@ -14,6 +14,7 @@ import * as map from "./map.js";
 import * as generative from "./generative.js";
 import * as runs from "./runs.js";
 import * as review from "./review.js";
+import * as monitor from "./monitor.js";
 
 const PAGES = {
   "": overview,
@@ -26,6 +27,7 @@ const PAGES = {
   generative,
   runs,
   review,
+  monitor,
 };
 
 let cleanup = null;

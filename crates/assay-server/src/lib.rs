@@ -60,6 +60,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/maps/{id}/points", get(maps::points))
         .route("/api/maps/{id}/colors", get(maps::colors))
         .route("/api/generative", get(generative::generative))
+        .route("/api/monitor", get(monitor::monitor))
         .route("/api/tags", post(tags::tag))
         .route("/api/log", post(series::log))
         .route("/api/series", get(series::series))

@@ -10,9 +10,11 @@
 //! - [`windows`]: a stream cut into windows, measured, with the
 //!   reference bands;
 //! - [`alerts`]: rules from `assay.toml`, evaluated on the windows, stored
-//!   once and sent to stdout, a file or a webhook.
+//!   once and sent to stdout, a file or a webhook;
+//! - [`view`]: what the Monitoring page shows, read without side effects.
 
 pub mod alerts;
 pub mod ingest;
 pub mod record;
+pub mod view;
 pub mod windows;

@@ -41,6 +41,7 @@ pub fn run(project: &Path, args: &ServeArgs) -> Result<()> {
         let policy = assay_app::monitor::ingest::ImagePolicy::under(&args.ingest_images)?;
         state.allow_ingest_paths(policy);
     }
+    start_watcher(state.root.clone());
     eprintln!("Loading the project's datasets ...");
     state.preload().map_err(|e| anyhow::anyhow!(e.message))?;
     let runtime = tokio_runtime()?;
@@ -71,6 +72,52 @@ pub fn run(project: &Path, args: &ServeArgs) -> Result<()> {
             .await
             .context("the server failed")
     })
+}
+
+/// How often the server evaluates the project's alert rules.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Evaluates the alert rules of `<project>/assay.toml` every
+/// [`WATCH_EVERY`] while the server runs (as `assay monitor` does: each
+/// alert stored once, new ones sent to their sinks).
+fn start_watcher(root: std::path::PathBuf) {
+    use assay_app::monitor::{alerts::watch, view::project_config};
+    let config = match project_config(&root) {
+        Ok(c) if c.rules.is_empty() => return,
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("warning: alert rules are not evaluated: {e:#}");
+            return;
+        }
+    };
+    eprintln!(
+        "Evaluating {} alert rules every {} s.",
+        config.rules.len(),
+        WATCH_EVERY.as_secs()
+    );
+    std::thread::spawn(move || loop {
+        std::thread::sleep(WATCH_EVERY);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let watched = assay_store::Store::open(&root)
+            .map_err(anyhow::Error::from)
+            .and_then(|mut store| {
+                // Nothing ingested yet: nothing to watch.
+                if store.monitor_streams()?.is_empty() {
+                    return Ok(Vec::new());
+                }
+                watch(&mut store, &config, now)
+            });
+        match watched {
+            Ok(streams) => {
+                for w in streams.iter().filter(|w| !w.new_alerts.is_empty()) {
+                    eprintln!("{} new alerts on {}", w.new_alerts.len(), w.windows.stream);
+                }
+            }
+            Err(e) => eprintln!("warning: evaluating the alert rules failed: {e:#}"),
+        }
+    });
 }
 
 fn tokio_runtime() -> Result<tokio::runtime::Runtime> {

@@ -5,6 +5,7 @@ pub mod explore;
 pub mod export;
 pub mod generative;
 pub mod maps;
+pub mod monitor;
 pub mod overview;
 pub mod quality;
 pub mod review;
