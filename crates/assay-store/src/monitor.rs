@@ -203,48 +203,61 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// A stream's records in time order.
-    pub fn monitor_records(&self, stream: &str) -> Result<Vec<RecordRow>> {
+    /// Calls `f` with each of a stream's records in time order and the
+    /// values of `metrics` its sample has (aligned with `metrics`), in one
+    /// pass over the store: memory stays bounded however long the stream.
+    /// Returns the number of records.
+    pub fn for_each_monitor_record<E: From<StoreError>>(
+        &self,
+        stream: &str,
+        metrics: &[&str],
+        mut f: impl FnMut(RecordRow, &[Option<f64>]) -> Result<(), E>,
+    ) -> Result<usize, E> {
         let dataset_id = self.dataset_id(stream)?;
-        let mut stmt = self.conn.prepare(
-            "SELECT record_id, sample_id, model, version, time_ms, latency_ms, error, output, labels
-             FROM monitor_records WHERE dataset_id = ?1 ORDER BY time_ms, id",
-        )?;
-        let rows = stmt.query_map([dataset_id], |r| {
-            Ok(RecordRow {
-                record_id: r.get(0)?,
-                sample_id: r.get(1)?,
-                model: r.get(2)?,
-                version: r.get(3)?,
-                time_ms: r.get(4)?,
-                latency_ms: r.get(5)?,
-                error: r.get(6)?,
-                output: r.get(7)?,
-                labels: r.get(8)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// One metric of a stream's records: (sample, value) where measured.
-    pub fn monitor_metric(&self, stream: &str, metric: &str) -> Result<Vec<(i64, f64)>> {
-        let dataset_id = self.dataset_id(stream)?;
-        let mut stmt = self.conn.prepare(
-            "SELECT m.sample_id, m.value FROM monitor_records r
-             JOIN sample_metrics m ON m.sample_id = r.sample_id AND m.name = ?2
-             WHERE r.dataset_id = ?1 AND m.value IS NOT NULL",
-        )?;
-        let rows = stmt.query_map(params![dataset_id, metric], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Every stored record id, in the order they were stored.
-    pub fn monitor_record_ids(&self) -> Result<Vec<String>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT record_id FROM monitor_records ORDER BY id")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            .prepare(
+                "SELECT r.id, r.record_id, r.sample_id, r.model, r.version, r.time_ms, r.latency_ms,
+                        r.error, r.output, r.labels, m.name, m.value
+                 FROM monitor_records r LEFT JOIN sample_metrics m ON m.sample_id = r.sample_id
+                 WHERE r.dataset_id = ?1 ORDER BY r.time_ms, r.id",
+            )
+            .map_err(StoreError::from)?;
+        let mut rows = stmt.query([dataset_id]).map_err(StoreError::from)?;
+        let mut current: Option<(i64, RecordRow)> = None;
+        let mut values = vec![None; metrics.len()];
+        let mut count = 0;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            let id: i64 = row.get(0).map_err(StoreError::from)?;
+            if current.as_ref().is_none_or(|(c, _)| *c != id) {
+                if let Some((_, done)) = current.take() {
+                    f(done, &values)?;
+                    count += 1;
+                }
+                values.iter_mut().for_each(|v| *v = None);
+                let record = RecordRow {
+                    record_id: row.get(1).map_err(StoreError::from)?,
+                    sample_id: row.get(2).map_err(StoreError::from)?,
+                    model: row.get(3).map_err(StoreError::from)?,
+                    version: row.get(4).map_err(StoreError::from)?,
+                    time_ms: row.get(5).map_err(StoreError::from)?,
+                    latency_ms: row.get(6).map_err(StoreError::from)?,
+                    error: row.get(7).map_err(StoreError::from)?,
+                    output: row.get(8).map_err(StoreError::from)?,
+                    labels: row.get(9).map_err(StoreError::from)?,
+                };
+                current = Some((id, record));
+            }
+            let name: Option<String> = row.get(10).map_err(StoreError::from)?;
+            if let Some(at) = name.and_then(|n| metrics.iter().position(|m| *m == n)) {
+                values[at] = row.get(11).map_err(StoreError::from)?;
+            }
+        }
+        if let Some((_, done)) = current {
+            f(done, &values)?;
+            count += 1;
+        }
+        Ok(count)
     }
 
     /// Sets the true labels (JSON) of records by id, in one transaction.

@@ -6,7 +6,7 @@
 //! standard-deviation thresholds), and the class distribution of later
 //! windows is compared with theirs.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
 use anyhow::{bail, Result};
@@ -134,38 +134,29 @@ pub struct StreamWindows {
 
 /// Cuts a stream into windows and measures each.
 pub fn stream_windows(store: &Store, stream: &str, opts: &WindowOptions) -> Result<StreamWindows> {
-    let rows = store.monitor_records(stream)?;
-    if rows.is_empty() {
+    let mut cutter = Cutter::new(opts.size);
+    let mut last_ms = 0;
+    let records = store.for_each_monitor_record(stream, &RECORD_METRICS, |r, metrics| {
+        last_ms = r.time_ms;
+        cutter.add(&r, metrics)
+    })?;
+    if records == 0 {
         bail!("stream {stream:?} has no records");
     }
-    let mut image: HashMap<&str, HashMap<i64, f64>> = HashMap::new();
-    for name in IMAGE_METRICS.iter().chain(&["unreadable"]) {
-        image.insert(
-            name,
-            store.monitor_metric(stream, name)?.into_iter().collect(),
-        );
-    }
-    let spans = cut(&rows, opts.size);
+    let (spans, sums) = (cutter.spans, cutter.sums);
     let mut windows = Vec::with_capacity(spans.len());
-    let last_ms = rows.last().map_or(0, |r| r.time_ms);
-    let mut sums = Vec::with_capacity(spans.len());
-    for (index, (start_ms, end_ms, range)) in spans.into_iter().enumerate() {
-        let mut acc = Accumulator::default();
-        for r in &rows[range.clone()] {
-            acc.add(r, &image)?;
-        }
+    for (index, ((start_ms, end_ms, n), acc)) in spans.into_iter().zip(&sums).enumerate() {
         let mut values = acc.values();
         values.extend(acc.counts_as_values());
         windows.push(Window {
             index,
             start_ms,
             end_ms,
-            records: range.len(),
+            records: n,
             reference: false,
             complete: end_ms <= last_ms || end_ms <= opts.now_ms,
             values,
         });
-        sums.push(acc);
     }
     mark_reference(&mut windows, opts.reference);
     add_class_comparison(&mut windows);
@@ -182,7 +173,7 @@ pub fn stream_windows(store: &Store, stream: &str, opts: &WindowOptions) -> Resu
     bands.extend(estimated);
     Ok(StreamWindows {
         stream: stream.to_string(),
-        records: rows.len(),
+        records,
         windows,
         metrics: metrics.into_iter().collect(),
         bands,
@@ -191,33 +182,69 @@ pub fn stream_windows(store: &Store, stream: &str, opts: &WindowOptions) -> Resu
     })
 }
 
-/// The windows' spans: (start, end, range of rows), rows sorted by time.
-fn cut(rows: &[RecordRow], size: WindowSize) -> Vec<(i64, i64, std::ops::Range<usize>)> {
-    match size {
-        WindowSize::Duration(d) => {
-            let first = rows[0].time_ms.div_euclid(d) * d;
-            let last = rows[rows.len() - 1].time_ms;
-            let n = ((last - first) / d + 1) as usize;
-            let mut out = Vec::with_capacity(n);
-            let mut at = 0;
-            for i in 0..n {
-                let (start, end) = (first + i as i64 * d, first + (i as i64 + 1) * d);
-                let from = at;
-                while at < rows.len() && rows[at].time_ms < end {
-                    at += 1;
-                }
-                out.push((start, end, from..at));
-            }
-            out
+/// The metrics read with each record: the image metrics, then whether
+/// the image was unreadable (present only for records with an image).
+const RECORD_METRICS: [&str; 8] = [
+    IMAGE_METRICS[0],
+    IMAGE_METRICS[1],
+    IMAGE_METRICS[2],
+    IMAGE_METRICS[3],
+    IMAGE_METRICS[4],
+    IMAGE_METRICS[5],
+    IMAGE_METRICS[6],
+    "unreadable",
+];
+
+/// Cuts records arriving in time order into windows as they come.
+struct Cutter {
+    size: WindowSize,
+    /// (start, end, records) per window.
+    spans: Vec<(i64, i64, usize)>,
+    sums: Vec<Accumulator>,
+    first: Option<i64>,
+}
+
+impl Cutter {
+    fn new(size: WindowSize) -> Self {
+        Cutter {
+            size,
+            spans: Vec::new(),
+            sums: Vec::new(),
+            first: None,
         }
-        WindowSize::Count(n) => (0..rows.len())
-            .step_by(n)
-            .map(|from| {
-                let to = (from + n).min(rows.len());
-                let end = rows.get(to).map_or(rows[to - 1].time_ms + 1, |r| r.time_ms);
-                (rows[from].time_ms, end, from..to)
-            })
-            .collect(),
+    }
+
+    fn add(&mut self, r: &RecordRow, metrics: &[Option<f64>]) -> Result<()> {
+        match self.size {
+            WindowSize::Duration(d) => {
+                // Aligned to multiples of the size; empty windows kept.
+                let first = *self.first.get_or_insert(r.time_ms.div_euclid(d) * d);
+                let index = ((r.time_ms - first) / d) as usize;
+                while self.spans.len() <= index {
+                    let i = self.spans.len() as i64;
+                    self.spans.push((first + i * d, first + (i + 1) * d, 0));
+                    self.sums.push(Accumulator::default());
+                }
+            }
+            WindowSize::Count(n) => {
+                if self.spans.last().is_none_or(|w| w.2 == n) {
+                    // A window ends where the next one's first record is.
+                    if let Some(w) = self.spans.last_mut() {
+                        w.1 = r.time_ms;
+                    }
+                    self.spans.push((r.time_ms, r.time_ms + 1, 0));
+                    self.sums.push(Accumulator::default());
+                }
+                if let Some(w) = self.spans.last_mut() {
+                    w.1 = r.time_ms + 1;
+                }
+            }
+        }
+        if let (Some(w), Some(acc)) = (self.spans.last_mut(), self.sums.last_mut()) {
+            w.2 += 1;
+            acc.add(r, metrics)?;
+        }
+        Ok(())
     }
 }
 
@@ -552,20 +579,19 @@ struct Accumulator {
 }
 
 impl Accumulator {
-    fn add(&mut self, r: &RecordRow, image: &HashMap<&str, HashMap<i64, f64>>) -> Result<()> {
+    fn add(&mut self, r: &RecordRow, metrics: &[Option<f64>]) -> Result<()> {
         self.records += 1;
         self.errors += usize::from(r.error.is_some());
         if let Some(ms) = r.latency_ms {
             self.latencies.push(ms);
         }
-        if let Some(sample) = r.sample_id {
-            if image["unreadable"].contains_key(&sample) {
-                self.images += 1;
-            }
-            for name in IMAGE_METRICS.iter().chain(&["unreadable"]) {
-                if let Some(v) = image[name].get(&sample) {
-                    self.image.entry(name).or_default().push(*v);
-                }
+        // `unreadable` is measured for every record with an image.
+        if metrics[RECORD_METRICS.len() - 1].is_some() {
+            self.images += 1;
+        }
+        for (name, v) in RECORD_METRICS.iter().zip(metrics) {
+            if let Some(v) = v {
+                self.image.entry(name).or_default().push(*v);
             }
         }
         let output: RecordOutput = serde_json::from_str(&r.output)?;
