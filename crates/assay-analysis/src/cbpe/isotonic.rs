@@ -26,7 +26,7 @@ const RESOLUTION: f64 = 1e-15;
 /// A fitted increasing step-and-ramp function from scores to
 /// probabilities.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Isotonic {
+pub struct Isotonic {
     /// The kept scores, increasing (`X_thresholds_`).
     x: Vec<f64>,
     /// The fitted values at them, non-decreasing (`y_thresholds_`).
@@ -36,7 +36,7 @@ pub(crate) struct Isotonic {
 impl Isotonic {
     /// Fits scores `x` to targets `y` (same length, at least one pair, no
     /// NaN).
-    pub(crate) fn fit(x: &[f64], y: &[f64]) -> Isotonic {
+    pub fn fit(x: &[f64], y: &[f64]) -> Isotonic {
         debug_assert!(!x.is_empty() && x.len() == y.len());
         let mut order: Vec<usize> = (0..x.len()).collect();
         // Stable, like lexsort; NaN is excluded by the callers.
@@ -55,7 +55,7 @@ impl Isotonic {
     }
 
     /// The calibrated value of score `t` (not NaN).
-    pub(crate) fn predict(&self, t: f64) -> f64 {
+    pub fn predict(&self, t: f64) -> f64 {
         let (x, y) = (&self.x, &self.y);
         if y.len() == 1 {
             return y[0];

@@ -42,7 +42,7 @@
 //! runs NumPy with those sorts disabled.
 
 mod calibration;
-mod isotonic;
+pub mod isotonic;
 mod numpy;
 
 use std::ops::Range;

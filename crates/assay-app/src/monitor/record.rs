@@ -135,9 +135,17 @@ pub struct RecordLabels {
     /// The true class of a classified image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
-    /// The true boxes of a detector's image.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub boxes: Vec<LabelBox>,
+    /// The true boxes of a detector's image (an empty list: it shows
+    /// nothing to detect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boxes: Option<Vec<LabelBox>>,
+}
+
+impl RecordLabels {
+    /// The true boxes (none when the labels give only a class).
+    pub fn true_boxes(&self) -> &[LabelBox] {
+        self.boxes.as_deref().unwrap_or(&[])
+    }
 }
 
 /// A true box.
@@ -261,10 +269,12 @@ impl RecordLabels {
     /// Checks the id and boxes.
     pub fn validate(&self) -> Result<(), String> {
         name("id", &self.id)?;
-        if self.class.is_none() && self.boxes.is_empty() {
-            return Err("expected a class or boxes".into());
+        if self.class.is_none() && self.boxes.is_none() {
+            return Err(
+                "expected a class or boxes (an empty list for an image without objects)".into(),
+            );
         }
-        for (i, b) in self.boxes.iter().enumerate() {
+        for (i, b) in self.true_boxes().iter().enumerate() {
             check_box(&b.bbox).map_err(|e| format!("$.boxes[{i}].box: {e}"))?;
         }
         Ok(())

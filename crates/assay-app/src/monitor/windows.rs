@@ -164,6 +164,7 @@ pub fn stream_windows(store: &Store, stream: &str, opts: &WindowOptions) -> Resu
     let mut estimated = BTreeMap::new();
     let notes: Vec<String> = add_cbpe(&mut windows, &sums, &mut estimated)
         .into_iter()
+        .chain(add_detector_estimate(&mut windows, &sums))
         .collect();
     let metrics: BTreeSet<String> = windows
         .iter()
@@ -555,6 +556,48 @@ fn add_cbpe(
     None
 }
 
+/// A confidence-based estimate of a detector's precision, the detection
+/// counterpart of CBPE: on the reference windows' labelled records, an
+/// isotonic regression (scikit-learn's, as CBPE calibrates) maps a box's
+/// score to the chance that it matches a true box (same class, IoU >=
+/// 0.5, greedy by score); a window's `estimated_precision` is the mean
+/// of that chance over its confident boxes (score >= 0.5), the precision
+/// `precision` measures once labels arrive. Recall cannot be estimated
+/// this way (a missed object leaves no box), and the estimate assumes the
+/// score-to-hit relation of the reference holds. Returns why it was not
+/// computed, when it was not.
+fn add_detector_estimate(windows: &mut [Window], sums: &[Accumulator]) -> Option<String> {
+    use assay_analysis::cbpe::isotonic::Isotonic;
+    if sums.iter().all(|a| a.confident_scores.is_empty()) {
+        return None;
+    }
+    let (x, y): (Vec<f64>, Vec<f64>) = windows
+        .iter()
+        .zip(sums)
+        .filter(|(w, _)| w.reference)
+        .flat_map(|(_, a)| &a.labelled_boxes)
+        .map(|&(score, tp)| (score, if tp { 1.0 } else { 0.0 }))
+        .unzip();
+    if x.is_empty() {
+        return Some(
+            "estimated precision: no labelled boxes in the reference windows (assay ingest --labels)"
+                .into(),
+        );
+    }
+    let calibration = Isotonic::fit(&x, &y);
+    for (w, a) in windows.iter_mut().zip(sums) {
+        let chances: Vec<f64> = a
+            .confident_scores
+            .iter()
+            .map(|&s| calibration.predict(s))
+            .collect();
+        if let Some(m) = mean(&chances) {
+            w.values.insert("estimated_precision".into(), m);
+        }
+    }
+    None
+}
+
 /// Sums over one window's records.
 #[derive(Default)]
 struct Accumulator {
@@ -573,9 +616,15 @@ struct Accumulator {
     class_counts: BTreeMap<String, usize>,
     labelled: usize,
     correct: usize,
+    /// Confident boxes of labelled records that match a true box.
     matched: usize,
     true_boxes: usize,
+    /// Confident boxes of labelled records.
     predicted_boxes_labelled: usize,
+    /// Every box of labelled records: its score and whether it matched.
+    labelled_boxes: Vec<(f64, bool)>,
+    /// Scores of the confident boxes (labelled or not).
+    confident_scores: Vec<f64>,
 }
 
 impl Accumulator {
@@ -601,6 +650,7 @@ impl Accumulator {
             if b.score < LOW_CONFIDENCE {
                 self.low_confidence += 1;
             } else {
+                self.confident_scores.push(b.score);
                 *self.class_counts.entry(b.class.clone()).or_default() += 1;
             }
         }
@@ -627,10 +677,15 @@ impl Accumulator {
         if let (Some(truth), Some(predicted)) = (&labels.class, &output.class) {
             self.correct += usize::from(truth == predicted);
         }
-        if !labels.boxes.is_empty() || !output.boxes.is_empty() {
-            self.true_boxes += labels.boxes.len();
-            self.predicted_boxes_labelled += output.boxes.len();
-            self.matched += match_boxes(output, labels);
+        if labels.boxes.is_some() {
+            self.true_boxes += labels.true_boxes().len();
+            for (b, tp) in output.boxes.iter().zip(match_boxes(output, labels)) {
+                self.labelled_boxes.push((b.score, tp));
+                if b.score >= LOW_CONFIDENCE {
+                    self.predicted_boxes_labelled += 1;
+                    self.matched += usize::from(tp);
+                }
+            }
         }
     }
 
@@ -707,17 +762,17 @@ fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
-/// Predicted boxes matched to true ones of the same class at IoU >= 0.5,
-/// highest score first, each true box once.
-fn match_boxes(output: &RecordOutput, labels: &RecordLabels) -> usize {
+/// Which predicted boxes match a true one of the same class at IoU >=
+/// 0.5, highest score first, each true box once.
+fn match_boxes(output: &RecordOutput, labels: &RecordLabels) -> Vec<bool> {
     let mut order: Vec<usize> = (0..output.boxes.len()).collect();
     order.sort_by(|&a, &b| output.boxes[b].score.total_cmp(&output.boxes[a].score));
-    let mut used = vec![false; labels.boxes.len()];
-    let mut matched = 0;
+    let mut used = vec![false; labels.true_boxes().len()];
+    let mut matched = vec![false; output.boxes.len()];
     for i in order {
         let p = &output.boxes[i];
         let best = labels
-            .boxes
+            .true_boxes()
             .iter()
             .enumerate()
             .filter(|(j, t)| !used[*j] && t.class == p.class)
@@ -726,7 +781,7 @@ fn match_boxes(output: &RecordOutput, labels: &RecordLabels) -> usize {
             .max_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((j, _)) = best {
             used[j] = true;
-            matched += 1;
+            matched[i] = true;
         }
     }
     matched

@@ -152,12 +152,14 @@ fn monitor_production(store: &mut Store, dir: &Path, seed: u64, config: &Path) -
         production::HOURS * production::PER_HOUR,
         production::HOURS
     );
-    let records = production::write(dir, seed)?;
-    let summary = ingest::ingest_file(store, &records, &[], &Bars::default())?;
+    let files = production::write(dir, seed)?;
+    let summary = ingest::ingest_file(store, &files.records, &[], &Bars::default())?;
+    let labelled = ingest::ingest_labels(store, &files.reference_labels)?;
     println!(
-        "Ingested {} records into the stream {:?}.",
+        "Ingested {} records into the stream {:?}, and the true boxes of the {labelled} records of the first {} hours (assay ingest --labels).",
         summary.counts.stored,
-        production::STREAM
+        production::STREAM,
+        production::LABELLED_HOURS
     );
     let mut text = std::fs::read_to_string(config)?;
     text.push_str(&format!(
@@ -212,6 +214,46 @@ fn monitor_production(store: &mut Store, dir: &Path, seed: u64, config: &Path) -
         production::DARKER_FROM_HOUR,
         production::NEW_CLASS,
         production::NEW_CLASS_FROM_HOUR
+    );
+    compare_estimated_precision(store, &monitor, &files.later_labels)
+}
+
+/// Labels arrive for the rest of the stream: the detector's precision as
+/// estimated from its scores alone, against the precision measured.
+fn compare_estimated_precision(
+    store: &mut Store,
+    monitor: &assay_app::monitor::alerts::MonitorConfig,
+    later_labels: &Path,
+) -> Result<()> {
+    use assay_app::monitor::{ingest, windows};
+    ingest::ingest_labels(store, later_labels)?;
+    let options = windows::WindowOptions {
+        now_ms: 0,
+        ..monitor.options
+    };
+    let w = windows::stream_windows(store, production::STREAM, &options)?;
+    println!("\nThe later labels arrive: precision at score >= 0.5, estimated from the scores (fitted on the first 24 hours) and measured:");
+    let mut t = table(&["hours", "estimated", "measured"]);
+    for chunk in w.windows.chunks(12) {
+        let mean = |name: &str| {
+            let v: Vec<f64> = chunk
+                .iter()
+                .filter_map(|x| x.values.get(name).copied())
+                .collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        let (est, real) = (mean("estimated_precision"), mean("precision"));
+        let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+        t.add_row(vec![
+            format!("{}-{}", chunk[0].index, chunk[chunk.len() - 1].index),
+            show(est),
+            show(real),
+        ]);
+    }
+    println!("{t}");
+    println!(
+        "Where the images darken, the detector's scores fall while its confident boxes stay right: the estimate\n\
+         assumes the reference's relation between score and hit, so it shows that something changed, not the new precision."
     );
     Ok(())
 }

@@ -36,21 +36,50 @@ pub const START_MS: i64 = 1_793_577_600_000;
 /// thumbnails a deployed model would log).
 const SCALE: f64 = 0.25;
 
-/// Writes the stream's records and images under `dir/production`;
-/// returns the records file.
-pub fn write(dir: &Path, seed: u64) -> Result<PathBuf> {
+/// The files of the stream.
+pub struct Files {
+    /// The records, one JSON object per line.
+    pub records: PathBuf,
+    /// The true boxes of the reference period's records (the first 24
+    /// hours), as a team labels a sample.
+    pub reference_labels: PathBuf,
+    /// The true boxes of the later records, as they arrive later.
+    pub later_labels: PathBuf,
+}
+
+/// Hours whose records are labelled up front.
+pub const LABELLED_HOURS: u32 = 24;
+
+/// Writes the stream's records, images and labels under `dir/production`.
+pub fn write(dir: &Path, seed: u64) -> Result<Files> {
     let out = dir.join("production");
     std::fs::create_dir_all(out.join("images"))
         .with_context(|| format!("cannot create {}", out.display()))?;
     let n = HOURS * PER_HOUR;
-    let lines: Vec<String> = (0..n)
+    let lines: Vec<(String, String)> = (0..n)
         .into_par_iter()
         .map(|i| record(&out, seed, i))
         .collect::<Result<_>>()?;
-    let file = out.join("records.jsonl");
-    std::fs::write(&file, lines.join("\n") + "\n")
-        .with_context(|| format!("cannot write {}", file.display()))?;
-    Ok(file)
+    let files = Files {
+        records: out.join("records.jsonl"),
+        reference_labels: out.join("labels-reference.jsonl"),
+        later_labels: out.join("labels-later.jsonl"),
+    };
+    let labelled = (LABELLED_HOURS * PER_HOUR) as usize;
+    let write = |path: &Path, lines: Vec<&String>| -> Result<()> {
+        let text = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write(&files.records, lines.iter().map(|l| &l.0).collect())?;
+    write(
+        &files.reference_labels,
+        lines[..labelled].iter().map(|l| &l.1).collect(),
+    )?;
+    write(
+        &files.later_labels,
+        lines[labelled..].iter().map(|l| &l.1).collect(),
+    )?;
+    Ok(files)
 }
 
 /// How bright the camera's images are in `hour`: 1 until hour 30, then
@@ -64,7 +93,8 @@ fn exposure(hour: f64) -> f64 {
     }
 }
 
-fn record(out: &Path, seed: u64, i: u32) -> Result<String> {
+/// One record and its true labels, as JSON lines.
+fn record(out: &Path, seed: u64, i: u32) -> Result<(String, String)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5052_4f44 ^ (u64::from(i) << 20));
     let hour = i / PER_HOUR;
     let offset = rng.random_range(0..3_600_000);
@@ -100,7 +130,17 @@ fn record(out: &Path, seed: u64, i: u32) -> Result<String> {
     } else {
         record["boxes"] = detections.iter().map(box_json).collect();
     }
-    Ok(record.to_string())
+    let truth: Vec<serde_json::Value> = scene
+        .objects
+        .iter()
+        .map(|o| {
+            let [x1, y1, x2, y2] = super::scene::bounds(&o.polygon);
+            let b = [x1, y1, x2 - x1, y2 - y1].map(|v| (v * SCALE * 100.0).round() / 100.0);
+            json!({"class": CLASSES[o.class], "box": b})
+        })
+        .collect();
+    let labels = json!({"id": format!("prod-{i:05}"), "boxes": truth});
+    Ok((record.to_string(), labels.to_string()))
 }
 
 fn box_json(d: &Detection) -> serde_json::Value {
