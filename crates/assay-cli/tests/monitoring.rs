@@ -565,3 +565,75 @@ fn estimated_accuracy_of_a_classifier_stream_is_nannyml_cbpe() {
     // The sharper scores of the second half raise the estimate.
     assert!(ours[7] > ours[2], "{ours:?}");
 }
+
+/// Records written as Parquet by pandas with pyarrow (snappy, the default,
+/// and zstd, polars' default), with a timestamp column, image bytes and
+/// nested boxes: ingested as the same records would be from JSON lines.
+#[test]
+fn parquet_records_written_by_pandas_are_ingested() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("p");
+    let bin = binary();
+    bin.ok(None, &["init", common::path(&project)]);
+    let png = dir.path().join("x.png");
+    common::images::write_png(&png, 5);
+    let script = r#"
+import sys, pandas as pd
+png = open(sys.argv[1], "rb").read()
+rows = [{"id": f"pq{i}", "time": pd.Timestamp("2020-01-01T00:00:00Z") + pd.Timedelta(minutes=i),
+         "model": "det", "image": png if i % 2 == 0 else None, "latency_ms": 10.0 + i,
+         "boxes": [{"class": "cat", "score": 0.25 * (i % 4), "box": [1.0, 2.0, 3.0, 4.0]}]}
+        for i in range(10)]
+frame = pd.DataFrame(rows)
+frame.to_parquet(sys.argv[2])
+frame.to_parquet(sys.argv[3], compression="zstd")
+rows[3]["boxes"][0]["score"] = 1.5
+pd.DataFrame(rows).to_parquet(sys.argv[4])
+"#;
+    let paths = ["snappy.parquet", "zstd.parquet", "bad.parquet"].map(|n| dir.path().join(n));
+    let out = std::process::Command::new(assay_test_support::oracle::nannyml_python())
+        .args(["-c", script, common::path(&png)])
+        .args(paths.iter().map(|p| common::path(p)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first: Value = serde_json::from_str(&bin.ok(
+        Some(&project),
+        &["ingest", common::path(&paths[0]), "--json"],
+    ))
+    .unwrap();
+    assert_eq!(
+        (first["stored"].as_u64(), first["duplicates"].as_u64()),
+        (Some(10), Some(0))
+    );
+    let again: Value = serde_json::from_str(&bin.ok(
+        Some(&project),
+        &["ingest", common::path(&paths[1]), "--json"],
+    ))
+    .unwrap();
+    assert_eq!(
+        (again["stored"].as_u64(), again["duplicates"].as_u64()),
+        (Some(0), Some(10))
+    );
+    let err = bin.fails(Some(&project), &["ingest", common::path(&paths[2])]);
+    assert!(
+        err.contains("bad.parquet row 4: $.boxes[0].score: expected 0..1, got 1.5"),
+        "{err}"
+    );
+    let watched: Value =
+        serde_json::from_str(&bin.ok(Some(&project), &["monitor", "--json"])).unwrap();
+    let values = &watched[0]["windows"]["windows"][0]["values"];
+    assert_eq!(values["records"], json!(10.0));
+    assert_eq!(values["latency_p50"], json!(14.5));
+    // The timestamps are the minutes after 2020-01-01 00:00 UTC.
+    assert_eq!(
+        watched[0]["windows"]["windows"][0]["start_ms"],
+        json!(1_577_836_800_000i64)
+    );
+    // Five records carried the PNG: one image stored.
+    assert_eq!(walk(&project.join(".assay/blobs")).len(), 1);
+}

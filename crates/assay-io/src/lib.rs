@@ -18,6 +18,7 @@ pub mod names;
 pub mod npy;
 pub mod npz;
 pub mod output;
+pub mod parquet_rows;
 pub mod table;
 pub mod voc;
 pub mod yolo;

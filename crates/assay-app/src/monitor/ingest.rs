@@ -13,7 +13,7 @@ use base64::Engine;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::record::{from_json, IngestRecord, RecordLabels};
+use super::record::{from_json, from_value, IngestRecord, RecordLabels};
 use crate::progress::Progress;
 
 /// The stream of records that name none.
@@ -266,8 +266,9 @@ pub struct IngestSummary {
     pub counts: IngestCounts,
 }
 
-/// `assay ingest FILE.jsonl`: every line is checked first (nothing is
-/// stored when one is wrong), then the records are stored in batches.
+/// `assay ingest FILE.jsonl|FILE.parquet`: every record is checked first
+/// (nothing is stored when one is wrong), then the records are stored in
+/// batches.
 /// Image paths are read under the file's folder and `roots`.
 pub fn ingest_file(
     store: &mut Store,
@@ -285,22 +286,21 @@ pub fn ingest_file(
     let mut all_roots: Vec<PathBuf> = folder.into_iter().map(Path::to_path_buf).collect();
     all_roots.extend(roots.iter().cloned());
     let policy = ImagePolicy::under(&all_roots)?;
-    let name = file.display().to_string();
     let total = check_file(file, &policy)?;
     let blobs = blob_dir(store);
     progress.start("ingesting records", total as u64);
     let mut summary = IngestSummary {
-        file: name.clone(),
+        file: file.display().to_string(),
         records: total,
         ..IngestSummary::default()
     };
     let mut chunk = Vec::with_capacity(FILE_CHUNK);
-    let mut first_line = 1;
-    let mut flush = |chunk: &mut Vec<IngestRecord>, first_line: usize| -> Result<()> {
+    let mut first = String::new();
+    let mut flush = |chunk: &mut Vec<IngestRecord>, first: &str| -> Result<()> {
         let prepared = prepare_all(chunk, &policy, &blobs)
-            .map_err(|e| anyhow::anyhow!("{name}: the batch from line {first_line}: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("the batch from {first}: {e}"))?;
         let counts = store.ingest_records(&prepared).with_context(|| {
-            format!("{name}: storing the records from line {first_line} (those before it are stored; ingesting the file again stores only the rest)")
+            format!("storing the records from {first} (those before it are stored; ingesting the file again stores only the rest)")
         })?;
         summary.counts.stored += counts.stored;
         summary.counts.duplicates += counts.duplicates;
@@ -308,47 +308,78 @@ pub fn ingest_file(
         chunk.clear();
         Ok(())
     };
-    for (i, line) in lines(file)?.enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    for_each_record(file, |at, record| {
         if chunk.is_empty() {
-            first_line = i + 1;
+            first = at.clone();
         }
-        chunk.push(from_json(&line).map_err(|e| anyhow::anyhow!("{e}"))?);
+        chunk.push(record.map_err(|e| anyhow::anyhow!("{at}: {e}"))?);
         if chunk.len() == FILE_CHUNK {
-            flush(&mut chunk, first_line)?;
+            flush(&mut chunk, &first)?;
         }
-    }
+        Ok(())
+    })?;
     if !chunk.is_empty() {
-        flush(&mut chunk, first_line)?;
+        flush(&mut chunk, &first)?;
     }
     progress.finish();
     Ok(summary)
 }
 
-/// Reads every line once, checking it; returns the number of records.
+/// Reads every record once, checking it; returns the number of records.
 fn check_file(file: &Path, policy: &ImagePolicy) -> Result<usize> {
+    let n = for_each_record(file, |at, record| {
+        let fail = |e: String| anyhow::anyhow!("{at}: {e}");
+        let record = record.map_err(fail)?;
+        record.validate().map_err(fail)?;
+        if let Some(path) = record.image.as_ref().and_then(|i| i.path.as_ref()) {
+            policy.resolve(path).map_err(fail)?;
+        }
+        Ok(())
+    })?;
+    if n == 0 {
+        bail!(
+            "{}: no records (expected one JSON object per line, or a Parquet table)",
+            file.display()
+        );
+    }
+    Ok(n)
+}
+
+/// Calls `f` with each record of `file` (Parquet when its name ends in
+/// `.parquet`, else JSON lines) and where it is (`file:line`, `file row
+/// n`); returns the number of records. A Parquet table has a column per
+/// field (nested lists and structs for `boxes`, a map or struct for
+/// `probabilities`), with the image's bytes in a binary column `image` or
+/// its path in `image_path`.
+fn for_each_record(
+    file: &Path,
+    mut f: impl FnMut(String, Result<IngestRecord, String>) -> Result<()>,
+) -> Result<usize> {
+    let parquet = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if parquet {
+        return assay_io::parquet_rows::for_each_parquet_row(file, |row, mut object| {
+            // Flat columns for the image: `image` its bytes (read as
+            // base64), `image_path` a path.
+            if let Some(bytes) = object.remove("image") {
+                object.insert("image".into(), serde_json::json!({ "base64": bytes }));
+            }
+            if let Some(path) = object.remove("image_path") {
+                object.insert("image".into(), serde_json::json!({ "path": path }));
+            }
+            let record = from_value(serde_json::Value::Object(object));
+            f(format!("{} row {row}", file.display()), record)
+        });
+    }
     let mut n = 0;
     for (i, line) in lines(file)?.enumerate() {
         let line = line?;
         if line.trim().is_empty() {
             continue;
         }
-        let at = |e: String| anyhow::anyhow!("{}:{}: {e}", file.display(), i + 1);
-        let record: IngestRecord = from_json(&line).map_err(at)?;
-        record.validate().map_err(at)?;
-        if let Some(path) = record.image.as_ref().and_then(|i| i.path.as_ref()) {
-            policy.resolve(path).map_err(at)?;
-        }
         n += 1;
-    }
-    if n == 0 {
-        bail!(
-            "{}: no records (expected one JSON object per line)",
-            file.display()
-        );
+        f(format!("{}:{}", file.display(), i + 1), from_json(&line))?;
     }
     Ok(n)
 }

@@ -159,18 +159,28 @@ pub struct LabelBox {
     pub bbox: [f64; 4],
 }
 
-/// Reads one JSON value as `T`; the error names the JSON path.
+/// Reads one JSON text as `T`; the error names the JSON path.
 pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| match e.path().to_string().as_str() {
-            "." => e.inner().to_string(),
-            path => format!("$.{path}: {}", e.inner()),
-        })
+        .map_err(path_error)
         .and_then(|v| {
             de.end().map_err(|e| e.to_string())?;
             Ok(v)
         })
+}
+
+/// Reads a JSON value (a Parquet row) as `T`; the error names the path.
+pub fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(path_error)
+}
+
+/// `$.boxes[0].score: invalid type ...`.
+fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> String {
+    match e.path().to_string().as_str() {
+        "." => e.inner().to_string(),
+        path => format!("$.{path}: {}", e.inner()),
+    }
 }
 
 impl IngestRecord {
