@@ -26,7 +26,9 @@ if ! command -v python3 >/dev/null 2>&1; then
   echo "error: python3 is needed to install the test oracles (pycocotools, CleanVision); the parity tests cannot run without it" >&2
   exit 1
 fi
-if [ ! -x "$venv/bin/python" ]; then
+# A virtual environment left half made (an interrupted run) is made again.
+if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+  rm -rf "$venv"
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/oracles/requirements.txt
@@ -34,7 +36,8 @@ export ASSAY_PYTHON="$PWD/$venv/bin/python"
 # NannyML (the CBPE oracle) in its own environment: its dependencies clash
 # with the pins above.
 nannyml_venv=.venv-nannyml
-if [ ! -x "$nannyml_venv/bin/python" ]; then
+if ! "$nannyml_venv/bin/python" -m pip --version >/dev/null 2>&1; then
+  rm -rf "$nannyml_venv"
   python3 -m venv "$nannyml_venv"
 fi
 "$nannyml_venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/oracles/requirements-nannyml.txt
