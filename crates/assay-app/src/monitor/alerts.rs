@@ -163,6 +163,15 @@ pub struct MonitorConfig {
 }
 
 impl MonitorConfig {
+    /// The monitoring part of the configuration file `path` (the defaults
+    /// without one).
+    pub fn read(path: Option<&Path>) -> Result<Self, CheckError> {
+        match path {
+            None => Self::from_config(&Config::default(), ""),
+            Some(p) => Self::from_config(&crate::check::config::read(p)?, &p.display().to_string()),
+        }
+    }
+
     /// Checks a configuration's `[monitor]` and `[[alert]]` tables; the
     /// error names the file, line and key.
     pub fn from_config(config: &Config, file: &str) -> Result<Self, CheckError> {

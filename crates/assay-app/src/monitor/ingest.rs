@@ -203,36 +203,36 @@ fn image_bytes(input: &super::record::ImageInput, policy: &ImagePolicy) -> Resul
 /// Stores an image by its content hash and measures it; an image that
 /// does not decode is kept and counted (`unreadable` = 1).
 fn store_image(bytes: &[u8], blobs: &Path) -> Result<(RecordImage, Vec<(String, f64)>), String> {
-    let hash = blake3::hash(bytes).to_hex().to_string();
+    let measured = assay_quality::image_metrics::measure_bytes(bytes).ok();
+    let mut metrics = vec![(
+        "unreadable".to_string(),
+        if measured.is_some() { 0.0 } else { 1.0 },
+    )];
+    if let Some(m) = &measured {
+        for name in IMAGE_METRICS {
+            let value = assay_quality::columns::METRIC_COLUMNS
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.value(m));
+            if let Some(assay_quality::columns::MetricValue::Number(v)) = value {
+                metrics.push((name.to_string(), v));
+            }
+        }
+    }
+    // Measuring hashed the file already (BLAKE3, as here).
+    let hash = measured.as_ref().map_or_else(
+        || blake3::hash(bytes).to_hex().to_string(),
+        |m| m.file_hash.clone(),
+    );
     let ext = FileFormat::sniff(bytes).map_or("bin", FileFormat::name);
     let path = write_blob(blobs, &hash, ext, bytes)
         .map_err(|e| format!("cannot store the image under {}: {e}", blobs.display()))?;
-    let mut metrics = Vec::new();
-    let (width, height) = match assay_quality::image_metrics::measure_bytes(bytes) {
-        Ok(m) => {
-            metrics.push(("unreadable".to_string(), 0.0));
-            for name in IMAGE_METRICS {
-                let value = assay_quality::columns::METRIC_COLUMNS
-                    .iter()
-                    .find(|c| c.name == name)
-                    .map(|c| c.value(&m));
-                if let Some(assay_quality::columns::MetricValue::Number(v)) = value {
-                    metrics.push((name.to_string(), v));
-                }
-            }
-            (m.width, m.height)
-        }
-        Err(_) => {
-            metrics.push(("unreadable".to_string(), 1.0));
-            (0, 0)
-        }
-    };
     let image = RecordImage {
         path,
         hash,
         bytes: bytes.len() as u64,
-        width,
-        height,
+        width: measured.as_ref().map_or(0, |m| m.width),
+        height: measured.as_ref().map_or(0, |m| m.height),
     };
     Ok((image, metrics))
 }

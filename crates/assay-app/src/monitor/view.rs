@@ -10,17 +10,14 @@ use serde::Serialize;
 
 use super::alerts::MonitorConfig;
 use super::windows::{stream_windows, StreamWindows};
-use crate::check::config;
 
 /// The configuration the server reads: `<project>/assay.toml` when there
 /// is one (its `[monitor]` and `[[alert]]` tables), else the defaults.
 pub fn project_config(root: &Path) -> Result<MonitorConfig> {
     let path = root.join("assay.toml");
-    if !path.is_file() {
-        return Ok(MonitorConfig::from_config(&config::Config::default(), "")?);
-    }
-    let file = path.display().to_string();
-    Ok(MonitorConfig::from_config(&config::read(&path)?, &file)?)
+    Ok(MonitorConfig::read(
+        path.is_file().then_some(path.as_path()),
+    )?)
 }
 
 /// A rule as the page shows it.

@@ -159,7 +159,7 @@ pub fn stream_windows(store: &Store, stream: &str, opts: &WindowOptions) -> Resu
         });
     }
     mark_reference(&mut windows, opts.reference);
-    add_class_comparison(&mut windows);
+    add_class_comparison(&mut windows, &sums);
     add_drift_tests(&mut windows, &sums);
     let mut estimated = BTreeMap::new();
     let notes: Vec<String> = add_cbpe(&mut windows, &sums, &mut estimated)
@@ -264,46 +264,50 @@ fn mark_reference(windows: &mut [Window], reference: Reference) {
 /// Adds, per window, the share of boxes (or predicted classes) of classes
 /// the reference never saw, and the Jensen-Shannon distance (base 2) of
 /// its class distribution from the reference's.
-fn add_class_comparison(windows: &mut [Window]) {
-    let mut reference: BTreeMap<String, f64> = BTreeMap::new();
-    for w in windows.iter().filter(|w| w.reference) {
-        for (k, v) in &w.values {
-            if let Some(class) = k.strip_prefix("class_count:") {
-                *reference.entry(class.to_string()).or_default() += v;
-            }
-        }
-    }
-    let total: f64 = reference.values().sum();
+fn add_class_comparison(windows: &mut [Window], sums: &[Accumulator]) {
+    let reference = reference_classes(windows, sums);
+    let total = reference.values().sum::<u64>() as f64;
     if total == 0.0 {
         return;
     }
-    for w in windows.iter_mut() {
-        let counts: BTreeMap<String, f64> = w
-            .values
-            .iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("class_count:")?.to_string(), *v)))
-            .collect();
-        let n: f64 = counts.values().sum();
+    for (w, a) in windows.iter_mut().zip(sums) {
+        let counts = &a.class_counts;
+        let n = counts.values().sum::<usize>() as f64;
         if n == 0.0 {
             continue;
         }
         let unseen = counts
             .iter()
-            .filter(|(c, _)| !reference.contains_key(*c))
-            .fold(0.0, |sum, (_, v)| sum + v);
+            .filter(|(c, _)| !reference.contains_key(c.as_str()))
+            .fold(0.0, |sum, (_, v)| sum + *v as f64);
         w.values.insert("unseen_class_share".into(), unseen / n);
-        let classes: BTreeSet<&String> = reference.keys().chain(counts.keys()).collect();
+        let classes: BTreeSet<&str> = reference
+            .keys()
+            .copied()
+            .chain(counts.keys().map(String::as_str))
+            .collect();
         let pairs: Vec<(f64, f64)> = classes
             .into_iter()
             .map(|c| {
-                let p = reference.get(c).copied().unwrap_or(0.0) / total;
-                let q = counts.get(c).copied().unwrap_or(0.0) / n;
+                let p = reference.get(c).copied().unwrap_or(0) as f64 / total;
+                let q = counts.get(c).copied().unwrap_or(0) as f64 / n;
                 (p, q)
             })
             .collect();
         w.values
             .insert("class_drift".into(), jensen_shannon(&pairs));
     }
+}
+
+/// The predicted classes of the reference windows, counted together.
+fn reference_classes<'a>(windows: &[Window], sums: &'a [Accumulator]) -> BTreeMap<&'a str, u64> {
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for (_, a) in windows.iter().zip(sums).filter(|(w, _)| w.reference) {
+        for (c, n) in &a.class_counts {
+            *counts.entry(c).or_default() += *n as u64;
+        }
+    }
+    counts
 }
 
 /// Adds, per window, the p-values of drift tests against the reference
@@ -318,12 +322,9 @@ fn add_drift_tests(windows: &mut [Window], sums: &[Accumulator]) {
         .filter(|(w, _)| w.reference)
         .map(|(_, a)| a)
         .collect();
-    let mut ref_classes: BTreeMap<&str, u64> = BTreeMap::new();
+    let ref_classes = reference_classes(windows, sums);
     let mut ref_image: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for a in &reference {
-        for (c, n) in &a.class_counts {
-            *ref_classes.entry(c).or_default() += *n as u64;
-        }
         for (m, v) in &a.image {
             ref_image.entry(m).or_default().extend(v);
         }

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use assay_app::check::config;
 use assay_app::monitor::alerts::{watch, MonitorConfig, Watched};
 use assay_app::monitor::ingest::{ingest_file, ingest_labels};
 use assay_app::monitor::windows::{Reference, WindowSize};
@@ -96,13 +95,7 @@ const DEFAULT_COLUMNS: [&str; 8] = [
 /// Runs `assay monitor`: windows every stream (or one), stores and sends
 /// the alerts that fire, prints the windows and every stored alert.
 pub fn monitor(store: &mut Store, args: &MonitorArgs) -> Result<()> {
-    let mut cfg = match &args.config {
-        Some(path) => {
-            let file = path.display().to_string();
-            MonitorConfig::from_config(&config::read(path)?, &file)?
-        }
-        None => MonitorConfig::from_config(&config::Config::default(), "")?,
-    };
+    let mut cfg = MonitorConfig::read(args.config.as_deref())?;
     if let Some(s) = &args.stream {
         cfg.stream = Some(s.clone());
     }

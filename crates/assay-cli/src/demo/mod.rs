@@ -184,9 +184,7 @@ fn monitor_production(store: &mut Store, dir: &Path, seed: u64, config: &Path) -
         production::STREAM
     ));
     std::fs::write(config, text).with_context(|| format!("cannot write {}", config.display()))?;
-    let file = config.display().to_string();
-    let monitor =
-        alerts::MonitorConfig::from_config(&assay_app::check::config::read(config)?, &file)?;
+    let monitor = alerts::MonitorConfig::read(Some(config))?;
     let watched = alerts::watch(store, &monitor, 0)?;
     for w in &watched {
         println!(
