@@ -637,3 +637,193 @@ pd.DataFrame(rows).to_parquet(sys.argv[4])
     // Five records carried the PNG: one image stored.
     assert_eq!(walk(&project.join(".assay/blobs")).len(), 1);
 }
+
+/// The generator stream's prompts, record `i` the `i % 4`th.
+const PROMPTS: [&str; 4] = [
+    "a red square on grass",
+    "a photo of a cat",
+    "two boats at sunset",
+    "a blue bicycle",
+];
+
+/// A generator's stream: six hours of 24 generated images with their
+/// prompts; from hour 4 the images come out darker.
+fn generator_stream(dir: &Path) -> Vec<Vec<String>> {
+    let start = 1_780_000_000 / 3600 * 3600;
+    let (mut lines, mut files) = (Vec::new(), Vec::new());
+    for hour in 0..6u64 {
+        let mut in_hour = Vec::new();
+        for i in 0..24u64 {
+            let name = format!("images/h{hour}_{i}.png");
+            let mut pixels = common::images::texture(40, 30, hour * 100 + i);
+            if hour >= 4 {
+                pixels
+                    .iter_mut()
+                    .for_each(|v| *v = (f64::from(*v) * 0.4) as u8);
+            }
+            std::fs::create_dir_all(dir.join("images")).unwrap();
+            common::images::png(
+                &dir.join(&name),
+                40,
+                30,
+                image::ExtendedColorType::Rgb8,
+                &pixels,
+            );
+            lines.push(json!({
+                "id": format!("g{hour}-{i}"), "time": start + hour * 3600 + i * 120,
+                "model": "gen", "image": {"path": name},
+                "generation": {"prompt": PROMPTS[(i % 4) as usize], "seed": i}
+            }));
+            in_hour.push(name);
+        }
+        files.push(in_hour);
+    }
+    write_lines(&dir.join("records.jsonl"), &lines);
+    files
+}
+
+/// `assay gen eval` of `files` (with the generator stream's prompts)
+/// against the folder `real`: the set workflow the monitor's windows must
+/// agree with.
+fn gen_eval(dir: &Path, files: &[String], real: &Path, clip: &Path) -> Value {
+    let mut manifest = String::from("file,prompt,model\n");
+    for f in files {
+        let i: usize = f
+            .rsplit('_')
+            .next()
+            .unwrap()
+            .trim_end_matches(".png")
+            .parse()
+            .unwrap();
+        manifest.push_str(&format!(
+            "{},{},gen\n",
+            dir.join(f).display(),
+            PROMPTS[i % 4]
+        ));
+    }
+    let path = dir.join("window.csv");
+    std::fs::write(&path, manifest).unwrap();
+    let out = binary().ok(
+        None,
+        &[
+            "gen",
+            "eval",
+            "--real",
+            real.to_str().unwrap(),
+            "--fake",
+            path.to_str().unwrap(),
+            "--model",
+            "builtin",
+            "--clip-model",
+            clip.to_str().unwrap(),
+            "--metrics",
+            "fid,clip",
+            "--interval-draws",
+            "0",
+            "--json",
+        ],
+    );
+    serde_json::from_str(&out).unwrap()
+}
+
+fn metric(report: &Value, name: &str) -> f64 {
+    let all = report["metrics"].as_array().unwrap();
+    let m = all.iter().find(|m| m["name"] == name);
+    m.unwrap_or_else(|| panic!("no {name} in {all:?}"))["value"]
+        .as_f64()
+        .unwrap()
+}
+
+#[test]
+fn a_generator_stream_has_fid_clip_score_and_embedding_drift_per_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let files = generator_stream(d);
+    let clip = d.join("clip");
+    assay_test_support::tiny_models::tiny_clip(&clip);
+    let bin = binary();
+    bin.ok(None, &["init", common::path(d)]);
+    let project = Some(d);
+    bin.ok(project, &["ingest", common::path(&d.join("records.jsonl"))]);
+
+    // Without models, the output says what is missing rather than nothing.
+    let bare: Value =
+        serde_json::from_str(&bin.ok(project, &["monitor", "--reference-windows", "4", "--json"]))
+            .unwrap();
+    let notes = bare[0]["windows"]["notes"].to_string();
+    assert!(
+        notes.contains("embedding_drift and fid need image features"),
+        "{notes}"
+    );
+    assert!(notes.contains("clip_score needs a CLIP model"), "{notes}");
+    let nowhere = d.join("nowhere");
+    let err = bin.fails(
+        project,
+        &["monitor", "--clip-model", common::path(&nowhere)],
+    );
+    assert!(err.contains("clip_model"), "{err}");
+
+    let args = [
+        "monitor",
+        "--reference-windows",
+        "4",
+        "--embed-model",
+        "builtin",
+        "--clip-model",
+        common::path(&clip),
+        "--json",
+    ];
+    let out: Value = serde_json::from_str(&bin.ok(project, &args)).unwrap();
+    let w = &out[0]["windows"];
+    let windows = w["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 6);
+    let value = |i: usize, m: &str| {
+        windows[i]["values"][m]
+            .as_f64()
+            .unwrap_or_else(|| panic!("window {i} has no {m}: {}", windows[i]["values"]))
+    };
+    let notes = w["notes"].to_string();
+    assert!(
+        notes.contains("fid per window"),
+        "sample-size warning: {notes}"
+    );
+    assert!(notes.contains("rank-deficient"), "{notes}");
+
+    // The images darken from hour 4: both distances grow past every
+    // reference window's.
+    for m in ["embedding_drift", "fid"] {
+        let reference_max = (0..4).map(|i| value(i, m)).fold(0.0, f64::max);
+        assert!(
+            value(4, m) > reference_max && value(5, m) > reference_max,
+            "{m}"
+        );
+    }
+
+    // Each window agrees with `assay gen eval` of its images: FID against
+    // the reference windows' images, CLIPScore with their prompts (to f32
+    // precision: the models ran on other batches).
+    let real = d.join("reference");
+    std::fs::create_dir_all(&real).unwrap();
+    for f in files[..4].iter().flatten() {
+        std::fs::copy(d.join(f), real.join(f.trim_start_matches("images/"))).unwrap();
+    }
+    for i in [1, 5] {
+        let report = gen_eval(d, &files[i], &real, &clip);
+        let (fid, clip_score) = (metric(&report, "fid"), metric(&report, "clip_score"));
+        assert!(
+            (value(i, "fid") - fid).abs() <= 1e-6 * fid.max(1.0),
+            "window {i}: fid {} vs {fid}",
+            value(i, "fid")
+        );
+        assert!(
+            (value(i, "clip_score") - clip_score).abs() < 1e-7,
+            "window {i}: clip_score {} vs {clip_score}",
+            value(i, "clip_score")
+        );
+    }
+
+    // Vectors are stored once: a second watch embeds nothing new and gives
+    // the same numbers.
+    let again: Value = serde_json::from_str(&bin.ok(project, &args)).unwrap();
+    assert_eq!(again[0]["windows"]["windows"], w["windows"]);
+}

@@ -99,18 +99,77 @@ pub fn embed(
     let started = Instant::now();
     let dataset = choose_dataset(store, args.dataset.as_deref())?;
     let extractor = Extractor::open(&args.model)?;
-    let mut notes = Vec::new();
     let level = if args.objects {
         EmbeddingLevel::Object
     } else {
         EmbeddingLevel::Image
     };
+    let added = embed_missing(
+        store,
+        &dataset,
+        &extractor,
+        &args.model,
+        level,
+        args.batch,
+        progress,
+    )?;
+    let rows = store.load_embeddings(&added.set)?;
+    let clusters = store_map(store, &added.set, &rows, args.clusters)?;
+    let neighbours = analyse(store, &added.set, &rows, args.near_threshold, progress)?;
+    let summary = EmbedSummary {
+        stored: rows.len(),
+        dataset,
+        extractor: extractor.name.clone(),
+        level,
+        dim: extractor.dim(),
+        comparable: extractor.comparable,
+        computed: added.computed,
+        already_stored: added.already_stored,
+        unreadable: added.unreadable,
+        without_file: added.without_file,
+        clusters,
+        neighbours,
+        seconds: started.elapsed().as_secs_f64(),
+        notes: added.notes,
+    };
+    Ok(summary)
+}
+
+/// What [`embed_missing`] stored.
+pub struct Added {
+    /// The embedding set (made on first use).
+    pub set: EmbeddingSet,
+    /// Vectors computed now.
+    pub computed: usize,
+    /// Vectors stored before.
+    pub already_stored: usize,
+    /// Images that could not be decoded.
+    pub unreadable: usize,
+    /// Samples without an image file.
+    pub without_file: usize,
+    /// Weights changed, vectors not comparable.
+    pub notes: Vec<String>,
+}
+
+/// Embeds the images (or object crops) of `dataset` that have no vector
+/// from `extractor` yet (opened from `source`) and stores them batch by
+/// batch; vectors of other weights are replaced.
+pub fn embed_missing(
+    store: &mut Store,
+    dataset: &str,
+    extractor: &Extractor,
+    source: &str,
+    level: EmbeddingLevel,
+    batch: usize,
+    progress: &dyn Progress,
+) -> Result<Added> {
+    let mut notes = Vec::new();
     let (set, replaced) = store.open_embedding_set(&NewEmbeddingSet {
-        dataset: &dataset,
+        dataset,
         extractor: &extractor.name,
         level,
         weights_hash: &extractor.weights_hash,
-        source: &args.model,
+        source,
         dim: extractor.dim(),
         comparable: extractor.comparable,
     })?;
@@ -123,32 +182,19 @@ pub fn embed(
     if !extractor.comparable {
         notes.push("the built-in extractor's vectors are not comparable with CLIP, Inception or DINOv2 ones".into());
     }
-    let data = store.load_dataset(&dataset, &Selection::default())?;
-    let paths = store.sample_paths(&dataset)?;
+    let data = store.load_dataset(dataset, &Selection::default())?;
+    let paths = store.sample_paths(dataset)?;
     let done = store.embedded_keys(&set)?;
     let (jobs, without_file) = jobs(&data, &paths, level, &done);
-    let already_stored = done.len();
-    let (computed, unreadable) = compute(store, &set, &extractor, &jobs, args.batch, progress)?;
-    let rows = store.load_embeddings(&set)?;
-    let clusters = store_map(store, &set, &rows, args.clusters)?;
-    let neighbours = analyse(store, &set, &rows, args.near_threshold, progress)?;
-    let summary = EmbedSummary {
-        stored: rows.len(),
-        dataset,
-        extractor: extractor.name.clone(),
-        level,
-        dim: extractor.dim(),
-        comparable: extractor.comparable,
+    let (computed, unreadable) = compute(store, &set, extractor, &jobs, batch, progress)?;
+    Ok(Added {
+        set,
         computed,
-        already_stored,
+        already_stored: done.len(),
         unreadable,
         without_file,
-        clusters,
-        neighbours,
-        seconds: started.elapsed().as_secs_f64(),
         notes,
-    };
-    Ok(summary)
+    })
 }
 
 fn jobs<'a>(

@@ -98,6 +98,17 @@ pub fn load_reference(
     let Some(path) = &opts.real else {
         bail!("give the real images with --real or --real-dataset");
     };
+    load_real_files(path, extractor, opts.batch, progress)
+}
+
+/// Reads real images from files: a folder or manifest of images, `.npy`
+/// features, or `.npz` statistics (FID only).
+pub fn load_real_files(
+    path: &Path,
+    extractor: &Extractor,
+    batch: usize,
+    progress: &dyn Progress,
+) -> Result<Reference> {
     if extension(path) == "npz" {
         let read = assay_io::npz::read_fid_stats(path)?;
         let count = read
@@ -111,9 +122,7 @@ pub fn load_reference(
             stats,
         });
     }
-    Ok(Reference::Set(load_set(
-        path, extractor, opts.batch, progress,
-    )?))
+    Ok(Reference::Set(load_set(path, extractor, batch, progress)?))
 }
 
 /// Embeds the images of a project dataset (one split, or all).

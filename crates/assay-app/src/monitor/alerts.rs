@@ -30,9 +30,12 @@ use anyhow::{bail, Result};
 use assay_store::{NewAlert, Store};
 use serde::{Deserialize, Serialize};
 
+use super::features::{embed_stream, FeatureSettings};
 use super::windows::{stream_windows, Reference, StreamWindows, WindowOptions, WindowSize};
 use crate::check::config::{Config, Origin};
 use crate::check::CheckError;
+use crate::progress::Progress;
+use assay_gen::clip_score::ClipScoreKind;
 
 /// How long a webhook may take to answer.
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -54,6 +57,17 @@ pub struct MonitorSettings {
     /// Where alerts go unless a rule says otherwise.
     #[serde(default)]
     pub sinks: Vec<String>,
+    /// `builtin` or a model folder: `embedding_drift` and a generator's
+    /// `fid`.
+    pub embed_model: Option<String>,
+    /// A CLIP model folder: a generator's `clip_score`.
+    pub clip_model: Option<String>,
+    /// `hessel` (default) or `torchmetrics`.
+    pub clip_score: Option<String>,
+    /// FID's reference: images, `.npy` features or `.npz` statistics.
+    pub real: Option<String>,
+    /// Or a project dataset as FID's reference.
+    pub real_dataset: Option<String>,
 }
 
 /// An `[[alert]]` table.
@@ -160,6 +174,8 @@ pub struct MonitorConfig {
     pub options: WindowOptions,
     /// The rules.
     pub rules: Vec<Rule>,
+    /// The models and reference of the model-based metrics.
+    pub features: FeatureSettings,
 }
 
 impl MonitorConfig {
@@ -235,7 +251,9 @@ impl MonitorConfig {
                 sinks,
             });
         }
+        let features = feature_settings(m, base).map_err(|(key, e)| at(key, e))?;
         Ok(MonitorConfig {
+            features,
             stream: m.stream.clone(),
             options: WindowOptions {
                 size,
@@ -246,6 +264,38 @@ impl MonitorConfig {
             rules,
         })
     }
+}
+
+/// The model settings; relative paths are under `base` (the
+/// configuration's folder). The error names the key.
+fn feature_settings(
+    m: &MonitorSettings,
+    base: &Path,
+) -> Result<FeatureSettings, (&'static str, String)> {
+    let path = |spec: &String| match spec.as_str() {
+        "builtin" => spec.clone(),
+        p => base.join(p).display().to_string(),
+    };
+    let clip_score = match m.clip_score.as_deref() {
+        None | Some("hessel") => ClipScoreKind::Hessel,
+        Some("torchmetrics") => ClipScoreKind::Torchmetrics,
+        Some(other) => {
+            return Err((
+                "clip_score",
+                format!("expected \"hessel\" or \"torchmetrics\", got {other:?}"),
+            ))
+        }
+    };
+    if m.real.is_some() && m.real_dataset.is_some() {
+        return Err(("real_dataset", "give real or real_dataset, not both".into()));
+    }
+    Ok(FeatureSettings {
+        embed_model: m.embed_model.as_ref().map(path),
+        clip_model: m.clip_model.as_ref().map(path),
+        clip_score,
+        real: m.real.as_ref().map(|p| base.join(p)),
+        real_dataset: m.real_dataset.clone(),
+    })
 }
 
 /// The sinks as written; a relative alert file is under `base` (the
@@ -327,10 +377,16 @@ pub struct Watched {
     pub unbanded: Vec<String>,
 }
 
-/// Watches the configured streams: cuts and measures their windows,
+/// Watches the configured streams: embeds their new images when a
+/// model-based metric is configured, cuts and measures their windows,
 /// stores the alerts that fire (once per rule and window) and sends the
 /// new ones to their sinks.
-pub fn watch(store: &mut Store, config: &MonitorConfig, now_ms: i64) -> Result<Vec<Watched>> {
+pub fn watch(
+    store: &mut Store,
+    config: &MonitorConfig,
+    now_ms: i64,
+    progress: &dyn Progress,
+) -> Result<Vec<Watched>> {
     let streams: Vec<String> = match &config.stream {
         Some(s) => vec![s.clone()],
         None => store
@@ -348,7 +404,8 @@ pub fn watch(store: &mut Store, config: &MonitorConfig, now_ms: i64) -> Result<V
     };
     let mut out = Vec::new();
     for stream in streams {
-        let windows = stream_windows(store, &stream, &options)?;
+        embed_stream(store, &stream, &config.features, progress)?;
+        let windows = stream_windows(store, &stream, &options, &config.features)?;
         let fired = evaluate(&windows, &config.rules);
         let alerts: Vec<NewAlert> = fired.iter().map(|(_, a)| a.clone()).collect();
         let new = store.record_alerts(&stream, &alerts)?;

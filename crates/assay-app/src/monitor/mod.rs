@@ -9,11 +9,14 @@
 //!   server and `assay ingest`;
 //! - [`windows`]: a stream cut into windows, measured, with the
 //!   reference bands;
+//! - [`features`]: the metrics that need a model's vectors (embedding
+//!   drift; a generator's FID and CLIPScore), embedded once per record;
 //! - [`alerts`]: rules from `assay.toml`, evaluated on the windows, stored
 //!   once and sent to stdout, a file or a webhook;
 //! - [`view`]: what the Monitoring page shows, read without side effects.
 
 pub mod alerts;
+pub mod features;
 pub mod ingest;
 pub mod record;
 pub mod view;

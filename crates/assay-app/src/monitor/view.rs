@@ -78,7 +78,7 @@ pub fn view(
         ..config.options
     };
     Ok(MonitorView {
-        windows: stream_windows(store, &chosen, &options)?,
+        windows: stream_windows(store, &chosen, &options, &config.features)?,
         alerts: store.monitor_alerts(Some(&chosen))?,
         rules: config
             .rules

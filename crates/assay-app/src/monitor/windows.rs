@@ -14,6 +14,7 @@ use assay_core::geometry::BBox;
 use assay_store::{RecordRow, Store};
 use serde::Serialize;
 
+use super::features::{add_feature_metrics, FeatureSettings, WindowSample};
 use super::ingest::IMAGE_METRICS;
 use super::record::{RecordLabels, RecordOutput};
 
@@ -132,9 +133,15 @@ pub struct StreamWindows {
     pub notes: Vec<String>,
 }
 
-/// Cuts a stream into windows and measures each.
-pub fn stream_windows(store: &Store, stream: &str, opts: &WindowOptions) -> Result<StreamWindows> {
-    let mut cutter = Cutter::new(opts.size);
+/// Cuts a stream into windows and measures each (with the model-based
+/// metrics `features` configures, from stored vectors).
+pub fn stream_windows(
+    store: &Store,
+    stream: &str,
+    opts: &WindowOptions,
+    features: &FeatureSettings,
+) -> Result<StreamWindows> {
+    let mut cutter = Cutter::new(opts.size, features.any());
     let mut last_ms = 0;
     let records = store.for_each_monitor_record(stream, &RECORD_METRICS, |r, metrics| {
         last_ms = r.time_ms;
@@ -162,10 +169,20 @@ pub fn stream_windows(store: &Store, stream: &str, opts: &WindowOptions) -> Resu
     add_class_comparison(&mut windows, &sums);
     add_drift_tests(&mut windows, &sums);
     let mut estimated = BTreeMap::new();
-    let notes: Vec<String> = add_cbpe(&mut windows, &sums, &mut estimated)
+    let mut notes: Vec<String> = add_cbpe(&mut windows, &sums, &mut estimated)
         .into_iter()
         .chain(add_detector_estimate(&mut windows, &sums))
         .collect();
+    let generator = sums.iter().any(|a| a.generations > 0);
+    let samples: Vec<Vec<WindowSample>> = sums.into_iter().map(|a| a.samples).collect();
+    notes.extend(add_feature_metrics(
+        store,
+        stream,
+        &mut windows,
+        &samples,
+        generator,
+        features,
+    )?);
     let metrics: BTreeSet<String> = windows
         .iter()
         .flat_map(|w| w.values.keys().cloned())
@@ -203,12 +220,15 @@ struct Cutter {
     spans: Vec<(i64, i64, usize)>,
     sums: Vec<Accumulator>,
     first: Option<i64>,
+    /// Keep each record's sample and prompt.
+    keep_samples: bool,
 }
 
 impl Cutter {
-    fn new(size: WindowSize) -> Self {
+    fn new(size: WindowSize, keep_samples: bool) -> Self {
         Cutter {
             size,
+            keep_samples,
             spans: Vec::new(),
             sums: Vec::new(),
             first: None,
@@ -243,7 +263,7 @@ impl Cutter {
         }
         if let (Some(w), Some(acc)) = (self.spans.last_mut(), self.sums.last_mut()) {
             w.2 += 1;
-            acc.add(r, metrics)?;
+            acc.add(r, metrics, self.keep_samples)?;
         }
         Ok(())
     }
@@ -626,10 +646,15 @@ struct Accumulator {
     labelled_boxes: Vec<(f64, bool)>,
     /// Scores of the confident boxes (labelled or not).
     confident_scores: Vec<f64>,
+    /// Records a generator made.
+    generations: usize,
+    /// The records' samples and prompts, kept when a model-based metric
+    /// is configured.
+    samples: Vec<WindowSample>,
 }
 
 impl Accumulator {
-    fn add(&mut self, r: &RecordRow, metrics: &[Option<f64>]) -> Result<()> {
+    fn add(&mut self, r: &RecordRow, metrics: &[Option<f64>], keep_samples: bool) -> Result<()> {
         self.records += 1;
         self.errors += usize::from(r.error.is_some());
         if let Some(ms) = r.latency_ms {
@@ -645,6 +670,11 @@ impl Accumulator {
             }
         }
         let output: RecordOutput = serde_json::from_str(&r.output)?;
+        self.generations += usize::from(output.generation.is_some());
+        if let (true, Some(sample)) = (keep_samples, r.sample_source_id) {
+            let prompt = output.generation.as_ref().map(|g| g.prompt.clone());
+            self.samples.push((sample, prompt));
+        }
         for b in &output.boxes {
             self.boxes += 1;
             self.score_sum += b.score;

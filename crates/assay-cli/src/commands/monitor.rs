@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
+use assay_app::generative::report::ClipScoreArg;
 use assay_app::monitor::alerts::{watch, MonitorConfig, Watched};
+use assay_app::monitor::features::FeatureSettings;
 use assay_app::monitor::ingest::{ingest_file, ingest_labels};
 use assay_app::monitor::windows::{Reference, WindowSize};
 use assay_store::Store;
@@ -72,6 +74,23 @@ pub struct MonitorArgs {
     /// The reference: the first this many windows.
     #[arg(long, value_name = "N", conflicts_with = "reference_hours")]
     pub reference_windows: Option<usize>,
+    /// `builtin` or a model folder: the vectors of `embedding_drift` and a
+    /// generator's `fid` (overrides the configuration's `embed_model`).
+    #[arg(long, value_name = "MODEL")]
+    pub embed_model: Option<String>,
+    /// A CLIP model folder: a generator's `clip_score`.
+    #[arg(long, value_name = "DIR")]
+    pub clip_model: Option<String>,
+    /// Which CLIPScore.
+    #[arg(long, value_enum)]
+    pub clip_score: Option<ClipScoreArg>,
+    /// FID's reference: real images (folder or manifest), `.npy` features
+    /// or `.npz` statistics (default: the reference windows).
+    #[arg(long, value_name = "PATH")]
+    pub real: Option<PathBuf>,
+    /// Or a project dataset as FID's reference.
+    #[arg(long, value_name = "NAME", conflicts_with = "real")]
+    pub real_dataset: Option<String>,
     /// Columns to show (default: records, latency, error rate, brightness,
     /// boxes, confidence, class drift).
     #[arg(long = "metric", value_name = "NAME")]
@@ -114,10 +133,11 @@ pub fn monitor(store: &mut Store, args: &MonitorArgs) -> Result<()> {
         }
         cfg.options.reference = Reference::Windows(n);
     }
+    override_features(&mut cfg.features, args);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
-    let watched = watch(store, &cfg, now)?;
+    let watched = watch(store, &cfg, now, &Bars::default())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&watched)?);
         return Ok(());
@@ -126,6 +146,27 @@ pub fn monitor(store: &mut Store, args: &MonitorArgs) -> Result<()> {
         print_stream(w, &args.metrics);
     }
     Ok(())
+}
+
+/// The command line's model settings over the configuration's.
+fn override_features(f: &mut FeatureSettings, args: &MonitorArgs) {
+    if let Some(m) = &args.embed_model {
+        f.embed_model = Some(m.clone());
+    }
+    if let Some(m) = &args.clip_model {
+        f.clip_model = Some(m.clone());
+    }
+    if let Some(k) = args.clip_score {
+        f.clip_score = k.kind();
+    }
+    if let Some(r) = &args.real {
+        f.real = Some(r.clone());
+        f.real_dataset = None;
+    }
+    if let Some(d) = &args.real_dataset {
+        f.real_dataset = Some(d.clone());
+        f.real = None;
+    }
 }
 
 fn print_stream(w: &Watched, chosen: &[String]) {

@@ -107,7 +107,7 @@ fn start_watcher(root: std::path::PathBuf) {
                 if store.monitor_streams()?.is_empty() {
                     return Ok(Vec::new());
                 }
-                watch(&mut store, &config, now)
+                watch(&mut store, &config, now, &assay_app::progress::Quiet)
             });
         match watched {
             Ok(streams) => {

@@ -168,6 +168,7 @@ fn monitor_production(store: &mut Store, dir: &Path, seed: u64, config: &Path) -
          stream = \"{}\"\n\
          window = \"hour\"\n\
          reference_hours = 24\n\
+         embed_model = \"builtin\"\n\
          sinks = [\"file:alerts.jsonl\"]\n\n\
          [[alert]]\n\
          name = \"images darker or brighter\"\n\
@@ -185,7 +186,7 @@ fn monitor_production(store: &mut Store, dir: &Path, seed: u64, config: &Path) -
     ));
     std::fs::write(config, text).with_context(|| format!("cannot write {}", config.display()))?;
     let monitor = alerts::MonitorConfig::read(Some(config))?;
-    let watched = alerts::watch(store, &monitor, 0)?;
+    let watched = alerts::watch(store, &monitor, 0, &assay_app::progress::Quiet)?;
     for w in &watched {
         println!(
             "{} hourly windows (the first 24 hours are the reference); {} alerts:",
@@ -229,7 +230,7 @@ fn compare_estimated_precision(
         now_ms: 0,
         ..monitor.options
     };
-    let w = windows::stream_windows(store, production::STREAM, &options)?;
+    let w = windows::stream_windows(store, production::STREAM, &options, &monitor.features)?;
     println!("\nThe later labels arrive: precision at score >= 0.5, estimated from the scores (fitted on the first 24 hours) and measured:");
     let mut t = table(&["hours", "estimated", "measured"]);
     for chunk in w.windows.chunks(12) {
