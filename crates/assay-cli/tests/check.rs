@@ -464,16 +464,26 @@ fn the_demo_production_stream_alerts_on_both_planted_changes() {
     // (hours 0-29), the precision estimated from the scores alone is the
     // precision measured, within 0.03.
     let windows = stream["windows"]["windows"].as_array().unwrap();
-    let mean = |name: &str| {
-        let v: Vec<f64> = windows[..30]
+    let mean = |name: &str, hours: std::ops::Range<usize>| {
+        let v: Vec<f64> = windows[hours]
             .iter()
             .map(|w| w["values"][name].as_f64().unwrap())
             .collect();
         v.iter().sum::<f64>() / v.len() as f64
     };
-    let (estimated, measured) = (mean("estimated_precision"), mean("precision"));
+    let (estimated, measured) = (mean("estimated_precision", 0..30), mean("precision", 0..30));
     assert!(
         (estimated - measured).abs() < 0.03,
         "estimated {estimated}, measured {measured}"
+    );
+    // Every image's own issues were found at ingestion: once the images
+    // darken, far more of them are flagged dark.
+    let (before, after) = (
+        mean("issue_rate:dark", 0..30),
+        mean("issue_rate:dark", 36..72),
+    );
+    assert!(
+        after > 0.05 && after > 5.0 * before,
+        "dark images: {before} before, {after} after"
     );
 }

@@ -11,7 +11,7 @@ import { empty, fmt, h, route, s, section, select, table } from "./util.js";
 const FIRST = [
   "records", "brightness_mean", "class_drift_p", "latency_p99", "error_rate",
   "estimated_accuracy", "accuracy", "confidence_mean", "boxes_per_image",
-  "fid", "clip_score", "embedding_drift",
+  "issue_rate", "fid", "clip_score", "embedding_drift",
 ];
 
 export async function render(view, ctx) {

@@ -36,7 +36,8 @@ pub use embeddings::{
 };
 pub use import::{DatasetImport, ImportSummary, Injection, SampleFile};
 pub use monitor::{
-    AlertRow, IngestCounts, NewAlert, NewRecord, RecordBox, RecordImage, RecordRow, StreamInfo,
+    AlertRow, IngestCounts, NewAlert, NewRecord, RecordBox, RecordImage, RecordIssue, RecordRow,
+    StreamInfo,
 };
 pub use quality::{IssueInfo, IssueRow, Metrics, Properties, QualityRecord, CLASS_LABEL_ISSUE};
 pub use read::{DatasetIndex, Selection};

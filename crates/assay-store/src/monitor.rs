@@ -72,6 +72,20 @@ pub struct NewRecord {
     /// Per-record metrics stored as sample metrics (time, latency, image
     /// metrics).
     pub metrics: Vec<(String, f64)>,
+    /// The image's quality issues (stored as the sample's issues, so the
+    /// explorer filters by them).
+    pub issues: Vec<RecordIssue>,
+}
+
+/// A quality issue of a record's image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordIssue {
+    /// Issue type (`dark`, `blurry`, ...).
+    pub kind: String,
+    /// In [0, 1]; lower is worse.
+    pub score: f64,
+    /// What is wrong, in words.
+    pub explanation: String,
 }
 
 /// What one ingestion stored.
@@ -204,6 +218,22 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The issue types of each of a stream's samples that has any (by the
+    /// sample's row id, as [`RecordRow::sample_id`]).
+    pub fn stream_issue_kinds(&self, stream: &str) -> Result<HashMap<i64, Vec<String>>> {
+        let dataset_id = self.dataset_id(stream)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT sample_id, kind FROM issues WHERE dataset_id = ?1 AND annotation_source_id IS NULL",
+        )?;
+        let rows = stmt.query_map([dataset_id], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
+        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+        for row in rows {
+            let (sample, kind) = row?;
+            out.entry(sample).or_default().push(kind);
+        }
+        Ok(out)
     }
 
     /// Calls `f` with each of a stream's records in time order and the
@@ -413,6 +443,14 @@ impl<'t> RecordWriter<'t> {
             metric.execute(params![sample, name, value.is_finite().then_some(*value)])?;
         }
         drop(metric);
+        for i in &r.issues {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO issues (dataset_id, sample_id, kind, score, explanation)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![dataset, sample, i.kind, i.score, i.explanation])?;
+        }
         if !r.boxes.is_empty() {
             let model = self.model(&r.model)?;
             for (i, b) in r.boxes.iter().enumerate() {

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{bail, Context, Result};
 use assay_image::decode::FileFormat;
-use assay_store::{IngestCounts, NewRecord, RecordBox, RecordImage, Store};
+use assay_quality::image_metrics::ImageMetrics;
+use assay_quality::issues::{find_issues, IssueConfig, IssueType};
+use assay_store::{IngestCounts, NewRecord, RecordBox, RecordImage, RecordIssue, Store};
 use base64::Engine;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -131,14 +133,14 @@ pub fn prepare(r: &IngestRecord, policy: &ImagePolicy, blobs: &Path) -> Result<N
     if let Some(ms) = r.latency_ms {
         metrics.push(("latency_ms".to_string(), ms));
     }
-    let image = match &r.image {
+    let (image, issues) = match &r.image {
         Some(input) => {
             let bytes = image_bytes(input, policy)?;
-            let (image, measured) = store_image(&bytes, blobs)?;
-            metrics.extend(measured);
-            Some(image)
+            let stored = store_image(&bytes, blobs)?;
+            metrics.extend(stored.metrics);
+            (Some(stored.image), stored.issues)
         }
-        None => None,
+        None => (None, Vec::new()),
     };
     Ok(NewRecord {
         record_id: r.id.clone(),
@@ -172,6 +174,7 @@ pub fn prepare(r: &IngestRecord, policy: &ImagePolicy, blobs: &Path) -> Result<N
             .as_ref()
             .map(|g| (g.prompt.clone(), g.seed)),
         metrics,
+        issues,
     })
 }
 
@@ -200,9 +203,57 @@ fn image_bytes(input: &super::record::ImageInput, policy: &ImagePolicy) -> Resul
     Ok(bytes)
 }
 
-/// Stores an image by its content hash and measures it; an image that
-/// does not decode is kept and counted (`unreadable` = 1).
-fn store_image(bytes: &[u8], blobs: &Path) -> Result<(RecordImage, Vec<(String, f64)>), String> {
+/// The issue types an image decides alone (absolute thresholds, the same
+/// as `assay quality`'s): a record's flags need no other record. The
+/// dataset-relative ones (odd size, outliers, duplicates) are left to
+/// `assay quality` over the stream.
+const RECORD_ISSUES: [IssueType; 10] = [
+    IssueType::Dark,
+    IssueType::Underexposed,
+    IssueType::Light,
+    IssueType::Overexposed,
+    IssueType::Blurry,
+    IssueType::Soft,
+    IssueType::LowInformation,
+    IssueType::Grayscale,
+    IssueType::Monochrome,
+    IssueType::OddAspectRatio,
+];
+
+/// A stored image: where, its metrics and its issues.
+struct StoredImage {
+    image: RecordImage,
+    metrics: Vec<(String, f64)>,
+    issues: Vec<RecordIssue>,
+}
+
+/// The quality issues of one measured image.
+fn image_issues(m: &ImageMetrics) -> Vec<RecordIssue> {
+    let config = IssueConfig {
+        issue_types: RECORD_ISSUES.to_vec(),
+        ..IssueConfig::default()
+    };
+    let report = find_issues(&[Ok(m)], &config);
+    report
+        .results
+        .iter()
+        .flat_map(|r| {
+            r.flagged.iter().map(|f| RecordIssue {
+                kind: r.issue_type.name().to_string(),
+                score: f.score,
+                explanation: f
+                    .detail
+                    .clone()
+                    .unwrap_or_else(|| r.issue_type.explanation().to_string()),
+            })
+        })
+        .collect()
+}
+
+/// Stores an image by its content hash, measures it and finds its
+/// issues; an image that does not decode is kept and counted
+/// (`unreadable` = 1).
+fn store_image(bytes: &[u8], blobs: &Path) -> Result<StoredImage, String> {
     let measured = assay_quality::image_metrics::measure_bytes(bytes).ok();
     let mut metrics = vec![(
         "unreadable".to_string(),
@@ -234,7 +285,11 @@ fn store_image(bytes: &[u8], blobs: &Path) -> Result<(RecordImage, Vec<(String, 
         width: measured.as_ref().map_or(0, |m| m.width),
         height: measured.as_ref().map_or(0, |m| m.height),
     };
-    Ok((image, metrics))
+    Ok(StoredImage {
+        image,
+        metrics,
+        issues: measured.as_ref().map(image_issues).unwrap_or_default(),
+    })
 }
 
 /// Writes `bytes` as `<blobs>/<hash[..2]>/<hash>.<ext>` unless it is there:

@@ -1,12 +1,12 @@
 //! A stream cut into windows (by time or by count), each measured: volume,
-//! latency percentiles, error rate, the images' metrics, what the model
-//! predicted (boxes, classes, confidence) and, once labels arrived, how
-//! well it did. The first windows are the reference: each metric's band is
+//! latency percentiles, error rate, the images' metrics and issue rates,
+//! what the model predicted (boxes, classes, confidence) and, once labels
+//! arrived, how well it did. The first windows are the reference: each metric's band is
 //! their mean ± k standard deviations (NumPy's `std`, as NannyML's
 //! standard-deviation thresholds), and the class distribution of later
 //! windows is compared with theirs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 
 use anyhow::{bail, Result};
@@ -141,7 +141,7 @@ pub fn stream_windows(
     opts: &WindowOptions,
     features: &FeatureSettings,
 ) -> Result<StreamWindows> {
-    let mut cutter = Cutter::new(opts.size, features.any());
+    let mut cutter = Cutter::new(opts.size, features.any(), store.stream_issue_kinds(stream)?);
     let mut last_ms = 0;
     let records = store.for_each_monitor_record(stream, &RECORD_METRICS, |r, metrics| {
         last_ms = r.time_ms;
@@ -166,6 +166,7 @@ pub fn stream_windows(
         });
     }
     mark_reference(&mut windows, opts.reference);
+    add_issue_rates(&mut windows, &sums);
     add_class_comparison(&mut windows, &sums);
     add_drift_tests(&mut windows, &sums);
     let mut estimated = BTreeMap::new();
@@ -222,13 +223,16 @@ struct Cutter {
     first: Option<i64>,
     /// Keep each record's sample and prompt.
     keep_samples: bool,
+    /// The image issues of the stream's samples, by sample row id.
+    issues: HashMap<i64, Vec<String>>,
 }
 
 impl Cutter {
-    fn new(size: WindowSize, keep_samples: bool) -> Self {
+    fn new(size: WindowSize, keep_samples: bool, issues: HashMap<i64, Vec<String>>) -> Self {
         Cutter {
             size,
             keep_samples,
+            issues,
             spans: Vec::new(),
             sums: Vec::new(),
             first: None,
@@ -264,8 +268,27 @@ impl Cutter {
         if let (Some(w), Some(acc)) = (self.spans.last_mut(), self.sums.last_mut()) {
             w.2 += 1;
             acc.add(r, metrics, self.keep_samples)?;
+            if let Some(kinds) = r.sample_id.and_then(|s| self.issues.get(&s)) {
+                acc.add_issues(kinds);
+            }
         }
         Ok(())
+    }
+}
+
+/// `issue_rate` (images with any issue) and `issue_rate:<type>` for
+/// every issue type seen in the stream, per window with images.
+fn add_issue_rates(windows: &mut [Window], sums: &[Accumulator]) {
+    let kinds: BTreeSet<&String> = sums.iter().flat_map(|a| a.issues.keys()).collect();
+    for (w, a) in windows.iter_mut().zip(sums).filter(|(_, a)| a.images > 0) {
+        let images = a.images as f64;
+        w.values
+            .insert("issue_rate".into(), a.images_with_issue as f64 / images);
+        for k in &kinds {
+            let n = a.issues.get(*k).copied().unwrap_or(0);
+            w.values
+                .insert(format!("issue_rate:{k}"), n as f64 / images);
+        }
     }
 }
 
@@ -648,6 +671,10 @@ struct Accumulator {
     confident_scores: Vec<f64>,
     /// Records a generator made.
     generations: usize,
+    /// Images flagged, by issue type.
+    issues: BTreeMap<String, usize>,
+    /// Images with some issue.
+    images_with_issue: usize,
     /// The records' samples and prompts, kept when a model-based metric
     /// is configured.
     samples: Vec<WindowSample>,
@@ -701,6 +728,13 @@ impl Accumulator {
             self.add_labels(&output, labels);
         }
         Ok(())
+    }
+
+    fn add_issues(&mut self, kinds: &[String]) {
+        self.images_with_issue += usize::from(!kinds.is_empty());
+        for k in kinds {
+            *self.issues.entry(k.clone()).or_default() += 1;
+        }
     }
 
     fn add_labels(&mut self, output: &RecordOutput, labels: &RecordLabels) {
