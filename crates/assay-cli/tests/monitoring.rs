@@ -827,3 +827,61 @@ fn a_generator_stream_has_fid_clip_score_and_embedding_drift_per_window() {
     let again: Value = serde_json::from_str(&bin.ok(project, &args)).unwrap();
     assert_eq!(again[0]["windows"]["windows"], w["windows"]);
 }
+
+#[test]
+fn a_segmenter_sends_masks_stored_as_its_predictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bin = binary();
+    bin.ok(None, &["init", common::path(d)]);
+    let rle = json!({"size": [4, 5], "counts": [2, 3, 15]});
+    let polygon = json!([[0, 0, 10, 0, 10, 10, 0, 10]]);
+    write_lines(
+        &d.join("records.jsonl"),
+        &[
+            json!({"id": "s1", "time": 1_780_000_000, "model": "seg", "boxes": [
+            {"class": "cell", "score": 0.9, "mask": rle},
+            {"class": "cell", "score": 0.8, "box": [1, 1, 2, 2], "mask": {"size": [4, 5], "counts": [5, 2, 13]}},
+            {"class": "road", "score": 0.7, "mask": polygon}]}),
+        ],
+    );
+    bin.ok(Some(d), &["ingest", common::path(&d.join("records.jsonl"))]);
+    let db = rusqlite::Connection::open(d.join(".assay/project.db")).unwrap();
+    let rows: Vec<(String, f64, f64, f64, f64, f64, bool)> = db
+        .prepare("SELECT kind, x, y, w, h, area, segmentation IS NOT NULL FROM predictions ORDER BY source_id")
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // Column-major runs: rows 2-3 of column 0 and row 0 of column 1; the
+    // box is the mask's bounds (pycocotools' toBbox), the area its pixels.
+    assert_eq!(rows[0], ("mask".into(), 0.0, 0.0, 2.0, 4.0, 3.0, true));
+    assert_eq!(
+        (rows[1].1, rows[1].2, rows[1].3, rows[1].4),
+        (1.0, 1.0, 2.0, 2.0),
+        "a given box is kept"
+    );
+    assert_eq!(
+        rows[2],
+        ("polygon".into(), 0.0, 0.0, 10.0, 10.0, 100.0, true)
+    );
+
+    // A mask that is neither polygons nor RLE is named by its JSON path,
+    // and the file stores nothing.
+    write_lines(
+        &d.join("bad.jsonl"),
+        &[
+            json!({"id": "s2", "time": 1_780_000_000, "model": "seg", "boxes": [
+            {"class": "cell", "score": 0.9, "mask": {"counts": "x"}}]}),
+        ],
+    );
+    let err = bin.fails(Some(d), &["ingest", common::path(&d.join("bad.jsonl"))]);
+    assert!(
+        err.contains("line 1") && err.contains("$.boxes[0].mask"),
+        "{err}"
+    );
+    assert_eq!(stored_records(d), vec!["s1".to_string()]);
+}

@@ -13,6 +13,9 @@ use std::path::PathBuf;
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
+use assay_core::geometry::polygon_area;
+use assay_core::model::Segmentation;
+
 use crate::paths::StoredPath;
 use crate::{Result, Store, StoreError};
 
@@ -40,6 +43,27 @@ pub struct RecordBox {
     pub score: f64,
     /// `[x, y, w, h]` in pixels.
     pub bbox: [f64; 4],
+    /// The mask, when the model made one.
+    pub mask: Option<Segmentation>,
+}
+
+impl RecordBox {
+    /// The stored kind, area and segmentation JSON (COCO's area: the
+    /// mask's, else the box's).
+    fn geometry(&self) -> (&'static str, f64, Option<String>) {
+        match &self.mask {
+            None => ("box", self.bbox[2] * self.bbox[3], None),
+            Some(m) => {
+                let (kind, area) = match m {
+                    Segmentation::Rle { rle, .. } => ("mask", rle.area() as f64),
+                    Segmentation::Polygons(parts) => {
+                        ("polygon", parts.iter().map(|p| polygon_area(p)).sum())
+                    }
+                };
+                (kind, area, serde_json::to_string(m).ok())
+            }
+        }
+    }
 }
 
 /// One record to store.
@@ -455,22 +479,25 @@ impl<'t> RecordWriter<'t> {
             let model = self.model(&r.model)?;
             for (i, b) in r.boxes.iter().enumerate() {
                 let category = self.class(dataset, &b.class)?;
+                let (kind, area, segmentation) = b.geometry();
                 self.tx
                     .prepare_cached(
-                        "INSERT INTO predictions (model_id, sample_id, category_id, source_id, kind, score, x, y, w, h, area)
-                         VALUES (?1, ?2, ?3, ?4, 'box', ?5, ?6, ?7, ?8, ?9, ?10)",
+                        "INSERT INTO predictions (model_id, sample_id, category_id, source_id, kind, score, x, y, w, h, area, segmentation)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     )?
                     .execute(params![
                         model,
                         sample,
                         category,
                         i as i64 + 1,
+                        kind,
                         b.score,
                         b.bbox[0],
                         b.bbox[1],
                         b.bbox[2],
                         b.bbox[3],
-                        b.bbox[2] * b.bbox[3]
+                        area,
+                        segmentation
                     ])?;
             }
         }

@@ -167,6 +167,7 @@ pub fn prepare(r: &IngestRecord, policy: &ImagePolicy, blobs: &Path) -> Result<N
                 class: b.class.clone(),
                 score: b.score,
                 bbox: b.bbox,
+                mask: b.mask.clone(),
             })
             .collect(),
         generation: output

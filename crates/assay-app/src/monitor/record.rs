@@ -6,7 +6,8 @@
 //! {"id": "cam3-000001", "time": "2026-12-01T10:00:00Z", "stream": "production",
 //!  "model": "sim-detector", "version": "2",
 //!  "image": {"base64": "iVBORw0..."},
-//!  "boxes": [{"class": "circle", "score": 0.93, "box": [12, 40, 30, 28]}],
+//!  "boxes": [{"class": "circle", "score": 0.93, "box": [12, 40, 30, 28],
+//!             "mask": {"size": [60, 80], "counts": "..."}}],
 //!  "latency_ms": 41.5, "metadata": {"camera": 3}}
 //! ```
 //!
@@ -20,6 +21,8 @@
 
 use std::collections::BTreeMap;
 
+use assay_core::geometry::polygon_bbox;
+use assay_core::model::Segmentation;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -43,9 +46,9 @@ pub struct IngestRecord {
     pub version: Option<String>,
     /// The image the model saw.
     pub image: Option<ImageInput>,
-    /// A detector's boxes.
+    /// A detector's boxes (or a segmenter's masks).
     #[serde(default)]
-    pub boxes: Vec<OutputBox>,
+    pub boxes: Vec<InputBox>,
     /// A classifier's probabilities by class name.
     pub probabilities: Option<BTreeMap<String, f64>>,
     /// A classifier's predicted class (default: the most probable).
@@ -82,7 +85,33 @@ pub struct ImageInput {
     pub url: Option<String>,
 }
 
-/// A predicted box.
+/// A predicted object as sent: a box, a mask, or both.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputBox {
+    /// Class name.
+    pub class: String,
+    /// Confidence in [0, 1].
+    pub score: f64,
+    /// `[x, y, w, h]` in pixels (default: the mask's bounds).
+    #[serde(rename = "box")]
+    pub bbox: Option<[f64; 4]>,
+    /// The mask, in COCO's form: polygons `[[x1, y1, ...]]` or RLE
+    /// `{"size": [h, w], "counts": ...}`.
+    pub mask: Option<Segmentation>,
+}
+
+impl InputBox {
+    /// The box given, else the mask's bounds.
+    fn bounds(&self) -> Option<[f64; 4]> {
+        self.bbox.or_else(|| match self.mask.as_ref()? {
+            Segmentation::Rle { rle, .. } => Some(rle.to_bbox()),
+            Segmentation::Polygons(parts) => polygon_bbox(parts).map(|b| [b.x, b.y, b.w, b.h]),
+        })
+    }
+}
+
+/// A predicted object as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputBox {
@@ -93,6 +122,9 @@ pub struct OutputBox {
     /// `[x, y, w, h]` in pixels.
     #[serde(rename = "box")]
     pub bbox: [f64; 4],
+    /// The mask, when the model made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<Segmentation>,
 }
 
 /// A generator's request.
@@ -205,7 +237,14 @@ impl IngestRecord {
                     b.score
                 ));
             }
-            check_box(&b.bbox).map_err(|e| format!("$.boxes[{i}].box: {e}"))?;
+            match b.bounds() {
+                Some(bbox) => check_box(&bbox).map_err(|e| format!("$.boxes[{i}].box: {e}"))?,
+                None => {
+                    return Err(format!(
+                        "$.boxes[{i}]: expected a box or a mask with at least one point"
+                    ))
+                }
+            }
         }
         if let Some(p) = &self.probabilities {
             if p.len() < 2 {
@@ -267,7 +306,18 @@ impl IngestRecord {
             best.map(|(c, _)| c.clone())
         });
         RecordOutput {
-            boxes: self.boxes.clone(),
+            boxes: self
+                .boxes
+                .iter()
+                .filter_map(|b| {
+                    Some(OutputBox {
+                        class: b.class.clone(),
+                        score: b.score,
+                        bbox: b.bounds()?,
+                        mask: b.mask.clone(),
+                    })
+                })
+                .collect(),
             probabilities: self.probabilities.clone(),
             class,
             generation: self.generation.clone(),
