@@ -147,6 +147,16 @@ pub struct RecordRow {
     pub labels: Option<String>,
 }
 
+/// The image issues of a stream's samples.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SampleIssues {
+    /// The issue types seen (at most 64), bit `i` standing for `kinds[i]`.
+    pub kinds: Vec<String>,
+    /// Each flagged sample's types, by the sample's row id (as
+    /// [`RecordRow::sample_id`]).
+    pub flags: HashMap<i64, u64>,
+}
+
 /// A stream and how much it holds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StreamInfo {
@@ -244,18 +254,26 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The issue types of each of a stream's samples that has any (by the
-    /// sample's row id, as [`RecordRow::sample_id`]).
-    pub fn stream_issue_kinds(&self, stream: &str) -> Result<HashMap<i64, Vec<String>>> {
+    /// The image issues of a stream's samples, as one bit per issue type
+    /// (compact: a million flagged samples take a few megabytes).
+    pub fn stream_issues(&self, stream: &str) -> Result<SampleIssues> {
         let dataset_id = self.dataset_id(stream)?;
         let mut stmt = self.conn.prepare(
             "SELECT sample_id, kind FROM issues WHERE dataset_id = ?1 AND annotation_source_id IS NULL",
         )?;
-        let rows = stmt.query_map([dataset_id], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
-        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-        for row in rows {
-            let (sample, kind) = row?;
-            out.entry(sample).or_default().push(kind);
+        let mut rows = stmt.query([dataset_id])?;
+        let mut out = SampleIssues::default();
+        while let Some(row) = rows.next()? {
+            let (sample, kind): (i64, String) = (row.get(0)?, row.get(1)?);
+            let bit = match out.kinds.iter().position(|k| *k == kind) {
+                Some(i) => i,
+                None if out.kinds.len() < 64 => {
+                    out.kinds.push(kind);
+                    out.kinds.len() - 1
+                }
+                None => continue,
+            };
+            *out.flags.entry(sample).or_default() |= 1 << bit;
         }
         Ok(out)
     }

@@ -141,7 +141,8 @@ pub fn stream_windows(
     opts: &WindowOptions,
     features: &FeatureSettings,
 ) -> Result<StreamWindows> {
-    let mut cutter = Cutter::new(opts.size, features.any(), store.stream_issue_kinds(stream)?);
+    let issues = store.stream_issues(stream)?;
+    let mut cutter = Cutter::new(opts.size, features.any(), &issues.flags);
     let mut last_ms = 0;
     let records = store.for_each_monitor_record(stream, &RECORD_METRICS, |r, metrics| {
         last_ms = r.time_ms;
@@ -166,7 +167,7 @@ pub fn stream_windows(
         });
     }
     mark_reference(&mut windows, opts.reference);
-    add_issue_rates(&mut windows, &sums);
+    add_issue_rates(&mut windows, &sums, &issues.kinds);
     add_class_comparison(&mut windows, &sums);
     add_drift_tests(&mut windows, &sums);
     let mut estimated = BTreeMap::new();
@@ -215,7 +216,7 @@ const RECORD_METRICS: [&str; 8] = [
 ];
 
 /// Cuts records arriving in time order into windows as they come.
-struct Cutter {
+struct Cutter<'a> {
     size: WindowSize,
     /// (start, end, records) per window.
     spans: Vec<(i64, i64, usize)>,
@@ -224,11 +225,11 @@ struct Cutter {
     /// Keep each record's sample and prompt.
     keep_samples: bool,
     /// The image issues of the stream's samples, by sample row id.
-    issues: HashMap<i64, Vec<String>>,
+    issues: &'a HashMap<i64, u64>,
 }
 
-impl Cutter {
-    fn new(size: WindowSize, keep_samples: bool, issues: HashMap<i64, Vec<String>>) -> Self {
+impl<'a> Cutter<'a> {
+    fn new(size: WindowSize, keep_samples: bool, issues: &'a HashMap<i64, u64>) -> Self {
         Cutter {
             size,
             keep_samples,
@@ -268,8 +269,8 @@ impl Cutter {
         if let (Some(w), Some(acc)) = (self.spans.last_mut(), self.sums.last_mut()) {
             w.2 += 1;
             acc.add(r, metrics, self.keep_samples)?;
-            if let Some(kinds) = r.sample_id.and_then(|s| self.issues.get(&s)) {
-                acc.add_issues(kinds);
+            if let Some(&flags) = r.sample_id.and_then(|s| self.issues.get(&s)) {
+                acc.add_issues(flags);
             }
         }
         Ok(())
@@ -278,14 +279,13 @@ impl Cutter {
 
 /// `issue_rate` (images with any issue) and `issue_rate:<type>` for
 /// every issue type seen in the stream, per window with images.
-fn add_issue_rates(windows: &mut [Window], sums: &[Accumulator]) {
-    let kinds: BTreeSet<&String> = sums.iter().flat_map(|a| a.issues.keys()).collect();
+fn add_issue_rates(windows: &mut [Window], sums: &[Accumulator], kinds: &[String]) {
     for (w, a) in windows.iter_mut().zip(sums).filter(|(_, a)| a.images > 0) {
         let images = a.images as f64;
         w.values
             .insert("issue_rate".into(), a.images_with_issue as f64 / images);
-        for k in &kinds {
-            let n = a.issues.get(*k).copied().unwrap_or(0);
+        for (bit, k) in kinds.iter().enumerate() {
+            let n = a.issues.get(bit).copied().unwrap_or(0);
             w.values
                 .insert(format!("issue_rate:{k}"), n as f64 / images);
         }
@@ -671,8 +671,8 @@ struct Accumulator {
     confident_scores: Vec<f64>,
     /// Records a generator made.
     generations: usize,
-    /// Images flagged, by issue type.
-    issues: BTreeMap<String, usize>,
+    /// Images flagged, by issue type (bit).
+    issues: Vec<usize>,
     /// Images with some issue.
     images_with_issue: usize,
     /// The records' samples and prompts, kept when a model-based metric
@@ -730,10 +730,14 @@ impl Accumulator {
         Ok(())
     }
 
-    fn add_issues(&mut self, kinds: &[String]) {
-        self.images_with_issue += usize::from(!kinds.is_empty());
-        for k in kinds {
-            *self.issues.entry(k.clone()).or_default() += 1;
+    fn add_issues(&mut self, flags: u64) {
+        self.images_with_issue += usize::from(flags != 0);
+        let bits = 64 - flags.leading_zeros() as usize;
+        if self.issues.len() < bits {
+            self.issues.resize(bits, 0);
+        }
+        for (bit, n) in self.issues.iter_mut().enumerate() {
+            *n += usize::from(flags >> bit & 1 == 1);
         }
     }
 
