@@ -221,6 +221,28 @@ impl Store {
         Ok(out)
     }
 
+    /// The image-level vectors of `set` for the samples `samples` (row
+    /// ids) that have one, by sample.
+    pub fn image_embeddings_of(
+        &self,
+        set: &EmbeddingSet,
+        samples: &[i64],
+    ) -> Result<HashMap<i64, Vec<f32>>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT vector FROM embeddings WHERE set_id = ?1 AND sample_id = ?2 AND annotation_source_id = ?3",
+        )?;
+        let mut out = HashMap::with_capacity(samples.len());
+        for &sample in samples {
+            let blob: Option<Vec<u8>> = stmt
+                .query_row(params![set.id, sample, IMAGE_LEVEL], |r| r.get(0))
+                .optional()?;
+            if let Some(blob) = blob {
+                out.insert(sample, from_blob(&blob, set.dim)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Replaces the 2-D map called `method` of `set`.
     pub fn replace_embedding_map(
         &mut self,

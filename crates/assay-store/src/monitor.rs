@@ -128,9 +128,6 @@ pub struct RecordRow {
     pub record_id: String,
     /// Its sample.
     pub sample_id: Option<i64>,
-    /// Its sample's id within the stream's dataset (what embeddings are
-    /// keyed by).
-    pub sample_source_id: Option<i64>,
     /// The model's name.
     pub model: String,
     /// Its version.
@@ -293,8 +290,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT r.id, r.record_id, r.sample_id, r.model, r.version, r.time_ms, r.latency_ms,
-                        r.error, r.output, r.labels, m.name, m.value,
-                        (SELECT s.source_id FROM samples s WHERE s.id = r.sample_id)
+                        r.error, r.output, r.labels, m.name, m.value
                  FROM monitor_records r LEFT JOIN sample_metrics m ON m.sample_id = r.sample_id
                  WHERE r.dataset_id = ?1 ORDER BY r.time_ms, r.id",
             )
@@ -321,7 +317,6 @@ impl Store {
                     error: row.get(7).map_err(StoreError::from)?,
                     output: row.get(8).map_err(StoreError::from)?,
                     labels: row.get(9).map_err(StoreError::from)?,
-                    sample_source_id: row.get(12).map_err(StoreError::from)?,
                 };
                 current = Some((id, record));
             }

@@ -698,7 +698,7 @@ impl Accumulator {
         }
         let output: RecordOutput = serde_json::from_str(&r.output)?;
         self.generations += usize::from(output.generation.is_some());
-        if let (true, Some(sample)) = (keep_samples, r.sample_source_id) {
+        if let (true, Some(sample)) = (keep_samples, r.sample_id) {
             let prompt = output.generation.as_ref().map(|g| g.prompt.clone());
             self.samples.push((sample, prompt));
         }
