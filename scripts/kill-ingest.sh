@@ -14,13 +14,14 @@ after=${2:-30}
 root=$(cd "$(dirname "$0")/.." && pwd)
 assay="$root/target/release/assay"
 work=$(mktemp -d)
-trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+server=
+trap 'kill -9 $server $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$((20000 + RANDOM % 20000))
 "$assay" init "$work/p" >/dev/null
-serve() { "$assay" serve --project "$work/p" --port "$port" >"$work/serve.log" 2>&1 & echo $!; }
+serve() { "$assay" serve --project "$work/p" --port "$port" >"$work/serve.log" 2>&1 & server=$!; }
 wait_up() { for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/api/overview" && return; sleep 0.1; done; echo "server did not start" >&2; exit 1; }
 
-server=$(serve); wait_up
+serve; wait_up
 python3 "$root/scripts/load-ingest.py" --url "http://127.0.0.1:$port" --records "$records" \
     --acked "$work/acked.txt" >"$work/first.json" 2>"$work/first.err" &
 load=$!
@@ -29,7 +30,7 @@ kill -9 "$server"
 wait "$load" || true
 acked=$(sort -u "$work/acked.txt" | wc -l)
 
-server=$(serve); wait_up
+serve; wait_up
 stored_ids() { sqlite3 "$work/p/.assay/project.db" "SELECT record_id FROM monitor_records" 2>/dev/null \
     || python3 -c "import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute('SELECT record_id FROM monitor_records')]" "$work/p/.assay/project.db"; }
 stored_ids | sort >"$work/stored.txt"

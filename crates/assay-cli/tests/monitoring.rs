@@ -757,11 +757,19 @@ fn a_generator_stream_has_fid_clip_score_and_embedding_drift_per_window() {
     );
     assert!(notes.contains("clip_score needs a CLIP model"), "{notes}");
     let nowhere = d.join("nowhere");
-    let err = bin.fails(
+    // A model that cannot be opened is said plainly; the other metrics
+    // (and the rules on them) still run.
+    let broken: Value = serde_json::from_str(&bin.ok(
         project,
-        &["monitor", "--clip-model", common::path(&nowhere)],
+        &["monitor", "--clip-model", common::path(&nowhere), "--json"],
+    ))
+    .unwrap();
+    let notes = broken[0]["windows"]["notes"].to_string();
+    assert!(
+        notes.contains("were not computed: clip_model = ") && notes.contains("nowhere"),
+        "{notes}"
     );
-    assert!(err.contains("clip_model"), "{err}");
+    assert!(broken[0]["windows"]["windows"][0]["values"]["records"].is_number());
 
     let args = [
         "monitor",
@@ -826,6 +834,23 @@ fn a_generator_stream_has_fid_clip_score_and_embedding_drift_per_window() {
     // the same numbers.
     let again: Value = serde_json::from_str(&bin.ok(project, &args)).unwrap();
     assert_eq!(again[0]["windows"]["windows"], w["windows"]);
+
+    // A reference given as files: the same images give the same FID.
+    let with_real: Value = serde_json::from_str(&bin.ok(
+        project,
+        &[&args[..], &["--real", common::path(&real)]].concat(),
+    ))
+    .unwrap();
+    let fid_real = with_real[0]["windows"]["windows"][5]["values"]["fid"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (fid_real - value(5, "fid")).abs() <= 1e-6 * fid_real,
+        "{fid_real}"
+    );
+    let notes = with_real[0]["windows"]["notes"].to_string();
+    assert!(notes.contains("fid compares each window with"), "{notes}");
+    assert!(notes.contains("(96 images)"), "{notes}");
 }
 
 #[test]
@@ -883,5 +908,23 @@ fn a_segmenter_sends_masks_stored_as_its_predictions() {
         err.contains("line 1") && err.contains("$.boxes[0].mask"),
         "{err}"
     );
+    // An empty mask has no bounds to stand for the box.
+    write_lines(
+        &d.join("empty.jsonl"),
+        &[
+            json!({"id": "s3", "time": 1_780_000_000, "model": "seg", "boxes": [
+            {"class": "cell", "score": 0.9, "mask": {"size": [4, 5], "counts": [20]}}]}),
+        ],
+    );
+    let err = bin.fails(Some(d), &["ingest", common::path(&d.join("empty.jsonl"))]);
+    assert!(
+        err.contains("$.boxes[0]: expected a box, or a mask with at least one pixel"),
+        "{err}"
+    );
     assert_eq!(stored_records(d), vec!["s1".to_string()]);
+    // The mask is kept with the predictions, not twice.
+    let output: String = db
+        .query_row("SELECT output FROM monitor_records", [], |r| r.get(0))
+        .unwrap();
+    assert!(!output.contains("counts"), "{output}");
 }

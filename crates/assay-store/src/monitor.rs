@@ -48,8 +48,8 @@ pub struct RecordBox {
 }
 
 impl RecordBox {
-    /// The stored kind, area and segmentation JSON (COCO's area: the
-    /// mask's, else the box's).
+    /// The stored kind, area and segmentation JSON (the area: an RLE
+    /// mask's pixels, polygons' shoelace area, else the box's).
     fn geometry(&self) -> (&'static str, f64, Option<String>) {
         match &self.mask {
             None => ("box", self.bbox[2] * self.bbox[3], None),
@@ -251,9 +251,10 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The image issues of a stream's samples, as one bit per issue type
-    /// (compact: a million flagged samples take a few megabytes).
-    pub fn stream_issues(&self, stream: &str) -> Result<SampleIssues> {
+    /// The image issues of kinds `kinds` of a stream's samples, as one bit
+    /// per issue type (compact: a million flagged samples take a few
+    /// megabytes).
+    pub fn stream_issues(&self, stream: &str, kinds: &[&str]) -> Result<SampleIssues> {
         let dataset_id = self.dataset_id(stream)?;
         let mut stmt = self.conn.prepare(
             "SELECT sample_id, kind FROM issues WHERE dataset_id = ?1 AND annotation_source_id IS NULL",
@@ -262,6 +263,9 @@ impl Store {
         let mut out = SampleIssues::default();
         while let Some(row) = rows.next()? {
             let (sample, kind): (i64, String) = (row.get(0)?, row.get(1)?);
+            if !kinds.contains(&kind.as_str()) {
+                continue;
+            }
             let bit = match out.kinds.iter().position(|k| *k == kind) {
                 Some(i) => i,
                 None if out.kinds.len() < 64 => {
@@ -273,6 +277,36 @@ impl Store {
             *out.flags.entry(sample).or_default() |= 1 << bit;
         }
         Ok(out)
+    }
+
+    /// The prompts of the generated samples among `samples` (row ids).
+    pub fn prompts_of(&self, samples: &[i64]) -> Result<HashMap<i64, String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT prompt FROM generations WHERE sample_id = ?1")?;
+        let mut out = HashMap::new();
+        for &sample in samples {
+            let prompt: Option<String> = stmt.query_row([sample], |r| r.get(0)).optional()?;
+            if let Some(p) = prompt {
+                out.insert(sample, p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether some record of the stream came from a generator.
+    pub fn stream_has_generations(&self, stream: &str) -> Result<bool> {
+        let dataset_id = self.dataset_id(stream)?;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM generations g JOIN samples s ON s.id = g.sample_id
+                 WHERE s.dataset_id = ?1 LIMIT 1",
+                [dataset_id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
     }
 
     /// Calls `f` with each of a stream's records in time order and the

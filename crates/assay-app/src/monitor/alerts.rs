@@ -404,8 +404,16 @@ pub fn watch(
     };
     let mut out = Vec::new();
     for stream in streams {
-        embed_stream(store, &stream, &config.features, progress)?;
-        let windows = stream_windows(store, &stream, &options, &config.features)?;
+        // A model that cannot run is said in the notes; the rules still
+        // run on every other metric.
+        let embedded = embed_stream(store, &stream, &config.features, progress);
+        let mut windows = stream_windows(store, &stream, &options, &config.features)?;
+        match embedded {
+            Ok(notes) => windows.notes.extend(notes),
+            Err(e) => windows
+                .notes
+                .push(format!("new records were not embedded: {e:#}")),
+        }
         let fired = evaluate(&windows, &config.rules);
         let alerts: Vec<NewAlert> = fired.iter().map(|(_, a)| a.clone()).collect();
         let new = store.record_alerts(&stream, &alerts)?;

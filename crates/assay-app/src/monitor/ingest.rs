@@ -160,14 +160,16 @@ pub fn prepare(r: &IngestRecord, policy: &ImagePolicy, blobs: &Path) -> Result<N
             .map(|m| serde_json::to_string(m).map_err(|e| e.to_string()))
             .transpose()?,
         image,
-        boxes: output
+        boxes: r
             .boxes
             .iter()
-            .map(|b| RecordBox {
-                class: b.class.clone(),
-                score: b.score,
-                bbox: b.bbox,
-                mask: b.mask.clone(),
+            .filter_map(|b| {
+                Some(RecordBox {
+                    class: b.class.clone(),
+                    score: b.score,
+                    bbox: b.bounds()?,
+                    mask: b.mask.clone(),
+                })
             })
             .collect(),
         generation: output
@@ -208,7 +210,7 @@ fn image_bytes(input: &super::record::ImageInput, policy: &ImagePolicy) -> Resul
 /// as `assay quality`'s): a record's flags need no other record. The
 /// dataset-relative ones (odd size, outliers, duplicates) are left to
 /// `assay quality` over the stream.
-const RECORD_ISSUES: [IssueType; 10] = [
+pub const RECORD_ISSUES: [IssueType; 10] = [
     IssueType::Dark,
     IssueType::Underexposed,
     IssueType::Light,

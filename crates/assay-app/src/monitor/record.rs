@@ -102,8 +102,14 @@ pub struct InputBox {
 }
 
 impl InputBox {
-    /// The box given, else the mask's bounds.
-    fn bounds(&self) -> Option<[f64; 4]> {
+    /// The box given, else the mask's bounds (`None` without a box, or
+    /// with an empty mask).
+    pub fn bounds(&self) -> Option<[f64; 4]> {
+        if let Some(Segmentation::Rle { rle, .. }) = &self.mask {
+            if rle.area() == 0 {
+                return None;
+            }
+        }
         self.bbox.or_else(|| match self.mask.as_ref()? {
             Segmentation::Rle { rle, .. } => Some(rle.to_bbox()),
             Segmentation::Polygons(parts) => polygon_bbox(parts).map(|b| [b.x, b.y, b.w, b.h]),
@@ -119,12 +125,10 @@ pub struct OutputBox {
     pub class: String,
     /// Confidence in [0, 1].
     pub score: f64,
-    /// `[x, y, w, h]` in pixels.
+    /// `[x, y, w, h]` in pixels (a mask is stored with the model's
+    /// predictions, not here).
     #[serde(rename = "box")]
     pub bbox: [f64; 4],
-    /// The mask, when the model made one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mask: Option<Segmentation>,
 }
 
 /// A generator's request.
@@ -241,7 +245,7 @@ impl IngestRecord {
                 Some(bbox) => check_box(&bbox).map_err(|e| format!("$.boxes[{i}].box: {e}"))?,
                 None => {
                     return Err(format!(
-                        "$.boxes[{i}]: expected a box or a mask with at least one point"
+                        "$.boxes[{i}]: expected a box, or a mask with at least one pixel"
                     ))
                 }
             }
@@ -314,7 +318,6 @@ impl IngestRecord {
                         class: b.class.clone(),
                         score: b.score,
                         bbox: b.bounds()?,
-                        mask: b.mask.clone(),
                     })
                 })
                 .collect(),

@@ -14,8 +14,8 @@ use assay_core::geometry::BBox;
 use assay_store::{RecordRow, Store};
 use serde::Serialize;
 
-use super::features::{add_feature_metrics, FeatureSettings, WindowSample};
-use super::ingest::IMAGE_METRICS;
+use super::features::{add_feature_metrics, FeatureSettings};
+use super::ingest::{IMAGE_METRICS, RECORD_ISSUES};
 use super::record::{RecordLabels, RecordOutput};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -141,7 +141,8 @@ pub fn stream_windows(
     opts: &WindowOptions,
     features: &FeatureSettings,
 ) -> Result<StreamWindows> {
-    let issues = store.stream_issues(stream)?;
+    let kinds: Vec<&str> = RECORD_ISSUES.iter().map(|t| t.name()).collect();
+    let issues = store.stream_issues(stream, &kinds)?;
     let mut cutter = Cutter::new(opts.size, features.any(), &issues.flags);
     let mut last_ms = 0;
     let records = store.for_each_monitor_record(stream, &RECORD_METRICS, |r, metrics| {
@@ -176,15 +177,15 @@ pub fn stream_windows(
         .chain(add_detector_estimate(&mut windows, &sums))
         .collect();
     let generator = sums.iter().any(|a| a.generations > 0);
-    let samples: Vec<Vec<WindowSample>> = sums.into_iter().map(|a| a.samples).collect();
-    notes.extend(add_feature_metrics(
-        store,
-        stream,
-        &mut windows,
-        &samples,
-        generator,
-        features,
-    )?);
+    let samples: Vec<Vec<i64>> = sums.into_iter().map(|a| a.samples).collect();
+    // A model that cannot run says why; the other metrics and the rules
+    // that use them go on.
+    match add_feature_metrics(store, stream, &mut windows, &samples, generator, features) {
+        Ok(n) => notes.extend(n),
+        Err(e) => notes.push(format!(
+            "embedding_drift, fid and clip_score were not computed: {e:#}"
+        )),
+    }
     let metrics: BTreeSet<String> = windows
         .iter()
         .flat_map(|w| w.values.keys().cloned())
@@ -675,9 +676,9 @@ struct Accumulator {
     issues: Vec<usize>,
     /// Images with some issue.
     images_with_issue: usize,
-    /// The records' samples and prompts, kept when a model-based metric
+    /// The records' samples (row ids), kept when a model-based metric
     /// is configured.
-    samples: Vec<WindowSample>,
+    samples: Vec<i64>,
 }
 
 impl Accumulator {
@@ -699,8 +700,7 @@ impl Accumulator {
         let output: RecordOutput = serde_json::from_str(&r.output)?;
         self.generations += usize::from(output.generation.is_some());
         if let (true, Some(sample)) = (keep_samples, r.sample_id) {
-            let prompt = output.generation.as_ref().map(|g| g.prompt.clone());
-            self.samples.push((sample, prompt));
+            self.samples.push(sample);
         }
         for b in &output.boxes {
             self.boxes += 1;

@@ -78,12 +78,13 @@ pub fn run(project: &Path, args: &ServeArgs) -> Result<()> {
 const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Evaluates the alert rules of `<project>/assay.toml` every
-/// [`WATCH_EVERY`] while the server runs (as `assay monitor` does: each
-/// alert stored once, new ones sent to their sinks).
+/// [`WATCH_EVERY`] while the server runs (as `assay monitor` does: new
+/// records embedded when a model is configured, each alert stored once,
+/// new ones sent to their sinks).
 fn start_watcher(root: std::path::PathBuf) {
     use assay_app::monitor::{alerts::watch, view::project_config};
     let config = match project_config(&root) {
-        Ok(c) if c.rules.is_empty() => return,
+        Ok(c) if c.rules.is_empty() && !c.features.any() => return,
         Ok(c) => c,
         Err(e) => {
             eprintln!("warning: alert rules are not evaluated: {e:#}");
@@ -91,9 +92,9 @@ fn start_watcher(root: std::path::PathBuf) {
         }
     };
     eprintln!(
-        "Evaluating {} alert rules every {} s.",
-        config.rules.len(),
-        WATCH_EVERY.as_secs()
+        "Watching the streams every {} s ({} alert rules).",
+        WATCH_EVERY.as_secs(),
+        config.rules.len()
     );
     std::thread::spawn(move || loop {
         std::thread::sleep(WATCH_EVERY);

@@ -7,7 +7,9 @@
 //! Vectors are computed once per record and stored as the stream's
 //! embedding sets ([`embed_stream`], run by `assay monitor` and the
 //! server's watch); measuring windows only reads them, so the Monitoring
-//! page never runs a model over the images.
+//! page never embeds the stream's images (it embeds the prompts of the
+//! records it samples, and the models and FID's reference are loaded once
+//! per process).
 
 use std::path::PathBuf;
 
@@ -45,10 +47,6 @@ impl FeatureSettings {
     }
 }
 
-/// A record of a window: its sample (row id) and its prompt, when a
-/// generator made it.
-pub type WindowSample = (i64, Option<String>);
-
 /// Without the `embed` feature no model can run: nothing is embedded.
 #[cfg(not(feature = "embed"))]
 pub fn embed_stream(
@@ -56,8 +54,8 @@ pub fn embed_stream(
     _stream: &str,
     _settings: &FeatureSettings,
     _progress: &dyn Progress,
-) -> Result<usize> {
-    Ok(0)
+) -> Result<Vec<String>> {
+    Ok(Vec::new())
 }
 
 /// Without the `embed` feature the model-based metrics cannot be
@@ -67,7 +65,7 @@ pub fn add_feature_metrics(
     _store: &Store,
     _stream: &str,
     _windows: &mut [Window],
-    _samples: &[Vec<WindowSample>],
+    _samples: &[Vec<i64>],
     _generator: bool,
     settings: &FeatureSettings,
 ) -> Result<Vec<String>> {

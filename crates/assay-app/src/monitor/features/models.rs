@@ -5,6 +5,8 @@
 //! [`MAX_REFERENCE`]).
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{bail, Context, Result};
 use assay_embed::Extractor;
@@ -14,9 +16,9 @@ use assay_gen::sample_size::sample_size_warnings;
 use assay_gen::Features;
 use assay_store::{EmbeddingLevel, EmbeddingSet, Store};
 
-use super::{FeatureSettings, WindowSample};
+use super::FeatureSettings;
 use crate::embed::embed_missing;
-use crate::generative::inputs::{load_dataset, load_real_files, Reference};
+use crate::generative::inputs::{load_real_files, Reference};
 use crate::monitor::windows::Window;
 use crate::progress::{Progress, Quiet};
 
@@ -27,68 +29,81 @@ pub const MAX_PER_WINDOW: usize = 5_000;
 /// Records of the reference windows pooled, at most.
 pub const MAX_REFERENCE: usize = 20_000;
 
-/// Embeds the stream's images that have no vector yet from each
-/// configured model and stores them; returns the records embedded now.
+/// Embeds the images that have no vector yet from each configured model
+/// and stores them: the stream's (CLIP's only when a generator made its
+/// records) and FID's reference dataset. Returns what the user should
+/// know (vectors of other weights replaced, and the like).
 pub fn embed_stream(
     store: &mut Store,
     stream: &str,
     settings: &FeatureSettings,
     progress: &dyn Progress,
-) -> Result<usize> {
-    let mut computed = 0;
-    for (key, spec) in models(settings) {
-        let extractor = open(key, spec)?;
-        let added = embed_missing(
-            store,
-            stream,
-            &extractor,
-            spec,
-            EmbeddingLevel::Image,
-            BATCH,
-            progress,
-        )?;
-        computed += added.computed;
+) -> Result<Vec<String>> {
+    let generator = store.stream_has_generations(stream)?;
+    // (setting, model, dataset) to embed.
+    let mut jobs: Vec<(&str, &String, &str)> = Vec::new();
+    if let Some(spec) = &settings.embed_model {
+        jobs.push(("embed_model", spec, stream));
+        if let (Some(real), true) = (&settings.real_dataset, generator) {
+            jobs.push(("embed_model", spec, real));
+        }
     }
-    Ok(computed)
+    if let (Some(spec), true) = (&settings.clip_model, generator) {
+        jobs.push(("clip_model", spec, stream));
+    }
+    let mut notes = Vec::new();
+    for (key, spec, dataset) in jobs {
+        let extractor = model(key, spec)?;
+        let level = EmbeddingLevel::Image;
+        let added = embed_missing(store, dataset, &extractor, spec, level, BATCH, progress)?;
+        notes.extend(added.notes);
+    }
+    Ok(notes)
 }
 
-fn models(settings: &FeatureSettings) -> impl Iterator<Item = (&'static str, &String)> {
-    [
-        ("embed_model", settings.embed_model.as_ref()),
-        ("clip_model", settings.clip_model.as_ref()),
-    ]
-    .into_iter()
-    .filter_map(|(key, spec)| Some((key, spec?)))
-}
-
-/// Opens the model of setting `key`; a CLIP model must have its text side.
-fn open(key: &str, spec: &str) -> Result<Extractor> {
+/// The model of setting `key`, opened once per process (a CLIP model
+/// must have its text side).
+fn model(key: &str, spec: &str) -> Result<Arc<Extractor>> {
+    static MODELS: OnceLock<Mutex<HashMap<String, Arc<Extractor>>>> = OnceLock::new();
+    let models = MODELS.get_or_init(Mutex::default);
+    if let Some(m) = lock(models).get(spec) {
+        return Ok(Arc::clone(m));
+    }
     let extractor = Extractor::open(spec).with_context(|| format!("{key} = {spec:?}"))?;
     if key == "clip_model" && !extractor.supports_text() {
         bail!("clip_model = {spec:?}: CLIPScore needs a CLIP model with its tokenizer (tokenizer.json or vocab.json and merges.txt)");
     }
+    let extractor = Arc::new(extractor);
+    lock(models).insert(spec.to_string(), Arc::clone(&extractor));
     Ok(extractor)
 }
 
-/// Every `k`-th item so that at most `cap` remain (all when fewer).
-fn even_sample(items: &[WindowSample], cap: usize) -> Vec<&WindowSample> {
-    let step = items.len().div_ceil(cap).max(1);
-    items.iter().step_by(step).collect()
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A model's stored vectors of the stream, read by sample.
+/// Exactly `min(cap, n)` items, spread evenly (item `i * n / cap`).
+fn even_sample(items: &[i64], cap: usize) -> Vec<i64> {
+    if items.len() <= cap {
+        return items.to_vec();
+    }
+    (0..cap).map(|i| items[i * items.len() / cap]).collect()
+}
+
+/// A model's stored vectors of a dataset, read by sample.
 struct Vectors<'s> {
     store: &'s Store,
     set: Option<EmbeddingSet>,
     dim: usize,
-    /// Records asked for that had no vector.
+    /// Records asked for, and those that had no vector.
+    asked: usize,
     missing: usize,
     model: String,
 }
 
 impl<'s> Vectors<'s> {
-    fn new(store: &'s Store, stream: &str, extractor: &Extractor) -> Result<Self> {
-        let set = store.embedding_sets(Some(stream))?.into_iter().find(|s| {
+    fn new(store: &'s Store, dataset: &str, extractor: &Extractor) -> Result<Self> {
+        let set = store.embedding_sets(Some(dataset))?.into_iter().find(|s| {
             s.level == EmbeddingLevel::Image
                 && s.extractor == extractor.name
                 && s.weights_hash == extractor.weights_hash
@@ -97,35 +112,33 @@ impl<'s> Vectors<'s> {
             store,
             set,
             dim: extractor.dim(),
+            asked: 0,
             missing: 0,
             model: extractor.name.clone(),
         })
     }
 
-    /// The vectors of `samples` that have one, with their records.
-    fn read<'w>(
-        &mut self,
-        samples: &[&'w WindowSample],
-    ) -> Result<Vec<(&'w WindowSample, Vec<f32>)>> {
-        let ids: Vec<i64> = samples.iter().map(|s| s.0).collect();
-        let found = match &self.set {
-            Some(set) => self.store.image_embeddings_of(set, &ids)?,
+    /// The vectors of `samples` that have one, by sample, counting those
+    /// without one when `count`.
+    fn read(&mut self, samples: &[i64], count: bool) -> Result<Vec<(i64, Vec<f32>)>> {
+        let mut found = match &self.set {
+            Some(set) => self.store.image_embeddings_of(set, samples)?,
             None => HashMap::new(),
         };
-        let mut out = Vec::with_capacity(found.len());
-        for s in samples {
-            match found.get(&s.0) {
-                Some(v) => out.push((*s, v.clone())),
-                None => self.missing += 1,
-            }
+        if count {
+            self.asked += samples.len();
+            self.missing += samples.len() - found.len();
         }
-        Ok(out)
+        Ok(samples
+            .iter()
+            .filter_map(|s| Some((*s, found.remove(s)?)))
+            .collect())
     }
 
     /// The vectors of `samples`, row-major.
-    fn rows(&mut self, samples: &[&WindowSample]) -> Result<Vec<f32>> {
+    fn rows(&mut self, samples: &[i64], count: bool) -> Result<Vec<f32>> {
         Ok(self
-            .read(samples)?
+            .read(samples, count)?
             .into_iter()
             .flat_map(|(_, v)| v)
             .collect())
@@ -135,43 +148,45 @@ impl<'s> Vectors<'s> {
     fn missing_note(&self) -> Option<String> {
         (self.missing > 0).then(|| {
             format!(
-                "{} records have no {} vector (not embedded yet, or no readable image): \
-                 `assay monitor` and the server's watch embed new records",
-                self.missing, self.model
+                "{} of the {} records measured have no {} vector (not embedded yet, or no \
+                 readable image): `assay monitor` and the server's watch embed new records",
+                self.missing, self.asked, self.model
             )
         })
     }
 }
 
 /// Adds the model-based metrics to the windows (`samples[i]` are window
-/// `i`'s records; `generator`: some record has a generation); returns
-/// what could not be computed, and why.
+/// `i`'s records, by sample row id; `generator`: some record has a
+/// generation); returns what could not be computed, and why.
 pub fn add_feature_metrics(
     store: &Store,
     stream: &str,
     windows: &mut [Window],
-    samples: &[Vec<WindowSample>],
+    samples: &[Vec<i64>],
     generator: bool,
     settings: &FeatureSettings,
 ) -> Result<Vec<String>> {
     let mut notes = Vec::new();
-    let kept: Vec<Vec<&WindowSample>> = samples
+    let kept: Vec<Vec<i64>> = samples
         .iter()
         .map(|w| even_sample(w, MAX_PER_WINDOW))
         .collect();
     if samples.iter().any(|w| w.len() > MAX_PER_WINDOW) {
         notes.push(format!(
             "windows of more than {MAX_PER_WINDOW} records are measured on an even sample of \
-             {MAX_PER_WINDOW} for embedding_drift, fid and clip_score (the reference windows \
-             together: {MAX_REFERENCE})"
+             {MAX_PER_WINDOW} for embedding_drift, fid and clip_score"
         ));
     }
     match &settings.embed_model {
         Some(spec) => {
-            let extractor = open("embed_model", spec)?;
-            let fid = generator.then(|| fid_reference(store, settings, &extractor));
+            let extractor = model("embed_model", spec)?;
+            let fid = match generator {
+                true => Some(fid_reference(store, settings, &extractor)?),
+                false => None,
+            };
             let mut vectors = Vectors::new(store, stream, &extractor)?;
-            notes.extend(add_distances(windows, &kept, &mut vectors, fid.transpose()?)?);
+            notes.extend(add_distances(windows, &kept, &mut vectors, fid)?);
             notes.extend(vectors.missing_note());
         }
         None => notes.push(format!(
@@ -182,7 +197,7 @@ pub fn add_feature_metrics(
     if generator {
         match &settings.clip_model {
             Some(spec) => {
-                let extractor = open("clip_model", spec)?;
+                let extractor = model("clip_model", spec)?;
                 let mut vectors = Vectors::new(store, stream, &extractor)?;
                 add_clip_score(windows, &kept, &mut vectors, &extractor, settings.clip_score)?;
                 notes.extend(vectors.missing_note());
@@ -195,27 +210,6 @@ pub fn add_feature_metrics(
     Ok(notes)
 }
 
-/// FID's reference: the configured real images or dataset, or `None` for
-/// the reference windows.
-fn fid_reference(
-    store: &Store,
-    settings: &FeatureSettings,
-    extractor: &Extractor,
-) -> Result<Option<Reference>> {
-    let quiet: &dyn Progress = &Quiet;
-    Ok(match (&settings.real, &settings.real_dataset) {
-        (Some(path), _) => Some(
-            load_real_files(path, extractor, BATCH, quiet)
-                .with_context(|| format!("real = {:?}", path.display().to_string()))?,
-        ),
-        (None, Some(name)) => Some(Reference::Set(
-            load_dataset(store, name, None, extractor, BATCH, quiet)
-                .with_context(|| format!("real_dataset = {name:?}"))?,
-        )),
-        (None, None) => None,
-    })
-}
-
 /// FID's reference statistics, how many images they came from, and what
 /// they are.
 struct FidReference {
@@ -224,67 +218,125 @@ struct FidReference {
     what: String,
 }
 
-impl FidReference {
-    /// The configured reference, else the reference windows' `pooled`
-    /// vectors; `None` when too few.
-    fn new(reference: Option<Reference>, pooled: &[f32], dim: usize) -> Result<Option<Self>> {
-        Ok(Some(match reference {
-            Some(Reference::Stats { stats, source }) => FidReference {
-                count: stats.count.unwrap_or(0),
-                stats,
-                what: source,
-            },
-            Some(Reference::Set(set)) => FidReference {
-                count: set.features.len(),
-                stats: FeatureStats::from_features(&set.features)?,
-                what: set.source,
-            },
-            None if pooled.len() / dim < 2 => return Ok(None),
-            None => FidReference {
-                count: pooled.len() / dim,
-                stats: FeatureStats::from_features(&Features::from_f32(pooled, dim)?)?,
-                what: "the reference windows' images (which are part of it themselves)".into(),
-            },
-        }))
+/// FID's configured reference: real files (read once per process, again
+/// when they change) or a project dataset's stored vectors; `None` for the
+/// reference windows.
+fn fid_reference(
+    store: &Store,
+    settings: &FeatureSettings,
+    extractor: &Extractor,
+) -> Result<Option<Arc<FidReference>>> {
+    let dim = extractor.dim();
+    if let Some(path) = &settings.real {
+        let key = || format!("real = {:?}", path.display().to_string());
+        return real_files(path, extractor).with_context(key).map(Some);
     }
+    let Some(name) = &settings.real_dataset else {
+        return Ok(None);
+    };
+    let key = || format!("real_dataset = {name:?}");
+    let Some(set) = Vectors::new(store, name, extractor).with_context(key)?.set else {
+        bail!("real_dataset = {name:?}: its images have no {} vectors yet (`assay monitor` embeds them)", extractor.name);
+    };
+    let rows: Vec<f32> = store
+        .load_embeddings(&set)?
+        .into_iter()
+        .flat_map(|(_, v)| v)
+        .collect();
+    let features = Features::from_f32(&rows, dim)?;
+    let stats = FeatureStats::from_features(&features).with_context(key)?;
+    Ok(Some(Arc::new(FidReference {
+        stats,
+        count: features.len(),
+        what: format!("dataset {name}"),
+    })))
+}
+
+/// The statistics of real files, cached per process by path, size and
+/// modification time.
+fn real_files(path: &Path, extractor: &Extractor) -> Result<Arc<FidReference>> {
+    static REFERENCES: OnceLock<Mutex<HashMap<String, Arc<FidReference>>>> = OnceLock::new();
+    let cache = REFERENCES.get_or_init(Mutex::default);
+    let meta = std::fs::metadata(path)?;
+    let key = format!(
+        "{}\n{}\n{}\n{:?}",
+        extractor.weights_hash,
+        path.display(),
+        meta.len(),
+        meta.modified().ok()
+    );
+    if let Some(r) = lock(cache).get(&key) {
+        return Ok(Arc::clone(r));
+    }
+    let reference = match load_real_files(path, extractor, BATCH, &Quiet)? {
+        Reference::Stats { stats, source } => FidReference {
+            count: stats.count.unwrap_or(0),
+            stats,
+            what: source,
+        },
+        Reference::Set(set) => FidReference {
+            count: set.features.len(),
+            stats: FeatureStats::from_features(&set.features)?,
+            what: set.source,
+        },
+    };
+    if reference.stats.mu.len() != extractor.dim() {
+        bail!(
+            "its features have {} dimensions, {}'s have {}",
+            reference.stats.mu.len(),
+            extractor.name,
+            extractor.dim()
+        );
+    }
+    let reference = Arc::new(reference);
+    lock(cache).insert(key, Arc::clone(&reference));
+    Ok(reference)
 }
 
 /// `embedding_drift` of every window (the cosine distance between its
 /// mean vector and the reference windows', SciPy's `cosine` of the
-/// centroids) and, when `fid` is given (a generator's stream), `fid`
-/// against it (pytorch-fid's formula) with the sample-size warnings.
+/// centroids) and, for a generator's stream (`fid` is `Some`), `fid`
+/// against the configured reference or the reference windows
+/// (pytorch-fid's formula) with the sample-size warnings.
 fn add_distances(
     windows: &mut [Window],
-    kept: &[Vec<&WindowSample>],
+    kept: &[Vec<i64>],
     vectors: &mut Vectors,
-    fid: Option<Option<Reference>>,
+    fid: Option<Option<Arc<FidReference>>>,
 ) -> Result<Vec<String>> {
     let dim = vectors.dim;
-    let pooled_samples: Vec<&WindowSample> = windows
+    let pooled_samples: Vec<i64> = windows
         .iter()
         .filter(|w| w.reference)
         .flat_map(|w| kept[w.index].iter().copied())
         .collect();
-    let step = pooled_samples.len().div_ceil(MAX_REFERENCE).max(1);
-    let pooled_samples: Vec<&WindowSample> = pooled_samples.into_iter().step_by(step).collect();
-    let pooled = vectors.rows(&pooled_samples)?;
     let mut notes = Vec::new();
+    if pooled_samples.len() > MAX_REFERENCE {
+        notes.push(format!(
+            "the reference windows' {} records are pooled through an even sample of {MAX_REFERENCE}",
+            pooled_samples.len()
+        ));
+    }
+    let pooled = vectors.rows(&even_sample(&pooled_samples, MAX_REFERENCE), false)?;
     if pooled.is_empty() {
         notes.push("embedding_drift: the reference windows have no vectors".into());
     }
     let fid = match fid {
-        Some(reference) => {
-            let r = FidReference::new(reference, &pooled, dim)?;
-            if r.is_none() {
-                notes.push("fid: the reference windows have fewer than 2 vectors".into());
-            }
-            r
+        Some(Some(r)) => Some(r),
+        Some(None) if pooled.len() / dim >= 2 => Some(Arc::new(FidReference {
+            count: pooled.len() / dim,
+            stats: FeatureStats::from_features(&Features::from_f32(&pooled, dim)?)?,
+            what: "the reference windows' images (which are part of it themselves)".into(),
+        })),
+        Some(None) => {
+            notes.push("fid: the reference windows have fewer than 2 vectors".into());
+            None
         }
         None => None,
     };
     let mut smallest = usize::MAX;
     for w in windows.iter_mut() {
-        let rows = vectors.rows(&kept[w.index])?;
+        let rows = vectors.rows(&kept[w.index], true)?;
         if rows.is_empty() {
             continue;
         }
@@ -303,65 +355,70 @@ fn add_distances(
         }
     }
     if let Some(r) = &fid {
-        notes.push(format!(
-            "fid compares each window with {} ({} images)",
-            r.what, r.count
-        ));
-        if smallest == usize::MAX {
-            notes.push("fid: no window has 2 vectors".into());
-        } else {
-            let n_reference = if r.count == 0 { smallest } else { r.count };
-            notes.extend(
-                sample_size_warnings("fid", n_reference, smallest, dim)
-                    .into_iter()
-                    .map(|w| format!("fid per window: {w}")),
-            );
-        }
+        notes.extend(fid_notes(r, smallest, dim));
     }
     Ok(notes)
+}
+
+/// What FID was compared with, and its sample-size warnings for the
+/// smallest window measured.
+fn fid_notes(r: &FidReference, smallest: usize, dim: usize) -> Vec<String> {
+    let mut notes = vec![format!(
+        "fid compares each window with {} ({} images)",
+        r.what, r.count
+    )];
+    if smallest == usize::MAX {
+        notes.push("fid: no window has 2 vectors".into());
+    } else {
+        let n_reference = if r.count == 0 { smallest } else { r.count };
+        notes.extend(
+            sample_size_warnings("fid", n_reference, smallest, dim)
+                .into_iter()
+                .map(|w| format!("fid per window: {w}")),
+        );
+    }
+    notes
 }
 
 /// `clip_score`: the mean CLIPScore of each window's images with their
 /// prompts (each window's prompts embedded once).
 fn add_clip_score(
     windows: &mut [Window],
-    kept: &[Vec<&WindowSample>],
+    kept: &[Vec<i64>],
     vectors: &mut Vectors,
     extractor: &Extractor,
     kind: ClipScoreKind,
 ) -> Result<()> {
     let dim = extractor.dim();
     for w in windows.iter_mut() {
-        let with_prompt: Vec<&WindowSample> = kept[w.index]
+        let prompts = vectors.store.prompts_of(&kept[w.index])?;
+        let generated: Vec<i64> = kept[w.index]
             .iter()
             .copied()
-            .filter(|s| s.1.is_some())
+            .filter(|s| prompts.contains_key(s))
             .collect();
-        let pairs = vectors.read(&with_prompt)?;
+        let pairs = vectors.read(&generated, true)?;
         if pairs.is_empty() {
             continue;
         }
-        let prompts: Vec<&str> = pairs
+        let unique: Vec<&str> = pairs
             .iter()
-            .filter_map(|(s, _)| s.1.as_deref())
+            .map(|(s, _)| prompts[s].as_str())
             .collect::<HashSet<&str>>()
             .into_iter()
             .collect();
-        let mut texts: HashMap<&str, Vec<f32>> = HashMap::with_capacity(prompts.len());
-        for chunk in prompts.chunks(BATCH) {
+        let mut texts: HashMap<&str, Vec<f32>> = HashMap::with_capacity(unique.len());
+        for chunk in unique.chunks(BATCH) {
             texts.extend(chunk.iter().copied().zip(extractor.embed_texts(chunk)?));
         }
-        let (mut images, mut prompts) = (Vec::new(), Vec::new());
+        let (mut images, mut prompt_rows) = (Vec::new(), Vec::new());
         for (s, image) in &pairs {
-            let Some(text) = s.1.as_deref().and_then(|p| texts.get(p)) else {
-                continue;
-            };
             images.extend(image.iter().map(|&v| f64::from(v)));
-            prompts.extend(text.iter().map(|&v| f64::from(v)));
+            prompt_rows.extend(texts[prompts[s].as_str()].iter().map(|&v| f64::from(v)));
         }
         let scores = clip_score(
             &Features::new(images, dim)?,
-            &Features::new(prompts, dim)?,
+            &Features::new(prompt_rows, dim)?,
             kind,
         )?;
         w.values.insert("clip_score".into(), scores.mean);
@@ -374,12 +431,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_even_sample_keeps_every_kth_record_up_to_the_cap() {
-        let items: Vec<WindowSample> = (0..12).map(|i| (i, None)).collect();
-        let ids = |cap| -> Vec<i64> { even_sample(&items, cap).iter().map(|s| s.0).collect() };
-        assert_eq!(ids(5), vec![0, 3, 6, 9]);
-        assert_eq!(ids(12), (0..12).collect::<Vec<_>>());
-        assert_eq!(ids(100).len(), 12);
-        assert_eq!(ids(1), vec![0]);
+    fn an_even_sample_keeps_exactly_the_cap_spread_over_the_records() {
+        let items: Vec<i64> = (0..12).collect();
+        assert_eq!(even_sample(&items, 5), vec![0, 2, 4, 7, 9]);
+        assert_eq!(even_sample(&items, 12), items);
+        assert_eq!(even_sample(&items, 100), items);
+        assert_eq!(even_sample(&items, 1), vec![0]);
+        let many: Vec<i64> = (0..5_001).collect();
+        assert_eq!(even_sample(&many, 5_000).len(), 5_000);
     }
 }
