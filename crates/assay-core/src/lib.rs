@@ -10,4 +10,5 @@ pub mod geometry;
 pub mod mask;
 pub mod model;
 pub mod numpy_sort;
+pub mod shard;
 pub mod union_find;

@@ -3,6 +3,9 @@
 /// Why an evaluation could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
+    /// Partial evaluations that do not make one evaluation together.
+    #[error("cannot merge: {0}")]
+    Merge(String),
     /// An annotation lacks the geometry the chosen IoU type needs.
     #[error("{what} {id} on image {image_id} has no {needed}; {hint}")]
     MissingGeometry {

@@ -1,8 +1,37 @@
 //! Precision and recall over all images of a category: `COCOeval.accumulate`.
 
+use serde::{Deserialize, Serialize};
+
 use super::matching::{match_group, GroupMatch, MatchRules};
 use super::params::Params;
 use super::prepare::{Group, Prepared};
+
+/// One image's evaluated detections of one category, matched at every
+/// area range: pycocotools' `evalImgs` entries for the image, and what a
+/// shard of an evaluation hands to the merge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageMatches {
+    /// The image's id.
+    pub image: i64,
+    /// The evaluated detections' scores, best first (at most the largest
+    /// `max_dets`).
+    pub scores: Vec<f64>,
+    /// The matching at each area range, in the parameters' order.
+    pub areas: Vec<AreaMatches>,
+}
+
+/// One image's matching of one category at one area range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AreaMatches {
+    /// Ground truths that count (not crowd, inside the range).
+    pub counted: usize,
+    /// Per evaluated detection, bit `t` set when it matched at IoU
+    /// threshold `t`.
+    pub matched: Vec<u64>,
+    /// Per evaluated detection, bit `t` set when it is ignored at
+    /// threshold `t`.
+    pub ignored: Vec<u64>,
+}
 
 /// One evaluated detection of a category at one area range.
 #[derive(Debug, Clone, Copy)]
@@ -26,13 +55,48 @@ pub(crate) struct CategoryCurves {
     pub recall: Vec<f64>,
 }
 
-/// Matches every group of one category and accumulates its curves.
-pub(crate) fn accumulate_category(
+/// Matches every group (image) of one category at every area range:
+/// `COCOeval.evaluateImg` for the category.
+pub(crate) fn match_category(
     prepared: &Prepared,
     groups: &[Group],
     params: &Params,
     rules: MatchRules,
-) -> CategoryCurves {
+) -> Vec<ImageMatches> {
+    groups
+        .iter()
+        .map(|g| ImageMatches {
+            image: prepared.image_ids[g.image],
+            scores: g.dts[..g.evaluated(rules.max_det)]
+                .iter()
+                .map(|&d| prepared.dts[d].score)
+                .collect(),
+            areas: params
+                .area_ranges
+                .iter()
+                .map(|area| {
+                    let m: GroupMatch = match_group(
+                        g,
+                        &prepared.gts,
+                        &prepared.dts,
+                        area,
+                        &params.iou_thresholds,
+                        rules,
+                    );
+                    AreaMatches {
+                        counted: m.counted_gts(),
+                        matched: m.matched,
+                        ignored: m.ignored,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Accumulates one category's matched images (in image id order) into its
+/// curves: `COCOeval.accumulate` for the category.
+pub(crate) fn accumulate_matches(images: &[&ImageMatches], params: &Params) -> CategoryCurves {
     let (t_n, r_n) = (params.iou_thresholds.len(), params.recall_thresholds.len());
     let (a_n, m_n) = (params.area_ranges.len(), params.max_dets.len());
     let mut curves = CategoryCurves {
@@ -40,13 +104,12 @@ pub(crate) fn accumulate_category(
         scores: vec![-1.0; t_n * r_n * a_n * m_n],
         recall: vec![-1.0; t_n * a_n * m_n],
     };
-    if groups.is_empty() {
+    if images.is_empty() {
         return curves;
     }
     let mut ranked = Vec::new();
-    for g in groups {
-        for (rank, &d) in g.dts[..g.evaluated(rules.max_det)].iter().enumerate() {
-            let score = prepared.dts[d].score;
+    for image in images {
+        for (rank, &score) in image.scores.iter().enumerate() {
             ranked.push(Ranked { score, rank });
         }
     }
@@ -56,19 +119,12 @@ pub(crate) fn accumulate_category(
         let (a, b) = (ranked[a].score, ranked[b].score);
         b.partial_cmp(&a).unwrap_or(std::cmp::Ordering::Equal)
     });
-    for (a, area) in params.area_ranges.iter().enumerate() {
+    for a in 0..a_n {
         let mut records = Vec::with_capacity(ranked.len());
         let mut counted = 0;
-        for g in groups {
-            let m: GroupMatch = match_group(
-                g,
-                &prepared.gts,
-                &prepared.dts,
-                area,
-                &params.iou_thresholds,
-                rules,
-            );
-            counted += m.counted_gts();
+        for image in images {
+            let m = &image.areas[a];
+            counted += m.counted;
             records.extend(
                 m.matched
                     .iter()

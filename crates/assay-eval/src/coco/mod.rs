@@ -27,6 +27,7 @@ mod matching;
 mod oks;
 mod outcomes;
 mod params;
+mod partial;
 mod prepare;
 mod summary;
 mod tide;
@@ -45,8 +46,10 @@ pub use summary::{CategoryMetrics, SummaryStat};
 pub use tide::{ErrorBreakdown, ErrorCost, ErrorKind};
 
 use crate::EvalError;
-use accumulate::accumulate_category;
+use accumulate::{accumulate_matches, match_category};
+pub use accumulate::{AreaMatches, ImageMatches};
 use matching::MatchRules;
+pub use partial::{merge, PartialEvaluation, FORMAT as PARTIAL_FORMAT};
 use prepare::{prepare, Prepared};
 
 /// The accumulated result of a COCO evaluation.
@@ -110,37 +113,72 @@ impl CocoEvaluator {
     pub fn evaluate(&self) -> CocoEvaluation {
         let (params, prepared) = (&self.params, &self.prepared);
         let rules = rules(params);
-        let k_n = prepared.category_ids.len();
         let per_category: Vec<_> = category_groups(prepared)
             .into_par_iter()
-            .map(|groups| accumulate_category(prepared, groups, params, rules))
+            .map(|groups| {
+                let images = match_category(prepared, groups, params, rules);
+                accumulate_matches(&images.iter().collect::<Vec<_>>(), params)
+            })
             .collect();
-        let (t_n, r_n) = (params.iou_thresholds.len(), params.recall_thresholds.len());
-        let (a_n, m_n) = (params.area_ranges.len(), params.max_dets.len());
-        let mut precision = vec![-1.0; t_n * r_n * k_n * a_n * m_n];
-        let mut scores = precision.clone();
-        let mut recall = vec![-1.0; t_n * k_n * a_n * m_n];
-        for (k, c) in per_category.iter().enumerate() {
-            for t in 0..t_n {
-                for am in 0..a_n * m_n {
-                    for r in 0..r_n {
-                        let from = (t * r_n + r) * a_n * m_n + am;
-                        let to = ((t * r_n + r) * k_n + k) * a_n * m_n + am;
-                        precision[to] = c.precision[from];
-                        scores[to] = c.scores[from];
-                    }
-                    recall[(t * k_n + k) * a_n * m_n + am] = c.recall[t * a_n * m_n + am];
+        assemble(
+            params,
+            prepared.image_ids.clone(),
+            prepared.category_ids.clone(),
+            &per_category,
+        )
+    }
+
+    /// The matched images of every category, unaccumulated: one shard's
+    /// part of an evaluation, which [`merge`] combines with the others'.
+    pub fn partial(&self) -> PartialEvaluation {
+        let (params, prepared) = (&self.params, &self.prepared);
+        let rules = rules(params);
+        let categories = category_groups(prepared)
+            .into_par_iter()
+            .map(|groups| match_category(prepared, groups, params, rules))
+            .collect();
+        PartialEvaluation::new(
+            params.clone(),
+            prepared.image_ids.clone(),
+            prepared.category_ids.clone(),
+            categories,
+        )
+    }
+}
+
+/// Lays the categories' curves out as pycocotools' arrays.
+fn assemble(
+    params: &Params,
+    image_ids: Vec<i64>,
+    category_ids: Vec<i64>,
+    per_category: &[accumulate::CategoryCurves],
+) -> CocoEvaluation {
+    let k_n = category_ids.len();
+    let (t_n, r_n) = (params.iou_thresholds.len(), params.recall_thresholds.len());
+    let (a_n, m_n) = (params.area_ranges.len(), params.max_dets.len());
+    let mut precision = vec![-1.0; t_n * r_n * k_n * a_n * m_n];
+    let mut scores = precision.clone();
+    let mut recall = vec![-1.0; t_n * k_n * a_n * m_n];
+    for (k, c) in per_category.iter().enumerate() {
+        for t in 0..t_n {
+            for am in 0..a_n * m_n {
+                for r in 0..r_n {
+                    let from = (t * r_n + r) * a_n * m_n + am;
+                    let to = ((t * r_n + r) * k_n + k) * a_n * m_n + am;
+                    precision[to] = c.precision[from];
+                    scores[to] = c.scores[from];
                 }
+                recall[(t * k_n + k) * a_n * m_n + am] = c.recall[t * a_n * m_n + am];
             }
         }
-        CocoEvaluation {
-            params: params.clone(),
-            image_ids: prepared.image_ids.clone(),
-            category_ids: prepared.category_ids.clone(),
-            precision,
-            recall,
-            scores,
-        }
+    }
+    CocoEvaluation {
+        params: params.clone(),
+        image_ids,
+        category_ids,
+        precision,
+        recall,
+        scores,
     }
 }
 

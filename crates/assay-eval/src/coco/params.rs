@@ -29,7 +29,7 @@ impl IouType {
 }
 
 /// An object-size range by area, bounds inclusive.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct AreaRange {
     /// `all`, `small`, `medium` or `large` by default.
     pub label: String,
@@ -61,7 +61,7 @@ pub const COCO_PERSON_SIGMAS: [f64; 17] = [
 ];
 
 /// Parameters of a COCO evaluation (`pycocotools.cocoeval.Params`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Params {
     /// What IoU is computed on.
     pub iou_type: IouType,

@@ -6,9 +6,13 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use assay_core::model::{Annotation, Category, Dataset};
-use assay_eval::coco::{self, CocoEvaluation, IouType, Params};
+use std::collections::BTreeMap;
+
+use assay_core::shard::Shard;
+use assay_eval::coco::{self, CocoEvaluation, IouType, Params, PartialEvaluation};
 use assay_io::coco::{read_coco, read_coco_results_with, UnknownCategory};
 use assay_report::format;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::output::{print_warnings, table};
@@ -41,12 +45,38 @@ pub struct CocoEvalArgs {
     /// Write the full precision array [T, R, K, A, M] (and recall, scores) as JSON.
     #[arg(long, value_name = "FILE")]
     pub precision_out: Option<PathBuf>,
+    /// Evaluate only shard K of N (the images in id order, cut into N
+    /// runs) and write its matches with --partial-out, for `assay eval
+    /// merge`.
+    #[arg(long, value_name = "K/N", requires = "partial_out")]
+    pub shard: Option<Shard>,
+    /// Write the (shard's) matches, unaccumulated, to FILE instead of the
+    /// report: `assay eval merge` combines such files into exactly the
+    /// unsharded evaluation.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "precision_out"])]
+    pub partial_out: Option<PathBuf>,
+}
+
+/// What `--partial-out` writes: one shard's matches and the category
+/// names the merged report shows.
+#[derive(Serialize, Deserialize)]
+pub struct PartialFile {
+    /// The matches.
+    #[serde(flatten)]
+    pub evaluation: PartialEvaluation,
+    /// Category names by id.
+    pub category_names: BTreeMap<i64, String>,
 }
 
 /// Runs `assay eval coco`.
 pub fn run(args: &CocoEvalArgs) -> Result<()> {
-    let gt = read_coco(&args.gt)?;
-    let (dt, dt_warnings) = read_results(&args.dt, &gt.dataset)?;
+    let mut gt = read_coco(&args.gt)?;
+    let (mut dt, dt_warnings) = read_results(&args.dt, &gt.dataset)?;
+    if let Some(shard) = args.shard {
+        let keep = shard.image_ids(&gt.dataset);
+        gt.dataset = shard.of_dataset(&gt.dataset);
+        dt.retain(|a| keep.contains(&a.sample_id));
+    }
     print_warnings(&gt.warnings);
     print_warnings(&dt_warnings);
     let mut params = Params::new(args.iou_type);
@@ -54,8 +84,12 @@ pub fn run(args: &CocoEvalArgs) -> Result<()> {
     if let Some(sigmas) = &args.sigmas {
         params.oks_sigmas = sigmas.clone();
     }
-    let evaluation = coco::evaluate(&gt.dataset, &dt, &params)
-        .with_context(|| format!("cannot evaluate {}", args.dt.display()))?;
+    let cannot = || format!("cannot evaluate {}", args.dt.display());
+    if let Some(path) = &args.partial_out {
+        let evaluator = coco::CocoEvaluator::new(&gt.dataset, &dt, &params).with_context(cannot)?;
+        return write_partial(evaluator.partial(), &gt.dataset.categories, path);
+    }
+    let evaluation = coco::evaluate(&gt.dataset, &dt, &params).with_context(cannot)?;
     if let Some(path) = &args.precision_out {
         write_arrays(&evaluation, path)?;
     }
@@ -126,6 +160,76 @@ pub fn print_report(e: &CocoEvaluation, categories: &[Category]) {
         ]);
     }
     println!("\n{t}");
+}
+
+fn write_partial(
+    evaluation: PartialEvaluation,
+    categories: &[Category],
+    path: &Path,
+) -> Result<()> {
+    let images = evaluation.image_ids.len();
+    let file = PartialFile {
+        evaluation,
+        category_names: categories.iter().map(|c| (c.id, c.name.clone())).collect(),
+    };
+    let text = serde_json::to_string(&file)?;
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    println!("Wrote the matches of {images} images to {}", path.display());
+    Ok(())
+}
+
+/// Options of `assay eval merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial evaluations written by `assay eval coco --partial-out`.
+    #[arg(required = true, value_name = "FILE")]
+    pub parts: Vec<PathBuf>,
+    /// Print one JSON object, as `assay eval coco --json`.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the full precision array, as `assay eval coco --precision-out`.
+    #[arg(long, value_name = "FILE")]
+    pub precision_out: Option<PathBuf>,
+}
+
+/// Runs `assay eval merge`: the shards' matches accumulated into the
+/// report one process gives.
+pub fn merge(args: &MergeArgs) -> Result<()> {
+    let mut parts = Vec::with_capacity(args.parts.len());
+    let mut names = BTreeMap::new();
+    for path in &args.parts {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let file: PartialFile = serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not a partial evaluation of `assay eval coco --partial-out`: {e}",
+                path.display()
+            )
+        })?;
+        names.extend(file.category_names);
+        parts.push(file.evaluation);
+    }
+    let evaluation = coco::merge(&parts)?;
+    let categories: Vec<Category> = names
+        .into_iter()
+        .map(|(id, name)| Category {
+            id,
+            name,
+            supercategory: None,
+            keypoints: Vec::new(),
+            skeleton: Vec::new(),
+        })
+        .collect();
+    if let Some(path) = &args.precision_out {
+        write_arrays(&evaluation, path)?;
+    }
+    if args.json {
+        let report = json_report(&evaluation, &categories);
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_report(&evaluation, &categories);
+    }
+    Ok(())
 }
 
 fn write_arrays(e: &CocoEvaluation, path: &Path) -> Result<()> {

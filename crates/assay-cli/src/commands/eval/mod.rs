@@ -37,6 +37,13 @@ pub enum EvalCommand {
         after_help = "Examples:\n  assay eval semseg --pred out/ --gt ade20k/annotations/validation --num-classes 150 --reduce-zero-label\n  assay eval semseg --pred pred/ --gt gt/ --num-classes 19 --json | jq '.mIoU'"
     )]
     Semseg(SemsegEvalArgs),
+    /// Merges the partial COCO evaluations of image shards (`assay eval
+    /// coco --shard K/N --partial-out FILE`) into exactly the evaluation of
+    /// all images at once.
+    #[command(
+        after_help = "Examples:\n  assay eval coco --gt gt.json --dt dt.json --shard 1/2 --partial-out part1.json\n  assay eval coco --gt gt.json --dt dt.json --shard 2/2 --partial-out part2.json\n  assay eval merge part1.json part2.json --json"
+    )]
+    Merge(coco::MergeArgs),
 }
 
 /// Runs an `assay eval` subcommand.
@@ -45,5 +52,6 @@ pub fn run(cmd: EvalCommand) -> Result<()> {
         EvalCommand::Coco(args) => coco::run(&args),
         EvalCommand::Classification(args) => classification::run(&args),
         EvalCommand::Semseg(args) => semseg::run(&args),
+        EvalCommand::Merge(args) => coco::merge(&args),
     }
 }

@@ -1,0 +1,230 @@
+//! Sharded runs merge into exactly the unsharded result: `assay eval coco
+//! --shard K/N --partial-out` on every shard, then `assay eval merge`,
+//! gives the same stats, per-category metrics and precision, recall and
+//! score arrays as one `assay eval coco`, bit for bit (floats compared
+//! through their shortest round-trip text), for N = 1, 2 and 7, on the
+//! cocoapi files of `../shared/data` and on random cases with scores tied
+//! across images.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use assay_test_support::binary::Binary;
+use assay_test_support::oracle::shared_data;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value};
+
+fn binary() -> Binary {
+    Binary::new(env!("CARGO_BIN_EXE_assay"))
+}
+
+fn data(p: &str) -> PathBuf {
+    let path = shared_data().join("faster_coco_eval_tests/tests").join(p);
+    assert!(path.is_file(), "test data {} not found", path.display());
+    path
+}
+
+/// The report and the arrays of one `assay eval coco` or `assay eval
+/// merge` run.
+fn report(args: &[&str], dir: &Path, name: &str) -> (Value, Value) {
+    let arrays = dir.join(format!("{name}-arrays.json"));
+    let mut all = args.to_vec();
+    all.extend(["--json", "--precision-out", common::path(&arrays)]);
+    let out = binary().ok(None, &all);
+    let report: Value = serde_json::from_str(out.trim()).unwrap();
+    let arrays: Value = serde_json::from_slice(&std::fs::read(&arrays).unwrap()).unwrap();
+    (report, arrays)
+}
+
+fn check_shards(gt: &Path, dt: &Path, iou_type: &str, dir: &Path) {
+    let (gt, dt) = (common::path(gt), common::path(dt));
+    let base = [
+        "eval",
+        "coco",
+        "--gt",
+        gt,
+        "--dt",
+        dt,
+        "--iou-type",
+        iou_type,
+    ];
+    let (whole, arrays) = report(&[&base[..], &[]].concat(), dir, "whole");
+    for n in [1, 2, 7] {
+        let mut parts = Vec::new();
+        for k in 1..=n {
+            let part = dir.join(format!("part-{k}-of-{n}.json"));
+            let shard = format!("{k}/{n}");
+            let args = [
+                &base[..],
+                &["--shard", &shard, "--partial-out", common::path(&part)],
+            ]
+            .concat();
+            binary().ok(None, &args);
+            parts.push(part);
+        }
+        let mut merge = vec!["eval", "merge"];
+        merge.extend(parts.iter().map(|p| common::path(p)));
+        let (merged, merged_arrays) = report(&merge, dir, &format!("merged-{n}"));
+        assert_eq!(merged, whole, "{iou_type} {gt}: report of {n} shards");
+        assert_eq!(
+            merged_arrays, arrays,
+            "{iou_type} {gt}: arrays of {n} shards"
+        );
+    }
+}
+
+#[test]
+fn sharded_coco_evaluation_is_the_unsharded_one_on_real_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let coco = data("dataset/cocoapi/instances_val2014_100.json");
+    let cases = [
+        (
+            coco.clone(),
+            data("dataset/cocoapi/instances_val2014_fakebbox100_results.json"),
+            "bbox",
+        ),
+        (
+            coco,
+            data("dataset/cocoapi/instances_val2014_fakesegm100_results.json"),
+            "segm",
+        ),
+        (
+            data("keypoints_dataset/gt_dataset.json"),
+            data("keypoints_dataset/dt_dataset.json"),
+            "keypoints",
+        ),
+        (
+            data("dataset/gt_dataset.json"),
+            data("dataset/dt_dataset.json"),
+            "segm",
+        ),
+    ];
+    for (gt, dt, iou_type) in &cases {
+        check_shards(gt, dt, iou_type, dir.path());
+    }
+}
+
+/// Random ground truth and detections: images listed out of id order,
+/// crowd regions, scores on a coarse grid (so detections of different
+/// images tie), categories without ground truth.
+fn random_case(rng: &mut ChaCha8Rng, dir: &Path, index: usize) -> (PathBuf, PathBuf) {
+    let n_images = rng.random_range(1..40);
+    let mut ids: Vec<i64> = (0..n_images)
+        .map(|i| i * 7 + rng.random_range(0..5))
+        .collect();
+    ids.dedup();
+    let mut images: Vec<Value> = ids
+        .iter()
+        .map(|&id| json!({"id": id, "width": 200, "height": 150, "file_name": format!("{id}.jpg")}))
+        .collect();
+    images.reverse();
+    let categories: Vec<Value> = (1..=4)
+        .map(|c| json!({"id": c, "name": format!("c{c}")}))
+        .collect();
+    let (mut gts, mut dts) = (Vec::new(), Vec::new());
+    for &image in &ids {
+        for _ in 0..rng.random_range(0..6) {
+            let (x, y) = (rng.random_range(0.0..150.0), rng.random_range(0.0..100.0));
+            let (w, h) = (rng.random_range(4.0..60.0), rng.random_range(4.0..60.0));
+            let category = rng.random_range(1..4);
+            gts.push(
+                json!({"id": gts.len() + 1, "image_id": image, "category_id": category,
+                "bbox": [x, y, w, h], "area": w * h, "iscrowd": i32::from(rng.random_bool(0.1))}),
+            );
+            for _ in 0..rng.random_range(0..3) {
+                let (dx, dy) = (rng.random_range(-8.0..8.0), rng.random_range(-8.0..8.0));
+                let class = if rng.random_bool(0.8) { category } else { 4 };
+                let score = f64::from(rng.random_range(1..10u8)) / 10.0;
+                dts.push(json!({"image_id": image, "category_id": class,
+                    "bbox": [x + dx, y + dy, w, h], "score": score}));
+            }
+        }
+        for _ in 0..rng.random_range(0..3) {
+            dts.push(
+                json!({"image_id": image, "category_id": rng.random_range(1..5),
+                "bbox": [rng.random_range(0.0..150.0), rng.random_range(0.0..100.0), 20.0, 20.0],
+                "score": f64::from(rng.random_range(1..10u8)) / 10.0}),
+            );
+        }
+    }
+    if dts.is_empty() {
+        dts.push(json!({"image_id": ids[0], "category_id": 1, "bbox": [0, 0, 5, 5], "score": 0.5}));
+    }
+    let gt = dir.join(format!("gt-{index}.json"));
+    let dt = dir.join(format!("dt-{index}.json"));
+    let gt_json = json!({"images": images, "annotations": gts, "categories": categories});
+    std::fs::write(&gt, gt_json.to_string()).unwrap();
+    std::fs::write(&dt, Value::Array(dts).to_string()).unwrap();
+    (gt, dt)
+}
+
+#[test]
+fn sharded_coco_evaluation_is_the_unsharded_one_on_random_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(23);
+    for index in 0..12 {
+        let (gt, dt) = random_case(&mut rng, dir.path(), index);
+        check_shards(&gt, &dt, "bbox", dir.path());
+    }
+}
+
+#[test]
+fn partial_evaluations_that_do_not_fit_together_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let (gt, dt) = random_case(&mut rng, d, 0);
+    let part = |shard: &str, iou: &str, name: &str| {
+        let path = d.join(name);
+        binary().ok(
+            None,
+            &[
+                "eval",
+                "coco",
+                "--gt",
+                common::path(&gt),
+                "--dt",
+                common::path(&dt),
+                "--iou-type",
+                iou,
+                "--shard",
+                shard,
+                "--partial-out",
+                common::path(&path),
+            ],
+        );
+        path
+    };
+    let a = part("1/2", "bbox", "a.json");
+    let again = part("1/2", "bbox", "again.json");
+    let err = binary().fails(
+        None,
+        &["eval", "merge", common::path(&a), common::path(&again)],
+    );
+    assert!(err.contains("shards must not overlap"), "{err}");
+    let b = part("2/2", "segm", "b.json");
+    let err = binary().fails(None, &["eval", "merge", common::path(&a), common::path(&b)]);
+    assert!(err.contains("part 2: its parameters differ"), "{err}");
+    let junk = d.join("junk.json");
+    std::fs::write(&junk, "{\"format\": 3}").unwrap();
+    let err = binary().fails(None, &["eval", "merge", common::path(&junk)]);
+    assert!(err.contains("junk.json: not a partial evaluation"), "{err}");
+    let err = binary().fails(
+        None,
+        &[
+            "eval",
+            "coco",
+            "--gt",
+            common::path(&gt),
+            "--dt",
+            common::path(&dt),
+            "--shard",
+            "3/2",
+            "--partial-out",
+            "x.json",
+        ],
+    );
+    assert!(err.contains("expected K/N with 1 <= K <= N"), "{err}");
+}
