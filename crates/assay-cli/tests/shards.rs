@@ -228,3 +228,127 @@ fn partial_evaluations_that_do_not_fit_together_are_refused() {
     );
     assert!(err.contains("expected K/N with 1 <= K <= N"), "{err}");
 }
+
+/// A folder whose issues span shards: exact and near duplicates far apart
+/// in listing order, an unreadable file, an odd size, dark and flat images.
+fn scan_folder(dir: &Path) {
+    for i in 0..30u64 {
+        common::images::write_png(&dir.join(format!("img/{i:02}.png")), i);
+    }
+    for (from, to) in [
+        ("00", "z/copy-of-00"),
+        ("01", "z/copy-of-01"),
+        ("05", "m/copy-of-05"),
+    ] {
+        std::fs::create_dir_all(dir.join(to).parent().unwrap()).unwrap();
+        std::fs::copy(
+            dir.join(format!("img/{from}.png")),
+            dir.join(format!("{to}.png")),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("m/broken.jpg"), b"not a jpeg").unwrap();
+    std::fs::create_dir_all(dir.join("a")).unwrap();
+    let dark = vec![3u8; 40 * 30 * 3];
+    common::images::png(
+        &dir.join("a/dark.png"),
+        40,
+        30,
+        image::ExtendedColorType::Rgb8,
+        &dark,
+    );
+    common::images::png(
+        &dir.join("z/dark-too.png"),
+        40,
+        30,
+        image::ExtendedColorType::Rgb8,
+        &dark,
+    );
+    let wide = common::images::texture(400, 20, 99);
+    common::images::png(
+        &dir.join("a/wide.png"),
+        400,
+        20,
+        image::ExtendedColorType::Rgb8,
+        &wide,
+    );
+}
+
+#[test]
+fn a_sharded_scan_merges_into_the_unsharded_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let images = dir.path().join("images");
+    scan_folder(&images);
+    let whole: Value = serde_json::from_str(
+        binary()
+            .ok(None, &["scan", common::path(&images), "--json"])
+            .trim(),
+    )
+    .unwrap();
+    let counts = &whole["counts"];
+    assert!(
+        counts["exact_duplicates"].as_u64().unwrap() >= 6,
+        "{counts}"
+    );
+    assert_eq!(counts["unreadable"], 1, "{counts}");
+    for n in [1usize, 2, 7] {
+        let mut merge = vec!["scan".to_string(), "--json".into(), "--merge".into()];
+        for k in 1..=n {
+            let part = dir.path().join(format!("scan-{k}-of-{n}.json"));
+            let shard = format!("{k}/{n}");
+            binary().ok(
+                None,
+                &[
+                    "scan",
+                    common::path(&images),
+                    "--shard",
+                    &shard,
+                    "--partial-out",
+                    common::path(&part),
+                ],
+            );
+            merge.push(common::path(&part).to_string());
+        }
+        // Given in any order.
+        merge[3..].reverse();
+        let args: Vec<&str> = merge.iter().map(String::as_str).collect();
+        let merged: Value = serde_json::from_str(binary().ok(None, &args).trim()).unwrap();
+        assert_eq!(merged, whole, "{n} shards");
+    }
+    // Every shard once.
+    let part = |k: usize| dir.path().join(format!("scan-{k}-of-7.json"));
+    let err = binary().fails(
+        None,
+        &[
+            "scan",
+            "--merge",
+            common::path(&part(1)),
+            common::path(&part(2)),
+        ],
+    );
+    assert!(
+        err.contains("2 of 7 shards given") || err.contains("is missing"),
+        "{err}"
+    );
+    let err = binary().fails(
+        None,
+        &[
+            "scan",
+            "--merge",
+            common::path(&part(1)),
+            common::path(&part(1)),
+        ],
+    );
+    assert!(err.contains("shard 1/7 is given twice"), "{err}");
+    let other = dir.path().join("scan-1-of-2.json");
+    let err = binary().fails(
+        None,
+        &[
+            "scan",
+            "--merge",
+            common::path(&part(1)),
+            common::path(&other),
+        ],
+    );
+    assert!(err.contains("does not belong with"), "{err}");
+}

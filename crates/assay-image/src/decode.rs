@@ -15,7 +15,7 @@
 
 use std::io::Cursor;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::pil_image::PilImage;
 use crate::pil_open;
@@ -25,7 +25,7 @@ use crate::pil_open;
 pub const MAX_PIXELS: u64 = 400_000_000;
 
 /// File formats recognised from their leading bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileFormat {
     /// JPEG (JFIF, Exif).
@@ -89,7 +89,7 @@ impl FileFormat {
 }
 
 /// Channel layout of decoded pixels, named as PIL names its modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ColorMode {
     /// One greyscale channel.
     #[serde(rename = "L")]

@@ -9,7 +9,7 @@
 //! FFTPACK, so coefficients agree to about 1e-12 and a bit can only differ
 //! when a coefficient ties the median that closely (flat images).
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::decode::Pixels;
 use crate::resample::{resize, Filter};
@@ -43,6 +43,19 @@ impl std::fmt::Display for ImageHash {
 impl Serialize for ImageHash {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ImageHash {
+    /// The 16 hex digits [`Serialize`] writes.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match (text.len(), u64::from_str_radix(&text, 16)) {
+            (16, Ok(v)) => Ok(ImageHash(v)),
+            _ => Err(serde::de::Error::custom(format!(
+                "expected an image hash of 16 hex digits, got {text:?}"
+            ))),
+        }
     }
 }
 

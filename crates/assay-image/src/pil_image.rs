@@ -14,33 +14,53 @@
 
 use crate::decode::{ColorMode, Pixels};
 
-/// Pillow's image modes that files open in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Pillow's image modes that files open in (serialised as Pillow's name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PilMode {
     /// "1": bilevel; Pillow stores 0 or 255, NumPy shows `False`/`True`.
+    #[serde(rename = "1")]
     One,
     /// "L": 8-bit greyscale.
     L,
     /// "P": 8-bit palette indices.
     P,
     /// "PA": palette indices and alpha.
+    #[serde(rename = "PA")]
     Pa,
     /// "LA": greyscale and alpha.
+    #[serde(rename = "LA")]
     La,
     /// "RGB".
+    #[serde(rename = "RGB")]
     Rgb,
     /// "RGBA".
+    #[serde(rename = "RGBA")]
     Rgba,
     /// "CMYK", as stored (JPEG: inverted as Pillow reads Adobe files).
+    #[serde(rename = "CMYK")]
     Cmyk,
     /// "I;16": 16-bit unsigned greyscale, little-endian in memory.
+    #[serde(rename = "I;16")]
     I16,
     /// "I;16B": 16-bit unsigned greyscale, big-endian in memory.
+    #[serde(rename = "I;16B")]
     I16B,
     /// "I": 32-bit signed integers.
     I,
     /// "F": 32-bit floats.
     F,
+}
+
+impl From<ColorMode> for PilMode {
+    /// The Pillow mode of decoded pixels' layout.
+    fn from(mode: ColorMode) -> PilMode {
+        match mode {
+            ColorMode::L => PilMode::L,
+            ColorMode::La => PilMode::La,
+            ColorMode::Rgb => PilMode::Rgb,
+            ColorMode::Rgba => PilMode::Rgba,
+        }
+    }
 }
 
 impl PilMode {

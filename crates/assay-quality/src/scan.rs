@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use assay_core::shard::Shard;
 use assay_image::decode::decode;
 use assay_image::listing::{list_images, to_file_name, ListError};
 use rayon::prelude::*;
@@ -24,7 +25,7 @@ pub enum ScanError {
 }
 
 /// One image file and what was measured on it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ScanRow {
     /// Path relative to the scanned folder, `/`-separated.
     pub path: String,
@@ -93,6 +94,109 @@ pub fn decode_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync))
             usize::from(!ok)
         })
         .sum()
+}
+
+/// What a partial scan file says it is.
+pub const PARTIAL_FORMAT: &str = "assay-scan-partial/1";
+
+/// One shard of a scan: the rows of a contiguous run of the folder's
+/// files. Issues need every image (duplicates, sizes and outliers are
+/// judged over the whole set), so they are found only when the shards are
+/// merged ([`merge_scans`]).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct PartialScan {
+    /// [`PARTIAL_FORMAT`].
+    pub format: String,
+    /// Which shard, from 0.
+    pub shard: usize,
+    /// Of how many.
+    pub shards: usize,
+    /// Files in the whole folder.
+    pub files: usize,
+    /// The folder, as the shard saw it.
+    pub root: PathBuf,
+    /// The shard's rows, in the folder's order.
+    pub rows: Vec<ScanRow>,
+}
+
+/// Lists the image files under `root` and measures the shard `shard` of
+/// them (a contiguous run in listing order).
+pub fn scan_shard(
+    root: &Path,
+    shard: Shard,
+    on_start: &dyn Fn(usize),
+    on_done: &(dyn Fn() + Sync),
+) -> Result<PartialScan, ScanError> {
+    let files = list_images(root)?;
+    let mine = &files[shard.range(files.len())];
+    on_start(mine.len());
+    Ok(PartialScan {
+        format: PARTIAL_FORMAT.to_string(),
+        shard: shard.index,
+        shards: shard.count,
+        files: files.len(),
+        root: root.to_path_buf(),
+        rows: measure_files(root, mine, on_done),
+    })
+}
+
+/// The shards of one scan, all of them, put back in order and searched
+/// for issues: the report one `scan_folder` gives. Shards must be those of
+/// one listing (the same count and number of files), each once.
+pub fn merge_scans(
+    mut parts: Vec<PartialScan>,
+    config: &IssueConfig,
+) -> Result<ScanReport, String> {
+    let Some(first) = parts.first() else {
+        return Err("no partial scans given".into());
+    };
+    let (shards, files, first_shard) = (first.shards, first.files, first.shard);
+    parts.sort_by_key(|p| p.shard);
+    for (i, p) in parts.iter().enumerate() {
+        if p.format != PARTIAL_FORMAT {
+            return Err(format!(
+                "format {:?}, expected {PARTIAL_FORMAT:?}",
+                p.format
+            ));
+        }
+        if p.shards != shards || p.files != files {
+            return Err(format!(
+                "shard {}/{} of {} files does not belong with shard {}/{} of {} files",
+                p.shard + 1,
+                p.shards,
+                p.files,
+                first_shard + 1,
+                shards,
+                files
+            ));
+        }
+        if p.shard > i {
+            return Err(format!(
+                "shard {}/{shards} is missing: give every shard once",
+                i + 1
+            ));
+        }
+        if p.shard < i {
+            return Err(format!("shard {}/{shards} is given twice", p.shard + 1));
+        }
+    }
+    if parts.len() != shards {
+        return Err(format!(
+            "{} of {shards} shards given: give every shard once",
+            parts.len()
+        ));
+    }
+    let root = parts[0].root.clone();
+    let rows: Vec<ScanRow> = parts.into_iter().flat_map(|p| p.rows).collect();
+    if rows.len() != files {
+        return Err(format!(
+            "the shards hold {} rows for {files} files",
+            rows.len()
+        ));
+    }
+    let measured: Vec<Measured<'_>> = rows.iter().map(ScanRow::measured).collect();
+    let issues = find_issues(&measured, config);
+    Ok(ScanReport { root, rows, issues })
 }
 
 /// Lists the image files under `root` (`assay_image::listing::list_images`),

@@ -6,11 +6,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use assay_core::shard::Shard;
 use assay_image::listing::list_images;
 use assay_io::table::{write_table, Column, Table};
 use assay_quality::columns::{Getter, METRIC_COLUMNS};
 use assay_quality::issues::{GrayscaleRule, IssueType, ModeView};
-use assay_quality::scan::decode_files;
+use assay_quality::scan::{decode_files, merge_scans, scan_shard, PartialScan};
 use assay_quality::{scan_folder, ImageMetrics, IssueConfig, IssueResult, ScanReport};
 use serde_json::{json, Value};
 
@@ -24,7 +25,19 @@ use std::path::PathBuf;
 pub struct ScanArgs {
     /// Folder of images, searched recursively (jpg, jpeg, png, bmp, gif,
     /// tif, tiff, webp; hidden files skipped).
-    pub dir: PathBuf,
+    #[arg(required_unless_present = "merge")]
+    pub dir: Option<PathBuf>,
+    /// Measure only shard K of N (a contiguous run of the listed files)
+    /// and write its rows with --partial-out, for `--merge`.
+    #[arg(long, value_name = "K/N", requires = "partial_out")]
+    pub shard: Option<Shard>,
+    /// Write the (shard's) measurements to FILE instead of a report.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "out", "merge"])]
+    pub partial_out: Option<PathBuf>,
+    /// Find the issues of a scan run in shards: every shard's
+    /// --partial-out file, once each; the report is the unsharded scan's.
+    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with_all = ["dir", "shard", "decode_only"])]
+    pub merge: Vec<PathBuf>,
     /// Print one JSON object: counts per issue type and the flagged files
     /// with their scores.
     #[arg(long)]
@@ -95,17 +108,20 @@ pub enum PresetArg {
 
 /// Runs `assay scan`.
 pub fn run(args: &ScanArgs) -> Result<()> {
-    if args.decode_only {
-        return decode_only(&args.dir, args.json);
-    }
     let config = config(args);
-    let bar = progress(0, "images");
     let started = Instant::now();
-    let report = scan_folder(&args.dir, &config, &|n| bar.set_length(n as u64), &|| {
-        bar.inc(1)
-    })
-    .with_context(|| format!("cannot scan {}", args.dir.display()))?;
-    bar.finish_and_clear();
+    let report = match &args.dir {
+        None => merge(&args.merge, &config)?,
+        Some(dir) if args.decode_only => return decode_only(dir, args.json),
+        Some(dir) if args.partial_out.is_some() => return partial(dir, args),
+        Some(dir) => {
+            let bar = progress(0, "images");
+            let report = scan_folder(dir, &config, &|n| bar.set_length(n as u64), &|| bar.inc(1))
+                .with_context(|| format!("cannot scan {}", dir.display()))?;
+            bar.finish_and_clear();
+            report
+        }
+    };
     let seconds = started.elapsed().as_secs_f64();
     if let Some(out) = &args.out {
         write_metrics(&report, out)?;
@@ -119,6 +135,48 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `assay scan DIR --shard K/N --partial-out FILE`: one shard measured.
+fn partial(dir: &Path, args: &ScanArgs) -> Result<()> {
+    let shard = args.shard.unwrap_or(Shard { index: 0, count: 1 });
+    let bar = progress(0, "images");
+    let part = scan_shard(dir, shard, &|n| bar.set_length(n as u64), &|| bar.inc(1))
+        .with_context(|| format!("cannot scan {}", dir.display()))?;
+    bar.finish_and_clear();
+    let path = args
+        .partial_out
+        .as_deref()
+        .unwrap_or(Path::new("scan-part.json"));
+    let text = serde_json::to_string(&part)?;
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    outln!(
+        "Measured {} of the {} images (shard {}/{}) into {}",
+        part.rows.len(),
+        part.files,
+        shard.index + 1,
+        shard.count,
+        path.display()
+    )?;
+    Ok(())
+}
+
+/// `assay scan --merge FILE...`: the shards' rows together, searched for
+/// issues.
+fn merge(paths: &[PathBuf], config: &IssueConfig) -> Result<ScanReport> {
+    let mut parts = Vec::with_capacity(paths.len());
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let part: PartialScan = serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not a partial scan of `assay scan --partial-out`: {e}",
+                path.display()
+            )
+        })?;
+        parts.push(part);
+    }
+    merge_scans(parts, config).map_err(|e| anyhow::anyhow!("cannot merge the scans: {e}"))
 }
 
 /// `assay scan --decode-only`: the decoder's throughput on the folder, the

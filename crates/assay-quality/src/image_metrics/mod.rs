@@ -33,15 +33,17 @@ pub mod stats;
 
 use std::path::Path;
 
-use serde::Serialize;
+use assay_image::pil_image::PilMode;
+use serde::{Deserialize, Serialize};
 
 use assay_image::decode::{decode_with_pil, ColorMode, Decoded, FileFormat, Pixels};
 use assay_image::hash::{self, ImageHash};
 
 pub use pillow::CleanVisionProperties;
 
-/// Everything measured on one image.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Everything measured on one image (read back exactly from its JSON, so
+/// shards of a scan merge into the unsharded scan).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageMetrics {
     /// File format, from the file's first bytes.
     pub format: FileFormat,
@@ -112,7 +114,7 @@ pub struct ImageMetrics {
     /// "P" for a palette PNG that decodes to RGB, "1", "I;16", "CMYK"...;
     /// the decoded mode's name where Pillow's reading of the file is not
     /// reproduced (see `assay_image::decode::Decoded::pil_note`).
-    pub pil_mode: &'static str,
+    pub pil_mode: PilMode,
     /// XXH3-128 of NumPy's bytes of Pillow's image, without size or mode,
     /// hex: CleanVision's exact-duplicate key (it hashes
     /// `np.asarray(image).tobytes()`).
@@ -144,7 +146,7 @@ impl ImageMetrics {
 }
 
 /// An image that could not be measured, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("unreadable image: {reason}")]
 pub struct Unreadable {
     /// What went wrong, for people.
@@ -184,7 +186,7 @@ fn measure_unguarded(bytes: &[u8]) -> Result<ImageMetrics, Unreadable> {
 pub fn measure_decoded(decoded: &Decoded, file: &[u8]) -> ImageMetrics {
     let mut metrics = measure_pixels(&decoded.pixels, decoded.format, file);
     if let Some(pil) = &decoded.pil {
-        metrics.pil_mode = pil.mode.name();
+        metrics.pil_mode = pil.mode;
         metrics.pil_pixel_hash = hash::bytes_hash(&pil.numpy_bytes());
         metrics.pil = Some(pillow::measure_pil(pil));
     }
@@ -270,7 +272,7 @@ fn measure_pixels_inlined(pixels: &Pixels, format: FileFormat, file: &[u8]) -> I
         pixel_hash: hash::pixel_hash(pixels),
         phash: hash::phash(&pass.grey, w, h),
         dhash: hash::dhash(&pass.grey, w, h),
-        pil_mode: pixels.mode.name(),
+        pil_mode: pixels.mode.into(),
         pil_pixel_hash: hash::bytes_hash(&pixels.data),
         pil: None,
     }

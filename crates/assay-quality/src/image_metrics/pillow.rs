@@ -38,7 +38,7 @@ use super::pil::{
 };
 
 /// CleanVision's image properties, measured on one form of an image.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct CleanVisionProperties {
     /// `brightness`.
     pub brightness: f64,

@@ -3,6 +3,7 @@
 //! (relative to the dataset).
 
 use assay_image::decode::ColorMode;
+use assay_image::pil_image::PilMode;
 
 use super::{GrayscaleRule, IssueConfig, IssueResult, IssueType, Measured, ModeView};
 use crate::image_metrics::pil::percentile;
@@ -68,7 +69,7 @@ pub(super) fn blurry_score(blurriness: f64, grayscale_std: f64, c: &IssueConfig)
 fn grayscale_score(m: &ImageMetrics, c: &IssueConfig) -> f64 {
     let grey = match (c.grayscale_rule, c.mode_view) {
         (GrayscaleRule::Mode, ModeView::Decoded) => m.mode == ColorMode::L,
-        (GrayscaleRule::Mode, ModeView::Pillow) => m.pil_mode == "L",
+        (GrayscaleRule::Mode, ModeView::Pillow) => m.pil_mode == PilMode::L,
         (GrayscaleRule::Pixels, _) => m.is_grayscale,
     };
     if grey {

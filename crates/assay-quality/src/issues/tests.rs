@@ -279,7 +279,7 @@ fn inverted_palette_png(w: u32, h: u32) -> Vec<u8> {
 fn the_cleanvision_preset_measures_palette_images_by_their_indices() {
     let palette = measure_bytes(&inverted_palette_png(64, 48)).unwrap();
     assert_eq!(palette.mode, assay_image::decode::ColorMode::Rgb);
-    assert_eq!(palette.pil_mode, "P");
+    assert_eq!(palette.pil_mode.name(), "P");
     let images = [palette, rgb_png(64, 48, &texture(64, 48, 1.0))];
     let decoded = IssueConfig {
         issue_types: IssueType::CLEANVISION.to_vec(),
