@@ -176,25 +176,29 @@ fn partial_evaluations_that_do_not_fit_together_are_refused() {
     let d = dir.path();
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let (gt, dt) = random_case(&mut rng, d, 0);
+    let args = |shard: &str, iou: &str, out: &Path| -> Vec<String> {
+        let (gt, dt, out) = (common::path(&gt), common::path(&dt), common::path(out));
+        [
+            "eval",
+            "coco",
+            "--gt",
+            gt,
+            "--dt",
+            dt,
+            "--iou-type",
+            iou,
+            "--shard",
+            shard,
+        ]
+        .into_iter()
+        .chain(["--partial-out", out])
+        .map(str::to_string)
+        .collect()
+    };
     let part = |shard: &str, iou: &str, name: &str| {
         let path = d.join(name);
-        binary().ok(
-            None,
-            &[
-                "eval",
-                "coco",
-                "--gt",
-                common::path(&gt),
-                "--dt",
-                common::path(&dt),
-                "--iou-type",
-                iou,
-                "--shard",
-                shard,
-                "--partial-out",
-                common::path(&path),
-            ],
-        );
+        let args = args(shard, iou, &path);
+        binary().ok(None, &args.iter().map(String::as_str).collect::<Vec<_>>());
         path
     };
     let a = part("1/2", "bbox", "a.json");
@@ -211,21 +215,8 @@ fn partial_evaluations_that_do_not_fit_together_are_refused() {
     std::fs::write(&junk, "{\"format\": 3}").unwrap();
     let err = binary().fails(None, &["eval", "merge", common::path(&junk)]);
     assert!(err.contains("junk.json: not a partial evaluation"), "{err}");
-    let err = binary().fails(
-        None,
-        &[
-            "eval",
-            "coco",
-            "--gt",
-            common::path(&gt),
-            "--dt",
-            common::path(&dt),
-            "--shard",
-            "3/2",
-            "--partial-out",
-            "x.json",
-        ],
-    );
+    let bad = args("3/2", "bbox", &d.join("x.json"));
+    let err = binary().fails(None, &bad.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(err.contains("expected K/N with 1 <= K <= N"), "{err}");
 }
 

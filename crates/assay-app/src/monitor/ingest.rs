@@ -209,19 +209,14 @@ fn image_bytes(input: &super::record::ImageInput, policy: &ImagePolicy) -> Resul
 /// The issue types an image decides alone (absolute thresholds, the same
 /// as `assay quality`'s): a record's flags need no other record. The
 /// dataset-relative ones (odd size, outliers, duplicates) are left to
-/// `assay quality` over the stream.
-pub const RECORD_ISSUES: [IssueType; 10] = [
-    IssueType::Dark,
-    IssueType::Underexposed,
-    IssueType::Light,
-    IssueType::Overexposed,
-    IssueType::Blurry,
-    IssueType::Soft,
-    IssueType::LowInformation,
-    IssueType::Grayscale,
-    IssueType::Monochrome,
-    IssueType::OddAspectRatio,
-];
+/// `assay quality` over the stream; an unreadable image is the
+/// `unreadable` metric.
+pub fn record_issue_types() -> Vec<IssueType> {
+    IssueType::ALL
+        .into_iter()
+        .filter(|t| t.judged_alone())
+        .collect()
+}
 
 /// A stored image: where, its metrics and its issues.
 struct StoredImage {
@@ -233,7 +228,7 @@ struct StoredImage {
 /// The quality issues of one measured image.
 fn image_issues(m: &ImageMetrics) -> Vec<RecordIssue> {
     let config = IssueConfig {
-        issue_types: RECORD_ISSUES.to_vec(),
+        issue_types: record_issue_types(),
         ..IssueConfig::default()
     };
     let report = find_issues(&[Ok(m)], &config);

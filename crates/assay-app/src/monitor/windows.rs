@@ -15,7 +15,7 @@ use assay_store::{RecordRow, Store};
 use serde::Serialize;
 
 use super::features::{add_feature_metrics, FeatureSettings};
-use super::ingest::{IMAGE_METRICS, RECORD_ISSUES};
+use super::ingest::{record_issue_types, IMAGE_METRICS};
 use super::record::{RecordLabels, RecordOutput};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -141,7 +141,7 @@ pub fn stream_windows(
     opts: &WindowOptions,
     features: &FeatureSettings,
 ) -> Result<StreamWindows> {
-    let kinds: Vec<&str> = RECORD_ISSUES.iter().map(|t| t.name()).collect();
+    let kinds: Vec<&str> = record_issue_types().iter().map(|t| t.name()).collect();
     let issues = store.stream_issues(stream, &kinds)?;
     let mut cutter = Cutter::new(opts.size, features.any(), &issues.flags);
     let mut last_ms = 0;

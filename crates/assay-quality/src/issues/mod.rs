@@ -143,6 +143,21 @@ impl IssueType {
         }
     }
 
+    /// Whether one image's measurements decide it (absolute thresholds),
+    /// rather than a comparison with the other images (duplicates, sizes,
+    /// outliers) or the reading of the file (unreadable).
+    pub fn judged_alone(self) -> bool {
+        !matches!(
+            self,
+            IssueType::Unreadable
+                | IssueType::ExactDuplicates
+                | IssueType::NearDuplicates
+                | IssueType::Similar
+                | IssueType::OddSize
+                | IssueType::Outlier
+        )
+    }
+
     /// One line saying what the score measures, for people.
     pub fn explanation(self) -> &'static str {
         match self {
