@@ -51,7 +51,13 @@ export ASSAY_NANNYML_PYTHON="$PWD/$nannyml_venv/bin/python"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log.py"' EXIT
 cargo test --workspace 2>&1 | tee "$log"
+# The Python package (crates/assay-py): built into .venv by maturin, then
+# its pytest suite against pycocotools, cleanlab and prdc themselves and
+# the binary the tests above built.
+VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop --quiet -m crates/assay-py/Cargo.toml
+ASSAY_BIN="$PWD/target/debug/assay" "$venv/bin/python" -m pytest -q -p no:cacheprovider crates/assay-py/tests 2>&1 | tee "$log.py"
 # One closing line for the whole workspace (cargo prints one per test binary).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "workspace: %d passed, %d failed\n", p, f }' "$log"
+echo "python: $(tail -n 1 "$log.py")"

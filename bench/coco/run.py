@@ -7,6 +7,8 @@ Each tool runs as its own subprocess on the same ``gt.json`` and
 * assay:            ``ASSAY eval coco --gt GT --dt DT --iou-type T --json``
 * pycocotools:      ``eval_pycocotools.py`` (COCO, loadRes, COCOeval)
 * faster-coco-eval: ``eval_faster_coco_eval.py`` (COCO, loadRes, COCOeval_faster)
+* assay-python:     ``eval_assay_python.py`` (``assay.coco``'s COCO, loadRes,
+                    COCOeval: the Python package, installed in ``--python``)
 
 Each prints one JSON object whose ``stats`` are the 12 summary numbers in
 pycocotools' order. The wall time covers the whole process, JSON loading
@@ -129,6 +131,7 @@ def commands(args: argparse.Namespace, gt: Path, dt: Path) -> dict[str, list[str
         "assay": [str(args.assay), "eval", "coco", *common, "--json"],
         "pycocotools": [*python, str(HERE / "eval_pycocotools.py"), *common],
         "faster-coco-eval": [*python, str(HERE / "eval_faster_coco_eval.py"), *common],
+        "assay-python": [*python, str(HERE / "eval_assay_python.py"), *common],
     }
 
 
@@ -168,7 +171,7 @@ def compare(results: list[ToolResult]) -> dict[str, float | None]:
     """Max abs stat difference for each pair of tools that produced stats."""
     by_name = {r.tool: r for r in results if r.ok}
     pairs = [("assay", "pycocotools"), ("assay", "faster-coco-eval"),
-             ("faster-coco-eval", "pycocotools")]
+             ("faster-coco-eval", "pycocotools"), ("assay-python", "pycocotools")]
     diffs = {}
     print()
     for a, b in pairs:
@@ -176,6 +179,9 @@ def compare(results: list[ToolResult]) -> dict[str, float | None]:
             diff = max_abs_diff(by_name[a].stats, by_name[b].stats)
             diffs[f"{a} vs {b}"] = diff
             print(f"max |stat difference| {a} vs {b}: {diff:.3g}")
+    if "assay-python" in by_name and "pycocotools" in by_name:
+        ratio = by_name["pycocotools"].wall_s / by_name["assay-python"].wall_s
+        print(f"assay-python (assay.coco from Python) is {ratio:.1f}x faster than pycocotools")
     return diffs
 
 

@@ -384,6 +384,13 @@ pub enum PredictionFiles {
     Coco(PathBuf),
     /// A folder of YOLO prediction files (`class cx cy w h conf`).
     Yolo(PathBuf),
+    /// A COCO results list in memory (JSON); `name` names it in errors.
+    CocoJson {
+        /// What the list is called in errors.
+        name: String,
+        /// The JSON text.
+        json: Vec<u8>,
+    },
 }
 
 /// What storing predictions did.
@@ -414,6 +421,9 @@ pub fn add_predictions(
     let (predictions, warnings) = match source {
         PredictionFiles::Coco(path) => read_coco_results(path, &index)?,
         PredictionFiles::Yolo(dir) => read_yolo_predictions(dir, &index)?,
+        PredictionFiles::CocoJson { name, json } => {
+            parse_coco_results(Path::new(name), json, &index)?
+        }
     };
     let n = store.add_predictions(&dataset, model, &predictions)?;
     let images: HashSet<i64> = predictions.iter().map(|p| p.sample_id).collect();
@@ -428,13 +438,31 @@ pub fn add_predictions(
 
 /// Reads a COCO results file against the dataset's ids.
 pub fn read_coco_results(path: &Path, index: &DatasetIndex) -> Result<(Vec<Annotation>, Warnings)> {
+    let bytes = assay_io::error::read_file(path)?;
+    parse_coco_results(path, &bytes, index)
+}
+
+/// Parses a COCO results list against the dataset's ids; `path` names it
+/// in errors.
+fn parse_coco_results(
+    path: &Path,
+    bytes: &[u8],
+    index: &DatasetIndex,
+) -> Result<(Vec<Annotation>, Warnings)> {
     let sizes: HashMap<i64, Option<(u32, u32)>> = index
         .images
         .iter()
         .map(|(id, (_, size))| (*id, *size))
         .collect();
     let categories: HashSet<i64> = index.categories.iter().map(|c| c.id).collect();
-    Ok(coco::read_coco_results(path, &sizes, &categories)?)
+    let error = coco::UnknownCategory::Error;
+    Ok(coco::parse_coco_results_with(
+        path,
+        bytes,
+        &sizes,
+        &categories,
+        error,
+    )?)
 }
 
 /// Reads YOLO prediction files: class `k` is the dataset's k-th class (by id),

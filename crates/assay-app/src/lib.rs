@@ -23,4 +23,5 @@ pub mod runs;
 pub mod select;
 pub mod semseg;
 pub mod summary;
+pub mod tables;
 pub mod tracking;

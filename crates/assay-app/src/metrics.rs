@@ -27,7 +27,7 @@ pub struct Stored {
 }
 
 /// Whether `name` can name a metric (and a variable of an expression).
-fn check_name(name: &str, what: &str) -> Result<()> {
+pub(crate) fn check_name(name: &str, what: &str) -> Result<()> {
     let mut chars = name.chars();
     let ok = chars
         .next()

@@ -75,6 +75,10 @@ struct CocoResult {
     segmentation: Option<Segmentation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     keypoints: Option<Vec<f64>>,
+    /// Only results that pycocotools' `loadRes` already prepared carry
+    /// one; see [`parse_loaded_coco_results`].
+    #[serde(default, skip_serializing)]
+    area: Option<f64>,
 }
 
 /// Accepts `0`/`1` and `false`/`true` for COCO's integer flags.
@@ -105,7 +109,11 @@ pub struct CocoRead {
 
 /// Reads a COCO instances file (`images`, `annotations`, `categories`).
 pub fn read_coco(path: &Path) -> Result<CocoRead> {
-    let bytes = read_file(path)?;
+    parse_coco(path, &read_file(path)?)
+}
+
+/// [`read_coco`] on a file's contents; `path` names it in errors.
+pub fn parse_coco(path: &Path, bytes: &[u8]) -> Result<CocoRead> {
     // Derived struct deserializers also accept a list of the fields in
     // order, which would read `[[], [], []]` as an empty dataset.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
@@ -116,7 +124,7 @@ pub fn read_coco(path: &Path) -> Result<CocoRead> {
              found a list (for a COCO results file, use `assay predictions add --coco`)",
         ));
     }
-    let file: CocoFile = parse_json(path, &bytes)?;
+    let file: CocoFile = parse_json(path, bytes)?;
     let mut warnings = Warnings::default();
     let categories = convert_categories(path, file.categories)?;
     let samples = convert_images(path, file.images, &mut warnings)?;
@@ -402,7 +410,49 @@ pub fn read_coco_results_with(
     category_ids: &HashSet<i64>,
     unknown: UnknownCategory,
 ) -> Result<(Vec<Annotation>, Warnings)> {
-    let bytes = read_file(path)?;
+    parse_coco_results_with(path, &read_file(path)?, images, category_ids, unknown)
+}
+
+/// [`read_coco_results_with`] on a file's contents; `path` names it in
+/// errors.
+pub fn parse_coco_results_with(
+    path: &Path,
+    bytes: &[u8],
+    images: &HashMap<i64, Option<(u32, u32)>>,
+    category_ids: &HashSet<i64>,
+    unknown: UnknownCategory,
+) -> Result<(Vec<Annotation>, Warnings)> {
+    parse_results(path, bytes, images, category_ids, unknown, false)
+}
+
+/// Results as pycocotools' `loadRes` left them (its `COCO.dataset`'s
+/// `annotations`): each result's `area`, when it has one, is used as
+/// given, as pycocotools' evaluation uses it; results of unknown
+/// categories are left out.
+pub fn parse_loaded_coco_results(
+    path: &Path,
+    bytes: &[u8],
+    images: &HashMap<i64, Option<(u32, u32)>>,
+    category_ids: &HashSet<i64>,
+) -> Result<(Vec<Annotation>, Warnings)> {
+    parse_results(
+        path,
+        bytes,
+        images,
+        category_ids,
+        UnknownCategory::Skip,
+        true,
+    )
+}
+
+fn parse_results(
+    path: &Path,
+    bytes: &[u8],
+    images: &HashMap<i64, Option<(u32, u32)>>,
+    category_ids: &HashSet<i64>,
+    unknown: UnknownCategory,
+    given_area: bool,
+) -> Result<(Vec<Annotation>, Warnings)> {
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         return Err(IoError::at(
             path,
@@ -411,7 +461,7 @@ pub fn read_coco_results_with(
              found an object (for a COCO instances file, use `assay import coco`)",
         ));
     }
-    let list: Vec<CocoResult> = parse_json(path, &bytes)?;
+    let list: Vec<CocoResult> = parse_json(path, bytes)?;
     let area_rule = list.first().map_or(ResultArea::Box, ResultArea::of_first);
     let mut warnings = Warnings::default();
     if list.is_empty() {
@@ -458,7 +508,10 @@ pub fn read_coco_results_with(
         };
         let g = check_geometry(path, &at, geometry, size, None, &mut warnings)?;
         let mut a = Annotation::new(i as i64 + 1, r.image_id, r.category_id);
-        a.area = area_rule.area(&g);
+        a.area = match r.area {
+            Some(area) if given_area => Some(area),
+            _ => area_rule.area(&g),
+        };
         a.bbox = g.bbox.map(|[x, y, w, h]| BBox::new(x, y, w, h));
         a.segmentation = g.segmentation;
         a.keypoints = g.keypoints;
@@ -539,6 +592,7 @@ pub fn write_coco_results(predictions: &[Annotation], path: &Path) -> Result<()>
             bbox: a.bbox.map(BBox::to_array),
             segmentation: a.segmentation.clone(),
             keypoints: a.keypoints.clone(),
+            area: None,
         })
         .collect();
     crate::json::write_json(path, &out)

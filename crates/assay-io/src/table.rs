@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{ArrowError, DataType, Field, Schema};
 
 use crate::error::{IoError, Result};
 
@@ -17,6 +17,8 @@ pub enum Column {
     Float(Vec<Option<f64>>),
     /// Text.
     Text(Vec<Option<String>>),
+    /// Yes or no.
+    Bool(Vec<Option<bool>>),
 }
 
 impl Column {
@@ -25,6 +27,7 @@ impl Column {
             Column::Int(v) => v.len(),
             Column::Float(v) => v.len(),
             Column::Text(v) => v.len(),
+            Column::Bool(v) => v.len(),
         }
     }
 
@@ -33,6 +36,7 @@ impl Column {
             Column::Int(v) => v[row].map(|x| x.to_string()),
             Column::Float(v) => v[row].map(|x| x.to_string()),
             Column::Text(v) => v[row].clone(),
+            Column::Bool(v) => v[row].map(|x| x.to_string()),
         }
         .unwrap_or_default()
     }
@@ -42,6 +46,7 @@ impl Column {
             Column::Int(v) => (DataType::Int64, Arc::new(Int64Array::from(v.clone()))),
             Column::Float(v) => (DataType::Float64, Arc::new(Float64Array::from(v.clone()))),
             Column::Text(v) => (DataType::Utf8, Arc::new(StringArray::from(v.clone()))),
+            Column::Bool(v) => (DataType::Boolean, Arc::new(BooleanArray::from(v.clone()))),
         }
     }
 }
@@ -62,6 +67,19 @@ impl Table {
     /// Number of rows (of the first column).
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, |(_, c)| c.len())
+    }
+
+    /// The table as one Arrow record batch; every column is nullable.
+    pub fn to_record_batch(&self) -> std::result::Result<RecordBatch, ArrowError> {
+        let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = self
+            .columns
+            .iter()
+            .map(|(name, c)| {
+                let (ty, array) = c.to_arrow();
+                (Field::new(name, ty, true), array)
+            })
+            .unzip();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
     }
 
     fn check(&self, path: &Path) -> Result<()> {
@@ -112,16 +130,8 @@ pub fn write_parquet(table: &Table, path: &Path) -> Result<()> {
     table.check(path)?;
     let fail =
         |e: &dyn std::fmt::Display| IoError::file(path, format!("cannot write Parquet: {e}"));
-    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = table
-        .columns
-        .iter()
-        .map(|(name, c)| {
-            let (ty, array) = c.to_arrow();
-            (Field::new(name, ty, true), array)
-        })
-        .unzip();
-    let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| fail(&e))?;
+    let batch = table.to_record_batch().map_err(|e| fail(&e))?;
+    let schema = batch.schema();
     let file = std::fs::File::create(path).map_err(|e| IoError::os(path, e))?;
     let mut writer =
         parquet::arrow::ArrowWriter::try_new(file, schema, None).map_err(|e| fail(&e))?;

@@ -119,6 +119,30 @@ pub struct PartialScan {
     pub rows: Vec<ScanRow>,
 }
 
+/// Measures the given image files (on all cores) and finds issues over
+/// them; each row's path is the file's path as given, in the given order.
+pub fn scan_paths(
+    paths: &[PathBuf],
+    config: &IssueConfig,
+    on_done: &(dyn Fn() + Sync),
+) -> ScanReport {
+    let rows: Vec<ScanRow> = paths
+        .iter()
+        .zip(measure_paths(paths, on_done))
+        .map(|(path, result)| ScanRow {
+            path: path.to_string_lossy().into_owned(),
+            result,
+        })
+        .collect();
+    let measured: Vec<Measured<'_>> = rows.iter().map(ScanRow::measured).collect();
+    let issues = find_issues(&measured, config);
+    ScanReport {
+        root: PathBuf::new(),
+        rows,
+        issues,
+    }
+}
+
 /// Lists the image files under `root` and measures the shard `shard` of
 /// them (a contiguous run in listing order).
 pub fn scan_shard(

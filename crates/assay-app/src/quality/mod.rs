@@ -6,8 +6,10 @@
 
 mod images;
 mod labels;
+mod scan_table;
 
 pub use labels::MODEL_METRICS;
+pub use scan_table::scan_table;
 
 use anyhow::{bail, Result};
 use assay_core::model::Dataset;

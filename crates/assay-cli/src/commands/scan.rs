@@ -6,13 +6,13 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use assay_app::quality::scan_table;
 use assay_core::shard::Shard;
 use assay_image::listing::list_images;
-use assay_io::table::{write_table, Column, Table};
-use assay_quality::columns::{Getter, METRIC_COLUMNS};
+use assay_io::table::write_table;
 use assay_quality::issues::{GrayscaleRule, IssueType, ModeView};
 use assay_quality::scan::{decode_files, merge_scans, scan_shard, PartialScan};
-use assay_quality::{scan_folder, ImageMetrics, IssueConfig, IssueResult, ScanReport};
+use assay_quality::{scan_folder, IssueConfig, IssueResult, ScanReport};
 use serde_json::{json, Value};
 
 use crate::output::{progress, table};
@@ -353,49 +353,9 @@ fn json_report(report: &ScanReport) -> Value {
     })
 }
 
-/// Writes one row per image: metrics (empty for unreadable files), then a
-/// score and a 0/1 flag per issue type (CleanVision's column names).
+/// Writes the scan's table (`assay_app::quality::scan_table`).
 fn write_metrics(report: &ScanReport, out: &Path) -> Result<()> {
-    let mut t = Table::default();
-    let rows = &report.rows;
-    t.push(
-        "path",
-        Column::Text(rows.iter().map(|r| Some(r.path.clone())).collect()),
-    );
-    t.push(
-        "error",
-        Column::Text(
-            rows.iter()
-                .map(|r| r.result.as_ref().err().map(|e| e.reason.clone()))
-                .collect(),
-        ),
-    );
-    let metrics: Vec<Option<&ImageMetrics>> = rows.iter().map(|r| r.result.as_ref().ok()).collect();
-    for (name, column) in metric_columns(&metrics) {
-        t.push(&name, column);
-    }
-    for r in &report.issues.results {
-        let name = r.issue_type.name();
-        t.push(&format!("{name}_score"), Column::Float(r.scores.clone()));
-        let flags = (0..rows.len()).map(|i| r.scores[i].map(|_| i64::from(r.is_flagged(i))));
-        t.push(&format!("is_{name}_issue"), Column::Int(flags.collect()));
-    }
+    let t = scan_table(report);
     write_table(&t, out).with_context(|| format!("cannot write {}", out.display()))?;
     Ok(())
-}
-
-fn metric_columns(m: &[Option<&ImageMetrics>]) -> Vec<(String, Column)> {
-    METRIC_COLUMNS
-        .iter()
-        .map(|c| {
-            let column = match c.get {
-                Getter::Int(f) => Column::Int(m.iter().map(|x| x.map(f)).collect()),
-                Getter::Float(f) => {
-                    Column::Float(m.iter().map(|x| x.map(f).filter(|v| !v.is_nan())).collect())
-                }
-                Getter::Text(f) => Column::Text(m.iter().map(|x| x.map(f)).collect()),
-            };
-            (c.name.to_string(), column)
-        })
-        .collect()
 }

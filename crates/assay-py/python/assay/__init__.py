@@ -1,0 +1,31 @@
+"""assay: exact, fast validation of vision models and the data they learn from.
+
+The same kernels as the ``assay`` command line, for Python:
+
+- :mod:`assay.coco`: ``COCO`` and ``COCOeval`` with pycocotools' interface,
+  whose numbers are pycocotools' to the last bit;
+- :mod:`assay.label_issues`: ``find_label_issues`` with cleanlab's signature
+  and cleanlab's flags;
+- :mod:`assay.metrics`: FID, KID and PRDC from features or statistics;
+- :func:`assay.scan`: image issues of files or a folder, as a table;
+- :class:`assay.Project`: an assay project's tables as Arrow (pyarrow,
+  pandas, polars), embeddings as NumPy arrays, predictions and metrics
+  written back.
+
+Errors are :class:`assay.AssayError` with the command line's messages.
+"""
+
+from ._assay import AssayError, __version__
+from . import coco, label_issues, metrics
+from .project import Project
+from .scan import scan
+
+__all__ = [
+    "AssayError",
+    "Project",
+    "coco",
+    "label_issues",
+    "metrics",
+    "scan",
+    "__version__",
+]

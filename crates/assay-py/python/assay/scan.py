@@ -1,0 +1,25 @@
+"""Image issues of files or a folder, as ``assay scan`` finds them."""
+
+import os
+
+from . import _assay
+from ._tables import to_pyarrow
+
+
+def scan(paths):
+    """Measures images and finds their issues (CleanVision's issue types and
+    assay's own, with assay's default thresholds).
+
+    ``paths`` is a folder (every image under it, paths relative to it,
+    sorted) or a list of image files (in the given order). Returns a
+    ``pyarrow.Table`` with one row per image: ``path``, ``error`` (why an
+    unreadable file could not be read), the image metrics, and per issue
+    type ``<type>_score`` and ``is_<type>_issue`` (CleanVision's column
+    names). Duplicate and near-duplicate groups are found over all the
+    images given.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        if os.path.isdir(paths):
+            return to_pyarrow(_assay.scan_directory(os.fspath(paths)))
+        paths = [paths]
+    return to_pyarrow(_assay.scan_files([os.fspath(p) for p in paths]))
