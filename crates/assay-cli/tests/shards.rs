@@ -343,3 +343,129 @@ fn a_sharded_scan_merges_into_the_unsharded_scan() {
     );
     assert!(err.contains("does not belong with"), "{err}");
 }
+
+/// `assay gen stats --shard K/N --partial-out` on every shard, then
+/// `assay gen stats --merge`, writes exactly the unsharded statistics: the
+/// same `mu`, `sigma` and `n`, bit for bit, for N = 1, 2 and 7 (3,000 rows,
+/// so shards cut the 1,024-row blocks of the summation tree), and so the
+/// same FID.
+#[test]
+fn sharded_fid_statistics_are_the_unsharded_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(23);
+    let (rows, dim) = (3000, 24);
+    let values: Vec<f64> = (0..rows * dim)
+        .map(|i| 40.0 + (i % dim) as f64 + rng.random::<f64>() * 3.0)
+        .collect();
+    let features = dir.path().join("features.npy");
+    assay_io::npy::write_npy_f64(&features, &[rows, dim], &values).unwrap();
+    let feats = common::path(&features);
+    let fake = dir.path().join("fake.npy");
+    let shifted: Vec<f64> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v + (i % 3) as f64 * 0.4)
+        .collect();
+    assay_io::npy::write_npy_f64(&fake, &[rows, dim], &shifted).unwrap();
+    let whole = dir.path().join("whole.npz");
+    binary().ok(
+        None,
+        &[
+            "gen",
+            "stats",
+            "--images",
+            feats,
+            "--out",
+            common::path(&whole),
+        ],
+    );
+    let read = |p: &Path| assay_io::npz::read_npz(p).unwrap();
+    let expected = read(&whole);
+    assert_eq!(expected.len(), 3);
+    let fid = |real: &Path| -> Value {
+        let out = binary().ok(
+            None,
+            &[
+                "gen",
+                "eval",
+                "--real",
+                common::path(real),
+                "--fake",
+                common::path(&fake),
+                "--metrics",
+                "fid",
+                "--interval-draws",
+                "0",
+                "--json",
+            ],
+        );
+        let report: Value = serde_json::from_str(out.trim()).unwrap();
+        let metrics = report["metrics"].as_array().unwrap();
+        let fid = metrics.iter().find(|m| m["name"] == "fid").unwrap();
+        assert!(fid["value"].as_f64().unwrap() > 0.0, "{fid}");
+        fid["value"].clone()
+    };
+    let whole_fid = fid(&whole);
+    assert!(whole_fid.is_number());
+    for n in [1usize, 2, 7] {
+        let merged = dir.path().join(format!("merged-{n}.npz"));
+        let mut merge = vec![
+            "gen".to_string(),
+            "stats".into(),
+            "--out".into(),
+            common::path(&merged).into(),
+            "--merge".into(),
+        ];
+        for k in (1..=n).rev() {
+            let part = dir.path().join(format!("moments-{k}-of-{n}"));
+            let shard = format!("{k}/{n}");
+            binary().ok(
+                None,
+                &[
+                    "gen",
+                    "stats",
+                    "--images",
+                    feats,
+                    "--shard",
+                    &shard,
+                    "--partial-out",
+                    common::path(&part),
+                ],
+            );
+            merge.push(common::path(&part).into());
+        }
+        let args: Vec<&str> = merge.iter().map(String::as_str).collect();
+        binary().ok(None, &args);
+        assert_eq!(read(&merged), expected, "{n} shards");
+        assert_eq!(fid(&merged), whole_fid, "{n} shards");
+    }
+    // A missing shard, and a folder of images, are refused.
+    let part = |k: usize| dir.path().join(format!("moments-{k}-of-7"));
+    let err = binary().fails(
+        None,
+        &[
+            "gen",
+            "stats",
+            "--out",
+            "x.npz",
+            "--merge",
+            common::path(&part(1)),
+            common::path(&part(3)),
+        ],
+    );
+    assert!(err.contains("are in no part"), "{err}");
+    let err = binary().fails(
+        None,
+        &[
+            "gen",
+            "stats",
+            "--images",
+            common::path(dir.path()),
+            "--shard",
+            "1/2",
+            "--partial-out",
+            "p",
+        ],
+    );
+    assert!(err.contains("sharded statistics take features"), "{err}");
+}

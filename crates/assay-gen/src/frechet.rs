@@ -32,44 +32,11 @@ pub struct FeatureStats {
 }
 
 impl FeatureStats {
-    /// Mean and covariance of `features`, as `np.mean(axis=0)` and
-    /// `np.cov(rowvar=False)` compute them.
+    /// Mean and covariance of `features` (`np.mean(axis=0)` and
+    /// `np.cov(rowvar=False)` to within rounding), from the shardable sums
+    /// of [`crate::moments`]: a merge of any sharding gives exactly these.
     pub fn from_features(features: &Features) -> Result<FeatureStats, GenError> {
-        let (n, d) = (features.len(), features.dim());
-        if n < 2 {
-            return Err(GenError::TooFewSamples {
-                metric: "a covariance",
-                needed: 2,
-                got: n,
-                hint: String::new(),
-            });
-        }
-        let mu = column_means(features);
-        let centred = Mat::from_fn(n, d, |i, j| features.row(i)[j] - mu[j]);
-        let mut cov = Mat::<f64>::zeros(d, d);
-        matmul(
-            cov.as_mut(),
-            BlockStructure::TriangularLower,
-            Accum::Replace,
-            centred.transpose(),
-            BlockStructure::Rectangular,
-            centred.as_ref(),
-            BlockStructure::Rectangular,
-            1.0 / (n - 1) as f64,
-            Par::rayon(0),
-        );
-        let mut sigma = vec![0.0; d * d];
-        for i in 0..d {
-            for j in 0..=i {
-                sigma[i * d + j] = cov[(i, j)];
-                sigma[j * d + i] = cov[(i, j)];
-            }
-        }
-        Ok(FeatureStats {
-            mu,
-            sigma,
-            count: Some(n),
-        })
+        crate::moments::statistics(features)
     }
 
     /// Statistics read from elsewhere (e.g. a pytorch-fid `.npz`), checked:
@@ -119,18 +86,6 @@ impl FeatureStats {
             .map(|i| self.sigma[i * self.dim() + i])
             .sum()
     }
-}
-
-/// Column means, each summed in row order as NumPy reduces axis 0.
-fn column_means(features: &Features) -> Vec<f64> {
-    let mut sum = vec![0.0; features.dim()];
-    for i in 0..features.len() {
-        for (s, v) in sum.iter_mut().zip(features.row(i)) {
-            *s += v;
-        }
-    }
-    let n = features.len() as f64;
-    sum.iter().map(|s| s / n).collect()
 }
 
 /// The Fréchet distance between the Gaussians of `a` and `b` (FID when the

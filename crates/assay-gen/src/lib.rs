@@ -18,6 +18,7 @@ pub mod inception_score;
 pub mod interval;
 pub mod kid;
 pub mod memorization;
+pub mod moments;
 pub mod numpy_random;
 pub mod outliers;
 pub mod prdc;

@@ -4,11 +4,12 @@
 
 use assay_gen::frechet::{frechet_distance, FeatureStats};
 use assay_gen::kid::{kid as kid_of, KidOptions};
+use assay_gen::moments::{merge, PartialMoments};
 use assay_gen::prdc::prdc as prdc_of;
 use assay_gen::Features;
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 use crate::errors::{message, to_py};
 
@@ -19,6 +20,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fid_from_features, m)?)?;
     m.add_function(wrap_pyfunction!(kid, m)?)?;
     m.add_function(wrap_pyfunction!(prdc, m)?)?;
+    m.add_function(wrap_pyfunction!(partial_statistics, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_statistics, m)?)?;
     Ok(())
 }
 
@@ -47,6 +50,42 @@ fn feature_statistics<'py>(
     let s = py
         .detach(|| FeatureStats::from_features(&f))
         .map_err(to_py)?;
+    let d = s.dim();
+    let mu = PyArray1::from_vec(py, s.mu).into_any();
+    let sigma = PyArray1::from_vec(py, s.sigma).reshape([d, d])?.into_any();
+    Ok((mu, sigma))
+}
+
+/// One shard's sums for FID statistics: rows `[start, start + n)` of a
+/// set of `total` rows whose first row is `first_row`, as bytes.
+#[pyfunction]
+fn partial_statistics<'py>(
+    py: Python<'py>,
+    features_: PyReadonlyArray2<'py, f64>,
+    start: usize,
+    total: usize,
+    first_row: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let f = features("features", &features_)?;
+    let shift = first_row.as_slice()?.to_vec();
+    let part = py
+        .detach(|| PartialMoments::new(&f, start, total, &shift))
+        .map_err(to_py)?;
+    Ok(PyBytes::new(py, &part.to_bytes()))
+}
+
+/// The statistics of a set from all its shards' sums (any order).
+#[pyfunction]
+fn merge_statistics<'py>(
+    py: Python<'py>,
+    parts: Vec<Vec<u8>>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let parts = parts
+        .iter()
+        .map(|b| PartialMoments::from_bytes(b))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(to_py)?;
+    let s = py.detach(|| merge(&parts)).map_err(to_py)?;
     let d = s.dim();
     let mu = PyArray1::from_vec(py, s.mu).into_any();
     let sigma = PyArray1::from_vec(py, s.sigma).reshape([d, d])?.into_any();

@@ -42,3 +42,18 @@ def test_kid_needs_enough_samples():
         metrics.kid(features(1, 50, 4), features(2, 50, 4))
     mean, std = metrics.kid(features(1, 120, 4), features(2, 120, 4, 0.5), subsets=10, subset_size=100)
     assert mean > 0 and std >= 0
+
+
+@pytest.mark.parametrize("shards", [1, 2, 7])
+def test_sharded_statistics_are_the_unsharded_ones(shards):
+    real = features(11, 3000, 6) + 50.0
+    mu, sigma = metrics.feature_statistics(real)
+    cuts = np.linspace(0, len(real), shards + 1).astype(int)
+    parts = [
+        metrics.partial_statistics(real[a:b], a, len(real), real[0])
+        for a, b in zip(cuts[:-1], cuts[1:])
+    ]
+    merged_mu, merged_sigma = metrics.merge_statistics(parts[::-1])
+    assert np.array_equal(mu, merged_mu) and np.array_equal(sigma, merged_sigma)
+    with pytest.raises(assay.AssayError, match="no part"):
+        metrics.merge_statistics(parts[:-1] if shards > 1 else [])

@@ -5,6 +5,7 @@
 
 pub mod leaderboard;
 pub mod results;
+pub mod shards;
 
 // The workflows need the extractors (assay-embed, candle); readers of
 // stored results do not.

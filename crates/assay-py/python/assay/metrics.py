@@ -20,6 +20,22 @@ def feature_statistics(features):
     return _assay.feature_statistics(_features(features, "features"))
 
 
+def partial_statistics(features, start, total, first_row):
+    """One shard's part of the FID statistics of a set: its rows
+    ``features`` are rows ``[start, start + len(features))`` of a set of
+    ``total`` rows whose first row is ``first_row``. Returns bytes (small
+    to send between workers) for :func:`merge_statistics`."""
+    first_row = np.ascontiguousarray(first_row, dtype=np.float64).ravel()
+    return _assay.partial_statistics(_features(features, "features"), int(start), int(total), first_row)
+
+
+def merge_statistics(parts):
+    """``(mu, sigma)`` of the whole set from every shard's
+    :func:`partial_statistics` (in any order): exactly, bit for bit, those
+    :func:`feature_statistics` gives on the whole set."""
+    return _assay.merge_statistics([bytes(p) for p in parts])
+
+
 def load_statistics(path):
     """``(mu, sigma)`` from a pytorch-fid ``.npz`` statistics file."""
     with np.load(path) as f:
