@@ -14,6 +14,7 @@ use crate::commands::export::ExportCommand;
 use crate::commands::gen::GenCommand;
 use crate::commands::import::ImportCommand;
 use crate::commands::label_issues::LabelIssuesArgs;
+use crate::commands::merge::MergeCommandArgs;
 use crate::commands::predictions::PredictionsCommand;
 use crate::commands::quality::QualityArgs;
 use crate::commands::report::ReportArgs;
@@ -179,6 +180,14 @@ pub enum Command {
         after_help = "Examples:\n  assay scan ./images\n  assay scan ./images --near-radius 4 --out metrics.parquet\n  assay scan ./images --issue dark --issue blurry --json | jq '.counts'\n  assay scan ./images --preset cleanvision\n  assay scan ./images --similar-radius 10 --soft-threshold 0.25"
     )]
     Scan(ScanArgs),
+    /// Merge the partial results of a sharded run (every shard once, any
+    /// order) into exactly the unsharded result: COCO evaluations (`assay
+    /// eval coco --shard`), scans (`assay scan --shard`, default issue
+    /// options) and FID statistics (`assay gen stats --shard`).
+    #[command(
+        after_help = "Examples:\n  assay merge part-1.json part-2.json --json      # COCO evaluations or scans\n  assay merge moments-* --out reference.npz        # FID statistics"
+    )]
+    Merge(MergeCommandArgs),
     /// Build a synthetic project with injected data problems and a simulated
     /// detector, then show what it holds.
     #[command(

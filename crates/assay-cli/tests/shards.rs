@@ -72,6 +72,11 @@ fn check_shards(gt: &Path, dt: &Path, iou_type: &str, dir: &Path) {
             merged_arrays, arrays,
             "{iou_type} {gt}: arrays of {n} shards"
         );
+        // `assay merge` tells the kind of part by itself.
+        let mut merge = vec!["merge"];
+        merge.extend(parts.iter().rev().map(|p| common::path(p)));
+        let (merged, merged_arrays) = report(&merge, dir, &format!("any-merged-{n}"));
+        assert_eq!((merged, merged_arrays), (whole.clone(), arrays.clone()));
     }
 }
 
@@ -305,6 +310,10 @@ fn a_sharded_scan_merges_into_the_unsharded_scan() {
         let args: Vec<&str> = merge.iter().map(String::as_str).collect();
         let merged: Value = serde_json::from_str(binary().ok(None, &args).trim()).unwrap();
         assert_eq!(merged, whole, "{n} shards");
+        let mut any = vec!["merge", "--json"];
+        any.extend(&args[3..]);
+        let merged: Value = serde_json::from_str(binary().ok(None, &any).trim()).unwrap();
+        assert_eq!(merged, whole, "assay merge of {n} shards");
     }
     // Every shard once.
     let part = |k: usize| dir.path().join(format!("scan-{k}-of-7.json"));
@@ -437,6 +446,10 @@ fn sharded_fid_statistics_are_the_unsharded_ones() {
         let args: Vec<&str> = merge.iter().map(String::as_str).collect();
         binary().ok(None, &args);
         assert_eq!(read(&merged), expected, "{n} shards");
+        let mut any = vec!["merge", "--out", common::path(&merged)];
+        any.extend(&args[5..]);
+        binary().ok(None, &any);
+        assert_eq!(read(&merged), expected, "assay merge of {n} shards");
         assert_eq!(fid(&merged), whole_fid, "{n} shards");
     }
     // A missing shard, and a folder of images, are refused.
@@ -468,4 +481,15 @@ fn sharded_fid_statistics_are_the_unsharded_ones() {
         ],
     );
     assert!(err.contains("sharded statistics take features"), "{err}");
+    // Parts of different runs, and files that are no parts, are refused.
+    let scan_part = dir.path().join("not-a-part.json");
+    std::fs::write(&scan_part, "{\"format\": 1}").unwrap();
+    let err = binary().fails(
+        None,
+        &["merge", common::path(&part(1)), common::path(&scan_part)],
+    );
+    assert!(err.contains("not a partial result"), "{err}");
+    let whole_npz = common::path(&whole);
+    let err = binary().fails(None, &["merge", whole_npz]);
+    assert!(err.contains("not a partial result"), "{err}");
 }

@@ -13,6 +13,7 @@ pub mod import;
 pub mod info;
 mod issues;
 pub mod label_issues;
+pub mod merge;
 pub mod metrics;
 pub mod monitor;
 pub mod predictions;
@@ -67,6 +68,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::LabelIssues(args) => label_issues::run(&args),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Scan(args) => scan::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Demo(args) => crate::demo::run(&args),
         Command::Serve(args) => serve::run(&project, &args),
         Command::Embed(args) => embed::run(&mut open(&project)?, &args),

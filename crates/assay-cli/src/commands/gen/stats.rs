@@ -117,7 +117,7 @@ pub fn run(args: &GenStatsArgs) -> Result<()> {
 
 /// Writes pytorch-fid's `.npz`; the sample count travels as `n`, so a
 /// later `gen eval` can warn about small reference sets.
-fn write_stats(stats: &FeatureStats, out: &Path) -> Result<()> {
+pub fn write_stats(stats: &FeatureStats, out: &Path) -> Result<()> {
     let n = NpyArray {
         shape: Vec::new(),
         values: vec![stats.count.unwrap_or(0) as f64],
