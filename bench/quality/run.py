@@ -52,7 +52,7 @@ REPO_ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 from decode_only import image_files  # noqa: E402
 
-TOOLS = ["assay", "assay-decode", "cleanvision", "decode-1proc", "decode-2proc"]
+TOOLS = ["assay", "assay-fast", "assay-decode", "cleanvision", "decode-1proc", "decode-2proc"]
 SAMPLE_S = 0.2
 
 
@@ -241,6 +241,7 @@ def commands(args: argparse.Namespace, outputs: Path) -> dict[str, list[str]]:
     data = str(args.data)
     return {
         "assay": [str(args.assay), "scan", data, "--json"],
+        "assay-fast": [str(args.assay), "scan", data, "--fast", "--json"],
         "assay-decode": [str(args.assay), "scan", data, "--decode-only", "--json"],
         "cleanvision": [*py, str(HERE / "run_cleanvision.py"), data, "--no-scores",
                         "--json", str(outputs / "cleanvision.json")],
@@ -267,9 +268,14 @@ def print_table(results: list[ToolResult], n_images: int) -> None:
               f"{n_images / max(r.cpu_s, 1e-9):10.0f} {r.peak_rss_mib:13.0f} "
               f"{fmt(r.peak_pss_mib, '13.0f')} {ratio:>9s}")
     decode = next((r for r in results if r.tool == "assay-decode" and r.ok), None)
-    if assay is not None and decode is not None:
-        print(f"assay scan throughput / assay decode-only: {decode.wall_s / assay.wall_s:.0%} "
-              f"(wall), {decode.cpu_s / assay.cpu_s:.0%} (CPU)")
+    fast = next((r for r in results if r.tool == "assay-fast" and r.ok), None)
+    for scan in (assay, fast):
+        if scan is not None and decode is not None:
+            print(f"{scan.tool} throughput / assay decode-only: {decode.wall_s / scan.wall_s:.0%} "
+                  f"(wall), {decode.cpu_s / scan.cpu_s:.0%} (CPU)")
+    if assay is not None and fast is not None:
+        print(f"assay-fast / assay throughput: {assay.wall_s / fast.wall_s:.1f}x (wall), "
+              f"{assay.cpu_s / fast.cpu_s:.1f}x (CPU)")
     print("CPU s: user + system time of the process and its workers (wait4); less sensitive "
           "than wall time to other load on the machine")
     print("vs assay: the tool's wall time / assay's (how many times faster assay is)")
@@ -310,7 +316,7 @@ def main(argv=None) -> int:
     cmds = commands(args, outputs)
     results = [ToolResult(t, cmds[t]) for t in TOOLS if t in wanted]
     for r in results:
-        if r.tool in ("assay", "assay-decode"):
+        if r.tool in ("assay", "assay-fast", "assay-decode"):
             r.note = assay_available(args.assay)
             r.available = r.note is None
             if not r.available:
@@ -322,7 +328,8 @@ def main(argv=None) -> int:
         for r in results:
             if not r.available:
                 continue
-            run = measure(r.command, outputs / "assay.json" if r.tool == "assay" else None,
+            saved = {"assay": "assay.json", "assay-fast": "assay-fast.json"}.get(r.tool)
+            run = measure(r.command, outputs / saved if saved else None,
                           args.timeout)
             r.runs.append(run)
             state = "ok" if run.error is None else f"FAILED ({run.error})"

@@ -306,3 +306,86 @@ fn own_types_find_mild_cases() {
     assert_eq!(counts.len(), 9);
     assert!(!counts.contains_key("similar") && !counts.contains_key("unreadable"));
 }
+
+/// `--fast` decodes JPEGs at reduced size: on 640x480 photos-like JPEGs
+/// the planted strong problems are the exact mode's, sizes stay the
+/// files' own, and PNGs are measured exactly.
+#[test]
+fn fast_mode_finds_the_strong_problems_exact_mode_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (640u32, 480u32);
+    for i in 0..8 {
+        jpeg(
+            &dir.path().join(format!("good_{i}.jpg")),
+            w,
+            h,
+            &texture(w, h, i + 1),
+            90,
+        );
+    }
+    jpeg(
+        &dir.path().join("dark.jpg"),
+        w,
+        h,
+        &vec![6; (w * h * 3) as usize],
+        90,
+    );
+    jpeg(
+        &dir.path().join("light.jpg"),
+        w,
+        h,
+        &vec![251; (w * h * 3) as usize],
+        90,
+    );
+    jpeg(
+        &dir.path().join("wide.jpg"),
+        1200,
+        150,
+        &texture(1200, 150, 30),
+        90,
+    );
+    let good = std::fs::read(dir.path().join("good_0.jpg")).unwrap();
+    std::fs::write(dir.path().join("copy_of_good_0.jpg"), &good).unwrap();
+    std::fs::write(dir.path().join("cut.jpg"), &good[..good.len() / 2]).unwrap();
+    png(
+        &dir.path().join("dark.png"),
+        160,
+        120,
+        ExtendedColorType::Rgb8,
+        &vec![8; 160 * 120 * 3],
+    );
+    let folder = dir.path().to_str().unwrap();
+    let table = dir.path().join("fast.csv");
+    let exact_table = dir.path().join("exact.csv");
+    let (exact, _) = scan(&[folder, "--json", "--out", exact_table.to_str().unwrap()]);
+    let (fast, _) = scan(&[folder, "--json", "--fast", "--out", table.to_str().unwrap()]);
+    let (exact, fast): (Value, Value) = (
+        serde_json::from_str(&exact).unwrap(),
+        serde_json::from_str(&fast).unwrap(),
+    );
+    for (issue, planted) in [
+        ("dark", vec!["dark.jpg", "dark.png"]),
+        ("light", vec!["light.jpg"]),
+        ("odd_aspect_ratio", vec!["wide.jpg"]),
+        ("exact_duplicates", vec!["copy_of_good_0.jpg", "good_0.jpg"]),
+        ("unreadable", vec!["cut.jpg"]),
+    ] {
+        assert_eq!(flagged(&exact, issue), planted, "exact {issue}");
+        assert_eq!(flagged(&fast, issue), planted, "fast {issue}");
+    }
+    let text = std::fs::read_to_string(&table).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let wide = text.lines().find(|l| l.starts_with("wide.jpg")).unwrap();
+    let cells: Vec<&str> = wide.split(',').collect();
+    assert_eq!((cells[col("width")], cells[col("height")]), ("1200", "150"));
+    // JPEGs were decoded at reduced size (other pixels, so another pixel
+    // hash), the PNG at full size.
+    let exact_text = std::fs::read_to_string(&exact_table).unwrap();
+    let hash = |text: &str, file: &str| {
+        let line = text.lines().find(|l| l.starts_with(file)).unwrap();
+        line.split(',').nth(col("pixel_hash")).unwrap().to_string()
+    };
+    assert_ne!(hash(&text, "good_1.jpg"), hash(&exact_text, "good_1.jpg"));
+    assert_eq!(hash(&text, "dark.png"), hash(&exact_text, "dark.png"));
+}

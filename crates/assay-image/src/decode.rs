@@ -163,6 +163,74 @@ pub fn decode(bytes: &[u8]) -> Result<(FileFormat, Pixels), DecodeError> {
     Ok((format, pixels))
 }
 
+/// A file decoded at reduced size where that is cheap (JPEG, by libjpeg's
+/// scaled IDCT), for measures that do not need every pixel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reduced {
+    /// The file's format.
+    pub format: FileFormat,
+    /// The pixels, at 1 / `scale` of the full size (rounded up).
+    pub pixels: Pixels,
+    /// The image's full width and height.
+    pub full_size: (usize, usize),
+    /// 1, 2, 4 or 8.
+    pub scale: usize,
+}
+
+/// Decodes a file at the smallest of 1/8, 1/4 and 1/2 of its size whose
+/// shorter side keeps `min_side` pixels (JPEG in greyscale or colour);
+/// other files, and small JPEGs, at full size.
+pub fn decode_reduced(bytes: &[u8], min_side: usize) -> Result<Reduced, DecodeError> {
+    if FileFormat::sniff(bytes) == Some(FileFormat::Jpeg) {
+        if let Some(reduced) = decode_jpeg_reduced(bytes, min_side)? {
+            return Ok(reduced);
+        }
+    }
+    let (format, pixels) = decode(bytes)?;
+    Ok(Reduced {
+        format,
+        full_size: (pixels.width, pixels.height),
+        pixels,
+        scale: 1,
+    })
+}
+
+fn decode_jpeg_reduced(bytes: &[u8], min_side: usize) -> Result<Option<Reduced>, DecodeError> {
+    use crate::jpeg;
+    let unreadable = |e: jpeg::JpegError| DecodeError(format!("not a readable JPEG ({e})"));
+    let header = jpeg::header(bytes).map_err(unreadable)?;
+    let mode = match header.space {
+        jpeg::ColorSpace::Gray => ColorMode::L,
+        jpeg::ColorSpace::Color => ColorMode::Rgb,
+        jpeg::ColorSpace::Other => return Ok(None),
+    };
+    check_size(header.width as u64, header.height as u64)?;
+    let shorter = header.width.min(header.height);
+    let Some(scale) = [8, 4, 2]
+        .into_iter()
+        .find(|d| shorter.div_ceil(*d) >= min_side)
+    else {
+        return Ok(None);
+    };
+    let (width, height, data) =
+        jpeg::decode_scaled(bytes, &header, mode.channels(), scale).map_err(unreadable)?;
+    let pixels = Pixels {
+        width,
+        height,
+        mode,
+        data,
+    };
+    if pixels.is_empty() {
+        return Err(DecodeError("the image has no pixels".into()));
+    }
+    Ok(Some(Reduced {
+        format: FileFormat::Jpeg,
+        pixels,
+        full_size: (header.width, header.height),
+        scale: header.width.div_ceil(width).max(1),
+    }))
+}
+
 /// A file decoded, with Pillow's form of it where that differs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {

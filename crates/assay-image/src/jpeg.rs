@@ -49,6 +49,33 @@ pub fn decode(bytes: &[u8], header: &Header, channels: usize) -> Result<Vec<u8>,
     imp::decode(bytes, header, channels)
 }
 
+/// Decodes a JPEG at 1 / `denom` of its size (1, 2, 4 or 8), by libjpeg's
+/// reduced-size IDCT, which skips most of the work of the full decode:
+/// `(width, height, pixels)`, the size rounded up. Without the system
+/// libjpeg the image is decoded at full size (and said so by the size).
+pub fn decode_scaled(
+    bytes: &[u8],
+    header: &Header,
+    channels: usize,
+    denom: usize,
+) -> Result<(usize, usize, Vec<u8>), JpegError> {
+    if channels != 1 && channels != 3 {
+        return Err(JpegError(format!("cannot decode to {channels} channels")));
+    }
+    if ![1, 2, 4, 8].contains(&denom) {
+        return Err(JpegError(format!("cannot decode at 1/{denom} of the size")));
+    }
+    if !PILLOW_EXACT {
+        return Ok((
+            header.width,
+            header.height,
+            imp::decode(bytes, header, channels)?,
+        ));
+    }
+    let (w, h) = (header.width.div_ceil(denom), header.height.div_ceil(denom));
+    Ok((w, h, imp::decode_scaled(bytes, header, channels, denom)?))
+}
+
 /// Decodes a CMYK or YCCK JPEG to its four CMYK channels as Pillow reads
 /// them: libjpeg's CMYK output (YCCK converted to CMYK), inverted, as
 /// Pillow assumes Adobe's convention for every four-channel JPEG. Only
@@ -109,6 +136,7 @@ mod imp {
             data: *const c_uchar,
             len: c_ulong,
             channels: c_int,
+            denom: c_int,
             out: *mut c_uchar,
             out_len: usize,
             message: *mut c_char,
@@ -170,7 +198,17 @@ mod imp {
     }
 
     pub fn decode(bytes: &[u8], header: &Header, channels: usize) -> Result<Vec<u8>, JpegError> {
-        let mut out = vec![0u8; header.width * header.height * channels];
+        decode_scaled(bytes, header, channels, 1)
+    }
+
+    pub fn decode_scaled(
+        bytes: &[u8],
+        header: &Header,
+        channels: usize,
+        denom: usize,
+    ) -> Result<Vec<u8>, JpegError> {
+        let (w, h) = (header.width.div_ceil(denom), header.height.div_ceil(denom));
+        let mut out = vec![0u8; w * h * channels];
         let mut message = [0 as c_char; MESSAGE];
         // SAFETY: `out` has exactly the length passed, which the shim
         // checks against the decoder's output size before writing rows.
@@ -179,6 +217,7 @@ mod imp {
                 bytes.as_ptr(),
                 length(bytes)?,
                 channels as c_int,
+                denom as c_int,
                 out.as_mut_ptr(),
                 out.len(),
                 message.as_mut_ptr(),
@@ -237,6 +276,18 @@ mod imp {
 
     fn fail(e: image::ImageError) -> JpegError {
         JpegError(e.to_string())
+    }
+
+    /// Never called: `super::decode_scaled` decodes at full size here.
+    pub fn decode_scaled(
+        _bytes: &[u8],
+        _header: &Header,
+        _channels: usize,
+        _denom: usize,
+    ) -> Result<Vec<u8>, JpegError> {
+        Err(JpegError(
+            "reduced-size decoding needs the system libjpeg".into(),
+        ))
     }
 
     pub fn header(bytes: &[u8]) -> Result<Header, JpegError> {
@@ -302,6 +353,31 @@ mod tests {
         );
         assert_eq!(decode(&jpeg, &head, 3).unwrap().len(), w * h * 3);
         assert_eq!(decode(&jpeg, &head, 1).unwrap().len(), w * h);
+    }
+
+    #[test]
+    fn decodes_at_reduced_sizes() {
+        let (w, h) = (641, 243);
+        let rgb = gradient(w, h);
+        let jpeg = encode_rgb(&rgb, w, h, 90).unwrap();
+        let head = header(&jpeg).unwrap();
+        let full = decode(&jpeg, &head, 3).unwrap();
+        for denom in [1, 2, 4, 8] {
+            let (sw, sh, pixels) = decode_scaled(&jpeg, &head, 3, denom).unwrap();
+            if !PILLOW_EXACT {
+                assert_eq!((sw, sh), (w, h));
+                continue;
+            }
+            assert_eq!((sw, sh), (w.div_ceil(denom), h.div_ceil(denom)));
+            assert_eq!(pixels.len(), sw * sh * 3);
+            // The reduced image keeps the tones: its mean is the full one's.
+            let mean = |p: &[u8]| p.iter().map(|&v| f64::from(v)).sum::<f64>() / p.len() as f64;
+            assert!((mean(&pixels) - mean(&full)).abs() < 2.0, "1/{denom}");
+            if denom == 1 {
+                assert_eq!(pixels, full);
+            }
+        }
+        assert!(decode_scaled(&jpeg, &head, 3, 3).is_err());
     }
 
     #[test]

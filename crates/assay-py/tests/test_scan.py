@@ -37,3 +37,9 @@ def test_scan_of_files_keeps_their_order(tmp_path):
     table = assay.scan(files)
     assert table["path"].to_pylist() == [str(f) for f in files]
     assert table["is_dark_issue"].to_pylist() == [1, 0]
+
+
+def test_fast_scan_is_the_command_lines_fast_table(tmp_path, assay_bin):
+    folder = images(tmp_path / "imgs")
+    run_assay(assay_bin, "scan", folder, "--fast", "--out", tmp_path / "fast.parquet")
+    assert assay.scan(folder, fast=True).equals(pq.read_table(tmp_path / "fast.parquet"))

@@ -13,7 +13,7 @@ use assay_image::listing::{list_images, to_file_name, ListError};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::image_metrics::{measure_file, ImageMetrics, Unreadable};
+use crate::image_metrics::{measure_file, measure_file_fast, ImageMetrics, Unreadable};
 use crate::issues::{find_issues, IssueConfig, IssueReport, Measured};
 
 /// Why a scan could not start.
@@ -22,6 +22,26 @@ pub enum ScanError {
     /// The folder could not be listed.
     #[error(transparent)]
     Listing(#[from] ListError),
+}
+
+/// How images are decoded for measuring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decoding {
+    /// Every pixel (CleanVision's values exact): [`measure_file`].
+    #[default]
+    Exact,
+    /// JPEGs at reduced size (`assay scan --fast`): [`measure_file_fast`].
+    Fast,
+}
+
+impl Decoding {
+    fn measure(self, path: &Path) -> Result<ImageMetrics, Unreadable> {
+        match self {
+            Decoding::Exact => measure_file(path),
+            Decoding::Fast => measure_file_fast(path),
+        }
+    }
 }
 
 /// One image file and what was measured on it.
@@ -53,11 +73,16 @@ pub struct ScanReport {
 
 /// Measures files (relative to `root`) on all cores, calling `on_done`
 /// after each; the rows keep the input order.
-pub fn measure_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync)) -> Vec<ScanRow> {
+pub fn measure_files(
+    root: &Path,
+    files: &[PathBuf],
+    decoding: Decoding,
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<ScanRow> {
     let paths: Vec<PathBuf> = files.iter().map(|rel| root.join(rel)).collect();
     files
         .iter()
-        .zip(measure_paths(&paths, on_done))
+        .zip(measure_paths(&paths, decoding, on_done))
         .map(|(rel, result)| ScanRow {
             path: to_file_name(rel),
             result,
@@ -70,12 +95,13 @@ pub fn measure_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync)
 /// an `Unreadable` with the reason.
 pub fn measure_paths(
     paths: &[PathBuf],
+    decoding: Decoding,
     on_done: &(dyn Fn() + Sync),
 ) -> Vec<Result<ImageMetrics, Unreadable>> {
     paths
         .par_iter()
         .map(|path| {
-            let result = measure_file(path);
+            let result = decoding.measure(path);
             on_done();
             result
         })
@@ -115,6 +141,9 @@ pub struct PartialScan {
     pub files: usize,
     /// The folder, as the shard saw it.
     pub root: PathBuf,
+    /// How the shard decoded its images (every shard's must be the same).
+    #[serde(default)]
+    pub decoding: Decoding,
     /// The shard's rows, in the folder's order.
     pub rows: Vec<ScanRow>,
 }
@@ -124,11 +153,12 @@ pub struct PartialScan {
 pub fn scan_paths(
     paths: &[PathBuf],
     config: &IssueConfig,
+    decoding: Decoding,
     on_done: &(dyn Fn() + Sync),
 ) -> ScanReport {
     let rows: Vec<ScanRow> = paths
         .iter()
-        .zip(measure_paths(paths, on_done))
+        .zip(measure_paths(paths, decoding, on_done))
         .map(|(path, result)| ScanRow {
             path: path.to_string_lossy().into_owned(),
             result,
@@ -148,6 +178,7 @@ pub fn scan_paths(
 pub fn scan_shard(
     root: &Path,
     shard: Shard,
+    decoding: Decoding,
     on_start: &dyn Fn(usize),
     on_done: &(dyn Fn() + Sync),
 ) -> Result<PartialScan, ScanError> {
@@ -160,7 +191,8 @@ pub fn scan_shard(
         shards: shard.count,
         files: files.len(),
         root: root.to_path_buf(),
-        rows: measure_files(root, mine, on_done),
+        decoding,
+        rows: measure_files(root, mine, decoding, on_done),
     })
 }
 
@@ -175,12 +207,24 @@ pub fn merge_scans(
         return Err("no partial scans given".into());
     };
     let (shards, files, first_shard) = (first.shards, first.files, first.shard);
+    let decoding = first.decoding;
     parts.sort_by_key(|p| p.shard);
     for (i, p) in parts.iter().enumerate() {
         if p.format != PARTIAL_FORMAT {
             return Err(format!(
                 "format {:?}, expected {PARTIAL_FORMAT:?}",
                 p.format
+            ));
+        }
+        if p.decoding != decoding {
+            return Err(format!(
+                "shard {}/{} was decoded {:?} and shard {}/{} {:?}: merge shards of one mode",
+                p.shard + 1,
+                p.shards,
+                p.decoding,
+                first_shard + 1,
+                shards,
+                decoding
             ));
         }
         if p.shards != shards || p.files != files {
@@ -229,12 +273,13 @@ pub fn merge_scans(
 pub fn scan_folder(
     root: &Path,
     config: &IssueConfig,
+    decoding: Decoding,
     on_start: &dyn Fn(usize),
     on_done: &(dyn Fn() + Sync),
 ) -> Result<ScanReport, ScanError> {
     let files = list_images(root)?;
     on_start(files.len());
-    let rows = measure_files(root, &files, on_done);
+    let rows = measure_files(root, &files, decoding, on_done);
     let measured: Vec<Measured<'_>> = rows.iter().map(ScanRow::measured).collect();
     let issues = find_issues(&measured, config);
     Ok(ScanReport {
@@ -264,6 +309,7 @@ mod tests {
         let report = scan_folder(
             dir.path(),
             &IssueConfig::default(),
+            Decoding::Exact,
             &|n| assert_eq!(n, 3),
             &|| {
                 done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -294,6 +340,7 @@ mod tests {
         assert!(scan_folder(
             Path::new("/no/such/folder"),
             &IssueConfig::default(),
+            Decoding::Exact,
             &|_| {},
             &|| {}
         )

@@ -371,7 +371,8 @@ fn agrees_with_cleanvision_on_real_images() {
     let dir = tempfile::tempdir().unwrap();
     let files = build_folder(dir.path());
     let started = std::time::Instant::now();
-    let rows = assay_quality::scan::measure_files(Path::new("/"), &files, &|| {});
+    let exact = assay_quality::scan::Decoding::Exact;
+    let rows = assay_quality::scan::measure_files(Path::new("/"), &files, exact, &|| {});
     let metrics: Vec<ImageMetrics> = rows.into_iter().map(|r| r.result.unwrap()).collect();
     let ours_seconds = started.elapsed().as_secs_f64();
     let oracle = run_oracle(&files);

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use assay_core::model::{Dataset, Sample};
 use assay_quality::columns::{MetricValue, METRIC_COLUMNS};
 use assay_quality::issues::{split_leaks, IssueReport, Measured, SplitLeaks};
-use assay_quality::scan::measure_paths;
+use assay_quality::scan::{measure_paths, Decoding};
 use assay_quality::{find_issues, ImageMetrics, IssueConfig, IssueType, Unreadable};
 use assay_store::{IssueRow, Metrics, Properties};
 
@@ -58,7 +58,7 @@ pub fn image_quality(
         return out;
     }
     progress.start("images", files.len() as u64);
-    let results = measure_paths(&files, &|| progress.advance(1));
+    let results = measure_paths(&files, Decoding::Exact, &|| progress.advance(1));
     progress.finish();
     let measured: Vec<Measured<'_>> = results.iter().map(as_measured).collect();
     let report = find_issues(&measured, config);

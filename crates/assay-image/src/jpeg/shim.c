@@ -108,12 +108,13 @@ int assay_jpeg_header(const unsigned char *data, unsigned long len, unsigned int
 }
 
 /*
- * Decodes `data` into `out` (`out_len` bytes: width * height * channels),
+ * Decodes `data` into `out` (`out_len` bytes: width * height * channels,
+ * of the size scaled by 1 / `denom`: ceil(width / denom) and so on),
  * as greyscale (`channels` 1), RGB (`channels` 3) or, for CMYK and YCCK
  * files, CMYK (`channels` 4, as stored: YCCK converted, nothing inverted).
  * Returns 0, or -1 with the reason in `message`.
  */
-int assay_jpeg_decode(const unsigned char *data, unsigned long len, int channels,
+int assay_jpeg_decode(const unsigned char *data, unsigned long len, int channels, int denom,
                       unsigned char *out, size_t out_len, char *message, size_t message_len) {
     struct jpeg_decompress_struct cinfo;
     struct assay_error err;
@@ -128,6 +129,9 @@ int assay_jpeg_decode(const unsigned char *data, unsigned long len, int channels
     jpeg_mem_src(&cinfo, data, len);
     jpeg_read_header(&cinfo, TRUE);
     cinfo.out_color_space = channels == 1 ? JCS_GRAYSCALE : channels == 4 ? JCS_CMYK : JCS_RGB;
+    /* 1 (full size), 2, 4 or 8: libjpeg's reduced-size IDCT. */
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = (unsigned int)denom;
     jpeg_start_decompress(&cinfo);
     size_t stride = (size_t)cinfo.output_width * (size_t)channels;
     if (cinfo.output_components != channels ||

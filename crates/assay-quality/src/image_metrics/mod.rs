@@ -36,7 +36,9 @@ use std::path::Path;
 use assay_image::pil_image::PilMode;
 use serde::{Deserialize, Serialize};
 
-use assay_image::decode::{decode_with_pil, ColorMode, Decoded, FileFormat, Pixels};
+use assay_image::decode::{
+    decode_reduced, decode_with_pil, ColorMode, Decoded, FileFormat, Pixels,
+};
 use assay_image::hash::{self, ImageHash};
 
 pub use pillow::CleanVisionProperties;
@@ -179,6 +181,35 @@ pub fn measure_bytes(bytes: &[u8]) -> Result<ImageMetrics, Unreadable> {
 fn measure_unguarded(bytes: &[u8]) -> Result<ImageMetrics, Unreadable> {
     let decoded = decode_with_pil(bytes).map_err(|e| Unreadable::new(e.0))?;
     Ok(measure_decoded(&decoded, bytes))
+}
+
+/// The shorter side a fast measure keeps: enough for the 64-pixel
+/// blurriness image and the 32-pixel pHash, and for the tones.
+pub const FAST_MIN_SIDE: usize = 96;
+
+/// Reads and measures one file fast (`assay scan --fast`): a JPEG is
+/// decoded at 1/2, 1/4 or 1/8 of its size (libjpeg's reduced-size IDCT;
+/// [`FAST_MIN_SIDE`]) and measured there; size, aspect ratio, file size
+/// and hash are the file's own. The values are estimates of
+/// [`measure_file`]'s (CleanVision's are exact only there); files of other
+/// formats, and small JPEGs, are measured exactly as by it, without
+/// Pillow's form.
+pub fn measure_file_fast(path: &Path) -> Result<ImageMetrics, Unreadable> {
+    let bytes = std::fs::read(path).map_err(|e| Unreadable::new(format!("cannot read ({e})")))?;
+    std::panic::catch_unwind(|| measure_reduced(&bytes))
+        .unwrap_or_else(|_| Err(Unreadable::new("the decoder failed on this file")))
+}
+
+fn measure_reduced(bytes: &[u8]) -> Result<ImageMetrics, Unreadable> {
+    let reduced = decode_reduced(bytes, FAST_MIN_SIDE).map_err(|e| Unreadable::new(e.0))?;
+    let mut metrics = measure_pixels(&reduced.pixels, reduced.format, bytes);
+    let (w, h) = reduced.full_size;
+    metrics.width = w as u32;
+    metrics.height = h as u32;
+    metrics.aspect_ratio = (w as f64 / h as f64).min(h as f64 / w as f64);
+    metrics.area = (w * h) as u64;
+    metrics.size = (w as f64).sqrt() * (h as f64).sqrt();
+    Ok(metrics)
 }
 
 /// Measures a decoded file (its pixels, and CleanVision's properties on
