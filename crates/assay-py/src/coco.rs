@@ -15,7 +15,7 @@ use assay_io::coco::{
 };
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 use crate::errors::{message, to_py};
 
@@ -27,6 +27,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CocoAccumulated>()?;
     m.add_function(wrap_pyfunction!(coco_evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(coco_accumulate, m)?)?;
+    m.add_function(wrap_pyfunction!(coco_merge, m)?)?;
     Ok(())
 }
 
@@ -288,6 +289,36 @@ fn select<'a>(
 #[pyclass(frozen, module = "assay._assay")]
 pub struct CocoMatches {
     partial: PartialEvaluation,
+}
+
+#[pymethods]
+impl CocoMatches {
+    /// The matches as JSON bytes (the file `assay eval coco
+    /// --partial-out` writes, without category names), for `coco_merge`.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let json = serde_json::to_vec(&self.partial).map_err(to_py)?;
+        Ok(PyBytes::new(py, &json))
+    }
+}
+
+/// Accumulates the matches of image shards (each `CocoMatches.to_bytes`)
+/// into exactly the evaluation of all their images at once.
+#[pyfunction]
+fn coco_merge(py: Python<'_>, parts: Vec<Vec<u8>>) -> PyResult<CocoAccumulated> {
+    let parts = parts
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            serde_json::from_slice::<PartialEvaluation>(bytes).map_err(|e| {
+                message(format!(
+                    "part {}: not a partial COCO evaluation: {e}",
+                    i + 1
+                ))
+            })
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let evaluation = py.detach(|| merge(&parts)).map_err(to_py)?;
+    Ok(CocoAccumulated { evaluation })
 }
 
 /// pycocotools' `evaluate`: computes IoUs and matches every image's

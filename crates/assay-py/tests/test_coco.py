@@ -206,3 +206,57 @@ def test_bad_input_is_an_assay_error_naming_the_file(tmp_path):
     quiet(lambda: holder.setdefault("g", COCO(str(COCO_TESTS / gt))))
     with pytest.raises(assay.AssayError, match="image id 123456789 is not in the dataset"):
         quiet(lambda: holder["g"].loadRes([{"image_id": 123456789, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}]))
+
+
+def sharded(gt, dt, iou, shards):
+    """Evaluates `shards` contiguous runs of the image ids apart (as workers
+    of a distributed engine would) and merges their parts."""
+    holder = {}
+
+    def go():
+        g = COCO(str(gt))
+        d = g.loadRes(dt if not isinstance(dt, str) else str(dt))
+        ids = sorted(g.getImgIds())
+        cuts = np.linspace(0, len(ids), shards + 1).astype(int)
+        parts = []
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            e = COCOeval(g, d, iou)
+            e.params.imgIds = ids[a:b]
+            e.evaluate()
+            parts.append(e.partial())
+        merged = assay.coco.merge(parts[::-1], iou)
+        merged.summarize()
+        holder["e"] = merged
+
+    quiet(go)
+    return holder["e"]
+
+
+@pytest.mark.parametrize("shards", [1, 2, 7])
+@pytest.mark.parametrize("case", ["bbox", "segm", "keypoints"])
+def test_sharded_evaluation_merges_into_the_unsharded_one(case, shards):
+    gt, dt, iou = CASES[case]
+    whole, _ = run(COCO_TESTS / gt, str(COCO_TESTS / dt), iou, (COCO, COCOeval))
+    assert_identical(whole, sharded(COCO_TESTS / gt, str(COCO_TESTS / dt), iou, shards))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sharded_random_cases_merge_into_pycocotools(seed, tmp_path):
+    gt, dets = random_case(100 + seed, tmp_path)
+    ref, _ = run(gt, [dict(d) for d in dets], "bbox", (RefCOCO, RefCOCOeval))
+    assert_identical(ref, sharded(gt, [dict(d) for d in dets], "bbox", 7))
+
+
+def test_overlapping_shards_are_refused():
+    gt, dt, iou = CASES["bbox"]
+    holder = {}
+
+    def go():
+        g = COCO(str(COCO_TESTS / gt))
+        e = COCOeval(g, g.loadRes(str(COCO_TESTS / dt)), iou)
+        e.evaluate()
+        holder["part"] = e.partial()
+
+    quiet(go)
+    with pytest.raises(assay.AssayError, match="shards must not overlap"):
+        assay.coco.merge([holder["part"], holder["part"]])

@@ -1,6 +1,7 @@
 """`assay.scan` returns the table `assay scan --out` writes."""
 
 import numpy as np
+import pytest
 import pyarrow.parquet as pq
 from PIL import Image
 
@@ -43,3 +44,22 @@ def test_fast_scan_is_the_command_lines_fast_table(tmp_path, assay_bin):
     folder = images(tmp_path / "imgs")
     run_assay(assay_bin, "scan", folder, "--fast", "--out", tmp_path / "fast.parquet")
     assert assay.scan(folder, fast=True).equals(pq.read_table(tmp_path / "fast.parquet"))
+
+
+def test_batches_of_a_file_list_merge_into_one_scan(tmp_path):
+    folder = images(tmp_path / "imgs")
+    files = sorted(folder.iterdir())
+    whole = assay.scan(files)
+    for batches in (1, 2, 7):
+        cuts = np.linspace(0, len(files), batches + 1).astype(int)
+        parts = [
+            assay.scan_partial(files[a:b], i, batches, len(files))
+            for i, (a, b) in enumerate(zip(cuts[:-1], cuts[1:]))
+        ]
+        merged = assay.merge_scans(parts[::-1])
+        assert merged.equals(whole), batches
+    # copy.png and noise3.png are duplicates across batches.
+    flagged = dict(zip(merged["path"].to_pylist(), merged["is_exact_duplicates_issue"].to_pylist()))
+    assert flagged[str(folder / "copy.png")] == 1 and flagged[str(folder / "noise3.png")] == 1
+    with pytest.raises(assay.AssayError, match="missing"):
+        assay.merge_scans(parts[1:])

@@ -173,6 +173,35 @@ pub fn scan_paths(
     }
 }
 
+/// Measures `paths`, the `shard`-th of `shards` contiguous runs of a list
+/// of `files` files (rows named by the paths as given): a shard of a scan
+/// of a file list, as a distributed engine hands out batches, for
+/// [`merge_scans`].
+pub fn scan_paths_shard(
+    paths: &[PathBuf],
+    shard: Shard,
+    files: usize,
+    decoding: Decoding,
+) -> PartialScan {
+    let rows = paths
+        .iter()
+        .zip(measure_paths(paths, decoding, &|| {}))
+        .map(|(path, result)| ScanRow {
+            path: path.to_string_lossy().into_owned(),
+            result,
+        })
+        .collect();
+    PartialScan {
+        format: PARTIAL_FORMAT.to_string(),
+        shard: shard.index,
+        shards: shard.count,
+        files,
+        root: PathBuf::new(),
+        decoding,
+        rows,
+    }
+}
+
 /// Lists the image files under `root` and measures the shard `shard` of
 /// them (a contiguous run in listing order).
 pub fn scan_shard(

@@ -18,7 +18,7 @@ Errors are :class:`assay.AssayError` with the command line's messages.
 from ._assay import AssayError, __version__
 from . import coco, label_issues, metrics
 from .project import Project
-from .scan import scan
+from .scan import merge_scans, scan, scan_partial
 
 __all__ = [
     "AssayError",
@@ -26,6 +26,8 @@ __all__ = [
     "coco",
     "label_issues",
     "metrics",
+    "merge_scans",
     "scan",
+    "scan_partial",
     "__version__",
 ]

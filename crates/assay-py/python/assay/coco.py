@@ -389,7 +389,18 @@ class COCOeval:
             return
         if p is not None and p is not self.params:
             raise NotImplementedError("assay accumulates with the evaluated parameters only (accumulate() or accumulate(self.params))")
-        acc = _assay.coco_accumulate(self._matches)
+        self._set_accumulated(_assay.coco_accumulate(self._matches))
+        print("DONE (t={:0.2f}s).".format(time.time() - tic))
+
+    def partial(self):
+        """After :meth:`evaluate`: this evaluation's per-image matches as
+        bytes, one shard's part for :func:`merge` (evaluate each shard with
+        ``params.imgIds`` set to its images)."""
+        if self._matches is None:
+            raise _assay.AssayError("run evaluate() first")
+        return self._matches.to_bytes()
+
+    def _set_accumulated(self, acc):
         self._accumulated = acc
         self.eval = {
             "params": self.params,
@@ -399,7 +410,6 @@ class COCOeval:
             "recall": acc.recall,
             "scores": acc.scores,
         }
-        print("DONE (t={:0.2f}s).".format(time.time() - tic))
 
     def summarize(self):
         """Prints pycocotools' summary and sets ``stats``."""
@@ -412,3 +422,14 @@ class COCOeval:
     def __str__(self):
         self.summarize()
         return ""
+
+
+def merge(parts, iouType="bbox"):
+    """The evaluation of all images from the parts of image shards
+    (:meth:`COCOeval.partial` of each, every image once, in any order):
+    a ``COCOeval`` whose ``eval`` and, after ``summarize()``, ``stats`` are
+    exactly those of one evaluation of every image. ``iouType`` only names
+    the evaluation's ``params``; the parts carry their own parameters."""
+    merged = COCOeval(iouType=iouType)
+    merged._set_accumulated(_assay.coco_merge([bytes(p) for p in parts]))
+    return merged

@@ -24,3 +24,17 @@ def scan(paths, fast=False):
             return to_pyarrow(_assay.scan_directory(os.fspath(paths), bool(fast)))
         paths = [paths]
     return to_pyarrow(_assay.scan_files([os.fspath(p) for p in paths], bool(fast)))
+
+
+def scan_partial(paths, batch, batches, total, fast=False):
+    """Measures one batch of a list of image files, the ``batch``-th (from
+    0) of ``batches`` contiguous batches of ``total`` files (on a worker of
+    a distributed engine): bytes for :func:`merge_scans`."""
+    return _assay.scan_partial([os.fspath(p) for p in paths], int(batch), int(batches), int(total), bool(fast))
+
+
+def merge_scans(parts):
+    """Every batch's measurements (each once, any order) searched for
+    issues over the whole list: exactly :func:`scan` of all the files, so
+    duplicate groups across batches are found."""
+    return to_pyarrow(_assay.merge_scans([bytes(p) for p in parts]))
