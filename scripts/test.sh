@@ -51,13 +51,24 @@ export ASSAY_NANNYML_PYTHON="$PWD/$nannyml_venv/bin/python"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 log=$(mktemp)
-trap 'rm -f "$log" "$log.py"' EXIT
+trap 'rm -f "$log" "$log.py" "$log.ray"' EXIT
 cargo test --workspace 2>&1 | tee "$log"
 # The Python package (crates/assay-py): built into .venv by maturin, then
 # its pytest suite against pycocotools, cleanlab and prdc themselves and
 # the binary the tests above built.
 VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop --quiet -m crates/assay-py/Cargo.toml
 ASSAY_BIN="$PWD/target/debug/assay" "$venv/bin/python" -m pytest -q -p no:cacheprovider crates/assay-py/tests 2>&1 | tee "$log.py"
+# The Ray Data recipe (recipes/ray) on a local two-worker Ray cluster, in
+# its own environment: Ray's dependencies clash with the oracles' pins.
+ray_venv=.venv-ray
+if ! "$ray_venv/bin/python" -m pip --version >/dev/null 2>&1; then
+  rm -rf "$ray_venv"
+  python3 -m venv "$ray_venv"
+fi
+"$ray_venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/oracles/requirements-ray.txt
+VIRTUAL_ENV="$PWD/$ray_venv" "$venv/bin/maturin" develop --quiet -m crates/assay-py/Cargo.toml
+RAY_USAGE_STATS_ENABLED=0 "$ray_venv/bin/python" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning crates/assay-py/tests_ray 2>&1 | tee "$log.ray"
 # One closing line for the whole workspace (cargo prints one per test binary).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "workspace: %d passed, %d failed\n", p, f }' "$log"
 echo "python: $(tail -n 1 "$log.py")"
+echo "ray recipe: $(grep -h 'ray recipe:' "$log.ray" | sed 's/^ray recipe: //') ($(tail -n 1 "$log.ray"))"

@@ -22,6 +22,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(prdc, m)?)?;
     m.add_function(wrap_pyfunction!(partial_statistics, m)?)?;
     m.add_function(wrap_pyfunction!(merge_statistics, m)?)?;
+    m.add_function(wrap_pyfunction!(embed_files, m)?)?;
     Ok(())
 }
 
@@ -167,4 +168,40 @@ fn prdc<'py>(
     out.set_item("density", p.density)?;
     out.set_item("coverage", p.coverage)?;
     Ok(out)
+}
+
+/// A file that could not be embedded: (path, reason).
+type Unreadable = (String, String);
+
+/// Embeds image files with an extractor (`builtin`, or a model folder or
+/// `.safetensors` file as `assay gen eval --model` takes): the readable
+/// ones' features `[n, dim]` and the unreadable ones as (path, reason).
+#[pyfunction]
+fn embed_files<'py>(
+    py: Python<'py>,
+    paths: Vec<std::path::PathBuf>,
+    model: &str,
+    batch: usize,
+) -> PyResult<(Bound<'py, PyAny>, Vec<Unreadable>)> {
+    let extractor = assay_embed::Extractor::open(model).map_err(to_py)?;
+    let set = py
+        .detach(|| {
+            assay_app::generative::inputs::embed_files(
+                &paths,
+                &extractor,
+                batch,
+                &assay_app::progress::Quiet,
+            )
+        })
+        .map_err(to_py)?;
+    let (n, d) = (set.features.len(), set.features.dim());
+    let features = PyArray1::from_vec(py, set.features.as_slice().to_vec())
+        .reshape([n, d])?
+        .into_any();
+    let unreadable = set
+        .unreadable
+        .into_iter()
+        .map(|u| (u.file, u.reason))
+        .collect();
+    Ok((features, unreadable))
 }

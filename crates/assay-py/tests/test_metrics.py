@@ -57,3 +57,23 @@ def test_sharded_statistics_are_the_unsharded_ones(shards):
     assert np.array_equal(mu, merged_mu) and np.array_equal(sigma, merged_sigma)
     with pytest.raises(assay.AssayError, match="no part"):
         metrics.merge_statistics(parts[:-1] if shards > 1 else [])
+
+
+def test_embed_reports_unreadable_files_and_ignores_batching(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(3)
+    paths = []
+    for i in range(9):
+        p = tmp_path / f"{i}.png"
+        Image.fromarray(rng.integers(0, 255, (20, 30, 3), dtype=np.uint8)).save(p)
+        paths.append(p)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a png")
+    features, unreadable = assay.embed(paths[:4] + [broken] + paths[4:])
+    assert features.shape[0] == 9 and features.dtype == np.float64
+    assert [u[0] for u in unreadable] == [str(broken)]
+    again, _ = assay.embed(paths, batch=2)
+    assert np.array_equal(again, features)
+    with pytest.raises(assay.AssayError):
+        assay.embed(paths, model=str(tmp_path / "no-such-model"))

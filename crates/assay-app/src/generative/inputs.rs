@@ -228,6 +228,26 @@ fn folder_jobs(root: &Path) -> Result<Vec<ImageJob>> {
         .collect())
 }
 
+/// Embeds image files, in the given order and in batches of `batch`, as
+/// `gen eval` embeds a folder: the readable ones' features, and the
+/// unreadable ones with the reason (the Python package's `embed`).
+pub fn embed_files(
+    paths: &[PathBuf],
+    extractor: &Extractor,
+    batch: usize,
+    progress: &dyn Progress,
+) -> Result<FeatureSet> {
+    let jobs = paths
+        .iter()
+        .map(|path| ImageJob {
+            name: path.to_string_lossy().into_owned(),
+            path: path.clone(),
+            generation: None,
+        })
+        .collect();
+    embed_jobs("the given files".into(), jobs, extractor, batch, progress)
+}
+
 /// A manifest's rows; files are relative to the manifest's folder.
 fn manifest_jobs(path: &Path) -> Result<(Vec<ImageJob>, assay_io::Warnings)> {
     let read = assay_io::generated::read_manifest(path)?;

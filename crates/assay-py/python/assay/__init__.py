@@ -8,6 +8,7 @@ The same kernels as the ``assay`` command line, for Python:
   and cleanlab's flags;
 - :mod:`assay.metrics`: FID, KID and PRDC from features or statistics;
 - :func:`assay.scan`: image issues of files or a folder, as a table;
+- :func:`assay.embed`: image embeddings (built-in, CLIP, DINOv2, Inception);
 - :class:`assay.Project`: an assay project's tables as Arrow (pyarrow,
   pandas, polars), embeddings as NumPy arrays, predictions and metrics
   written back.
@@ -17,6 +18,7 @@ Errors are :class:`assay.AssayError` with the command line's messages.
 
 from ._assay import AssayError, __version__
 from . import coco, label_issues, metrics
+from .embed import embed
 from .project import Project
 from .scan import merge_scans, scan, scan_partial
 
@@ -24,6 +26,7 @@ __all__ = [
     "AssayError",
     "Project",
     "coco",
+    "embed",
     "label_issues",
     "metrics",
     "merge_scans",

@@ -73,6 +73,9 @@ def partial_statistics(
 def merge_statistics(
     parts: Sequence[bytes],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def embed_files(
+    paths: Sequence[str], model: str, batch: int
+) -> tuple[npt.NDArray[np.float64], list[tuple[str, str]]]: ...
 def fid_from_features(real: npt.NDArray[np.float64], fake: npt.NDArray[np.float64]) -> float: ...
 def kid(
     real: npt.NDArray[np.float64],
