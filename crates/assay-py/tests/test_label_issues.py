@@ -80,3 +80,19 @@ def test_bad_labels_are_an_assay_error():
         find_label_issues(np.array([0, 1, 2, 0]), probs)
     with pytest.raises(NotImplementedError):
         find_label_issues(np.array([0, 1, 1, 0]), probs, multi_label=True)
+
+
+@pytest.mark.parametrize("shards", [1, 2, 7])
+def test_sharded_search_equals_the_unsharded_one(cifar, shards):
+    from assay.label_issues import find_label_issues_in_parts, partial
+
+    labels, probs = cifar
+    cuts = np.linspace(0, len(labels), shards + 1).astype(int)
+    parts = [partial(labels[a:b], probs[a:b], a, len(labels)) for a, b in zip(cuts[:-1], cuts[1:])]
+    for kwargs in ({}, {"filter_by": "both"}, {"return_indices_ranked_by": "normalized_margin"}):
+        whole = find_label_issues(labels, probs, **kwargs)
+        merged = find_label_issues_in_parts(parts[::-1], **kwargs)
+        assert np.array_equal(merged, whole), kwargs
+    if shards > 1:
+        with pytest.raises(assay.AssayError, match="in no part"):
+            find_label_issues_in_parts(parts[1:])

@@ -84,3 +84,61 @@ def find_label_issues(
         return_indices_ranked_by,
         tie_order or numpy_tie_order(),
     )
+
+
+_PART_MAGIC = b"assay-label-rows/1\n"
+
+
+def partial(labels, pred_probs, start, total):
+    """One shard's part of a label-issue search: rows ``[start, start +
+    len(labels))`` of a set of ``total`` examples, as bytes for
+    :func:`find_label_issues_in_parts`.
+
+    cleanlab ranks examples across the whole set (its thresholds are means
+    over each class, its pruning takes the largest margins of a class, and
+    NumPy's sort decides among equal values), so the merge needs every
+    example's probabilities: a part carries its rows (``8 * (classes + 1)``
+    bytes an example). What shards save is the model's inference that
+    produced the probabilities, not the ranking."""
+    labels = np.ascontiguousarray(labels, dtype=np.int64)
+    pred_probs = np.ascontiguousarray(pred_probs, dtype=np.float64)
+    if pred_probs.ndim != 2 or len(labels) != len(pred_probs):
+        raise _assay.AssayError(
+            f"labels ({labels.shape}) and pred_probs ({pred_probs.shape}) must have one row per example"
+        )
+    head = np.array([start, total, len(labels), pred_probs.shape[1]], dtype=np.int64)
+    return _PART_MAGIC + head.tobytes() + labels.tobytes() + pred_probs.tobytes()
+
+
+def find_label_issues_in_parts(parts, **kwargs):
+    """:func:`find_label_issues` on every shard's rows (each shard's
+    :func:`partial` once, in any order): exactly its result on the whole
+    set. Keyword arguments are :func:`find_label_issues`'."""
+    rows = []
+    for i, part in enumerate(parts):
+        part = bytes(part)
+        if not part.startswith(_PART_MAGIC) or len(part) < len(_PART_MAGIC) + 32:
+            raise _assay.AssayError(f"part {i + 1}: not a label-issue part of assay.label_issues.partial")
+        body = part[len(_PART_MAGIC):]
+        start, total, n, k = (int(v) for v in np.frombuffer(body[:32], dtype=np.int64))
+        if len(body) != 32 + 8 * n + 8 * n * k:
+            raise _assay.AssayError(f"part {i + 1}: truncated or malformed")
+        labels = np.frombuffer(body[32:32 + 8 * n], dtype=np.int64)
+        probs = np.frombuffer(body[32 + 8 * n:], dtype=np.float64).reshape(n, k)
+        rows.append((start, total, labels, probs))
+    if not rows:
+        raise _assay.AssayError("no parts given")
+    rows.sort(key=lambda r: r[0])
+    total, expected = rows[0][1], 0
+    for start, part_total, labels, _ in rows:
+        if part_total != total:
+            raise _assay.AssayError(f"the part from example {start} is of a set of {part_total}, not {total}")
+        if start != expected:
+            what = "in two parts" if start < expected else "in no part"
+            raise _assay.AssayError(f"examples {min(start, expected)}..{max(start, expected)} are {what}")
+        expected = start + len(labels)
+    if expected != total:
+        raise _assay.AssayError(f"examples {expected}..{total} are in no part")
+    labels = np.concatenate([r[2] for r in rows])
+    probs = np.concatenate([r[3] for r in rows])
+    return find_label_issues(labels, probs, **kwargs)
