@@ -68,7 +68,7 @@ fi
 "$ray_venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/oracles/requirements-ray.txt
 VIRTUAL_ENV="$PWD/$ray_venv" "$venv/bin/maturin" develop --quiet -m crates/assay-py/Cargo.toml
 RAY_USAGE_STATS_ENABLED=0 "$ray_venv/bin/python" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning crates/assay-py/tests_ray 2>&1 | tee "$log.ray"
-# One closing line for the whole workspace (cargo prints one per test binary).
-awk '/^test result:/ { p += $4; f += $6 } END { printf "workspace: %d passed, %d failed\n", p, f }' "$log"
 echo "python: $(tail -n 1 "$log.py")"
 echo "ray recipe: $(grep -h 'ray recipe:' "$log.ray" | sed 's/^ray recipe: //') ($(tail -n 1 "$log.ray"))"
+# One closing line for the whole workspace (cargo prints one per test binary).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "workspace: %d passed, %d failed\n", p, f }' "$log"

@@ -53,23 +53,29 @@ def list_images(root):
     return sorted(files)
 
 
-def cuts(n, batches):
-    """``batches`` contiguous runs of ``n`` items: (index, start, stop)."""
-    edges = np.linspace(0, n, batches + 1).astype(int)
-    return [(i, int(a), int(b)) for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
+EMBED_BATCH = 32
 
 
-def image_batch(row, files, model):
-    """One batch of images: its scan part, features and FID sums."""
+def cuts(n, batches, align=1):
+    """At most ``batches`` contiguous, non-empty runs of ``n`` items whose
+    edges are multiples of ``align``: (index, start, stop)."""
+    units = -(-n // align)
+    edges = sorted({min(n, int(u) * align) for u in np.linspace(0, units, batches + 1).round()})
+    return [(i, a, b) for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
+
+
+def image_batch(row, files, model, first_row):
+    """One batch of images: its scan part, features and FID sums. Batch
+    edges are multiples of the embedding batch, so every image is embedded
+    in the batch one process would embed it in (a model's features can
+    differ in their last bits with the batch)."""
     i, a, b = row["batch"], row["start"], row["stop"]
     paths = files[a:b]
     scan = assay.scan_partial(paths, i, row["batches"], len(files))
-    features, unreadable = assay.embed(paths, model=model)
+    features, unreadable = assay.embed(paths, model=model, batch=EMBED_BATCH)
     if unreadable:
         raise RuntimeError(f"FID rows need every image readable; unreadable: {unreadable[:3]}")
-    # The sums are shifted by the set's first row, which every batch embeds.
-    first = features[0] if a == 0 else assay.embed(files[:1], model=model)[0][0]
-    stats = metrics.partial_statistics(features, a, len(files), first)
+    stats = metrics.partial_statistics(features, a, len(files), first_row)
     return {"batch": i, "scan": scan, "stats": stats, "features": features}
 
 
@@ -89,11 +95,18 @@ def run(images, out, gt=None, dt=None, iou_type="bbox", batches=8, model="builti
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = list_images(images)
-    rows = [{"batch": i, "start": a, "stop": b, "batches": batches} for i, a, b in cuts(len(files), batches)]
+    if not files:
+        raise ValueError(f"no images under {images}")
+    runs = cuts(len(files), batches, EMBED_BATCH)
+    rows = [{"batch": i, "start": a, "stop": b, "batches": len(runs)} for i, a, b in runs]
+    # The FID sums are shifted by the set's first row: embedded once here,
+    # in the batch one process embeds it in, and given to every worker.
+    first_batch, _ = assay.embed(files[:EMBED_BATCH], model=model, batch=EMBED_BATCH)
+    first_row = first_batch[0]
     done = (
         ray.data.from_items(rows)
-        .repartition(batches)
-        .map(lambda r: image_batch(r, files, model))
+        .repartition(len(rows))
+        .map(lambda r: image_batch(r, files, model, first_row))
         .take_all()
     )
     done.sort(key=lambda r: r["batch"])
@@ -110,7 +123,7 @@ def run(images, out, gt=None, dt=None, iou_type="bbox", batches=8, model="builti
         shards = [{"shard": i, "start": a, "stop": b} for i, a, b in cuts(n_images, batches)]
         parts = (
             ray.data.from_items(shards)
-            .repartition(batches)
+            .repartition(len(shards))
             .map(lambda r: coco_shard(r, gt, dt, iou_type))
             .take_all()
         )

@@ -183,7 +183,7 @@ impl PartialMoments {
         shift: &[f64],
     ) -> Result<PartialMoments, GenError> {
         let dim = features.dim();
-        let end = start + features.len();
+        let end = start.saturating_add(features.len());
         if end > total || shift.len() != dim {
             return Err(GenError::Shape(format!(
                 "rows {start}..{end} of a set of {total} rows with a shift of {} values do not fit {dim} dimensions",
@@ -294,7 +294,13 @@ impl PartialMoments {
         let words_in = rest.len() / 8;
         // Counts that cannot fit the bytes are refused before anything is
         // allocated for them.
-        if start > end || end > total_rows || loose > 2 || dim > words_in || nodes > words_in / 3 {
+        if dim == 0
+            || start > end
+            || end > total_rows
+            || loose > 2
+            || dim > words_in
+            || nodes > words_in / 3
+        {
             return Err(bad());
         }
         let triangle = dim * (dim + 1) / 2;
@@ -334,14 +340,66 @@ impl PartialMoments {
                 values: take(rows * dim),
             })
             .collect();
-        Ok(PartialMoments {
+        let part = PartialMoments {
             total_rows,
             start,
             end,
             shift,
             nodes,
             loose,
-        })
+        };
+        part.check().map_err(|_| bad())?;
+        Ok(part)
+    }
+
+    /// Checks that every node and loose run lies inside the part's rows.
+    fn check(&self) -> Result<(), GenError> {
+        let (dim, total) = (self.dim(), self.total_rows);
+        let blocks = blocks_of(total);
+        let inside = |a: usize, b: usize| self.start <= a && a <= b && b <= self.end;
+        let bad = |what: String| {
+            Err(GenError::Shape(format!(
+                "rows {}..{}: {what}",
+                self.start, self.end
+            )))
+        };
+        if dim == 0 {
+            return bad("no dimensions".into());
+        }
+        for n in &self.nodes {
+            let first = n
+                .index
+                .checked_shl(n.level)
+                .filter(|_| n.level < 64)
+                .unwrap_or(usize::MAX);
+            let after = n
+                .index
+                .checked_add(1)
+                .and_then(|i| i.checked_shl(n.level))
+                .unwrap_or(usize::MAX)
+                .min(blocks);
+            if first >= blocks
+                || !inside(block_rows(first, total).0, block_rows(after - 1, total).1)
+            {
+                return bad(format!(
+                    "node {} at level {} lies outside the part",
+                    n.index, n.level
+                ));
+            }
+            if n.sum.len() != dim || n.cross.len() != dim * (dim + 1) / 2 {
+                return bad(format!(
+                    "node {} at level {} has the wrong size",
+                    n.index, n.level
+                ));
+            }
+        }
+        for r in &self.loose {
+            let end = r.start.checked_add(r.values.len() / dim);
+            if r.values.len() % dim != 0 || !end.is_some_and(|e| inside(r.start, e)) {
+                return bad(format!("rows from {} lie outside the part", r.start));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -376,6 +434,7 @@ pub fn merge(parts: &[PartialMoments]) -> Result<FeatureStats, GenError> {
     order.sort_by_key(|p| (p.start, p.end));
     let mut next = 0;
     for p in &order {
+        p.check()?;
         if p.total_rows != total || p.dim() != dim || p.shift != first.shift {
             return bad(format!(
                 "the part of rows {}..{} is of another set (rows, dimensions or first row differ)",
@@ -490,6 +549,14 @@ fn stats_of(root: &Node, shift: &[f64]) -> Result<FeatureStats, GenError> {
 
 /// The statistics of a whole set, as one shard of one.
 pub fn statistics(features: &Features) -> Result<FeatureStats, GenError> {
+    if features.len() < 2 {
+        return Err(GenError::TooFewSamples {
+            metric: "a covariance",
+            needed: 2,
+            got: features.len(),
+            hint: String::new(),
+        });
+    }
     let shift = if features.is_empty() {
         vec![0.0; features.dim()]
     } else {
@@ -576,6 +643,16 @@ mod tests {
             assert!(PartialMoments::from_bytes(&bytes[..bytes.len() - 1]).is_err());
         }
         assert!(PartialMoments::from_bytes(b"nonsense").is_err());
+        // Crafted parts: no dimensions, rows outside the part.
+        let words = |w: &[u64]| {
+            let mut b = FORMAT.as_bytes().to_vec();
+            w.iter().for_each(|v| b.extend_from_slice(&v.to_le_bytes()));
+            b
+        };
+        assert!(PartialMoments::from_bytes(&words(&[4, 0, 4, 0, 0, 1, 0, 4])).is_err());
+        let mut outside = words(&[4, 0, 2, 1, 0, 1, u64::MAX - 1, 2, 0]);
+        outside.extend_from_slice(&[0; 16]);
+        assert!(PartialMoments::from_bytes(&outside).is_err());
     }
 
     #[test]

@@ -51,9 +51,11 @@ fn find_label_issues<'py>(
         })
         .collect::<PyResult<Vec<usize>>>()?;
     let num_classes = pred_probs.shape()[1];
-    let probs = pred_probs.as_slice()?;
+    // Copied: other Python threads may write the array while the GIL is
+    // released.
+    let probs = pred_probs.as_slice()?.to_vec();
     let result = py.detach(|| {
-        let input = PredProbs::new(&labels, probs, num_classes)?;
+        let input = PredProbs::new(&labels, &probs, num_classes)?;
         match rank_by {
             Some(method) => find_label_issues_ranked(&input, &options, method).map(Ranked::Order),
             None => find(&input, &options).map(Ranked::Mask),

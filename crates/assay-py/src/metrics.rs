@@ -83,9 +83,11 @@ fn merge_statistics<'py>(
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     let parts = parts
         .iter()
-        .map(|b| PartialMoments::from_bytes(b))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(to_py)?;
+        .enumerate()
+        .map(|(i, b)| {
+            PartialMoments::from_bytes(b).map_err(|e| message(format!("part {}: {e}", i + 1)))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
     let s = py.detach(|| merge(&parts)).map_err(to_py)?;
     let d = s.dim();
     let mu = PyArray1::from_vec(py, s.mu).into_any();

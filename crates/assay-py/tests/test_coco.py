@@ -184,6 +184,7 @@ def test_the_index_and_loaded_results_read_as_pycocotools_reads_them():
     g, rg = ours["g"], ref["g"]
     assert sorted(g.getImgIds()) == sorted(rg.getImgIds())
     assert g.getCatIds(catNms=["person", "dog"]) == rg.getCatIds(catNms=["person", "dog"])
+    assert g.getCatIds(catNms="person") == rg.getCatIds(catNms="person") != []
     some = sorted(rg.getImgIds())[:5]
     assert g.getAnnIds(imgIds=some, iscrowd=0) == rg.getAnnIds(imgIds=some, iscrowd=0)
     assert g.getAnnIds(catIds=[1], areaRng=[100, 5000]) == rg.getAnnIds(catIds=[1], areaRng=[100, 5000])
@@ -260,3 +261,23 @@ def test_overlapping_shards_are_refused():
     quiet(go)
     with pytest.raises(assay.AssayError, match="shards must not overlap"):
         assay.coco.merge([holder["part"], holder["part"]])
+
+
+def test_a_dataset_changed_in_place_is_evaluated_as_changed():
+    """pycocotools users edit ``dataset`` and call ``createIndex()``."""
+    gt, dt, iou = CASES["bbox"]
+    holder = {}
+
+    def go():
+        for name, (coco_cls, eval_cls) in (("ref", (RefCOCO, RefCOCOeval)), ("ours", (COCO, COCOeval))):
+            g = coco_cls(str(COCO_TESTS / gt))
+            g.dataset["annotations"] = g.dataset["annotations"][::2]
+            g.createIndex()
+            e = eval_cls(g, g.loadRes(str(COCO_TESTS / dt)), iou)
+            e.evaluate()
+            e.accumulate()
+            e.summarize()
+            holder[name] = e
+
+    quiet(go)
+    assert_identical(holder["ref"], holder["ours"])

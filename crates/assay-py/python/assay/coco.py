@@ -29,7 +29,9 @@ def _is_array_like(obj):
 
 
 def _as_list(x):
-    return list(x) if _is_array_like(x) else [x]
+    # As pycocotools: a string is "array-like" and stays a string (names
+    # then match by substring).
+    return x if _is_array_like(x) else [x]
 
 
 def _json_default(o):
@@ -94,12 +96,20 @@ class COCO:
 
     def __getattr__(self, name):
         if name in ("anns", "imgs", "cats", "imgToAnns", "catToImgs"):
-            self.createIndex()
+            self._build_index()
             return self.__dict__[name]
         raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
 
     def createIndex(self):
-        """Indexes the dataset by annotation, image and category id."""
+        """Indexes the dataset by annotation, image and category id. As
+        after ``dataset`` was changed in place, evaluation then reads the
+        dataset as it is now, not the file."""
+        self.dataset  # read the file first, if it was not yet
+        self._native = None
+        self._results = None
+        self._build_index()
+
+    def _build_index(self):
         anns, cats, imgs = {}, {}, {}
         img_to_anns, cat_to_imgs = defaultdict(list), defaultdict(list)
         d = self.dataset

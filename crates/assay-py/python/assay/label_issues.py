@@ -128,7 +128,7 @@ def find_label_issues_in_parts(parts, **kwargs):
         rows.append((start, total, labels, probs))
     if not rows:
         raise _assay.AssayError("no parts given")
-    rows.sort(key=lambda r: r[0])
+    rows.sort(key=lambda r: (r[0], r[0] + len(r[2])))
     total, expected = rows[0][1], 0
     for start, part_total, labels, _ in rows:
         if part_total != total:
