@@ -190,8 +190,10 @@ pub const FAST_MIN_SIDE: usize = 96;
 /// Reads and measures one file fast (`assay scan --fast`): a JPEG is
 /// decoded at 1/2, 1/4 or 1/8 of its size (libjpeg's reduced-size IDCT;
 /// [`FAST_MIN_SIDE`]) and measured there; size, aspect ratio, file size
-/// and hash are the file's own, and its pixel hashes are the file hash (so
-/// exact duplicates are equal files, not equal reduced pixels). The values are estimates of
+/// and hash are the file's own. The pixel hashes are of the reduced
+/// pixels: copies that differ only in their bytes (metadata) stay exact
+/// duplicates, and so do files that differ only in detail finer than the
+/// reduced size keeps. The values are estimates of
 /// [`measure_file`]'s (CleanVision's are exact only there); files of other
 /// formats, and small JPEGs, are measured exactly as by it, without
 /// Pillow's form.
@@ -204,12 +206,6 @@ pub fn measure_file_fast(path: &Path) -> Result<ImageMetrics, Unreadable> {
 fn measure_reduced(bytes: &[u8]) -> Result<ImageMetrics, Unreadable> {
     let reduced = decode_reduced(bytes, FAST_MIN_SIDE).map_err(|e| Unreadable::new(e.0))?;
     let mut metrics = measure_pixels(&reduced.pixels, reduced.format, bytes);
-    if reduced.scale > 1 {
-        // Reduced pixels would make files that differ only in fine detail
-        // equal: exact duplicates are then equal files.
-        metrics.pixel_hash = format!("file:{}", metrics.file_hash);
-        metrics.pil_pixel_hash = metrics.pixel_hash.clone();
-    }
     let (w, h) = reduced.full_size;
     metrics.width = w as u32;
     metrics.height = h as u32;
