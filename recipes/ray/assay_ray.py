@@ -26,6 +26,7 @@ cores.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import time
@@ -128,11 +129,8 @@ def run(images, out, gt=None, dt=None, iou_type="bbox", batches=8, model="builti
             .take_all()
         )
         merged = assay.coco.merge([p["part"] for p in parts], iou_type)
-        with open(os.devnull, "w") as sink:
-            import contextlib
-
-            with contextlib.redirect_stdout(sink):
-                merged.summarize()
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+            merged.summarize()
         (out / "coco.json").write_text(json.dumps({
             "stats": [float(s) for s in merged.stats],
             "precision": merged.eval["precision"].tolist(),

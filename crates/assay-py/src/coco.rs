@@ -109,8 +109,7 @@ impl CocoResults {
     /// Reads a COCO results file.
     #[staticmethod]
     fn read(py: Python<'_>, gt: &CocoGroundTruth, path: PathBuf) -> PyResult<Self> {
-        let bytes = std::fs::read(&path)
-            .map_err(|e| message(format!("cannot read {}: {e}", path.display())))?;
+        let bytes = assay_io::error::read_file(&path).map_err(to_py)?;
         Self::parse_bytes(py, gt, &bytes, &path)
     }
 

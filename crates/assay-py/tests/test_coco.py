@@ -29,6 +29,15 @@ def quiet(f):
     return out.getvalue()
 
 
+def evaluated(eval_cls, g, d, iou):
+    """``evaluate``, ``accumulate`` and ``summarize`` of ``eval_cls``."""
+    e = eval_cls(g, d, iou)
+    e.evaluate()
+    e.accumulate()
+    e.summarize()
+    return e
+
+
 def run(gt, dt, iou, cocos, configure=lambda p: None):
     """Evaluates with (COCO, COCOeval) = `cocos`; returns the evaluator
     and what summarize printed."""
@@ -103,11 +112,7 @@ def test_pycocotools_objects_into_assay_cocoeval(case):
         g = RefCOCO(str(COCO_TESTS / gt))
         d = g.loadRes(str(COCO_TESTS / dt))
         for name, cls in (("ref", RefCOCOeval), ("ours", COCOeval)):
-            e = cls(g, d, iou)
-            e.evaluate()
-            e.accumulate()
-            e.summarize()
-            holder[name] = e
+            holder[name] = evaluated(cls, g, d, iou)
 
     quiet(go)
     assert_identical(holder["ref"], holder["ours"])
@@ -273,11 +278,7 @@ def test_a_dataset_changed_in_place_is_evaluated_as_changed():
             g = coco_cls(str(COCO_TESTS / gt))
             g.dataset["annotations"] = g.dataset["annotations"][::2]
             g.createIndex()
-            e = eval_cls(g, g.loadRes(str(COCO_TESTS / dt)), iou)
-            e.evaluate()
-            e.accumulate()
-            e.summarize()
-            holder[name] = e
+            holder[name] = evaluated(eval_cls, g, g.loadRes(str(COCO_TESTS / dt)), iou)
 
     quiet(go)
     assert_identical(holder["ref"], holder["ours"])

@@ -148,6 +148,22 @@ pub struct PartialScan {
     pub rows: Vec<ScanRow>,
 }
 
+/// Rows of the given files, named by their paths as given, in order.
+fn measure_given_paths(
+    paths: &[PathBuf],
+    decoding: Decoding,
+    on_done: &(dyn Fn() + Sync),
+) -> Vec<ScanRow> {
+    paths
+        .iter()
+        .zip(measure_paths(paths, decoding, on_done))
+        .map(|(path, result)| ScanRow {
+            path: path.to_string_lossy().into_owned(),
+            result,
+        })
+        .collect()
+}
+
 /// Measures the given image files (on all cores) and finds issues over
 /// them; each row's path is the file's path as given, in the given order.
 pub fn scan_paths(
@@ -156,14 +172,7 @@ pub fn scan_paths(
     decoding: Decoding,
     on_done: &(dyn Fn() + Sync),
 ) -> ScanReport {
-    let rows: Vec<ScanRow> = paths
-        .iter()
-        .zip(measure_paths(paths, decoding, on_done))
-        .map(|(path, result)| ScanRow {
-            path: path.to_string_lossy().into_owned(),
-            result,
-        })
-        .collect();
+    let rows = measure_given_paths(paths, decoding, on_done);
     let measured: Vec<Measured<'_>> = rows.iter().map(ScanRow::measured).collect();
     let issues = find_issues(&measured, config);
     ScanReport {
@@ -183,14 +192,7 @@ pub fn scan_paths_shard(
     files: usize,
     decoding: Decoding,
 ) -> PartialScan {
-    let rows = paths
-        .iter()
-        .zip(measure_paths(paths, decoding, &|| {}))
-        .map(|(path, result)| ScanRow {
-            path: path.to_string_lossy().into_owned(),
-            result,
-        })
-        .collect();
+    let rows = measure_given_paths(paths, decoding, &|| {});
     PartialScan {
         format: PARTIAL_FORMAT.to_string(),
         shard: shard.index,

@@ -183,12 +183,13 @@ fn partial(dir: &Path, args: &ScanArgs) -> Result<()> {
 /// `assay merge` of scan parts: `assay scan --merge` with the default
 /// issue options.
 pub fn merge_with_defaults(paths: &[PathBuf], json: bool) -> Result<()> {
+    let started = Instant::now();
     let report = merge(paths, &IssueConfig::default())?;
     if json {
         outln!("{}", serde_json::to_string(&json_report(&report))?)?;
         return Ok(());
     }
-    Ok(print_report(&report, 3, 0.0)?)
+    Ok(print_report(&report, 3, started.elapsed().as_secs_f64())?)
 }
 
 /// `assay scan --merge FILE...`: the shards' rows together, searched for
