@@ -66,8 +66,12 @@ DUP_KINDS = ("exact_dup", "near_dup")
 # when a tool reports them (the "own types" column).
 OWN_ISSUE = {
     "dark": "underexposed", "light": "overexposed", "blur": "soft", "grey": "monochrome",
-    "near_dup": "similar",
+    "near_dup": "similar", "odd_size": "unusual_size", "low_info": "low_contrast",
 }
+
+# The bar for a tool on a problem kind: strong recall and precision of one
+# of its issue types for that kind at least these.
+BAR_RECALL, BAR_PRECISION = 0.95, 0.9
 
 # Other names a tool may use for an issue type (matched case-insensitively).
 ALIASES = {
@@ -206,6 +210,30 @@ def score_tool(name: str, flags: Flags, truth: dict, own: bool = False) -> dict:
     return result
 
 
+def meets_bar(e: dict | None) -> bool:
+    return (e is not None and e["precision"] is not None
+            and e["recall_strong"] is not None and e["recall_strong"] >= BAR_RECALL
+            and e["precision"] >= BAR_PRECISION)
+
+
+def bar_lines(tools: list[tuple[str, dict]]) -> list[str]:
+    """Per tool (its CleanVision-named and own-type columns together): the
+    kinds where one of its types meets the bar, naming the type."""
+    merged: dict[str, list[dict]] = defaultdict(list)
+    for label, res in tools:
+        merged[label.split(",")[0]].append(res)
+    lines = []
+    for label, results in merged.items():
+        met, missed = [], []
+        for kind in KIND_TO_ISSUE:
+            types = [r[kind]["issue"] for r in results if meets_bar(r[kind])]
+            (met if types else missed).append(f"{kind} ({'/'.join(dict.fromkeys(types))})" if types else kind)
+        lines.append(f"{label}: strong recall >= {BAR_RECALL} and precision >= {BAR_PRECISION} "
+                     f"on {len(met)} of {len(KIND_TO_ISSUE)} kinds; met: {', '.join(met) or 'none'}; "
+                     f"not met: {', '.join(missed) or 'none'}")
+    return lines
+
+
 def fmt_recall(e: dict | None, sev: str) -> str:
     if e is None:
         return "n/a"
@@ -245,6 +273,8 @@ def print_table(tools: list[tuple[str, dict]], notes: dict[str, list[str]]) -> N
     print("recall = flagged/injected per severity; precision = right flags/all flags of the type")
     if any(e is not None and e["issue"] != KIND_TO_ISSUE[k] for _, r in tools for k, e in r.items()):
         print("(type) at the end of a row: the own type scored in the \"own types\" column")
+    for line in bar_lines(tools):
+        print(line)
     for label, res in tools:
         fps = [(k, e["false_positives_by_problem"]) for k, e in res.items()
                if e is not None and e["false_positives_by_problem"]]

@@ -172,9 +172,10 @@ pub enum Command {
     /// Scan a folder of images for data issues, without a project: dark,
     /// light, blurry, low-information, odd-sized and greyscale images (as
     /// CleanVision defines them), exact and near duplicates, unreadable
-    /// files and outliers; and beside them assay's own detectors for the
-    /// milder cases: underexposed, overexposed, soft (blur at full
-    /// resolution), monochrome (greyscale stored as RGB) and similar images
+    /// files and outliers; and beside them assay's own detectors for what
+    /// those miss: underexposed, overexposed (washed out), soft (blur at
+    /// full resolution), monochrome (greyscale stored as RGB), low-contrast
+    /// (flat) images, unusual sizes (against the median) and similar images
     /// (crops, resizes, re-encodes).
     #[command(
         after_help = "Examples:\n  assay scan ./images\n  assay scan ./images --near-radius 4 --out metrics.parquet\n  assay scan ./images --issue dark --issue blurry --json | jq '.counts'\n  assay scan ./images --preset cleanvision\n  assay scan ./images --similar-radius 10 --soft-threshold 0.25"

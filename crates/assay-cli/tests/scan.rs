@@ -263,11 +263,17 @@ fn own_types_find_mild_cases() {
         .map(|&v| (f64::from(v) * 0.45) as u8)
         .collect();
     jpeg(&d.join("dim.jpg"), w, h, &dim, 90);
-    let gain = texture(w, h, 42)
+    let washed = texture(w, h, 42)
         .iter()
-        .map(|&v| (f64::from(v) * 1.45 + 30.0).min(255.0) as u8)
+        .map(|&v| 255 - ((255.0 - f64::from(v)) * 0.15) as u8)
         .collect::<Vec<u8>>();
-    jpeg(&d.join("overexposed.jpg"), w, h, &gain, 90);
+    jpeg(&d.join("overexposed.jpg"), w, h, &washed, 90);
+    // A photo faded to 4% of its contrast around mid-grey.
+    let faded = texture(w, h, 43)
+        .iter()
+        .map(|&v| (128.0 + (f64::from(v) - 128.0) * 0.04) as u8)
+        .collect::<Vec<u8>>();
+    jpeg(&d.join("faded.jpg"), w, h, &faded, 90);
     // clean_1 with 2% cut from the left and top, re-encoded at quality 65.
     let src = texture(w, h, 2);
     let (cx, cy) = (w * 2 / 100, h * 2 / 100);
@@ -287,6 +293,9 @@ fn own_types_find_mild_cases() {
     assert_eq!(flagged(&report, "underexposed"), ["dim.jpg"]);
     assert!(flagged(&report, "dark").is_empty());
     assert_eq!(flagged(&report, "overexposed"), ["overexposed.jpg"]);
+    // Washed out is overexposed, not low-contrast; the faded photo is.
+    assert_eq!(flagged(&report, "low_contrast"), ["faded.jpg"]);
+    assert!(flagged(&report, "unusual_size").is_empty());
     assert!(flagged(&report, "soft").contains(&"soft.jpg".to_string()));
     assert!(!flagged(&report, "soft").contains(&"sharp.jpg".to_string()));
     // The soft image is a blurred copy of the sharp one: similar too.

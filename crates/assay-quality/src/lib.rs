@@ -45,14 +45,18 @@
 //! CLI's `--preset cleanvision` leaves them out), find the milder cases:
 //! - `underexposed`: the brightest 0.1% of pixels darker than mid-grey and
 //!   the mean colour more than a stop below middle grey;
-//! - `overexposed`: washed out (darkest 1% lighter than 80% grey), or a fifth
-//!   of the pixels clipped at white with the darkest 1% above 10% grey;
+//! - `overexposed`: washed out (darkest 1% lighter than 80% grey);
 //! - `soft`: blur at full resolution, from the ratio of detail at
 //!   neighbouring scales (below 1/3, where 1/4 means none and 1/2 step edges);
 //! - `monochrome`: under 0.1% of the pixels show colour, whatever the file's
 //!   mode (greyscale stored as RGB);
 //! - `similar`: pHash within 8 bits of another image's (crops, resizes,
-//!   re-encodes), nearly flat images left out.
+//!   re-encodes), nearly flat images left out;
+//! - `low_contrast`: RMS contrast under 5% of the room between the mean
+//!   brightness and black or white (blank frames, flat colours, faded
+//!   photos);
+//! - `unusual_size`: the longer side under a quarter, or over four times,
+//!   the dataset's median longer side.
 
 #![warn(missing_docs)]
 

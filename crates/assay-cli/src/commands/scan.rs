@@ -84,9 +84,18 @@ pub struct ScanArgs {
     /// 0.1% of pixels are under mid-grey and the mean is dim).
     #[arg(long, default_value_t = 0.5, value_name = "X")]
     pub underexposed_threshold: f64,
-    /// `overexposed` flags scores below this (0-1; 0.5 is the documented rule).
+    /// `overexposed` flags scores below this (0-1; at 0.5 the darkest 1% of
+    /// pixels is lighter than 80% grey).
     #[arg(long, default_value_t = 0.5, value_name = "X")]
     pub overexposed_threshold: f64,
+    /// `low_contrast` flags scores below this (0-1; at 0.5 the RMS contrast
+    /// is 5% of the room between the mean and black or white).
+    #[arg(long, default_value_t = 0.5, value_name = "X")]
+    pub low_contrast_threshold: f64,
+    /// `unusual_size` flags a longer side under this fraction of the
+    /// dataset's median longer side, or over its inverse (0-1).
+    #[arg(long, default_value_t = 0.25, value_name = "X")]
+    pub unusual_size_threshold: f64,
     /// `soft` flags scores below this (0-1; 0 is no detail at full
     /// resolution, 1 is step edges or sharper).
     #[arg(long, default_value_t = 1.0 / 3.0, value_name = "X")]
@@ -247,6 +256,8 @@ fn config(args: &ScanArgs) -> IssueConfig {
         underexposed_threshold: args.underexposed_threshold,
         overexposed_threshold: args.overexposed_threshold,
         soft_threshold: args.soft_threshold,
+        low_contrast_threshold: args.low_contrast_threshold,
+        unusual_size_threshold: args.unusual_size_threshold,
         ..IssueConfig::default()
     };
     if args.preset == PresetArg::Cleanvision {

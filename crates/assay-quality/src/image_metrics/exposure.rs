@@ -5,9 +5,9 @@
 //! These feed assay's own `underexposed` and `overexposed` types: an image
 //! whose brightest channel values stay below mid-grey could be made twice as
 //! bright without clipping anything (a vivid blue is bright in its blue
-//! channel, though its perceived brightness is low); an image with no tone darker than light grey is
-//! washed out; a large area clipped at white together with lifted shadows
-//! is overexposed.
+//! channel, though its perceived brightness is low); an image with no tone
+//! darker than light grey is washed out (`overexposed`). The clipped share
+//! is kept as a metric of its own (the scan table, drift analysis).
 
 /// Exposure of one image; every value in [0, 1].
 #[derive(Debug, Clone, Copy, PartialEq)]

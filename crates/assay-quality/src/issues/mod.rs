@@ -18,11 +18,12 @@
 //! ([`IssueConfig::cleanvision`]) takes Pillow's, assay's default keeps the
 //! decoded one. assay's own types always read the decoded image.
 //!
-//! assay's own types sit beside them and find the milder cases CleanVision
-//! misses: `underexposed`, `overexposed`, `soft` (blur at full resolution)
-//! and `monochrome` (greyscale pixels in any file mode) per image
-//! (`own.rs`), and `similar` (pHash within a radius, flat images left out)
-//! over the dataset.
+//! assay's own types sit beside them and find the cases CleanVision
+//! misses: `underexposed`, `overexposed`, `soft` (blur at full resolution),
+//! `monochrome` (greyscale pixels in any file mode) and `low_contrast`
+//! (flat tones) per image, `unusual_size` (the longer side against the
+//! dataset's median) (`own.rs`), and `similar` (pHash within a radius, flat
+//! images left out) over the dataset.
 
 mod duplicates;
 mod outlier;
@@ -38,7 +39,7 @@ use serde::Serialize;
 use crate::image_metrics::{CleanVisionProperties, ImageMetrics};
 pub use duplicates::{exact_duplicate_groups, near_duplicate_groups, MAX_NEAR_RADIUS};
 pub use outlier::{OutlierMetric, DEFAULT_OUTLIER_METRICS};
-pub use own::{overexposed_score, soft_score, underexposed_score};
+pub use own::{low_contrast_score, overexposed_score, soft_score, underexposed_score};
 pub use split_leak::{is_training_split, split_leaks, SplitLeak, SplitLeaks};
 
 /// The kinds of issue found.
@@ -75,7 +76,7 @@ pub enum IssueType {
     Outlier,
     /// assay's: the brightest tones stay below mid-grey.
     Underexposed,
-    /// assay's: washed out, or blown highlights with lifted shadows.
+    /// assay's: washed out (no tone darker than light grey).
     Overexposed,
     /// assay's: little detail at full resolution (blur, focus, upscaling).
     Soft,
@@ -84,12 +85,20 @@ pub enum IssueType {
     /// assay's: pHash within a radius of another image's (crops, resizes,
     /// re-encodes), flat images left out.
     Similar,
+    /// assay's: tones barely vary, even for the image's exposure (a blank
+    /// frame, a flat colour with faint noise, a faded photo).
+    #[cfg_attr(feature = "clap", value(name = "low_contrast"))]
+    LowContrast,
+    /// assay's: the longer side is far shorter or longer than the dataset's
+    /// median longer side (thumbnails, icons, stray huge scans).
+    #[cfg_attr(feature = "clap", value(name = "unusual_size"))]
+    UnusualSize,
 }
 
 impl IssueType {
     /// Every issue type, in report order (assay's own after CleanVision's
     /// counterpart).
-    pub const ALL: [IssueType; 16] = [
+    pub const ALL: [IssueType; 18] = [
         IssueType::Unreadable,
         IssueType::ExactDuplicates,
         IssueType::NearDuplicates,
@@ -101,10 +110,12 @@ impl IssueType {
         IssueType::Blurry,
         IssueType::Soft,
         IssueType::LowInformation,
+        IssueType::LowContrast,
         IssueType::Grayscale,
         IssueType::Monochrome,
         IssueType::OddAspectRatio,
         IssueType::OddSize,
+        IssueType::UnusualSize,
         IssueType::Outlier,
     ];
 
@@ -140,6 +151,8 @@ impl IssueType {
             IssueType::Soft => "soft",
             IssueType::Monochrome => "monochrome",
             IssueType::Similar => "similar",
+            IssueType::LowContrast => "low_contrast",
+            IssueType::UnusualSize => "unusual_size",
         }
     }
 
@@ -154,6 +167,7 @@ impl IssueType {
                 | IssueType::NearDuplicates
                 | IssueType::Similar
                 | IssueType::OddSize
+                | IssueType::UnusualSize
                 | IssueType::Outlier
         )
     }
@@ -183,15 +197,19 @@ impl IssueType {
             IssueType::Underexposed => {
                 "dim, and the brightest 0.1% of pixels are darker than mid-grey: it could be twice as bright"
             }
-            IssueType::Overexposed => {
-                "washed out (no tone darker than light grey) or a fifth blown to white with no black"
-            }
+            IssueType::Overexposed => "washed out: no tone darker than light grey",
             IssueType::Soft => "little detail at full resolution: blurred, out of focus or upscaled",
             IssueType::Monochrome => {
                 "under 0.1% of the pixels show any colour, and that colour is faint next to the contrast"
             }
             IssueType::Similar => {
                 "perceptual hash within a few bits of another image's: a crop, resize or re-encode"
+            }
+            IssueType::LowContrast => {
+                "tones barely vary: RMS contrast under 5% of the room between the mean and black or white"
+            }
+            IssueType::UnusualSize => {
+                "longer side under a quarter, or over four times, the dataset's median longer side"
             }
         }
     }
@@ -298,6 +316,12 @@ pub struct IssueConfig {
     pub soft_threshold: f64,
     /// `monochrome` flags its score below this (0.1: under 0.1% coloured).
     pub monochrome_threshold: f64,
+    /// `low_contrast` flags its score below this (0.5: see
+    /// `low_contrast_score`).
+    pub low_contrast_threshold: f64,
+    /// `unusual_size` flags a longer side under this fraction of the
+    /// dataset's median longer side, or over its inverse (0.25).
+    pub unusual_size_threshold: f64,
     /// Largest pHash Hamming distance inside a `similar` group (8).
     pub similar_radius: u32,
     /// Largest dHash Hamming distance confirming a `similar` pair (16).
@@ -330,6 +354,8 @@ impl Default for IssueConfig {
             overexposed_threshold: 0.5,
             soft_threshold: 1.0 / 3.0,
             monochrome_threshold: 0.1,
+            low_contrast_threshold: 0.5,
+            unusual_size_threshold: 0.25,
             similar_radius: 8,
             similar_dhash_radius: 16,
             similar_min_contrast: 0.01,
@@ -458,10 +484,12 @@ fn issue_result(t: IssueType, images: &[Measured<'_>], config: &IssueConfig) -> 
         IssueType::Similar => duplicates::similar(images, config),
         IssueType::OddSize => property::odd_size(images, config),
         IssueType::Outlier => outlier::outliers(images, config),
+        IssueType::UnusualSize => own::unusual_size(images, config),
         IssueType::Underexposed
         | IssueType::Overexposed
         | IssueType::Soft
-        | IssueType::Monochrome => own::per_image(t, images, config),
+        | IssueType::Monochrome
+        | IssueType::LowContrast => own::per_image(t, images, config),
         other => property::per_image(other, images, config),
     }
 }

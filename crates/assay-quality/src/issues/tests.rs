@@ -198,6 +198,66 @@ fn odd_size_is_relative_to_the_dataset() {
 }
 
 #[test]
+fn unusual_size_compares_the_longer_side_with_the_median() {
+    // Longer sides 100..=108, a 24 px thumbnail, a 500 px image and a
+    // 20x400 strip (its longer side is typical: shape is not size).
+    let mut images: Vec<ImageMetrics> = (0..9).map(|i| flat(100 + i, 60, 100)).collect();
+    images.push(flat(24, 18, 100));
+    images.push(flat(500, 300, 100));
+    images.push(flat(20, 104, 100));
+    let report = run(&images, &IssueConfig::default());
+    assert_eq!(flagged(&report, IssueType::UnusualSize), vec![9, 10]);
+    let result = report.get(IssueType::UnusualSize).unwrap();
+    // Median longer side 104 (an even count: the mean of the middle two,
+    // 104 and 104).
+    assert!((result.scores[9].unwrap() - 24.0 / 104.0).abs() < 1e-12);
+    assert!((result.scores[10].unwrap() - 104.0 / 500.0).abs() < 1e-12);
+    // Two images are no dataset to be typical of.
+    let report = run(&images[9..11], &IssueConfig::default());
+    assert!(report
+        .get(IssueType::UnusualSize)
+        .unwrap()
+        .scores
+        .iter()
+        .all(Option::is_none));
+}
+
+#[test]
+fn low_contrast_is_judged_against_the_room_the_exposure_leaves() {
+    let scaled = |k: f64| -> ImageMetrics {
+        let px: Vec<u8> = texture(64, 64, 2.0)
+            .iter()
+            .map(|&v| (127.5 + (f64::from(v) - 127.5) * k).round() as u8)
+            .collect();
+        rgb_png(64, 64, &px)
+    };
+    let images = [
+        scaled(1.0),
+        // Faded to 3% of its contrast around mid-grey.
+        scaled(0.03),
+        // Washed out, as the demo injects it: squeezed next to white.
+        rgb_png(
+            64,
+            64,
+            &texture(64, 64, 2.0)
+                .iter()
+                .map(|&v| 255 - ((255.0 - f64::from(v)) * 0.12) as u8)
+                .collect::<Vec<u8>>(),
+        ),
+        // Flat.
+        flat(64, 64, 90),
+    ];
+    let report = run(&images, &IssueConfig::default());
+    assert_eq!(flagged(&report, IssueType::LowContrast), vec![1, 3]);
+    let m = &images[1];
+    let room = m.brightness.min(1.0 - m.brightness).max(0.1);
+    assert_eq!(
+        low_contrast_score(m),
+        (m.contrast / room / 0.1).clamp(0.0, 1.0)
+    );
+}
+
+#[test]
 fn outlier_names_its_metric() {
     let mut images: Vec<ImageMetrics> = (0..10)
         .map(|i| rgb_png(48, 48, &texture(48, 48, 1.0 + f64::from(i) * 0.37)))
