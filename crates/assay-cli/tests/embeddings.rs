@@ -244,3 +244,111 @@ fn missing_weights_say_where_assay_looked() {
     let err = assay_fails(p, &["search", "--text", "a cat"]);
     assert!(err.contains("CLIP") && !err.contains("panicked"), "{err}");
 }
+
+/// Every stored embedding result, as text (floats in their shortest
+/// round-trip form): vectors, the map, and what the neighbours found.
+fn embedding_dump(p: &Path) -> Vec<String> {
+    let queries = [
+        "SELECT s.extractor, s.level, s.weights_hash, s.dim, e.sample_id, e.annotation_source_id, e.vector
+         FROM embeddings e JOIN embedding_sets s ON s.id = e.set_id ORDER BY 1, 2, 5, 6",
+        "SELECT m.method, m.sample_id, m.annotation_source_id, m.x, m.y, m.cluster
+         FROM embedding_maps m ORDER BY 1, 2, 3",
+        "SELECT sample_id, annotation_source_id, kind, score, explanation, group_key FROM issues
+         WHERE kind LIKE 'embedding%' ORDER BY kind, sample_id, annotation_source_id, explanation",
+        "SELECT sample_id, name, value FROM sample_metrics WHERE name LIKE 'embedding%' ORDER BY 1, 2",
+    ];
+    common::stored_rows(p, &queries)
+}
+
+fn clear_embeddings(p: &Path) {
+    let db = rusqlite::Connection::open(p.join(".assay/project.db")).unwrap();
+    db.execute_batch(
+        "DELETE FROM embedding_maps; DELETE FROM embeddings; DELETE FROM embedding_sets;
+         DELETE FROM issues WHERE kind LIKE 'embedding%';
+         DELETE FROM sample_metrics WHERE name LIKE 'embedding%';",
+    )
+    .unwrap();
+}
+
+#[test]
+fn sharded_embeddings_merge_into_the_unsharded_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    project(p);
+    for level in [&[][..], &["--objects"][..]] {
+        let mut base = vec!["--batch", "3"];
+        base.extend_from_slice(level);
+        clear_embeddings(p);
+        let whole = embed(p, &base);
+        let expected = embedding_dump(p);
+        assert!(expected.len() > 12, "{expected:?}");
+        for n in [1, 2, 7] {
+            clear_embeddings(p);
+            assert!(embedding_dump(p).is_empty());
+            let mut parts = Vec::new();
+            for k in 1..=n {
+                let part = p.join(format!("embed-{k}-of-{n}.part"));
+                let shard = format!("{k}/{n}");
+                let mut args = vec![
+                    "embed",
+                    "--shard",
+                    &shard,
+                    "--partial-out",
+                    part.to_str().unwrap(),
+                ];
+                args.extend_from_slice(&base);
+                let out = assay(p, &args);
+                assert!(out.contains(&format!("shard {k}/{n}")), "{out}");
+                parts.push(part.to_str().unwrap().to_string());
+            }
+            parts.reverse();
+            let mut args = vec!["embed", "--json"];
+            args.extend_from_slice(&base);
+            args.push("--merge");
+            args.extend(parts.iter().map(String::as_str));
+            let merged: Value = serde_json::from_str(&assay(p, &args)).unwrap();
+            assert_eq!(embedding_dump(p), expected, "{n} shards, {level:?}");
+            for key in ["stored", "dim", "clusters", "neighbours", "unreadable"] {
+                assert_eq!(merged[key], whole[key], "{key}: {n} shards, {level:?}");
+            }
+        }
+    }
+    // Parts of one run only, each once; a refused merge stores nothing.
+    clear_embeddings(p);
+    let part = |k: u32, n: u32, batch: &str| {
+        let file = p.join(format!("check-{k}-{n}-{batch}.part"));
+        let shard = format!("{k}/{n}");
+        assay(
+            p,
+            &[
+                "embed",
+                "--shard",
+                &shard,
+                "--batch",
+                batch,
+                "--partial-out",
+                file.to_str().unwrap(),
+            ],
+        );
+        file.to_str().unwrap().to_string()
+    };
+    let (a, b, other) = (part(1, 2, "3"), part(2, 2, "3"), part(2, 2, "4"));
+    let err = assay_fails(p, &["embed", "--merge", &a]);
+    assert!(
+        err.contains("1 of 2 shards") || err.contains("missing"),
+        "{err}"
+    );
+    let err = assay_fails(p, &["embed", "--merge", &a, &a, &b]);
+    assert!(err.contains("given twice"), "{err}");
+    let err = assay_fails(p, &["embed", "--merge", &a, &other]);
+    assert!(err.contains("does not belong"), "{err}");
+    let cut = p.join("cut.part");
+    let bytes = std::fs::read(&b).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() - 3]).unwrap();
+    let err = assay_fails(p, &["embed", "--merge", &a, cut.to_str().unwrap()]);
+    assert!(
+        err.contains("cut.part") && err.contains("bytes of vectors"),
+        "{err}"
+    );
+    assert!(embedding_dump(p).is_empty());
+}

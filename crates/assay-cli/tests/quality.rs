@@ -254,6 +254,73 @@ fn image_issues_of_a_project_are_found_stored_and_listed() {
     assert!(hash("corrupt.jpg").is_empty() && hash("missing.jpg").is_empty());
 }
 
+/// Every stored quality result of the project, as text (floats in their
+/// shortest round-trip form, so equal text is equal bits).
+fn quality_dump(p: &Path) -> Vec<String> {
+    let queries = [
+        "SELECT sample_id, name, value FROM sample_metrics ORDER BY 1, 2",
+        "SELECT sample_id, name, value FROM sample_properties ORDER BY 1, 2",
+        "SELECT sample_id, annotation_source_id, name, value FROM annotation_metrics ORDER BY 1, 2, 3",
+        "SELECT sample_id, annotation_source_id, kind, score, explanation, group_key FROM issues
+         ORDER BY kind, sample_id, annotation_source_id, explanation",
+    ];
+    common::stored_rows(p, &queries)
+}
+
+#[test]
+fn sharded_quality_stores_exactly_the_unsharded_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = image_project(dir.path());
+    let whole: Value = serde_json::from_str(&assay(&p, &["quality", "--json"])).unwrap();
+    let expected = quality_dump(&p);
+    assert!(expected.iter().any(|r| r.contains("exact_duplicates")));
+    assert!(expected.iter().any(|r| r.contains("split_leak")));
+    for n in [1, 2, 7] {
+        // Clear the results, so the merge must store them all again.
+        let db = rusqlite::Connection::open(p.join(".assay/project.db")).unwrap();
+        db.execute_batch(
+            "DELETE FROM issues; DELETE FROM sample_metrics; DELETE FROM sample_properties;",
+        )
+        .unwrap();
+        drop(db);
+        assert_ne!(quality_dump(&p), expected);
+        let mut parts = Vec::new();
+        for k in 1..=n {
+            let part = dir.path().join(format!("quality-{k}-of-{n}.json"));
+            let shard = format!("{k}/{n}");
+            let out = assay(
+                &p,
+                &[
+                    "quality",
+                    "--shard",
+                    &shard,
+                    "--partial-out",
+                    part.to_str().unwrap(),
+                ],
+            );
+            assert!(out.contains(&format!("shard {k}/{n}")), "{out}");
+            parts.push(part.to_str().unwrap().to_string());
+        }
+        parts.reverse();
+        let mut args = vec!["quality", "--json", "--merge"];
+        args.extend(parts.iter().map(String::as_str));
+        let merged: Value = serde_json::from_str(&assay(&p, &args)).unwrap();
+        assert_eq!(merged, whole, "{n} shards");
+        assert_eq!(quality_dump(&p), expected, "{n} shards");
+    }
+    // A shard missing, or given twice, is refused and changes nothing.
+    let one = dir.path().join("quality-1-of-2.json");
+    let one = one.to_str().unwrap();
+    let err = assay_fails(&p, &["quality", "--merge", one]);
+    assert!(
+        err.contains("shard 2/2 is missing") || err.contains("1 of 2 shards"),
+        "{err}"
+    );
+    let err = assay_fails(&p, &["quality", "--merge", one, one]);
+    assert!(err.contains("given twice"), "{err}");
+    assert_eq!(quality_dump(&p), expected);
+}
+
 #[test]
 fn a_failed_quality_run_leaves_the_store_unchanged() {
     let dir = tempfile::tempdir().unwrap();

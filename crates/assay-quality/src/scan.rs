@@ -234,6 +234,25 @@ pub fn merge_scans(
     mut parts: Vec<PartialScan>,
     config: &IssueConfig,
 ) -> Result<ScanReport, String> {
+    check_parts(&mut parts)?;
+    let files = parts[0].files;
+    let root = parts[0].root.clone();
+    let rows: Vec<ScanRow> = parts.into_iter().flat_map(|p| p.rows).collect();
+    if rows.len() != files {
+        return Err(format!(
+            "the shards hold {} rows for {files} files",
+            rows.len()
+        ));
+    }
+    let measured: Vec<Measured<'_>> = rows.iter().map(ScanRow::measured).collect();
+    let issues = find_issues(&measured, config);
+    Ok(ScanReport { root, rows, issues })
+}
+
+/// Sorts the parts of one sharded run by shard and checks that they belong
+/// together: one format and decoding, the same shard count and number of
+/// files, every shard once.
+pub fn check_parts(parts: &mut [PartialScan]) -> Result<(), String> {
     let Some(first) = parts.first() else {
         return Err("no partial scans given".into());
     };
@@ -285,17 +304,7 @@ pub fn merge_scans(
             parts.len()
         ));
     }
-    let root = parts[0].root.clone();
-    let rows: Vec<ScanRow> = parts.into_iter().flat_map(|p| p.rows).collect();
-    if rows.len() != files {
-        return Err(format!(
-            "the shards hold {} rows for {files} files",
-            rows.len()
-        ));
-    }
-    let measured: Vec<Measured<'_>> = rows.iter().map(ScanRow::measured).collect();
-    let issues = find_issues(&measured, config);
-    Ok(ScanReport { root, rows, issues })
+    Ok(())
 }
 
 /// Lists the image files under `root` (`assay_image::listing::list_images`),

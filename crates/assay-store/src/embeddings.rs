@@ -15,7 +15,7 @@ use crate::{Result, Store, StoreError};
 pub const IMAGE_LEVEL: i64 = -1;
 
 /// What one vector describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EmbeddingLevel {
     /// Whole images.

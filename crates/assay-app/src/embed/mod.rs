@@ -5,6 +5,7 @@
 
 pub mod neighbours;
 pub mod search;
+pub mod shards;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -186,7 +187,9 @@ pub fn embed_missing(
     let paths = store.sample_paths(dataset)?;
     let done = store.embedded_keys(&set)?;
     let (jobs, without_file) = jobs(&data, &paths, level, &done);
-    let (computed, unreadable) = compute(store, &set, extractor, &jobs, batch, progress)?;
+    let (computed, unreadable) = compute(extractor, &jobs, batch, progress, |rows| {
+        Ok(store.add_embeddings(&set, rows)?)
+    })?;
     Ok(Added {
         set,
         computed,
@@ -235,15 +238,15 @@ fn jobs<'a>(
     (out, without_file)
 }
 
-/// Embeds the jobs batch by batch, storing each batch (one transaction), so
-/// an interrupted run keeps what it finished. Returns (computed, unreadable).
+/// Embeds the jobs batch by batch, handing each batch's vectors to `keep`
+/// (which stores them in one transaction, so an interrupted run keeps what
+/// it finished). Returns (computed, unreadable).
 fn compute(
-    store: &mut Store,
-    set: &EmbeddingSet,
     extractor: &Extractor,
     jobs: &[Job],
     batch: usize,
     progress: &dyn Progress,
+    mut keep: impl FnMut(&[(EmbeddingKey, Vec<f32>)]) -> Result<()>,
 ) -> Result<(usize, usize)> {
     progress.start("embedding", jobs.len() as u64);
     let (mut computed, mut unreadable) = (0, 0);
@@ -256,7 +259,7 @@ fn compute(
         if !images.is_empty() {
             let vectors = extractor.embed_images(&images)?;
             let rows: Vec<(EmbeddingKey, Vec<f32>)> = keys.into_iter().zip(vectors).collect();
-            store.add_embeddings(set, &rows)?;
+            keep(&rows)?;
             computed += rows.len();
         }
         progress.advance(chunk.len() as u64);

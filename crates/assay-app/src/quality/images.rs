@@ -43,23 +43,54 @@ pub fn image_quality(
     config: &IssueConfig,
     progress: &dyn Progress,
 ) -> ImageQuality {
-    let mut out = ImageQuality::default();
-    let (mut samples, mut files): (Vec<&Sample>, Vec<PathBuf>) = (Vec::new(), Vec::new());
-    for s in &data.samples {
-        match paths.get(&s.id).cloned() {
-            Some(p) if p.is_file() => {
-                samples.push(s);
-                files.push(p);
-            }
-            _ => out.missing.push(s.file_name.clone()),
+    let (samples, results) = measure_samples(&data.samples, paths, progress);
+    judge(&data.samples, samples, &results, config)
+}
+
+/// Measures the files of `samples` that exist (`paths` by sample id) on
+/// all cores: the samples measured and their results, in order.
+pub(super) fn measure_samples<'a>(
+    samples: &'a [Sample],
+    paths: &HashMap<i64, PathBuf>,
+    progress: &dyn Progress,
+) -> (Vec<&'a Sample>, Vec<Result<ImageMetrics, Unreadable>>) {
+    let (mut measured, mut files): (Vec<&Sample>, Vec<PathBuf>) = (Vec::new(), Vec::new());
+    for s in samples {
+        if let Some(p) = paths.get(&s.id).filter(|p| p.is_file()) {
+            measured.push(s);
+            files.push(p.clone());
         }
     }
     if files.is_empty() {
-        return out;
+        return (measured, Vec::new());
     }
     progress.start("images", files.len() as u64);
     let results = measure_paths(&files, Decoding::Exact, &|| progress.advance(1));
     progress.finish();
+    (measured, results)
+}
+
+/// Finds the image issues and split leaks over the `results` of the
+/// `measured` samples (in order); the other samples of `all` are missing.
+pub(super) fn judge(
+    all: &[Sample],
+    measured: Vec<&Sample>,
+    results: &[Result<ImageMetrics, Unreadable>],
+    config: &IssueConfig,
+) -> ImageQuality {
+    let ids: std::collections::HashSet<i64> = measured.iter().map(|s| s.id).collect();
+    let mut out = ImageQuality {
+        missing: all
+            .iter()
+            .filter(|s| !ids.contains(&s.id))
+            .map(|s| s.file_name.clone())
+            .collect(),
+        ..ImageQuality::default()
+    };
+    if results.is_empty() {
+        return out;
+    }
+    let samples = measured;
     let measured: Vec<Measured<'_>> = results.iter().map(as_measured).collect();
     let report = find_issues(&measured, config);
     let splits: Vec<Option<&str>> = samples.iter().map(|s| s.split.as_deref()).collect();

@@ -7,6 +7,7 @@
 mod images;
 mod labels;
 mod scan_table;
+pub mod shards;
 
 pub use labels::MODEL_METRICS;
 pub use scan_table::scan_table;
@@ -78,6 +79,20 @@ pub fn compute(
     options: &QualityOptions,
     progress: &dyn Progress,
 ) -> Result<QualityOutcome> {
+    compute_from(store, options, |store, name, data, config| {
+        let paths = store.sample_paths(name)?;
+        Ok(image_quality(data, &paths, config, progress))
+    })
+}
+
+/// [`compute`] with the image side from `images` (given the store, the
+/// dataset's name and samples, and the issue settings): measured here, or
+/// merged from the shards' parts ([`shards::merge`]).
+fn compute_from(
+    store: &mut Store,
+    options: &QualityOptions,
+    images: impl FnOnce(&Store, &str, &Dataset, &IssueConfig) -> Result<ImageQuality>,
+) -> Result<QualityOutcome> {
     let config = issue_config(options)?;
     let name = choose_dataset(store, options.dataset.as_deref())?;
     let data = store.load_dataset(&name, &Selection::default())?;
@@ -85,8 +100,7 @@ pub fn compute(
         Some(model) => Some((model, model_predictions(store, &name, model)?)),
         None => None,
     };
-    let paths = store.sample_paths(&name)?;
-    let mut images = image_quality(&data, &paths, &config, progress);
+    let mut images = images(store, &name, &data, &config)?;
     let (annotation_metrics, annotation_issues) = annotation_rows(&data);
     let labels = match &predictions {
         Some((model, ModelPredictions::Boxes(boxes))) => {

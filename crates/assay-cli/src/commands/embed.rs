@@ -1,8 +1,11 @@
 //! `assay embed`: embeds a dataset (`assay_app::embed`) and prints what
 //! was stored.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
-use assay_app::embed::{self, EmbedOptions, EmbedSummary};
+use assay_app::embed::{self, shards, EmbedOptions, EmbedSummary};
+use assay_core::shard::Shard;
 use assay_store::Store;
 use clap::Args;
 
@@ -32,6 +35,19 @@ pub struct EmbedArgs {
     /// duplicates (`embedding_near_duplicates`, `embedding_split_leak`).
     #[arg(long, default_value_t = 0.97, value_name = "COS")]
     pub near_threshold: f32,
+    /// Embed only shard K of N (a contiguous run of the dataset's images,
+    /// cut at multiples of --batch) into --partial-out, storing nothing;
+    /// every shard's file then goes to --merge.
+    #[arg(long, value_name = "K/N", requires = "partial_out")]
+    pub shard: Option<Shard>,
+    /// Write the (shard's) vectors to FILE instead of storing them.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "merge"])]
+    pub partial_out: Option<PathBuf>,
+    /// Store the vectors of every shard's --partial-out file (once each,
+    /// any order), then compute the map and neighbours over all of them:
+    /// the same result as one unsharded run.
+    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with = "shard")]
+    pub merge: Vec<PathBuf>,
     /// Print a JSON summary.
     #[arg(long)]
     pub json: bool,
@@ -53,6 +69,33 @@ impl EmbedArgs {
 
 /// Runs `assay embed`.
 pub fn run(store: &mut Store, args: &EmbedArgs) -> Result<()> {
+    if let Some(out) = &args.partial_out {
+        let shard = args.shard.unwrap_or(Shard { index: 0, count: 1 });
+        let part = shards::embed_shard(store, &args.options(), shard, &Bars::default())?;
+        shards::write_part(&part, out)?;
+        let h = &part.header;
+        println!(
+            "{} {}-d {} embeddings of shard {}/{} of dataset {:?} ({} images in all) written to {}",
+            h.keys.len(),
+            h.dim,
+            h.level.name(),
+            shard.index + 1,
+            shard.count,
+            h.dataset,
+            h.images,
+            out.display()
+        );
+        return Ok(());
+    }
+    if !args.merge.is_empty() {
+        let parts = args
+            .merge
+            .iter()
+            .map(|p| shards::read_part(p))
+            .collect::<Result<Vec<_>>>()?;
+        let summary = shards::merge(store, &args.options(), parts, &Bars::default())?;
+        return print_summary(&summary, args.json);
+    }
     show(store, &args.options(), args.json)
 }
 

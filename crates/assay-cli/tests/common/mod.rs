@@ -68,3 +68,24 @@ pub fn build_demo(dir: &Path) -> String {
 pub fn assay_fails(project: &Path, args: &[&str]) -> String {
     binary().fails(Some(project), args)
 }
+
+/// The rows the queries return from the project's database, as text (a
+/// row's values in their `Debug` form, floats shortest round-trip, so
+/// equal text is equal bits).
+pub fn stored_rows(project: &Path, queries: &[&str]) -> Vec<String> {
+    let db = rusqlite::Connection::open(project.join(".assay/project.db")).unwrap();
+    let mut out = Vec::new();
+    for sql in queries {
+        let mut stmt = db.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                (0..n)
+                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .unwrap();
+        out.extend(rows.map(|r| format!("{:?}", r.unwrap())));
+    }
+    out
+}

@@ -1,8 +1,11 @@
 //! `assay quality`: computes a dataset's data-quality results
 //! (`assay_app::quality`) and prints what was found.
 
+use std::path::{Path, PathBuf};
+
 use anyhow::Result;
-use assay_app::quality::{self, some_names, QualityOptions, QualityOutcome};
+use assay_app::quality::{self, shards, some_names, QualityOptions, QualityOutcome};
+use assay_core::shard::Shard;
 use assay_quality::issues::OutlierMetric;
 use assay_store::Store;
 use serde_json::json;
@@ -39,6 +42,20 @@ pub struct QualityArgs {
     #[arg(long, default_value_t = 0, value_name = "N",
           value_parser = clap::value_parser!(u32).range(0..=32))]
     pub near_radius: u32,
+    /// Measure only the image files of shard K of N (a contiguous run of
+    /// the dataset's samples) into --partial-out, storing nothing; every
+    /// shard's file then goes to --merge.
+    #[arg(long, value_name = "K/N", requires = "partial_out")]
+    pub shard: Option<Shard>,
+    /// Write the (shard's) image measurements to FILE instead of storing
+    /// results.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "merge", "model"])]
+    pub partial_out: Option<PathBuf>,
+    /// Compute and store the quality results from every shard's
+    /// --partial-out file (once each, any order) instead of measuring the
+    /// images here: the same results as one unsharded run.
+    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with = "shard")]
+    pub merge: Vec<PathBuf>,
     /// Print the counts as JSON.
     #[arg(long)]
     pub json: bool,
@@ -57,13 +74,48 @@ pub fn options(args: &QualityArgs) -> QualityOptions {
 
 /// Runs `assay quality`.
 pub fn compute(store: &mut Store, args: &QualityArgs) -> Result<()> {
+    if let Some(out) = &args.partial_out {
+        return partial(store, args, out);
+    }
+    if !args.merge.is_empty() {
+        let parts = args
+            .merge
+            .iter()
+            .map(|p| shards::read_part(p))
+            .collect::<Result<Vec<_>>>()?;
+        let done = shards::merge(store, &options(args), parts)?;
+        return print_outcome(&done, args.json);
+    }
     show(store, &options(args), args.json)
+}
+
+/// `assay quality --shard K/N --partial-out FILE`: one shard's images
+/// measured.
+fn partial(store: &Store, args: &QualityArgs, out: &Path) -> Result<()> {
+    let shard = args.shard.unwrap_or(Shard { index: 0, count: 1 });
+    let part = shards::measure_shard(store, args.dataset.as_deref(), shard, &Bars::default())?;
+    shards::write_part(&part, out)?;
+    println!(
+        "Measured {} image files of shard {}/{} of dataset {:?} ({} samples) into {}",
+        part.scan.rows.len(),
+        shard.index + 1,
+        shard.count,
+        part.dataset,
+        part.scan.files,
+        out.display()
+    );
+    Ok(())
 }
 
 /// Computes the quality metrics and issues of a dataset, stores them and
 /// prints what was found.
 pub fn show(store: &mut Store, options: &QualityOptions, json: bool) -> Result<()> {
     let done = quality::compute(store, options, &Bars::default())?;
+    print_outcome(&done, json)
+}
+
+/// Prints what a quality run measured and stored.
+fn print_outcome(done: &QualityOutcome, json: bool) -> Result<()> {
     let images = &done.images;
     if json {
         let counts: serde_json::Map<String, serde_json::Value> = done
@@ -82,7 +134,7 @@ pub fn show(store: &mut Store, options: &QualityOptions, json: bool) -> Result<(
         );
         return Ok(());
     }
-    print_files(&done);
+    print_files(done);
     println!(
         "Measured {} annotations; {} issues stored.",
         done.annotations, done.issues
