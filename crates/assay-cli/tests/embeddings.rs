@@ -308,9 +308,27 @@ fn sharded_embeddings_merge_into_the_unsharded_project() {
             args.extend(parts.iter().map(String::as_str));
             let merged: Value = serde_json::from_str(&assay(p, &args)).unwrap();
             assert_eq!(embedding_dump(p), expected, "{n} shards, {level:?}");
-            for key in ["stored", "dim", "clusters", "neighbours", "unreadable"] {
+            for key in [
+                "stored",
+                "dim",
+                "clusters",
+                "neighbours",
+                "unreadable",
+                "computed",
+                "already_stored",
+                "without_file",
+            ] {
                 assert_eq!(merged[key], whole[key], "{key}: {n} shards, {level:?}");
             }
+            // Merged again: every vector is already there and kept.
+            let again: Value = serde_json::from_str(&assay(p, &args)).unwrap();
+            assert_eq!(again["computed"], 0);
+            assert_eq!(again["already_stored"], merged["stored"]);
+            assert_eq!(
+                embedding_dump(p),
+                expected,
+                "{n} shards merged twice, {level:?}"
+            );
         }
     }
     // Parts of one run only, each once; a refused merge stores nothing.
@@ -350,5 +368,18 @@ fn sharded_embeddings_merge_into_the_unsharded_project() {
         err.contains("cut.part") && err.contains("bytes of vectors"),
         "{err}"
     );
+    // A crafted header: vectors of no floats.
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let line = text.find('\n').unwrap();
+    let header: Value = serde_json::from_str(&text[..line]).unwrap();
+    let dim = header["dim"].as_u64().unwrap();
+    let zero = p.join("zero.part");
+    let crafted = text[..line].replace(&format!("\"dim\":{dim}"), "\"dim\":0");
+    std::fs::write(&zero, format!("{crafted}\n")).unwrap();
+    let err = assay_fails(p, &["embed", "--merge", &a, zero.to_str().unwrap()]);
+    assert!(err.contains("vectors of 0 floats"), "{err}");
+    // `assay merge` names the command that merges project parts.
+    let err = assay_fails(p, &["merge", &a, &b]);
+    assert!(err.contains("assay embed --merge"), "{err}");
     assert!(embedding_dump(p).is_empty());
 }

@@ -318,6 +318,22 @@ fn sharded_quality_stores_exactly_the_unsharded_results() {
     );
     let err = assay_fails(&p, &["quality", "--merge", one, one]);
     assert!(err.contains("given twice"), "{err}");
+    // Parts of the dataset as it was with another number of samples.
+    let whole_part = dir.path().join("quality-1-of-1.json");
+    let text = std::fs::read_to_string(&whole_part).unwrap();
+    let part: Value = serde_json::from_str(&text).unwrap();
+    let files = part["scan"]["files"].as_u64().unwrap();
+    let other = dir.path().join("other.json");
+    let changed = text.replace(
+        &format!("\"files\":{files}"),
+        &format!("\"files\":{}", files + 1),
+    );
+    std::fs::write(&other, changed).unwrap();
+    let err = assay_fails(&p, &["quality", "--merge", other.to_str().unwrap()]);
+    assert!(err.contains("measure the shards again"), "{err}");
+    // `assay merge` names the command that merges project parts.
+    let err = assay_fails(&p, &["merge", whole_part.to_str().unwrap()]);
+    assert!(err.contains("assay quality --merge"), "{err}");
     assert_eq!(quality_dump(&p), expected);
 }
 

@@ -52,8 +52,8 @@
 //!   mode (greyscale stored as RGB);
 //! - `similar`: pHash within 8 bits of another image's (crops, resizes,
 //!   re-encodes), nearly flat images left out;
-//! - `low_contrast`: RMS contrast under 5% of the room between the mean
-//!   brightness and black or white (blank frames, flat colours, faded
+//! - `low_contrast`: RMS contrast under 5% of the room between the
+//!   greyscale mean and black or white (blank frames, flat colours, faded
 //!   photos);
 //! - `unusual_size`: the longer side under a quarter, or over four times,
 //!   the dataset's median longer side.

@@ -123,7 +123,7 @@ pub fn decode_files(root: &Path, files: &[PathBuf], on_done: &(dyn Fn() + Sync))
 }
 
 /// What a partial scan file says it is.
-pub const PARTIAL_FORMAT: &str = "assay-scan-partial/1";
+pub const PARTIAL_FORMAT: &str = "assay-scan-partial/2";
 
 /// One shard of a scan: the rows of a contiguous run of the folder's
 /// files. Issues need every image (duplicates, sizes and outliers are

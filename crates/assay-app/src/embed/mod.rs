@@ -164,7 +164,6 @@ pub fn embed_missing(
     batch: usize,
     progress: &dyn Progress,
 ) -> Result<Added> {
-    let mut notes = Vec::new();
     let (set, replaced) = store.open_embedding_set(&NewEmbeddingSet {
         dataset,
         extractor: &extractor.name,
@@ -174,15 +173,7 @@ pub fn embed_missing(
         dim: extractor.dim(),
         comparable: extractor.comparable,
     })?;
-    if replaced {
-        notes.push(format!(
-            "the stored {} embeddings came from other weights; computing them again",
-            extractor.name
-        ));
-    }
-    if !extractor.comparable {
-        notes.push("the built-in extractor's vectors are not comparable with CLIP, Inception or DINOv2 ones".into());
-    }
+    let notes = set_notes(&extractor.name, replaced, extractor.comparable);
     let data = store.load_dataset(dataset, &Selection::default())?;
     let paths = store.sample_paths(dataset)?;
     let done = store.embedded_keys(&set)?;
@@ -198,6 +189,22 @@ pub fn embed_missing(
         without_file,
         notes,
     })
+}
+
+/// What to tell the user about a set just opened: its vectors of other
+/// weights were dropped, or its vectors are not comparable with published
+/// models' ones.
+fn set_notes(extractor: &str, replaced: bool, comparable: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if replaced {
+        notes.push(format!(
+            "the stored {extractor} embeddings came from other weights; computing them again"
+        ));
+    }
+    if !comparable {
+        notes.push("the built-in extractor's vectors are not comparable with CLIP, Inception or DINOv2 ones".into());
+    }
+    notes
 }
 
 fn jobs<'a>(

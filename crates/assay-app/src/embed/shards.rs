@@ -17,12 +17,15 @@ use assay_store::{EmbeddingKey, EmbeddingLevel, NewEmbeddingSet, Selection, Stor
 use serde::{Deserialize, Serialize};
 
 use super::neighbours::analyse;
-use super::{compute, jobs, store_map, EmbedOptions, EmbedSummary};
+use super::{compute, jobs, set_notes, store_map, EmbedOptions, EmbedSummary};
 use crate::progress::Progress;
 use crate::project::choose_dataset;
 
 /// What an embedding part file says it is.
 pub const EMBED_PART_FORMAT: &str = "assay-embed-partial/1";
+
+/// The longest vector a part may hold.
+const MAX_DIM: usize = 65_536;
 
 /// What a part holds besides its vectors: the extractor, the shard, and
 /// each vector's key with its sample's file name.
@@ -167,13 +170,26 @@ pub fn read_part(path: &Path) -> Result<EmbedPart> {
             header.format
         )));
     }
+    if !(1..=MAX_DIM).contains(&header.dim) {
+        return Err(not_a_part(format!(
+            "vectors of {} floats (1 to {MAX_DIM} expected)",
+            header.dim
+        )));
+    }
+    if header.file_names.len() != header.keys.len() {
+        return Err(not_a_part(format!(
+            "{} file names for {} keys",
+            header.file_names.len(),
+            header.keys.len()
+        )));
+    }
     let body = &bytes[line + 1..];
     let expected = header
         .keys
         .len()
         .checked_mul(header.dim)
         .and_then(|n| n.checked_mul(4));
-    if expected != Some(body.len()) || header.file_names.len() != header.keys.len() {
+    if expected != Some(body.len()) {
         return Err(not_a_part(format!(
             "{} bytes of vectors for {} keys of {} floats",
             body.len(),
@@ -205,9 +221,9 @@ pub fn merge(
     let started = Instant::now();
     let dataset = choose_dataset(store, options.dataset.as_deref())?;
     check_parts(&mut parts, &dataset)?;
-    check_samples(store, &dataset, &parts)?;
+    let without_file = check_keys(store, &dataset, &parts)?;
     let h = &parts[0].header;
-    let (set, _) = store.open_embedding_set(&NewEmbeddingSet {
+    let (set, replaced) = store.open_embedding_set(&NewEmbeddingSet {
         dataset: &dataset,
         extractor: &h.extractor,
         level: h.level,
@@ -217,20 +233,26 @@ pub fn merge(
         comparable: h.comparable,
     })?;
     let (extractor, level, dim, comparable) = (h.extractor.clone(), h.level, h.dim, h.comparable);
-    let mut computed = 0;
-    let mut unreadable = 0;
+    let notes = set_notes(&extractor, replaced, comparable);
+    // As in an unsharded run, vectors already stored (of the same weights)
+    // are kept; the others are stored in one transaction.
+    let already = store.embedded_keys(&set)?;
+    let mut new_rows = Vec::new();
+    let mut unreadable = 0usize;
     for part in &parts {
-        let rows: Vec<(EmbeddingKey, Vec<f32>)> = part
-            .header
-            .keys
-            .iter()
-            .zip(part.vectors.chunks_exact(dim.max(1)))
-            .map(|(k, v)| (*k, v.to_vec()))
-            .collect();
-        store.add_embeddings(&set, &rows)?;
-        computed += rows.len();
-        unreadable += part.header.unreadable;
+        new_rows.extend(
+            part.header
+                .keys
+                .iter()
+                .zip(part.vectors.chunks_exact(dim))
+                .filter(|(k, _)| !already.contains(k))
+                .map(|(k, v)| (*k, v.to_vec())),
+        );
+        unreadable = unreadable.saturating_add(part.header.unreadable);
     }
+    store.add_embeddings(&set, &new_rows)?;
+    let computed = new_rows.len();
+    drop(new_rows);
     let rows = store.load_embeddings(&set)?;
     let clusters = store_map(store, &set, &rows, options.clusters)?;
     let neighbours = analyse(store, &set, &rows, options.near_threshold, progress)?;
@@ -241,14 +263,14 @@ pub fn merge(
         dim,
         comparable,
         computed,
-        already_stored: rows.len().saturating_sub(computed),
+        already_stored: already.len(),
         unreadable,
-        without_file: 0,
+        without_file,
         stored: rows.len(),
         clusters,
         neighbours,
         seconds: started.elapsed().as_secs_f64(),
-        notes: Vec::new(),
+        notes,
     })
 }
 
@@ -258,8 +280,11 @@ fn check_parts(parts: &mut [EmbedPart], dataset: &str) -> Result<()> {
     let Some(first) = parts.first() else {
         bail!("no embedding parts given");
     };
+    // What every shard of one run shares (`source` is the path each
+    // worker typed: the weights hash identifies the model).
     let same = |h: &EmbedPartHeader| EmbedPartHeader {
         shard: 0,
+        source: String::new(),
         keys: Vec::new(),
         file_names: Vec::new(),
         unreadable: 0,
@@ -306,25 +331,51 @@ fn check_parts(parts: &mut [EmbedPart], dataset: &str) -> Result<()> {
     Ok(())
 }
 
-/// Every key names a sample of `dataset` with the file name the shard saw.
-fn check_samples(store: &Store, dataset: &str, parts: &[EmbedPart]) -> Result<()> {
+/// Every key is one the dataset asks for now (an image with a file, or a
+/// box of one, at the parts' level), with the file name the shard saw,
+/// once; the parts cover as many images as the dataset has. Returns the
+/// number of samples without a file.
+fn check_keys(store: &Store, dataset: &str, parts: &[EmbedPart]) -> Result<usize> {
+    let level = parts[0].header.level;
     let data = store.load_dataset(dataset, &Selection::default())?;
+    let paths = store.sample_paths(dataset)?;
+    let (jobs, without_file) = jobs(&data, &paths, level, &HashSet::new());
+    let images = parts[0].header.images;
+    if jobs.len() != images {
+        bail!(
+            "the shards embedded a dataset of {images} images, and {dataset:?} now has {} to embed: embed the shards again",
+            jobs.len()
+        );
+    }
+    let wanted: HashSet<EmbeddingKey> = jobs
+        .iter()
+        .flat_map(|j| j.objects.iter().map(move |(object, _)| (j.sample, *object)))
+        .collect();
     let names: HashMap<i64, &str> = data
         .samples
         .iter()
         .map(|s| (s.id, s.file_name.as_str()))
         .collect();
+    let mut seen = HashSet::new();
     for part in parts {
         let h = &part.header;
-        for ((sample, _), name) in h.keys.iter().zip(&h.file_names) {
-            if names.get(sample) != Some(&name.as_str()) {
+        for (key, name) in h.keys.iter().zip(&h.file_names) {
+            let known = wanted.contains(key) && names.get(&key.0) == Some(&name.as_str());
+            if !known || !seen.insert(*key) {
+                let why = if known {
+                    "given twice"
+                } else {
+                    "not one of this dataset"
+                };
                 bail!(
-                    "shard {}/{} embedded image {sample} ({name:?}), which is not that sample of {dataset:?}: embed the shards of this project",
+                    "shard {}/{} holds a vector of image {} ({name:?}, object {}), {why}: embed the shards of this project again",
                     h.shard + 1,
-                    h.shards
+                    h.shards,
+                    key.0,
+                    key.1
                 );
             }
         }
     }
-    Ok(())
+    Ok(without_file)
 }

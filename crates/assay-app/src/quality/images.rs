@@ -2,7 +2,7 @@
 //! samples on all cores, finds the image issues and split leaks among them,
 //! and turns both into rows for the store.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use assay_core::model::{Dataset, Sample};
@@ -70,15 +70,16 @@ pub(super) fn measure_samples<'a>(
     (measured, results)
 }
 
-/// Finds the image issues and split leaks over the `results` of the
-/// `measured` samples (in order); the other samples of `all` are missing.
+/// Finds the image issues and split leaks over the `results` of
+/// `samples` (in order); the other samples of `all` are missing.
 pub(super) fn judge(
     all: &[Sample],
-    measured: Vec<&Sample>,
+    samples: Vec<&Sample>,
     results: &[Result<ImageMetrics, Unreadable>],
     config: &IssueConfig,
 ) -> ImageQuality {
-    let ids: std::collections::HashSet<i64> = measured.iter().map(|s| s.id).collect();
+    debug_assert_eq!(samples.len(), results.len());
+    let ids: HashSet<i64> = samples.iter().map(|s| s.id).collect();
     let mut out = ImageQuality {
         missing: all
             .iter()
@@ -90,7 +91,6 @@ pub(super) fn judge(
     if results.is_empty() {
         return out;
     }
-    let samples = measured;
     let measured: Vec<Measured<'_>> = results.iter().map(as_measured).collect();
     let report = find_issues(&measured, config);
     let splits: Vec<Option<&str>> = samples.iter().map(|s| s.split.as_deref()).collect();

@@ -129,6 +129,12 @@ fn place_rows(name: &str, data: &Dataset, parts: Vec<QualityPart>) -> Result<Pla
         scans.push(part.scan);
     }
     check_parts(&mut scans).map_err(|e| anyhow::anyhow!("cannot merge the parts: {e}"))?;
+    if scans[0].decoding != Decoding::Exact {
+        bail!(
+            "the parts were decoded {:?}: a project's quality is measured on the exact decode",
+            scans[0].decoding
+        );
+    }
     let samples = &data.samples;
     if scans[0].files != samples.len() {
         bail!(

@@ -45,7 +45,8 @@ pub struct EmbedArgs {
     pub partial_out: Option<PathBuf>,
     /// Store the vectors of every shard's --partial-out file (once each,
     /// any order), then compute the map and neighbours over all of them:
-    /// the same result as one unsharded run.
+    /// the same result as one unsharded run. The parts name the extractor,
+    /// level and batch; --model, --objects and --batch are not used.
     #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with = "shard")]
     pub merge: Vec<PathBuf>,
     /// Print a JSON summary.

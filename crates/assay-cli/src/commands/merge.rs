@@ -1,13 +1,17 @@
 //! `assay merge`: combines the partial results of sharded runs, whatever
 //! made them (told by the format each part names): COCO evaluations
 //! (`assay eval coco --shard`), scans (`assay scan --shard`) and FID
-//! statistics (`assay gen stats --shard`).
+//! statistics (`assay gen stats --shard`). Parts of a project's sharded
+//! `assay quality` or `assay embed` are told apart too, and sent to those
+//! commands' `--merge`, which stores into the project.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use assay_app::embed::shards::EMBED_PART_FORMAT;
 use assay_app::generative::shards::merge_partial_moments;
+use assay_app::quality::shards::QUALITY_PART_FORMAT;
 use assay_eval::coco::PARTIAL_FORMAT as COCO_FORMAT;
 use assay_gen::moments::FORMAT as MOMENTS_FORMAT;
 use assay_quality::scan::PARTIAL_FORMAT as SCAN_FORMAT;
@@ -54,6 +58,17 @@ fn kind_of(path: &Path) -> Result<Kind> {
     let head = String::from_utf8_lossy(&head[..n]);
     if head.starts_with(MOMENTS_FORMAT) {
         return Ok(Kind::Moments);
+    }
+    for (format, command) in [
+        (QUALITY_PART_FORMAT, "quality"),
+        (EMBED_PART_FORMAT, "embed"),
+    ] {
+        if head.starts_with(&format!("{{\"format\":\"{format}\"")) {
+            bail!(
+                "{} is a part of a sharded `assay {command}` run: merge it into the project with `assay {command} --merge`",
+                path.display()
+            );
+        }
     }
     for (format, kind) in [(COCO_FORMAT, Kind::Coco), (SCAN_FORMAT, Kind::Scan)] {
         if head.contains(&format!("\"format\":\"{format}\"")) {

@@ -69,6 +69,9 @@ pub struct ImageMetrics {
     pub brightness_percentiles: [f64; 7],
     /// RMS contrast of the greyscale image, in [0, 0.5].
     pub contrast: f64,
+    /// Mean of the greyscale image (PIL's L values) over 255, in [0, 1]:
+    /// the level `contrast` varies around.
+    pub grey_mean: f64,
     /// CleanVision's blurriness: deviation of the edges of the image shrunk
     /// to at most 64 pixels a side (higher is sharper).
     pub blurriness: f64,
@@ -286,6 +289,7 @@ fn measure_pixels_inlined(pixels: &Pixels, format: FileFormat, file: &[u8]) -> I
         brightness: bright.mean,
         brightness_percentiles: bright.percentiles,
         contrast: stats::rms_contrast(grey_variance),
+        grey_mean: pass.grey_sum as f64 / (n as f64).max(1.0) / 255.0,
         blurriness: blur.blurriness,
         blurriness_grayscale_std: blur.grayscale_std,
         entropy: stats::pil_entropy(histograms),

@@ -38,6 +38,7 @@ fn constant_grey_image() {
     assert_eq!(m.contrast, 0.0);
     assert_eq!(m.noise, 0.0);
     assert!((m.brightness - 128.0 / 255.0).abs() < 1e-12);
+    assert!((m.grey_mean - 128.0 / 255.0).abs() < 1e-12);
     assert!((m.aspect_ratio - 0.75).abs() < 1e-12);
     assert!((m.size - 1200f64.sqrt()).abs() < 1e-9);
 }

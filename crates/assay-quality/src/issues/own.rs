@@ -27,7 +27,7 @@
 //!   small, and `overexposed`, `underexposed` or `low_information` say what
 //!   is wrong with it instead.
 //! - `low_contrast`: [`low_contrast_score`]: the RMS contrast is under 5% of
-//!   the room between the mean brightness and black or white, so the tones
+//!   the room between the greyscale mean and black or white, so the tones
 //!   barely vary even for the image's exposure: a blank frame, a flat
 //!   colour with faint noise, a faded photo. Dividing by that room leaves
 //!   washed-out and dark photos alone, whose tones were squeezed with their
@@ -77,7 +77,7 @@ pub fn overexposed_score(m: &ImageMetrics) -> f64 {
     (1.0 - m.shadows / 0.8 / 2.0).clamp(0.0, 1.0)
 }
 
-/// The least room between the mean brightness and black or white that
+/// The least room between the greyscale mean and black or white that
 /// `low_contrast` divides by: nearer black or white, 8-bit rounding and
 /// JPEG's leave no tones to compare, and a blank black or white frame with
 /// faint noise is flat, not dim or washed out.
@@ -88,11 +88,11 @@ const MIN_ROOM: f64 = 0.1;
 /// clean photos of the quality test sets near 0.15.
 const FULL_CONTRAST: f64 = 0.1;
 
-/// `low_contrast`'s score: `contrast / max(min(brightness, 1 - brightness),
+/// `low_contrast`'s score: `contrast / max(min(grey_mean, 1 - grey_mean),
 /// 0.1) / 0.1`, clipped to [0, 1]; below 0.5 when the RMS contrast is under
-/// 5% of the room between the mean brightness and black or white.
+/// 5% of the room between the greyscale mean and black or white.
 pub fn low_contrast_score(m: &ImageMetrics) -> f64 {
-    let room = m.brightness.min(1.0 - m.brightness).max(MIN_ROOM);
+    let room = m.grey_mean.min(1.0 - m.grey_mean).max(MIN_ROOM);
     (m.contrast / room / FULL_CONTRAST).clamp(0.0, 1.0)
 }
 

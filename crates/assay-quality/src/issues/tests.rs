@@ -250,7 +250,7 @@ fn low_contrast_is_judged_against_the_room_the_exposure_leaves() {
     let report = run(&images, &IssueConfig::default());
     assert_eq!(flagged(&report, IssueType::LowContrast), vec![1, 3]);
     let m = &images[1];
-    let room = m.brightness.min(1.0 - m.brightness).max(0.1);
+    let room = m.grey_mean.min(1.0 - m.grey_mean).max(0.1);
     assert_eq!(
         low_contrast_score(m),
         (m.contrast / room / 0.1).clamp(0.0, 1.0)
