@@ -80,6 +80,29 @@ impl Shard {
     }
 }
 
+/// Checks that the shard indices of a run's parts, sorted, name every
+/// shard of `count` once: the one completeness check of the merges.
+pub fn check_complete(sorted: &[usize], count: usize) -> Result<(), String> {
+    for (i, &shard) in sorted.iter().enumerate() {
+        if shard > i {
+            return Err(format!(
+                "shard {}/{count} is missing: give every shard once",
+                i + 1
+            ));
+        }
+        if shard < i {
+            return Err(format!("shard {}/{count} is given twice", shard + 1));
+        }
+    }
+    if sorted.len() != count {
+        return Err(format!(
+            "{} of {count} shards given: give every shard once",
+            sorted.len()
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +120,19 @@ mod tests {
             }
             assert_eq!(covered, (0..n).collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn every_shard_once_is_complete() {
+        assert_eq!(check_complete(&[0, 1, 2], 3), Ok(()));
+        assert!(check_complete(&[0, 2], 3)
+            .unwrap_err()
+            .contains("2/3 is missing"));
+        assert!(check_complete(&[0, 0, 1], 2)
+            .unwrap_err()
+            .contains("1/2 is given twice"));
+        assert!(check_complete(&[0, 1], 3)
+            .unwrap_err()
+            .contains("2 of 3 shards"));
     }
 }

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use assay_core::shard::Shard;
+use assay_core::shard::{check_complete, Shard};
 use assay_image::decode::decode;
 use assay_image::listing::{list_images, to_file_name, ListError};
 use rayon::prelude::*;
@@ -259,7 +259,7 @@ pub fn check_parts(parts: &mut [PartialScan]) -> Result<(), String> {
     let (shards, files, first_shard) = (first.shards, first.files, first.shard);
     let decoding = first.decoding;
     parts.sort_by_key(|p| p.shard);
-    for (i, p) in parts.iter().enumerate() {
+    for p in parts.iter() {
         if p.format != PARTIAL_FORMAT {
             return Err(format!(
                 "format {:?}, expected {PARTIAL_FORMAT:?}",
@@ -288,23 +288,9 @@ pub fn check_parts(parts: &mut [PartialScan]) -> Result<(), String> {
                 files
             ));
         }
-        if p.shard > i {
-            return Err(format!(
-                "shard {}/{shards} is missing: give every shard once",
-                i + 1
-            ));
-        }
-        if p.shard < i {
-            return Err(format!("shard {}/{shards} is given twice", p.shard + 1));
-        }
     }
-    if parts.len() != shards {
-        return Err(format!(
-            "{} of {shards} shards given: give every shard once",
-            parts.len()
-        ));
-    }
-    Ok(())
+    let sorted: Vec<usize> = parts.iter().map(|p| p.shard).collect();
+    check_complete(&sorted, shards)
 }
 
 /// Lists the image files under `root` (`assay_image::listing::list_images`),

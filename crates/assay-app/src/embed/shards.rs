@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use assay_core::shard::Shard;
+use assay_core::shard::{check_complete, Shard};
 use assay_embed::Extractor;
 use assay_store::{EmbeddingKey, EmbeddingLevel, NewEmbeddingSet, Selection, Store};
 use serde::{Deserialize, Serialize};
@@ -298,7 +298,7 @@ fn check_parts(parts: &mut [EmbedPart], dataset: &str) -> Result<()> {
         );
     }
     parts.sort_by_key(|p| p.header.shard);
-    for (i, p) in parts.iter().enumerate() {
+    for p in parts.iter() {
         let h = &p.header;
         if same(h) != run {
             bail!(
@@ -307,28 +307,9 @@ fn check_parts(parts: &mut [EmbedPart], dataset: &str) -> Result<()> {
                 h.shards
             );
         }
-        if h.shard != i {
-            let what = if h.shard > i {
-                "missing"
-            } else {
-                "given twice"
-            };
-            let which = if h.shard > i { i } else { h.shard };
-            bail!(
-                "shard {}/{} is {what}: give every shard once",
-                which + 1,
-                h.shards
-            );
-        }
     }
-    if parts.len() != run.shards {
-        bail!(
-            "{} of {} shards given: give every shard once",
-            parts.len(),
-            run.shards
-        );
-    }
-    Ok(())
+    let sorted: Vec<usize> = parts.iter().map(|p| p.header.shard).collect();
+    check_complete(&sorted, run.shards).map_err(anyhow::Error::msg)
 }
 
 /// Every key is one the dataset asks for now (an image with a file, or a
